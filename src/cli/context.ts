@@ -1,0 +1,41 @@
+/** What most commands need: the configuration, the data layout and the database. */
+import { existsSync } from 'node:fs';
+import { loadConfig } from '../config/load.js';
+import { OperatorError } from '../core/errors.js';
+import type { Config } from '../config/schema.js';
+import { DataLayout } from '../data-layout.js';
+import { openDatabase, type Db } from '../store/database.js';
+import { FileLedger } from '../store/files.js';
+import { PartnerStore } from '../store/partners.js';
+import type { CommandInput } from './command.js';
+
+export interface Context {
+  config: Config;
+  layout: DataLayout;
+  db: Db;
+  files: FileLedger;
+  partners: PartnerStore;
+}
+
+export function configFrom(input: CommandInput): Config {
+  return loadConfig({ file: input.values.config as string | undefined });
+}
+
+/** Opens the database for one command and closes it afterwards. */
+export async function withContext<T>(input: CommandInput, work: (ctx: Context) => Promise<T> | T): Promise<T> {
+  const config = configFrom(input);
+  const layout = new DataLayout(config.data_dir);
+  if (!existsSync(layout.database)) {
+    throw new OperatorError(
+      'no_database',
+      `no posdrop database in ${layout.root}: start the daemon once (posdrop serve), or set data_dir / POSDROP_DATA_DIR`,
+    );
+  }
+  const db = openDatabase(layout.database);
+  const now = () => new Date();
+  try {
+    return await work({ config, layout, db, files: new FileLedger(db, now), partners: new PartnerStore(db, now) });
+  } finally {
+    db.close();
+  }
+}

@@ -1,0 +1,99 @@
+/** `posdrop <command> …`: finds the command, parses its options, maps errors to exit codes. */
+import { parseArgs } from 'node:util';
+import { ConfigError, OperatorError, PosdropError, UsageError, errorMessage } from '../core/errors.js';
+import { COMMON_OPTIONS, type Command } from './command.js';
+import { filesCommand } from './commands/files.js';
+import { partnerCommands } from './commands/partners.js';
+import { serveCommand } from './commands/serve.js';
+import { showCommand } from './commands/show.js';
+import { statusCommand } from './commands/status.js';
+
+export const COMMANDS: Command[] = [serveCommand, statusCommand, filesCommand, showCommand, ...partnerCommands];
+
+export interface Io {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  stdin: NodeJS.ReadableStream;
+}
+
+const defaultIo: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
+
+/** Runs the CLI; resolves with the exit status (0 ok, 1 operation failed, 2 misuse). */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  const words = argv.filter((arg) => !arg.startsWith('-'));
+  const command =
+    COMMANDS.find((cmd) => cmd.name === words.slice(0, 2).join(' ')) ?? COMMANDS.find((cmd) => cmd.name === words[0]);
+  if (!command) {
+    const group = COMMANDS.filter((cmd) => cmd.name.startsWith(`${words[0]} `));
+    const asked = argv.includes('--help') || argv.includes('-h') || words.length === 0;
+    io[asked ? 'stdout' : 'stderr'].write(overview(group.length ? group : COMMANDS));
+    if (words.length > 0 && !group.length) io.stderr.write(`\nposdrop: unknown command "${words[0]}"\n`);
+    return asked && (group.length > 0 || words.length === 0) ? 0 : 2;
+  }
+  const rest = removeFirst(argv, command.name.split(' '));
+  try {
+    const { values, positionals } = parseArgs({
+      args: rest,
+      options: { ...COMMON_OPTIONS, ...command.options },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (values.help) {
+      io.stdout.write(help(command));
+      return 0;
+    }
+    const status = await command.run({ values, positionals, ...io });
+    return typeof status === 'number' ? status : 0;
+  } catch (err) {
+    return report(err, command, io.stderr);
+  }
+}
+
+function report(err: unknown, command: Command, stderr: NodeJS.WritableStream): number {
+  if (err instanceof ConfigError) {
+    stderr.write(`posdrop ${command.name}: ${err.message}\n`);
+    return 2;
+  }
+  if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    stderr.write(`posdrop ${command.name}: ${errorMessage(err)}\nusage: posdrop ${command.name} ${command.usage}\n`);
+    return 2;
+  }
+  if (err instanceof OperatorError || err instanceof PosdropError) {
+    stderr.write(`posdrop ${command.name}: ${err.message}\n`);
+    return 1;
+  }
+  stderr.write(`posdrop ${command.name}: ${errorMessage(err)}\n`);
+  return 1;
+}
+
+function removeFirst(argv: string[], words: string[]): string[] {
+  const rest = [...argv];
+  for (const word of words) {
+    const index = rest.indexOf(word);
+    if (index >= 0) rest.splice(index, 1);
+  }
+  return rest;
+}
+
+function help(command: Command): string {
+  return [
+    `usage: posdrop ${command.name} ${command.usage}`,
+    '',
+    `  ${command.summary}`,
+    ...(command.details ? ['', command.details] : []),
+    '',
+    '  -c, --config FILE   configuration file (JSON or YAML); also POSDROP_CONFIG',
+    '  -h, --help          this help',
+    '',
+  ].join('\n');
+}
+
+function overview(commands: Command[]): string {
+  const width = Math.max(...commands.map((cmd) => cmd.name.length));
+  return [
+    'usage: posdrop <command> [options]   (posdrop <command> --help for more)',
+    '',
+    ...commands.map((cmd) => `  ${cmd.name.padEnd(width)}  ${cmd.summary}`),
+    '',
+  ].join('\n');
+}

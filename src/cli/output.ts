@@ -1,0 +1,26 @@
+/** Plain tables for people, JSON for scripts (`--json`). */
+
+export function printJson(out: NodeJS.WritableStream, value: unknown): void {
+  out.write(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+export function printTable(out: NodeJS.WritableStream, headers: string[], rows: (string | number | null)[][]): void {
+  if (rows.length === 0) {
+    out.write('(none)\n');
+    return;
+  }
+  const cells = [headers, ...rows.map((row) => row.map((cell) => (cell === null ? '-' : String(cell))))];
+  const widths = headers.map((_, col) => Math.max(...cells.map((row) => (row[col] ?? '').length)));
+  for (const row of cells) {
+    out.write(`${row.map((cell, col) => (col === row.length - 1 ? cell : cell.padEnd(widths[col] ?? 0))).join('  ')}\n`);
+  }
+}
+
+export function printFields(out: NodeJS.WritableStream, fields: [string, unknown][]): void {
+  const width = Math.max(...fields.map(([key]) => key.length));
+  for (const [key, value] of fields) {
+    if (value === undefined) continue;
+    const text = value === null ? '-' : typeof value === 'object' ? JSON.stringify(value) : String(value);
+    out.write(`${`${key}:`.padEnd(width + 2)}${text}\n`);
+  }
+}

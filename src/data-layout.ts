@@ -1,0 +1,47 @@
+/**
+ * Where everything lives in the data directory (DESIGN.md section 2). Partner ids and file names
+ * reach here only after `partnerIdProblem` / `fileNameProblem` accepted them.
+ */
+import path from 'node:path';
+
+/** The folders a partner sees over SFTP that hold files on disk. */
+export type Area = 'inbox' | 'validate' | 'outbox';
+/** The folders uploads are delivered into. */
+export type UploadArea = Exclude<Area, 'outbox'>;
+
+export class DataLayout {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = path.resolve(root);
+  }
+
+  get database(): string {
+    return path.join(this.root, 'posdrop.db');
+  }
+  get defaultHostKey(): string {
+    return path.join(this.root, 'keys', 'ssh_host_ed25519_key');
+  }
+  get demoCredentials(): string {
+    return path.join(this.root, 'demo-credentials.txt');
+  }
+  /** Written while the daemon runs: its pid and SFTP address, for `posdrop status`. */
+  get runtimeFile(): string {
+    return path.join(this.root, 'daemon.json');
+  }
+  get partnersRoot(): string {
+    return path.join(this.root, 'partners');
+  }
+  partnerDir(partner: string): string {
+    return path.join(this.partnersRoot, partner);
+  }
+  areaDir(partner: string, area: Area): string {
+    return path.join(this.partnerDir(partner), area);
+  }
+  spoolDir(partner: string, area: UploadArea): string {
+    return path.join(this.root, 'spool', partner, area);
+  }
+  archiveDir(partner: string, day: string): string {
+    return path.join(this.root, 'archive', partner, day);
+  }
+}

@@ -1,0 +1,15 @@
+import type { FormatSpec } from '../types.js';
+
+/** Client Toolbox batch transactions: `transactions_<YYYYMMDD>_<batch>.(psv|csv|tsv)`. */
+export const clienttoolboxTransactions: FormatSpec = {
+  id: 'clienttoolbox-transactions',
+  title: 'Client Toolbox batch transactions (delimited)',
+  name: {
+    format: 'clienttoolbox-transactions',
+    pattern: 'transactions_<YYYYMMDD>_<batch>.(psv|csv|tsv)',
+    regex: /^transactions_(?<date>\d{8})_(?<batch>.+)\.(?<ext>psv|csv|tsv)$/,
+    dateLayout: 'YYYYMMDD',
+  },
+  sequenced: false,
+  errorPolicy: 'skip-record',
+};

@@ -1,0 +1,30 @@
+import type { NameRule } from '../core/naming.js';
+
+export const FORMAT_IDS = [
+  'crowdtwist-pos',
+  'pbj-offline-sales',
+  'clienttoolbox-transactions',
+  'carma-purchase-history',
+] as const;
+
+export type FormatId = (typeof FORMAT_IDS)[number];
+
+/** What happens to a file when some of its records are bad. */
+export type ErrorPolicy = 'skip-record' | 'all-or-nothing';
+
+/**
+ * A file format, declared as data: how its files are named, whether they are sequenced by
+ * counter, what a bad record does to the file.
+ */
+export interface FormatSpec {
+  readonly id: FormatId;
+  readonly title: string;
+  readonly name: NameRule;
+  /** Files of one partner and one date are processed in counter order. */
+  readonly sequenced: boolean;
+  readonly errorPolicy: ErrorPolicy;
+}
+
+export function isFormatId(value: string): value is FormatId {
+  return (FORMAT_IDS as readonly string[]).includes(value);
+}

@@ -1,0 +1,63 @@
+/**
+ * Durable file operations: what is renamed into place is on disk first (file fsync), and the
+ * rename itself survives a power loss (folder fsync).
+ */
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { link, mkdir, open, rename, unlink } from 'node:fs/promises';
+import path from 'node:path';
+
+export async function fsyncDir(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Writes `data` under a temporary dot-name beside `file`, fsyncs it and renames it into place. */
+export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o640): Promise<void> {
+  const dir = path.dirname(file);
+  const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
+  const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+  try {
+    await handle.writeFile(data);
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  try {
+    await rename(temp, file);
+  } catch (err) {
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+  await fsyncDir(dir);
+}
+
+/**
+ * Moves `from` to `to` without ever replacing an existing `to` (fails with EEXIST), then makes
+ * both folders durable. A hard link is the atomic no-replace rename that works on every Linux
+ * file system posdrop's data directory may be on.
+ */
+export async function moveNoReplace(from: string, to: string): Promise<void> {
+  await link(from, to);
+  await unlink(from);
+  await fsyncDir(path.dirname(to));
+  if (path.dirname(from) !== path.dirname(to)) await fsyncDir(path.dirname(from));
+}
+
+export async function ensureDir(dir: string, mode = 0o750): Promise<void> {
+  await mkdir(dir, { recursive: true, mode });
+}
+
+/** True for errors that mean "it is not there". */
+export function isMissing(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'ENOENT' || code === 'ENOTDIR';
+}
+
+export function errnoCode(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
+}

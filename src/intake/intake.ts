@@ -1,0 +1,295 @@
+/**
+ * The intake: notices files in partners' `inbox/` and `validate/` (announced by an upload path, seen
+ * by the watcher, or found by a rescan), records each in the ledger by identity, classifies it by
+ * name, answers with a receipt, and hands accepted files to the router (the format pipelines).
+ * Nothing here knows about SFTP.
+ */
+import { lstat, readdir, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { IntakeConfig } from '../config/schema.js';
+import type { DataLayout, UploadArea } from '../data-layout.js';
+import { utcDay } from '../core/calendar.js';
+import { errorMessage } from '../core/errors.js';
+import { FINAL_STATES, type FileState } from '../core/file-state.js';
+import { classifyName } from '../core/naming.js';
+import { looksTemporary, partnerIdProblem, uploadNameProblem } from '../core/safe-name.js';
+import { formatsFor } from '../formats/registry.js';
+import { isMissing } from '../fs/durable.js';
+import type { Log } from '../log.js';
+import type { FileLedger, FileRecord } from '../store/files.js';
+import type { Partner, PartnerStore } from '../store/partners.js';
+import type { WriteLock } from '../store/write-lock.js';
+import type { Answers } from './answers.js';
+import { archiveOriginal } from './archive.js';
+import { digestFile, type FileDigest } from './file-identity.js';
+import { waitUntilStable } from './stable-size.js';
+import { InboxWatcher, type WatchedFile } from './watcher.js';
+import { WorkQueue } from './work-queue.js';
+
+/** Where accepted files go next; the format pipelines implement it. */
+export interface FileRouter {
+  /** A file was classified and is `queued` (or still waiting) in its inbox at `source`. */
+  route(file: FileRecord, partner: Partner, source: string): Promise<void>;
+  /** A file in `/validate`: check it fully, store nothing, answer with a dry-run receipt. */
+  check?(file: FileRecord, partner: Partner, source: string): Promise<void>;
+}
+
+export interface IntakeOptions {
+  layout: DataLayout;
+  config: IntakeConfig;
+  lock: WriteLock;
+  files: FileLedger;
+  partners: PartnerStore;
+  answers: Answers;
+  log: Log;
+  now: () => Date;
+  router?: FileRouter;
+}
+
+const PENDING_STATES: readonly FileState[] = ['received', 'held', 'queued'];
+
+export class Intake {
+  private readonly queue: WorkQueue<WatchedFile>;
+  private readonly watcher: InboxWatcher;
+  private readonly settling = new Set<string>();
+  /** Pending files already registered, by key, with the stat they had: not hashed again. */
+  private readonly registered = new Map<string, string>();
+  private rescanTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+
+  constructor(private readonly options: IntakeOptions) {
+    this.queue = new WorkQueue(
+      (file) => this.handle(file),
+      (err, key) => options.log.error('intake.error', { key, error: errorMessage(err), stack: (err as Error)?.stack }),
+    );
+    this.watcher = new InboxWatcher(options.layout.partnersRoot, {
+      onFile: (file) => this.notice(file, false),
+      onGone: (file) => this.queue.push(keyOf(file), file),
+      onError: (err) => options.log.warn('intake.watcher_error', { error: errorMessage(err) }),
+    });
+  }
+
+  /** Resumes interrupted files, picks up what is already in the inboxes, then watches. */
+  async start(): Promise<void> {
+    await this.recoverInterrupted();
+    await this.watcher.start();
+    await this.rescan();
+    this.rescanTimer = setInterval(() => {
+      this.rescan().catch((err: unknown) => this.options.log.error('intake.rescan_failed', { error: errorMessage(err) }));
+    }, this.options.config.rescan_seconds * 1000);
+    this.rescanTimer.unref();
+  }
+
+  /** Stops watching and finishes the file in hand; whatever waits is found again at next start. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.rescanTimer);
+    await this.watcher.stop();
+    await this.queue.stop();
+  }
+
+  /** An upload path says this file is complete: take it now, without waiting for a stable size. */
+  announce(partner: string, area: UploadArea, name: string): void {
+    this.notice({ partner, area, name }, true);
+  }
+
+  /** Resolves when no file is waiting or in hand (tests and the bench use it). */
+  async idle(): Promise<void> {
+    while (this.settling.size > 0 || this.queue.size > 0) {
+      await this.queue.idle();
+      if (this.settling.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    await this.queue.idle();
+  }
+
+  get watching(): boolean {
+    return this.watcher.running;
+  }
+
+  /** Every file in every inbox, and pending ledger rows whose file has gone. */
+  async rescan(): Promise<void> {
+    const root = this.options.layout.partnersRoot;
+    for (const partner of await listNames(root)) {
+      if (partnerIdProblem(partner)) continue;
+      for (const area of ['inbox', 'validate'] as const) {
+        for (const name of await listNames(path.join(root, partner, area))) {
+          this.notice({ partner, area, name }, false);
+        }
+      }
+    }
+    for (const file of this.options.files.inStates(PENDING_STATES)) {
+      this.queue.push(keyOf({ partner: file.partner, area: 'inbox', name: file.name }), {
+        partner: file.partner,
+        area: 'inbox',
+        name: file.name,
+      });
+    }
+  }
+
+  private notice(file: WatchedFile, complete: boolean): void {
+    if (this.stopped) return;
+    const key = keyOf(file);
+    if (complete) {
+      this.queue.push(key, file);
+      return;
+    }
+    if (this.settling.has(key) || this.queue.has(key)) return;
+    this.settling.add(key);
+    waitUntilStable(this.sourceOf(file), this.options.config.stable_ms)
+      .then((stable) => {
+        if (stable) this.queue.push(key, file);
+      })
+      .catch((err: unknown) => this.options.log.warn('intake.stat_failed', { key, error: errorMessage(err) }))
+      .finally(() => this.settling.delete(key));
+  }
+
+  private sourceOf(file: WatchedFile): string {
+    return path.join(this.options.layout.areaDir(file.partner, file.area), file.name);
+  }
+
+  /** Looks at one name: a file there is an arrival, no file there may be a withdrawal. */
+  private async handle(file: WatchedFile): Promise<void> {
+    const { log, partners } = this.options;
+    const key = keyOf(file);
+    const source = this.sourceOf(file);
+    const stats = await lstat(source).catch((err: unknown) => {
+      if (isMissing(err)) return undefined;
+      throw err;
+    });
+    if (!stats) {
+      this.registered.delete(key);
+      if (file.area === 'inbox') await this.withdraw(file.partner, file.name);
+      return;
+    }
+    if (looksTemporary(file.name)) return; // waits for its rename
+    const problem = uploadNameProblem(file.name) ?? (stats.isFile() ? undefined : 'not a regular file');
+    const partner = partnerIdProblem(file.partner) ? undefined : partners.get(file.partner);
+    if (problem || !partner) {
+      log.warn('file.ignored', { partner: file.partner, file: file.name, reason: problem ?? 'no such partner' });
+      return;
+    }
+    const fingerprint = `${stats.ino}:${stats.size}:${stats.mtimeMs}`;
+    if (this.registered.get(key) === fingerprint) return;
+    const digest = await digestFile(source);
+    if (!digest) return;
+    if (file.area === 'validate') {
+      await this.dryRun(partner, file.name, source, digest);
+      return;
+    }
+    const record = await this.register(partner, file.name, digest);
+    if (FINAL_STATES.has(record.state)) {
+      this.registered.delete(key);
+      await this.finish(record, partner, source);
+      return;
+    }
+    this.registered.set(key, fingerprint);
+    await this.options.router?.route(record, partner, source);
+  }
+
+  /** Records the file (or finds it by identity) and classifies it by name, in one transaction. */
+  private async register(partner: Partner, name: string, digest: FileDigest): Promise<FileRecord> {
+    const { files, lock, answers } = this.options;
+    const result = await lock.transaction(() => {
+      const known = files.find(partner.id, name, digest.sha256);
+      if (known) return { known };
+      const received = files.insert({ partner: partner.id, name, ...digest });
+      return { received, classified: this.classify(received, partner) };
+    });
+    if (result.known) return result.known;
+    answers.logState(result.received);
+    await answers.stateChanged(result.classified, partner);
+    return result.classified;
+  }
+
+  /** Inside the caller's transaction. */
+  private classify(file: FileRecord, partner: Partner): FileRecord {
+    const rules = formatsFor(partner.formats).map((format) => format.name);
+    const verdict = classifyName(file.name, rules, partner, utcDay(this.options.now()));
+    if (!verdict.ok) {
+      return this.options.files.move(file.id, 'rejected', { reasonCode: verdict.code, reason: verdict.message });
+    }
+    return this.options.files.move(file.id, 'queued', { format: verdict.format, fields: verdict.fields });
+  }
+
+  /** A final file still in the inbox: answer (again) and archive. */
+  async finish(file: FileRecord, partner: Partner, source: string): Promise<void> {
+    await this.options.answers.stateChanged(file, partner);
+    const archived = await archiveOriginal(this.options.layout, file, source);
+    if (archived && archived !== file.archivePath) {
+      await this.options.lock.exclusive(() => this.options.files.setArchivePath(file.id, archived));
+    }
+  }
+
+  /** The partner removed a file before it was processed. */
+  private async withdraw(partnerId: string, name: string): Promise<void> {
+    const { files, lock, answers, partners } = this.options;
+    const partner = partners.get(partnerId);
+    if (!partner) return;
+    const withdrawn = await lock.transaction(() =>
+      files
+        .list({ partner: partnerId, name })
+        .filter((file) => PENDING_STATES.includes(file.state))
+        .map((file) =>
+          files.move(file.id, 'rejected', {
+            reasonCode: 'withdrawn',
+            reason: 'the file was removed from the inbox before it was processed',
+          }),
+        ),
+    );
+    for (const file of withdrawn) await answers.stateChanged(file, partner);
+  }
+
+  /** `/validate`: name (and, with a router, content) checked; nothing stored, no name used up. */
+  private async dryRun(partner: Partner, name: string, source: string, digest: FileDigest): Promise<void> {
+    const at = this.options.now().toISOString();
+    const rules = formatsFor(partner.formats).map((format) => format.name);
+    const verdict = classifyName(name, rules, partner, utcDay(this.options.now()));
+    const file: FileRecord = {
+      id: 0,
+      partner: partner.id,
+      name,
+      ...digest,
+      format: verdict.ok ? verdict.format : null,
+      fields: verdict.ok ? verdict.fields : null,
+      state: verdict.ok ? 'queued' : 'rejected',
+      reasonCode: verdict.ok ? null : verdict.code,
+      reason: verdict.ok ? null : verdict.message,
+      counts: null,
+      receivedAt: at,
+      stateChangedAt: at,
+      processingStartedAt: null,
+      processedAt: verdict.ok ? null : at,
+      archivePath: null,
+    };
+    try {
+      if (verdict.ok && this.options.router?.check) await this.options.router.check(file, partner, source);
+      else await this.options.answers.stateChanged(file, partner, { dryRun: true });
+    } finally {
+      await unlink(source).catch(() => undefined);
+    }
+  }
+
+  /** A file that was `processing` when the daemon stopped is queued again. */
+  private async recoverInterrupted(): Promise<void> {
+    const { files, lock, log } = this.options;
+    await lock.transaction(() => {
+      for (const file of files.inStates(['processing'])) {
+        files.move(file.id, 'queued', { detail: 'interrupted by a restart; processed again' });
+        log.warn('file.requeued', { partner: file.partner, file: file.name, id: file.id });
+      }
+    });
+  }
+}
+
+function keyOf(file: WatchedFile): string {
+  return `${file.partner}/${file.area}/${file.name}`;
+}
+
+async function listNames(dir: string): Promise<string[]> {
+  try {
+    return await readdir(dir);
+  } catch (err) {
+    if (isMissing(err)) return [];
+    throw err;
+  }
+}

@@ -1,0 +1,72 @@
+/**
+ * Watches `partners/<partner>/{inbox,validate}/` with chokidar and reports file names. It only
+ * reports: the intake decides. What it misses (inotify overflow, watch limits) the periodic
+ * rescan finds.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import chokidar, { type FSWatcher } from 'chokidar';
+import type { UploadArea } from '../data-layout.js';
+
+export interface WatchedFile {
+  partner: string;
+  area: UploadArea;
+  name: string;
+}
+
+export interface WatcherEvents {
+  onFile: (file: WatchedFile) => void;
+  onGone: (file: WatchedFile) => void;
+  onError: (err: unknown) => void;
+}
+
+export class InboxWatcher {
+  private watcher: FSWatcher | undefined;
+
+  constructor(
+    private readonly partnersRoot: string,
+    private readonly events: WatcherEvents,
+  ) {}
+
+  /** Resolves once chokidar has its watches in place. */
+  async start(): Promise<void> {
+    mkdirSync(this.partnersRoot, { recursive: true });
+    const watcher = chokidar.watch(this.partnersRoot, {
+      ignoreInitial: true, // the intake scans on start itself
+      followSymlinks: false,
+      depth: 2,
+      ignored: (file, stats) => this.ignored(file, stats?.isDirectory()),
+    });
+    watcher.on('add', (file) => this.report(file, this.events.onFile));
+    watcher.on('change', (file) => this.report(file, this.events.onFile));
+    watcher.on('unlink', (file) => this.report(file, this.events.onGone));
+    watcher.on('error', (err) => this.events.onError(err));
+    this.watcher = watcher;
+    await new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  }
+
+  async stop(): Promise<void> {
+    await this.watcher?.close();
+    this.watcher = undefined;
+  }
+
+  get running(): boolean {
+    return this.watcher !== undefined;
+  }
+
+  /** Only `<partner>/inbox|validate/<name>` matters; everything else is not even watched. */
+  private ignored(file: string, isDirectory: boolean | undefined): boolean {
+    const parts = path.relative(this.partnersRoot, file).split(path.sep);
+    if (parts[0] === '') return false;
+    if (parts.some((part) => part.startsWith('.'))) return true;
+    if (parts.length === 2) return parts[1] !== 'inbox' && parts[1] !== 'validate';
+    if (parts.length === 3) return isDirectory === true;
+    return parts.length > 3;
+  }
+
+  private report(file: string, to: (file: WatchedFile) => void): void {
+    const [partner, area, name] = path.relative(this.partnersRoot, file).split(path.sep);
+    if (!partner || !name || (area !== 'inbox' && area !== 'validate')) return;
+    to({ partner, area, name });
+  }
+}

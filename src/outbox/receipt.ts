@@ -1,0 +1,71 @@
+/**
+ * The receipt: one `<name>.receipt.json` per file a partner sends, rewritten at each state change.
+ * Built here from the ledger row, without I/O.
+ */
+import type { FileCounts, FileRecord } from '../store/files.js';
+import type { NameFields } from '../core/naming.js';
+
+export interface Receipt {
+  file: string;
+  partner: string;
+  state: string;
+  dry_run: boolean;
+  sha256: string;
+  size: number;
+  format: string | null;
+  name_fields: NameFields | null;
+  counts: FileCounts | null;
+  reason: { code: string; message: string } | null;
+  /** For a name nobody recognised: the names this account may send. */
+  accepted_names?: string[];
+  /** For a held file: the name it waits for. */
+  waiting_for?: string;
+  timings: {
+    received_at: string;
+    processing_started_at: string | null;
+    finished_at: string | null;
+    duration_ms: number | null;
+  };
+  /** Files written beside the receipt for this file (error log, dialect answer). */
+  outputs?: string[];
+  updated_at: string;
+}
+
+export interface ReceiptExtras {
+  acceptedNames?: string[];
+  waitingFor?: string;
+  outputs?: string[];
+  dryRun?: boolean;
+}
+
+export function receiptFor(file: FileRecord, now: Date, extras: ReceiptExtras = {}): Receipt {
+  const started = file.processingStartedAt ?? file.receivedAt;
+  const receipt: Receipt = {
+    file: file.name,
+    partner: file.partner,
+    state: file.state,
+    dry_run: extras.dryRun ?? false,
+    sha256: file.sha256,
+    size: file.size,
+    format: file.format,
+    name_fields: file.fields,
+    counts: file.counts,
+    reason: file.reasonCode ? { code: file.reasonCode, message: file.reason ?? '' } : null,
+    timings: {
+      received_at: file.receivedAt,
+      processing_started_at: file.processingStartedAt,
+      finished_at: file.processedAt,
+      duration_ms: file.processedAt ? Date.parse(file.processedAt) - Date.parse(started) : null,
+    },
+    updated_at: now.toISOString(),
+  };
+  if (extras.acceptedNames) receipt.accepted_names = extras.acceptedNames;
+  if (extras.waitingFor) receipt.waiting_for = extras.waitingFor;
+  if (extras.outputs?.length) receipt.outputs = extras.outputs;
+  return receipt;
+}
+
+/** The stem of every outbox file about `name`: dry runs get their own, so they never overwrite. */
+export function outboxStem(name: string, dryRun: boolean): string {
+  return dryRun ? `${name}.dry-run` : name;
+}

@@ -1,0 +1,113 @@
+/**
+ * Login for one connection. Passwords are checked against scrypt hashes in constant time; a
+ * public key binds the partner only once the signature of the request is verified (the unsigned
+ * query only learns "this key may sign"). Failures are slowed down, counted per connection and
+ * reported to the defender per address.
+ */
+import ssh2, { type AuthContext, type AuthenticationType } from 'ssh2';
+import { partnerIdProblem } from '../core/safe-name.js';
+import type { Log } from '../log.js';
+import { verifyPassword } from '../security/password.js';
+import { ACCEPTED_SIGNATURE_ALGOS, sameKey } from '../security/public-keys.js';
+import type { Defender } from './defender.js';
+
+/** A partner as the SFTP server needs it; read fresh on every login. */
+export interface Account {
+  id: string;
+  enabled: boolean;
+  passwordHash: string | null;
+  /** authorized_keys lines: `<algo> <base64>`. */
+  keys: readonly { algo: string; publicKey: string }[];
+  maxUploadBytes: number | null;
+}
+
+export interface AccountDirectory {
+  find(username: string): Account | undefined;
+}
+
+export interface AuthenticatorOptions {
+  accounts: AccountDirectory;
+  defender: Defender;
+  address: string;
+  maxAttempts: number;
+  failureDelayMs: number;
+  log: Log;
+  /** Called when the connection has used up its attempts. */
+  onExhausted: () => void;
+}
+
+const METHODS: AuthenticationType[] = ['publickey', 'password'];
+
+export class Authenticator {
+  private failures = 0;
+  private account: Account | undefined;
+
+  constructor(private readonly options: AuthenticatorOptions) {}
+
+  /** The partner this connection logged in as. */
+  get partner(): Account | undefined {
+    return this.account;
+  }
+
+  handle(ctx: AuthContext): void {
+    this.check(ctx).catch((err: unknown) => {
+      this.options.log.error('sftp.auth_error', { address: this.options.address, error: String(err) });
+      ctx.reject();
+    });
+  }
+
+  private async check(ctx: AuthContext): Promise<void> {
+    if (this.failures >= this.options.maxAttempts) {
+      ctx.reject();
+      return;
+    }
+    const account = partnerIdProblem(ctx.username) ? undefined : this.options.accounts.find(ctx.username);
+    const usable = account?.enabled ? account : undefined;
+    switch (ctx.method) {
+      case 'password': {
+        const ok = await verifyPassword(ctx.password, usable?.passwordHash);
+        if (ok && usable) return this.accept(ctx, usable);
+        return this.fail(ctx, 'bad password', true);
+      }
+      case 'publickey': {
+        const { algo, data } = ctx.key;
+        const known = usable?.keys.find((key) => sameKey(Buffer.from(key.publicKey, 'base64'), data));
+        if (!ACCEPTED_SIGNATURE_ALGOS.has(algo)) return this.fail(ctx, `signature algorithm ${algo} refused`, false);
+        if (!known || !usable) return this.fail(ctx, 'unknown key', false);
+        if (!ctx.signature) {
+          ctx.accept(); // "this key may sign"; nothing is bound yet
+          return;
+        }
+        const parsed = ssh2.utils.parseKey(`${known.algo} ${known.publicKey}`);
+        const key = Array.isArray(parsed) ? parsed[0] : parsed;
+        if (key && !(key instanceof Error) && key.verify(ctx.blob as Buffer, ctx.signature, ctx.hashAlgo) === true) {
+          return this.accept(ctx, usable);
+        }
+        return this.fail(ctx, 'bad signature', true);
+      }
+      default:
+        ctx.reject(METHODS);
+    }
+  }
+
+  private accept(ctx: AuthContext, account: Account): void {
+    this.account = account;
+    this.options.log.info('sftp.login', { partner: account.id, address: this.options.address, method: ctx.method });
+    ctx.accept();
+  }
+
+  private async fail(ctx: AuthContext, why: string, slowDown: boolean): Promise<void> {
+    this.failures += 1;
+    const { address, defender, log, failureDelayMs, maxAttempts } = this.options;
+    if (slowDown) {
+      defender.recordFailure(address);
+      log.warn('sftp.login_failed', { address, username: ctx.username, method: ctx.method, why, attempt: this.failures });
+      await new Promise((resolve) => setTimeout(resolve, failureDelayMs));
+    }
+    ctx.reject(METHODS);
+    if (this.failures >= maxAttempts || defender.isBanned(address)) {
+      log.warn('sftp.login_exhausted', { address, attempts: this.failures });
+      this.options.onExhausted();
+    }
+  }
+}

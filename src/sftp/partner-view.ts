@@ -1,0 +1,327 @@
+/**
+ * A partner's file view, protocol-neutral: what STAT, LIST, OPEN, REMOVE and RENAME mean for the
+ * three folders. Nothing here follows a link: each folder is `lstat`ed before use, files are
+ * opened with O_NOFOLLOW, and a link or special file simply does not exist for the partner.
+ */
+import { constants, type Stats } from 'node:fs';
+import { lstat, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import type { Area, DataLayout, UploadArea } from '../data-layout.js';
+import { fileNameProblem, looksTemporary, uploadNameProblem } from '../core/safe-name.js';
+import { ensureDir, fsyncDir, isMissing, moveNoReplace, errnoCode } from '../fs/durable.js';
+import { ensurePartnerFolders } from '../fs/partner-folders.js';
+import { noSuchFile, Refusal } from './refusal.js';
+import { partialName, spoolPathFor, Upload, type UploadMode } from './upload.js';
+import { uploadKey, type UploadRegistry } from './upload-registry.js';
+import type { VirtualTarget } from './virtual-path.js';
+
+export interface EntryInfo {
+  name: string;
+  isDirectory: boolean;
+  /** Permission bits with the file type (S_IFDIR / S_IFREG). */
+  mode: number;
+  size: number;
+  mtime: Date;
+}
+
+export interface ViewOptions {
+  layout: DataLayout;
+  partner: string;
+  registry: UploadRegistry;
+  maxUploadBytes: number;
+  now: () => Date;
+  /** Called when a complete upload has landed in the partner's folder. */
+  onDelivered: (partner: string, area: UploadArea, name: string, size: number) => void;
+}
+
+const DIR_MODE = constants.S_IFDIR | 0o755;
+const READ_ONLY_DIR_MODE = constants.S_IFDIR | 0o555;
+const FILE_MODE = constants.S_IFREG | 0o644;
+const READ_ONLY_FILE_MODE = constants.S_IFREG | 0o444;
+
+export class PartnerView {
+  constructor(private readonly options: ViewOptions) {}
+
+  /** Creates the partner's folders; called on login. */
+  async prepare(): Promise<void> {
+    await ensurePartnerFolders(this.options.layout, this.options.partner);
+  }
+
+  async stat(target: VirtualTarget): Promise<EntryInfo> {
+    switch (target.kind) {
+      case 'root':
+        return this.dirEntry('/', DIR_MODE);
+      case 'area':
+        await this.areaDir(target.area);
+        return this.dirEntry(target.area, target.area === 'outbox' ? READ_ONLY_DIR_MODE : DIR_MODE);
+      case 'file':
+        return this.statFile(target.area, target.name);
+      case 'missing':
+        throw noSuchFile();
+      case 'invalid':
+        throw new Refusal('failure', `Invalid name: ${target.problem}`);
+    }
+  }
+
+  async list(target: VirtualTarget): Promise<EntryInfo[]> {
+    if (target.kind === 'root') {
+      return [
+        this.dirEntry('inbox', DIR_MODE),
+        this.dirEntry('validate', DIR_MODE),
+        this.dirEntry('outbox', READ_ONLY_DIR_MODE),
+      ];
+    }
+    if (target.kind === 'file') throw new Refusal('failure', `${target.name} is not a folder`);
+    if (target.kind !== 'area') return this.stat(target).then(() => []);
+    const entries = await this.regularFiles(await this.areaDir(target.area), target.area === 'outbox');
+    if (target.area !== 'outbox') {
+      const listed = new Set(entries.map((entry) => entry.name));
+      for (const partial of await this.partials(target.area)) {
+        if (!listed.has(partial.name)) entries.push(partial);
+      }
+    }
+    return entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Opens a receipt for download: only /outbox can be read. */
+  async openRead(target: VirtualTarget): Promise<FileHandle> {
+    const { area, name } = this.fileTarget(target);
+    if (area !== 'outbox') {
+      throw new Refusal('permission_denied', `files in /${area} cannot be downloaded; receipts are in /outbox`);
+    }
+    const handle = await open(path.join(await this.areaDir(area), name), constants.O_RDONLY | constants.O_NOFOLLOW);
+    const stats = await handle.stat().catch(async (err: unknown) => {
+      await handle.close();
+      throw err;
+    });
+    if (!stats.isFile()) {
+      await handle.close();
+      throw noSuchFile();
+    }
+    return handle;
+  }
+
+  /**
+   * Starts (or resumes) an upload. The caller must `release` the returned key when the upload
+   * ends, whatever the outcome.
+   */
+  async openUpload(target: VirtualTarget, mode: UploadMode, create: boolean): Promise<{ upload: Upload; key: string }> {
+    const { area, name } = this.uploadTarget(target);
+    const key = uploadKey(this.options.partner, area, name);
+    if (!this.options.registry.claim(key)) {
+      throw new Refusal('failure', `${name} is being uploaded by another session`);
+    }
+    try {
+      const finalDir = await this.areaDir(area);
+      if (await this.regularFile(path.join(finalDir, name))) {
+        throw new Refusal(
+          'failure',
+          `a file named ${name} is already waiting to be processed in /${area}; remove it first or use another name`,
+        );
+      }
+      const upload = await Upload.open(
+        {
+          spoolPath: spoolPathFor(await this.spoolDir(area), name),
+          finalPath: path.join(finalDir, name),
+          name,
+          maxBytes: this.options.maxUploadBytes,
+        },
+        mode,
+        create,
+      );
+      return { upload, key };
+    } catch (err) {
+      this.options.registry.release(key);
+      throw err;
+    }
+  }
+
+  /** Records a delivered upload and tells the intake about it. */
+  delivered(area: UploadArea, name: string, size: number): void {
+    this.options.registry.delivered(uploadKey(this.options.partner, area, name), { size, mtime: this.options.now() });
+    this.options.onDelivered(this.options.partner, area, name, size);
+  }
+
+  releaseUpload(key: string): void {
+    this.options.registry.release(key);
+  }
+
+  /** Removes a pending upload or a partial; receipts in /outbox stay. */
+  async remove(target: VirtualTarget): Promise<void> {
+    const { area, name } = this.uploadTarget(target);
+    const key = uploadKey(this.options.partner, area, name);
+    if (this.options.registry.isActive(key)) throw new Refusal('failure', `${name} is being uploaded`);
+    const dir = await this.areaDir(area);
+    const pending = path.join(dir, name);
+    if (await this.regularFile(pending)) {
+      await unlinkIfThere(pending);
+      await fsyncDir(dir);
+      this.options.registry.forget(key);
+      return;
+    }
+    const partial = spoolPathFor(await this.spoolDir(area), name);
+    if (await this.regularFile(partial)) {
+      await unlinkIfThere(partial);
+      return;
+    }
+    throw noSuchFile();
+  }
+
+  /** Renames within one folder, never onto an existing name. */
+  async rename(from: VirtualTarget, to: VirtualTarget): Promise<void> {
+    if (from.kind === 'invalid' || to.kind === 'invalid') {
+      throw new Refusal('failure', `Invalid name: ${from.kind === 'invalid' ? from.problem : (to as { problem: string }).problem}`);
+    }
+    if (from.kind !== 'file') throw from.kind === 'missing' ? noSuchFile() : new Refusal('permission_denied', 'folders cannot be renamed');
+    if (to.kind !== 'file') throw to.kind === 'missing' ? noSuchFile() : new Refusal('failure', 'the target already exists');
+    if (from.area !== to.area) throw new Refusal('permission_denied', 'files cannot be moved between folders');
+    const { area } = this.uploadTarget(from);
+    const { registry, partner } = this.options;
+    const fromKey = uploadKey(partner, area, from.name);
+    const toKey = uploadKey(partner, area, to.name);
+    if (registry.isActive(fromKey)) throw new Refusal('failure', `${from.name} is still being uploaded`);
+    if (registry.isActive(toKey) || (await this.exists(area, to.name))) {
+      throw new Refusal('failure', `${to.name} already exists`);
+    }
+    const dir = await this.areaDir(area);
+    const spool = await this.spoolDir(area);
+    const pending = path.join(dir, from.name);
+    const partial = spoolPathFor(spool, from.name);
+    try {
+      if (await this.regularFile(pending)) {
+        await moveNoReplace(pending, path.join(dir, to.name));
+        registry.forget(fromKey);
+      } else if (await this.regularFile(partial)) {
+        if (looksTemporary(to.name)) {
+          await moveNoReplace(partial, spoolPathFor(spool, to.name));
+        } else {
+          const { size } = await lstat(partial);
+          await moveNoReplace(partial, path.join(dir, to.name));
+          this.delivered(area, to.name, size);
+        }
+      } else {
+        throw noSuchFile();
+      }
+    } catch (err) {
+      if (errnoCode(err) === 'EEXIST') throw new Refusal('failure', `${to.name} already exists`);
+      throw err;
+    }
+  }
+
+  private async statFile(area: Area, name: string): Promise<EntryInfo> {
+    const dir = await this.areaDir(area);
+    const stats = await this.regularFile(path.join(dir, name));
+    if (stats) return fileEntry(name, stats, area === 'outbox');
+    if (area === 'outbox') throw noSuchFile();
+    const partial = await this.regularFile(spoolPathFor(await this.spoolDir(area), name));
+    if (partial) return fileEntry(name, partial, false);
+    const recent = this.options.registry.recentlyDelivered(uploadKey(this.options.partner, area, name));
+    if (recent) return { name, isDirectory: false, mode: FILE_MODE, size: recent.size, mtime: recent.mtime };
+    throw noSuchFile();
+  }
+
+  private async exists(area: UploadArea, name: string): Promise<boolean> {
+    try {
+      await this.statFile(area, name);
+      return true;
+    } catch (err) {
+      if (err instanceof Refusal && err.kind === 'no_such_file') return false;
+      throw err;
+    }
+  }
+
+  private fileTarget(target: VirtualTarget): { area: Area; name: string } {
+    if (target.kind === 'file') return target;
+    if (target.kind === 'invalid') throw new Refusal('failure', `Invalid name: ${target.problem}`);
+    if (target.kind === 'missing') throw noSuchFile();
+    throw new Refusal('failure', 'that is a folder, not a file');
+  }
+
+  private uploadTarget(target: VirtualTarget): { area: UploadArea; name: string } {
+    const { area, name } = this.fileTarget(target);
+    if (area === 'outbox') throw new Refusal('permission_denied', '/outbox is read-only');
+    const problem = uploadNameProblem(name);
+    if (problem) throw new Refusal('failure', `Invalid name: ${problem}`);
+    return { area, name };
+  }
+
+  /** The folder on disk, refusing it when it, or the partner folder, is not a real folder. */
+  private async areaDir(area: Area): Promise<string> {
+    const { layout, partner } = this.options;
+    await this.realDir(layout.partnerDir(partner));
+    return this.realDir(layout.areaDir(partner, area));
+  }
+
+  private async spoolDir(area: UploadArea): Promise<string> {
+    const { layout, partner } = this.options;
+    await this.realDir(path.dirname(layout.spoolDir(partner, area)));
+    return this.realDir(layout.spoolDir(partner, area));
+  }
+
+  private async realDir(dir: string): Promise<string> {
+    try {
+      const stats = await lstat(dir);
+      if (stats.isDirectory()) return dir;
+    } catch (err) {
+      if (!isMissing(err)) throw err;
+      await ensureDir(dir);
+      return this.realDir(dir);
+    }
+    throw new Refusal('permission_denied', 'this folder is not available');
+  }
+
+  private async regularFile(file: string): Promise<Stats | undefined> {
+    try {
+      const stats = await lstat(file);
+      return stats.isFile() ? stats : undefined;
+    } catch (err) {
+      if (isMissing(err)) return undefined;
+      throw err;
+    }
+  }
+
+  private async regularFiles(dir: string, readOnly: boolean): Promise<EntryInfo[]> {
+    const entries: EntryInfo[] = [];
+    for (const dirent of await readdir(dir, { withFileTypes: true })) {
+      if (!dirent.isFile() || fileNameProblem(dirent.name)) continue;
+      const stats = await this.regularFile(path.join(dir, dirent.name));
+      if (stats) entries.push(fileEntry(dirent.name, stats, readOnly));
+    }
+    return entries;
+  }
+
+  private async partials(area: UploadArea): Promise<EntryInfo[]> {
+    const dir = await this.spoolDir(area);
+    const entries: EntryInfo[] = [];
+    for (const dirent of await readdir(dir, { withFileTypes: true })) {
+      if (!dirent.isFile() || !dirent.name.endsWith('.part')) continue;
+      const name = dirent.name.slice(0, -'.part'.length);
+      if (fileNameProblem(name) || partialName(name) !== dirent.name) continue;
+      const stats = await this.regularFile(path.join(dir, dirent.name));
+      if (stats) entries.push(fileEntry(name, stats, false));
+    }
+    return entries;
+  }
+
+  private dirEntry(name: string, mode: number): EntryInfo {
+    return { name, isDirectory: true, mode, size: 4096, mtime: this.options.now() };
+  }
+}
+
+function fileEntry(name: string, stats: Stats, readOnly: boolean): EntryInfo {
+  return {
+    name,
+    isDirectory: false,
+    mode: readOnly ? READ_ONLY_FILE_MODE : FILE_MODE,
+    size: stats.size,
+    mtime: stats.mtime,
+  };
+}
+
+async function unlinkIfThere(file: string): Promise<void> {
+  try {
+    await unlink(file);
+  } catch (err) {
+    if (!isMissing(err)) throw err;
+  }
+}

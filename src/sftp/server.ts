@@ -1,0 +1,210 @@
+/**
+ * The SSH/SFTP listener. Admission (bans, connection caps) happens on the raw socket before any
+ * SSH byte is sent; then ssh2 takes over. Every connection has an error handler (an unhandled
+ * one kills the process), a login grace timer and, once logged in, an idle timer.
+ */
+import net, { type AddressInfo, type Socket } from 'node:net';
+import ssh2, { type Connection, type ServerChannel } from 'ssh2';
+import type { SftpConfig } from '../config/schema.js';
+import type { DataLayout, UploadArea } from '../data-layout.js';
+import type { Log } from '../log.js';
+import { SERVER_ALGORITHMS } from './algorithms.js';
+import { Authenticator, type AccountDirectory } from './authenticator.js';
+import { Defender } from './defender.js';
+import { PartnerView } from './partner-view.js';
+import { SftpSession } from './session.js';
+import { UploadRegistry } from './upload-registry.js';
+
+export interface SftpServerOptions {
+  config: SftpConfig;
+  hostKey: Buffer;
+  layout: DataLayout;
+  accounts: AccountDirectory;
+  log: Log;
+  now: () => Date;
+  /** A complete upload has landed in a partner's inbox or validate folder. */
+  onDelivered: (partner: string, area: UploadArea, name: string, size: number) => void;
+}
+
+export interface SftpStats {
+  connections: number;
+  sessions: number;
+  bannedAddresses: number;
+}
+
+const MAX_SESSIONS_PER_CONNECTION = 4;
+
+export class SftpServer {
+  private readonly listener: net.Server;
+  private readonly ssh: ssh2.Server;
+  private readonly defender: Defender;
+  private readonly registry: UploadRegistry;
+  private readonly sockets = new Set<Socket>();
+  private readonly perAddress = new Map<string, number>();
+  private readonly sessions = new Set<SftpSession>();
+  private stopping = false;
+
+  constructor(private readonly options: SftpServerOptions) {
+    const { config, log, now } = options;
+    this.defender = new Defender({
+      threshold: config.ban_threshold,
+      windowMs: config.ban_window_minutes * 60_000,
+      banMs: config.ban_minutes * 60_000,
+      now,
+      onBan: (address, failures, until) =>
+        log.warn('sftp.address_banned', { address, failures, until: new Date(until).toISOString() }),
+    });
+    this.registry = new UploadRegistry(config.recent_upload_seconds * 1000, now);
+    this.ssh = new ssh2.Server(
+      { hostKeys: [options.hostKey], algorithms: SERVER_ALGORITHMS, ident: 'posdrop' },
+      (client, info) => this.onConnection(client, info.ip),
+    );
+    this.listener = net.createServer((socket) => this.admit(socket));
+    this.listener.on('error', (err) => log.error('sftp.listener_error', { error: err.message }));
+  }
+
+  /** Starts listening; resolves with the bound address (port 0 picks a free port). */
+  start(): Promise<AddressInfo> {
+    const { host, port } = this.options.config;
+    return new Promise((resolve, reject) => {
+      this.listener.once('error', reject);
+      this.listener.listen(port, host, () => {
+        this.listener.off('error', reject);
+        const address = this.listener.address() as AddressInfo;
+        this.options.log.info('sftp.listening', { host: address.address, port: address.port });
+        resolve(address);
+      });
+    });
+  }
+
+  get address(): AddressInfo | undefined {
+    return (this.listener.address() as AddressInfo | null) ?? undefined;
+  }
+
+  get listening(): boolean {
+    return this.listener.listening;
+  }
+
+  stats(): SftpStats {
+    return { connections: this.sockets.size, sessions: this.sessions.size, bannedAddresses: this.defender.bannedCount };
+  }
+
+  /**
+   * Stops accepting, ends every connection (uploads in flight keep their partial for a resume)
+   * and waits up to `graceMs` for them to go.
+   */
+  async stop(graceMs = 3000): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
+    await Promise.all([...this.sessions].map((session) => session.dispose()));
+    for (const socket of this.sockets) socket.end();
+    const deadline = Date.now() + graceMs;
+    while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  private admit(socket: Socket): void {
+    const address = socket.remoteAddress ?? 'unknown';
+    const { config, log } = this.options;
+    const refuse = (reason: string) => {
+      log.warn('sftp.connection_refused', { address, reason });
+      socket.destroy();
+    };
+    socket.on('error', () => undefined); // reported through ssh2 or simply closed
+    if (this.stopping) return refuse('shutting down');
+    if (this.defender.isBanned(address)) return refuse('address banned after repeated login failures');
+    if (this.sockets.size >= config.max_connections) return refuse('too many connections');
+    const fromAddress = this.perAddress.get(address) ?? 0;
+    if (fromAddress >= config.max_connections_per_address) return refuse('too many connections from this address');
+    this.sockets.add(socket);
+    this.perAddress.set(address, fromAddress + 1);
+    socket.once('close', () => {
+      this.sockets.delete(socket);
+      const left = (this.perAddress.get(address) ?? 1) - 1;
+      if (left > 0) this.perAddress.set(address, left);
+      else this.perAddress.delete(address);
+    });
+    this.ssh.injectSocket(socket);
+  }
+
+  private onConnection(client: Connection, address: string): void {
+    const { config, log } = this.options;
+    const end = () => client.end();
+    client.on('error', (err) => log.debug('sftp.connection_error', { address, error: err.message }));
+    const grace = setTimeout(() => {
+      log.warn('sftp.login_timeout', { address });
+      end();
+    }, config.login_grace_seconds * 1000);
+    grace.unref();
+    client.on('close', () => clearTimeout(grace));
+
+    const auth = new Authenticator({
+      accounts: this.options.accounts,
+      defender: this.defender,
+      address,
+      maxAttempts: config.max_auth_attempts,
+      failureDelayMs: config.auth_failure_delay_ms,
+      log,
+      onExhausted: end,
+    });
+    client.on('authentication', (ctx) => auth.handle(ctx));
+    client.on('ready', () => {
+      clearTimeout(grace);
+      const account = auth.partner;
+      if (!account) return end();
+      const idle = setTimeout(() => {
+        log.info('sftp.idle_timeout', { partner: account.id, address });
+        end();
+      }, config.idle_timeout_seconds * 1000);
+      idle.unref();
+      client.on('close', () => {
+        clearTimeout(idle);
+        log.info('sftp.disconnected', { partner: account.id, address });
+      });
+      const view = new PartnerView({
+        layout: this.options.layout,
+        partner: account.id,
+        registry: this.registry,
+        maxUploadBytes: account.maxUploadBytes ?? config.max_upload_bytes,
+        now: this.options.now,
+        onDelivered: this.options.onDelivered,
+      });
+      const prepared = view.prepare().catch((err: unknown) => {
+        log.error('sftp.folders_unavailable', { partner: account.id, error: String(err) });
+        end();
+      });
+      let open = 0;
+      client.on('session', (acceptSession, rejectSession) => {
+        if (open >= MAX_SESSIONS_PER_CONNECTION) return rejectSession();
+        open += 1;
+        const session = acceptSession();
+        session.on('sftp', (acceptSftp) => {
+          void prepared.then(() => {
+            const sftp = acceptSftp();
+            const sftpSession = new SftpSession({
+              sftp,
+              partner: account.id,
+              view,
+              limits: { maxOpenHandles: config.max_open_handles, maxRequestsInFlight: config.max_requests_in_flight },
+              log,
+              now: this.options.now,
+              onActivity: () => idle.refresh(),
+              onAbuse: (reason) => {
+                log.warn('sftp.session_cut', { partner: account.id, address, reason });
+                client.end();
+                (client as unknown as { _sock?: Socket })._sock?.destroy();
+              },
+            });
+            this.sessions.add(sftpSession);
+            (sftp as unknown as ServerChannel).on('close', () => {
+              this.sessions.delete(sftpSession);
+              open -= 1;
+            });
+          });
+        });
+      });
+    });
+  }
+}

@@ -1,0 +1,149 @@
+/**
+ * One upload in flight. Bytes go to `spool/<partner>/<area>/<name>.part`, never to a watched
+ * folder; the size limit is checked on every WRITE, before the bytes reach the disk. On a good
+ * CLOSE the file is fsynced and moved (never replacing anything) into the partner's folder.
+ * A dropped connection leaves the partial in the spool, where the client can resume it.
+ */
+import { constants } from 'node:fs';
+import { open, unlink, type FileHandle } from 'node:fs/promises';
+import path from 'node:path';
+import { looksTemporary } from '../core/safe-name.js';
+import { moveNoReplace, errnoCode } from '../fs/durable.js';
+import { Refusal } from './refusal.js';
+
+export type UploadMode = 'truncate' | 'resume' | 'exclusive';
+
+export interface UploadTarget {
+  /** The spool file. */
+  spoolPath: string;
+  /** Where the upload is delivered on CLOSE (unless its name looks temporary). */
+  finalPath: string;
+  name: string;
+  maxBytes: number;
+}
+
+export type CloseResult = { delivered: true; size: number } | { delivered: false; size: number };
+
+export class Upload {
+  private readonly pending = new Set<Promise<unknown>>();
+  private aborted: string | undefined;
+  private closed = false;
+  private highWater: number;
+
+  private constructor(
+    private readonly target: UploadTarget,
+    private readonly handle: FileHandle,
+    initialSize: number,
+  ) {
+    this.highWater = initialSize;
+  }
+
+  static async open(target: UploadTarget, mode: UploadMode, create: boolean): Promise<Upload> {
+    let flags = constants.O_WRONLY | constants.O_NOFOLLOW;
+    if (create || mode !== 'resume') flags |= constants.O_CREAT;
+    if (mode === 'truncate') flags |= constants.O_TRUNC;
+    if (mode === 'exclusive') flags |= constants.O_EXCL;
+    let handle: FileHandle;
+    try {
+      handle = await open(target.spoolPath, flags, 0o640);
+    } catch (err) {
+      if (errnoCode(err) === 'EEXIST') throw new Refusal('failure', `${target.name} already exists`);
+      throw err;
+    }
+    const stats = await handle.stat();
+    if (!stats.isFile()) {
+      await handle.close();
+      throw new Refusal('failure', `${target.name} cannot be written`);
+    }
+    return new Upload(target, handle, stats.size);
+  }
+
+  get name(): string {
+    return this.target.name;
+  }
+
+  /** Writes `data` at `offset`; refuses (and deletes the partial) past the size limit. */
+  async write(offset: number, data: Buffer): Promise<void> {
+    if (this.aborted) throw new Refusal('failure', this.aborted);
+    if (this.closed) throw new Refusal('failure', 'the file is closed');
+    const end = offset + data.length;
+    if (end > this.target.maxBytes) {
+      await this.abort(
+        `${this.target.name} is larger than the upload limit of ${formatBytes(this.target.maxBytes)}; the upload was discarded`,
+      );
+      throw new Refusal('failure', this.aborted as unknown as string);
+    }
+    const write = this.handle.write(data, 0, data.length, offset);
+    this.pending.add(write);
+    try {
+      await write;
+    } finally {
+      this.pending.delete(write);
+    }
+    if (end > this.highWater) this.highWater = end;
+  }
+
+  /**
+   * Finishes the upload: fsync, close, then move into the partner's folder unless the name looks
+   * temporary (the client will RENAME it). A name already waiting there is never replaced.
+   */
+  async close(): Promise<CloseResult> {
+    if (this.aborted) throw new Refusal('failure', this.aborted);
+    this.closed = true;
+    await Promise.allSettled(this.pending);
+    try {
+      await this.handle.sync();
+    } finally {
+      await this.handle.close();
+    }
+    const size = this.highWater;
+    if (looksTemporary(this.target.name)) return { delivered: false, size };
+    try {
+      await moveNoReplace(this.target.spoolPath, this.target.finalPath);
+    } catch (err) {
+      if (errnoCode(err) === 'EEXIST') {
+        throw new Refusal(
+          'failure',
+          `a file named ${this.target.name} is already waiting to be processed; the upload is kept and can be retried`,
+        );
+      }
+      throw err;
+    }
+    return { delivered: true, size };
+  }
+
+  /** The connection went away: keep the partial for a resume. */
+  async abandon(): Promise<void> {
+    if (this.closed || this.aborted) return;
+    this.closed = true;
+    await Promise.allSettled(this.pending);
+    await this.handle.close().catch(() => undefined);
+  }
+
+  /** Refuses everything from now on and deletes the partial. */
+  private async abort(reason: string): Promise<void> {
+    if (this.aborted) return;
+    this.aborted = reason;
+    await Promise.allSettled(this.pending);
+    await this.handle.close().catch(() => undefined);
+    await unlink(this.target.spoolPath).catch(() => undefined);
+  }
+
+  get abortReason(): string | undefined {
+    return this.aborted;
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MB`;
+  if (bytes % 1024 === 0) return `${bytes / 1024} KB`;
+  return `${bytes} bytes`;
+}
+
+export function partialName(name: string): string {
+  return `${name}.part`;
+}
+
+export function spoolPathFor(spoolDir: string, name: string): string {
+  return path.join(spoolDir, partialName(name));
+}

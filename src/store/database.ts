@@ -1,0 +1,32 @@
+/**
+ * Opens the SQLite database with the settings posdrop relies on, and runs the migrations.
+ * WAL lets the CLI read while the daemon writes; `synchronous=FULL` keeps the last commit through
+ * a power loss (better-sqlite3's default, NORMAL, may lose it).
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { migrate } from './migrate.js';
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  /** Milliseconds a statement waits for another process's write lock. */
+  busyTimeoutMs?: number;
+}
+
+export function openDatabase(file: string, options: OpenOptions = {}): Db {
+  mkdirSync(path.dirname(file), { recursive: true });
+  const db = new Database(file);
+  try {
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 10_000}`);
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = FULL');
+    db.pragma('foreign_keys = ON');
+    migrate(db);
+    return db;
+  } catch (err) {
+    db.close();
+    throw err;
+  }
+}

@@ -1,0 +1,5 @@
+import type { Migration } from '../migrate.js';
+import { ledger } from './001-ledger.js';
+
+/** Every schema version in order; append, never edit a released one. */
+export const MIGRATIONS: readonly Migration[] = [ledger];

@@ -1,0 +1,158 @@
+/** The partners table and their public keys. Read on every login, so changes need no restart. */
+import type { FormatId } from '../formats/types.js';
+import type { PublicKeyEntry } from '../security/public-keys.js';
+import type { Db } from './database.js';
+
+export interface Partner {
+  id: string;
+  clientId: string;
+  channels: string[];
+  formats: FormatId[];
+  enabled: boolean;
+  passwordHash: string | null;
+  maxUploadBytes: number | null;
+  options: Record<string, unknown>;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface NewPartner {
+  id: string;
+  clientId: string;
+  channels: string[];
+  formats: FormatId[];
+  passwordHash?: string | null;
+  maxUploadBytes?: number | null;
+  options?: Record<string, unknown>;
+}
+
+export interface PartnerKey extends PublicKeyEntry {
+  id: number;
+  addedAt: string;
+}
+
+interface PartnerRow {
+  id: string;
+  client_id: string;
+  channels: string;
+  formats: string;
+  enabled: number;
+  password_hash: string | null;
+  max_upload_bytes: number | null;
+  options: string;
+  created_at: string;
+  updated_at: string;
+}
+
+interface KeyRow {
+  id: number;
+  algo: string;
+  public_key: string;
+  comment: string;
+  fingerprint: string;
+  added_at: string;
+}
+
+function toPartner(row: PartnerRow): Partner {
+  return {
+    id: row.id,
+    clientId: row.client_id,
+    channels: JSON.parse(row.channels) as string[],
+    formats: JSON.parse(row.formats) as FormatId[],
+    enabled: row.enabled === 1,
+    passwordHash: row.password_hash,
+    maxUploadBytes: row.max_upload_bytes,
+    options: JSON.parse(row.options) as Record<string, unknown>,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export class PartnerStore {
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date,
+  ) {}
+
+  get(id: string): Partner | undefined {
+    const row = this.db.prepare('SELECT * FROM partners WHERE id = ?').get(id) as PartnerRow | undefined;
+    return row && toPartner(row);
+  }
+
+  list(): Partner[] {
+    const rows = this.db.prepare('SELECT * FROM partners ORDER BY id').all() as PartnerRow[];
+    return rows.map(toPartner);
+  }
+
+  add(partner: NewPartner): Partner {
+    const at = this.now().toISOString();
+    this.db
+      .prepare(
+        `INSERT INTO partners (id, client_id, channels, formats, password_hash, max_upload_bytes, options, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(
+        partner.id,
+        partner.clientId,
+        JSON.stringify(partner.channels),
+        JSON.stringify(partner.formats),
+        partner.passwordHash ?? null,
+        partner.maxUploadBytes ?? null,
+        JSON.stringify(partner.options ?? {}),
+        at,
+        at,
+      );
+    return this.get(partner.id) as Partner;
+  }
+
+  /** Changes the given fields; returns false when the partner does not exist. */
+  update(id: string, patch: Partial<Omit<NewPartner, 'id'>> & { enabled?: boolean }): boolean {
+    const columns: Record<string, unknown> = {};
+    if (patch.clientId !== undefined) columns.client_id = patch.clientId;
+    if (patch.channels !== undefined) columns.channels = JSON.stringify(patch.channels);
+    if (patch.formats !== undefined) columns.formats = JSON.stringify(patch.formats);
+    if (patch.passwordHash !== undefined) columns.password_hash = patch.passwordHash;
+    if (patch.maxUploadBytes !== undefined) columns.max_upload_bytes = patch.maxUploadBytes;
+    if (patch.options !== undefined) columns.options = JSON.stringify(patch.options);
+    if (patch.enabled !== undefined) columns.enabled = patch.enabled ? 1 : 0;
+    columns.updated_at = this.now().toISOString();
+    const names = Object.keys(columns);
+    const result = this.db
+      .prepare(`UPDATE partners SET ${names.map((name) => `${name} = @${name}`).join(', ')} WHERE id = @id`)
+      .run({ ...columns, id });
+    return result.changes > 0;
+  }
+
+  keys(partnerId: string): PartnerKey[] {
+    const rows = this.db
+      .prepare('SELECT id, algo, public_key, comment, fingerprint, added_at FROM partner_keys WHERE partner_id = ? ORDER BY id')
+      .all(partnerId) as KeyRow[];
+    return rows.map((row) => ({
+      id: row.id,
+      algo: row.algo,
+      publicKey: row.public_key,
+      comment: row.comment,
+      fingerprint: row.fingerprint,
+      addedAt: row.added_at,
+    }));
+  }
+
+  /** Adds a key; false when the partner already has it. */
+  addKey(partnerId: string, key: PublicKeyEntry): boolean {
+    const result = this.db
+      .prepare(
+        `INSERT OR IGNORE INTO partner_keys (partner_id, algo, public_key, comment, fingerprint, added_at)
+         VALUES (?, ?, ?, ?, ?, ?)`,
+      )
+      .run(partnerId, key.algo, key.publicKey, key.comment, key.fingerprint, this.now().toISOString());
+    return result.changes > 0;
+  }
+
+  /** Removes a key by fingerprint or row id; false when nothing matched. */
+  removeKey(partnerId: string, fingerprintOrId: string): boolean {
+    const result = this.db
+      .prepare('DELETE FROM partner_keys WHERE partner_id = ? AND (fingerprint = ? OR CAST(id AS TEXT) = ?)')
+      .run(partnerId, fingerprintOrId, fingerprintOrId);
+    return result.changes > 0;
+  }
+}
