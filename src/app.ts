@@ -14,11 +14,13 @@ import { Answers } from './intake/answers.js';
 import { Intake } from './intake/intake.js';
 import { createLog, type Log } from './log.js';
 import { Outbox } from './outbox/outbox.js';
+import { Pipeline } from './pipeline/pipeline.js';
 import type { Account } from './sftp/authenticator.js';
 import { loadOrCreateHostKey } from './sftp/host-key.js';
 import { SftpServer } from './sftp/server.js';
 import { openDatabase, type Db } from './store/database.js';
 import { FileLedger } from './store/files.js';
+import { RecordErrorStore } from './store/record-errors.js';
 import { PartnerStore } from './store/partners.js';
 import { WriteLock } from './store/write-lock.js';
 
@@ -71,8 +73,10 @@ export class App {
     if (demo) log.info('partner.demo_created', { partner: demo.username, credentials: demo.file });
     for (const partner of partners.list()) await ensurePartnerFolders(layout, partner.id);
 
-    const answers = new Answers(new Outbox(layout), log, now);
-    const intake = new Intake({ layout, config: config.intake, lock, files, partners, answers, log, now });
+    const answers = new Answers(layout, new Outbox(layout), log, now);
+    const recordErrors = new RecordErrorStore(db);
+    const pipeline = new Pipeline({ layout, config, db, lock, files, recordErrors, answers, log, now });
+    const intake = new Intake({ layout, config: config.intake, lock, files, partners, answers, log, now, router: pipeline });
     const sftp = new SftpServer({
       config: config.sftp,
       hostKey,

@@ -2,13 +2,21 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, OperatorError, PosdropError, UsageError, errorMessage } from '../core/errors.js';
 import { COMMON_OPTIONS, type Command } from './command.js';
+import { errorsCommand } from './commands/errors.js';
 import { filesCommand } from './commands/files.js';
 import { partnerCommands } from './commands/partners.js';
 import { serveCommand } from './commands/serve.js';
 import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
 
-export const COMMANDS: Command[] = [serveCommand, statusCommand, filesCommand, showCommand, ...partnerCommands];
+export const COMMANDS: Command[] = [
+  serveCommand,
+  statusCommand,
+  filesCommand,
+  showCommand,
+  errorsCommand,
+  ...partnerCommands,
+];
 
 export interface Io {
   stdout: NodeJS.WritableStream;

@@ -24,3 +24,8 @@ export function formatById(id: FormatId): FormatSpec {
 export function formatsFor(ids: readonly string[]): FormatSpec[] {
   return BUILT_IN_FORMATS.filter((format) => ids.includes(format.id));
 }
+
+/** Finds a format by id; the daemon uses the built-ins, tests may substitute their own. */
+export type FormatLookup = (id: string) => FormatSpec | undefined;
+
+export const builtInFormat: FormatLookup = (id) => BY_ID.get(id as FormatId);

@@ -1,4 +1,5 @@
 import type { NameRule } from '../core/naming.js';
+import type { FormatProcessor } from '../pipeline/processor.js';
 
 export const FORMAT_IDS = [
   'crowdtwist-pos',
@@ -23,6 +24,8 @@ export interface FormatSpec {
   /** Files of one partner and one date are processed in counter order. */
   readonly sequenced: boolean;
   readonly errorPolicy: ErrorPolicy;
+  /** Parses, validates and stores the file; a format without one leaves its files `queued`. */
+  readonly processor?: FormatProcessor;
 }
 
 export function isFormatId(value: string): value is FormatId {

@@ -2,27 +2,53 @@
  * Tells the world about a file's state: the receipt in the partner's outbox and one log line.
  * Called after the state is committed, never before.
  */
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import type { DataLayout } from '../data-layout.js';
 import { acceptedPattern } from '../core/naming.js';
-import { formatsFor } from '../formats/registry.js';
+import { FINAL_STATES } from '../core/file-state.js';
+import { builtInFormat, formatsFor, type FormatLookup } from '../formats/registry.js';
 import type { Log } from '../log.js';
 import type { Outbox } from '../outbox/outbox.js';
-import { receiptFor, type ReceiptExtras } from '../outbox/receipt.js';
+import { outboxStem, receiptFor, type ReceiptExtras } from '../outbox/receipt.js';
 import type { FileRecord } from '../store/files.js';
 import type { Partner } from '../store/partners.js';
 
 export class Answers {
   constructor(
+    private readonly layout: DataLayout,
     private readonly outbox: Outbox,
     private readonly log: Log,
     private readonly now: () => Date,
+    private readonly formats: FormatLookup = builtInFormat,
   ) {}
 
+  /** Writes the receipt (and the format's state documents) for the file's current state. */
   async stateChanged(file: FileRecord, partner: Partner, extras: ReceiptExtras = {}): Promise<void> {
+    const dryRun = extras.dryRun ?? false;
+    const stem = outboxStem(file.name, dryRun);
+    const processor = file.format ? this.formats(file.format)?.processor : undefined;
+    for (const output of processor?.onStateChange?.(file, partner, dryRun) ?? []) {
+      await this.outbox.write(partner.id, `${stem}${output.suffix}`, output.content);
+    }
     const acceptedNames = file.reasonCode?.startsWith('name_')
       ? formatsFor(partner.formats).map((format) => acceptedPattern(format.name, partner))
       : undefined;
-    await this.outbox.writeReceipt(receiptFor(file, this.now(), { acceptedNames, ...extras }));
-    this.logState(file, extras.dryRun ?? false);
+    const outputs =
+      processor && FINAL_STATES.has(file.state)
+        ? await this.existing(partner.id, processor.outputs.map((suffix) => `${stem}${suffix}`))
+        : undefined;
+    await this.outbox.writeReceipt(receiptFor(file, this.now(), { acceptedNames, outputs, ...extras }));
+    this.logState(file, dryRun);
+  }
+
+  private async existing(partner: string, names: string[]): Promise<string[]> {
+    const dir = this.layout.areaDir(partner, 'outbox');
+    const found: string[] = [];
+    for (const name of names) {
+      if (await access(path.join(dir, name)).then(() => true, () => false)) found.push(name);
+    }
+    return found;
   }
 
   logState(file: FileRecord, dryRun = false): void {

@@ -28,10 +28,13 @@ import { WorkQueue } from './work-queue.js';
 
 /** Where accepted files go next; the format pipelines implement it. */
 export interface FileRouter {
-  /** A file was classified and is `queued` (or still waiting) in its inbox at `source`. */
-  route(file: FileRecord, partner: Partner, source: string): Promise<void>;
+  /**
+   * A classified, not yet final file, in its inbox at `source`: process it (or hold it).
+   * Resolves with its state afterwards; the intake answers and archives final files.
+   */
+  route(file: FileRecord, partner: Partner, source: string): Promise<FileRecord>;
   /** A file in `/validate`: check it fully, store nothing, answer with a dry-run receipt. */
-  check?(file: FileRecord, partner: Partner, source: string): Promise<void>;
+  check(file: FileRecord, partner: Partner, source: string): Promise<FileRecord>;
 }
 
 export interface IntakeOptions {
@@ -176,14 +179,21 @@ export class Intake {
       await this.dryRun(partner, file.name, source, digest);
       return;
     }
-    const record = await this.register(partner, file.name, digest);
-    if (FINAL_STATES.has(record.state)) {
+    const registered = await this.register(partner, file.name, digest);
+    const record =
+      this.options.router && !FINAL_STATES.has(registered.state)
+        ? await this.options.router.route(registered, partner, source)
+        : registered;
+    if (record.state === 'failed') {
+      // Kept in the inbox: a failure is posdrop's fault, and the file is tried again at restart.
+      this.registered.set(key, fingerprint);
+      if (record !== registered) await this.options.answers.stateChanged(record, partner);
+    } else if (FINAL_STATES.has(record.state)) {
       this.registered.delete(key);
       await this.finish(record, partner, source);
-      return;
+    } else {
+      this.registered.set(key, fingerprint);
     }
-    this.registered.set(key, fingerprint);
-    await this.options.router?.route(record, partner, source);
   }
 
   /** Records the file (or finds it by identity) and classifies it by name, in one transaction. */
@@ -262,20 +272,24 @@ export class Intake {
       archivePath: null,
     };
     try {
-      if (verdict.ok && this.options.router?.check) await this.options.router.check(file, partner, source);
+      if (verdict.ok && this.options.router) await this.options.router.check(file, partner, source);
       else await this.options.answers.stateChanged(file, partner, { dryRun: true });
     } finally {
       await unlink(source).catch(() => undefined);
     }
   }
 
-  /** A file that was `processing` when the daemon stopped is queued again. */
+  /**
+   * A file that was `processing` when the daemon stopped, or that `failed` (posdrop's own fault),
+   * is queued again; the scan that follows finds it in its inbox.
+   */
   private async recoverInterrupted(): Promise<void> {
     const { files, lock, log } = this.options;
     await lock.transaction(() => {
-      for (const file of files.inStates(['processing'])) {
-        files.move(file.id, 'queued', { detail: 'interrupted by a restart; processed again' });
-        log.warn('file.requeued', { partner: file.partner, file: file.name, id: file.id });
+      for (const file of files.inStates(['processing', 'failed'])) {
+        const detail = file.state === 'failed' ? 'failed earlier; tried again after a restart' : 'interrupted; processed again';
+        files.move(file.id, 'queued', { detail });
+        log.warn('file.requeued', { partner: file.partner, file: file.name, id: file.id, was: file.state });
       }
     });
   }

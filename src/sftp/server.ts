@@ -4,7 +4,7 @@
  * one kills the process), a login grace timer and, once logged in, an idle timer.
  */
 import net, { type AddressInfo, type Socket } from 'node:net';
-import ssh2, { type Connection, type ServerChannel } from 'ssh2';
+import ssh2, { type Connection } from 'ssh2';
 import type { SftpConfig } from '../config/schema.js';
 import type { DataLayout, UploadArea } from '../data-layout.js';
 import type { Log } from '../log.js';
@@ -180,29 +180,27 @@ export class SftpServer {
         if (open >= MAX_SESSIONS_PER_CONNECTION) return rejectSession();
         open += 1;
         const session = acceptSession();
+        session.on('close', () => (open -= 1));
         session.on('sftp', (acceptSftp) => {
-          void prepared.then(() => {
-            const sftp = acceptSftp();
-            const sftpSession = new SftpSession({
-              sftp,
-              partner: account.id,
-              view,
-              limits: { maxOpenHandles: config.max_open_handles, maxRequestsInFlight: config.max_requests_in_flight },
-              log,
-              now: this.options.now,
-              onActivity: () => idle.refresh(),
-              onAbuse: (reason) => {
-                log.warn('sftp.session_cut', { partner: account.id, address, reason });
-                client.end();
-                (client as unknown as { _sock?: Socket })._sock?.destroy();
-              },
-            });
-            this.sessions.add(sftpSession);
-            (sftp as unknown as ServerChannel).on('close', () => {
-              this.sessions.delete(sftpSession);
-              open -= 1;
-            });
+          // Accept at once: OpenSSH sends its INIT right behind the subsystem request.
+          const sftp = acceptSftp();
+          const sftpSession = new SftpSession({
+            sftp,
+            partner: account.id,
+            view,
+            ready: prepared,
+            limits: { maxOpenHandles: config.max_open_handles, maxRequestsInFlight: config.max_requests_in_flight },
+            log,
+            now: this.options.now,
+            onActivity: () => idle.refresh(),
+            onAbuse: (reason) => {
+              log.warn('sftp.session_cut', { partner: account.id, address, reason });
+              client.end();
+              (client as unknown as { _sock?: Socket })._sock?.destroy();
+            },
           });
+          this.sessions.add(sftpSession);
+          sftp.on('close', () => this.sessions.delete(sftpSession));
         });
       });
     });

@@ -35,6 +35,8 @@ export interface SessionOptions {
   sftp: SFTPWrapper;
   partner: string;
   view: PartnerView;
+  /** Requests wait for this (the partner's folders being ready). */
+  ready: Promise<unknown>;
   limits: SessionLimits;
   log: Log;
   now: () => Date;
@@ -52,6 +54,9 @@ export class SftpSession {
 
   constructor(private readonly options: SessionOptions) {
     const { sftp } = options;
+    void this.order.exclusive(async () => {
+      await options.ready;
+    });
     sftp.on('REALPATH', (id, path) => this.exclusive(id, 'realpath', () => this.realpath(id, path)));
     sftp.on('STAT', (id, path) => this.exclusive(id, 'stat', () => this.stat(id, path)));
     sftp.on('LSTAT', (id, path) => this.exclusive(id, 'lstat', () => this.stat(id, path)));

@@ -25,6 +25,18 @@ export class WriteLock {
     });
   }
 
+  /** Runs `work` inside a transaction that is always rolled back: a dry run stores nothing. */
+  rolledBack<T>(work: () => Promise<T> | T): Promise<T> {
+    return this.exclusive(async () => {
+      this.db.exec('BEGIN IMMEDIATE');
+      try {
+        return await work();
+      } finally {
+        if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      }
+    });
+  }
+
   /** Runs `work` when no transaction of this process is open. */
   exclusive<T>(work: () => Promise<T> | T): Promise<T> {
     const run = this.tail.then(work);

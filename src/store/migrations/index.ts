@@ -1,5 +1,6 @@
 import type { Migration } from '../migrate.js';
 import { ledger } from './001-ledger.js';
+import { recordErrors } from './002-record-errors.js';
 
 /** Every schema version in order; append, never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [ledger];
+export const MIGRATIONS: readonly Migration[] = [ledger, recordErrors];

@@ -1,0 +1,24 @@
+/** A record that failed validation: data, not an exception. */
+export interface RecordError {
+  /** Line number (delimited files, from 1) or index in the array (JSON, from 0). */
+  position: number;
+  /** The record's own key when it has one (receipt_id, ORDER_ID). */
+  key?: string | undefined;
+  /** Column name or field path (`data.items[0].quantity`). */
+  field?: string | undefined;
+  /** Stable code: `missing_field`, `invalid_type`, `duplicate_receipt_id`, … */
+  code: string;
+  /** What is wrong and what was expected, for the partner. */
+  message: string;
+  /** The offending value as text. */
+  value?: string | undefined;
+}
+
+const MAX_VALUE = 200;
+
+/** Cuts a value for storage and display. */
+export function clipValue(value: unknown): string | undefined {
+  if (value === undefined) return undefined;
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE)}…` : text;
+}

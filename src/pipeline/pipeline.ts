@@ -1,0 +1,170 @@
+/**
+ * The frame every format runs in: `queued → processing → processed | rejected | failed`, one
+ * SQLite transaction per file, outputs renamed into the outbox just before that transaction
+ * commits, record errors stored with it. A dry run runs the very same code in a transaction that
+ * is always rolled back.
+ */
+import type { Config } from '../config/schema.js';
+import type { DataLayout } from '../data-layout.js';
+import { errorMessage, FileRejected, type RejectCode } from '../core/errors.js';
+import { builtInFormat, type FormatLookup } from '../formats/registry.js';
+import type { Answers } from '../intake/answers.js';
+import type { FileRouter } from '../intake/intake.js';
+import type { Log } from '../log.js';
+import { outboxStem } from '../outbox/receipt.js';
+import type { Db } from '../store/database.js';
+import type { FileCounts, FileLedger, FileRecord } from '../store/files.js';
+import type { Partner } from '../store/partners.js';
+import type { RecordErrorStore } from '../store/record-errors.js';
+import type { WriteLock } from '../store/write-lock.js';
+import { ErrorCollector } from './error-collector.js';
+import { OutputFiles } from './output-files.js';
+import type { FormatProcessor, ProcessOutcome } from './processor.js';
+
+export interface PipelineOptions {
+  layout: DataLayout;
+  config: Config;
+  db: Db;
+  lock: WriteLock;
+  files: FileLedger;
+  recordErrors: RecordErrorStore;
+  answers: Answers;
+  log: Log;
+  now: () => Date;
+  formats?: FormatLookup;
+}
+
+/** The whole file is refused after validation (all-or-nothing): roll back, keep the outputs. */
+class RefusedWhole extends Error {
+  constructor(readonly outcome: ProcessOutcome & { rejection: { code: RejectCode; message: string } }) {
+    super(outcome.rejection.message);
+  }
+}
+
+export class Pipeline implements FileRouter {
+  constructor(private readonly options: PipelineOptions) {}
+
+  /** Processes a `queued` file whose format has a processor; returns its state afterwards. */
+  async route(file: FileRecord, partner: Partner, source: string): Promise<FileRecord> {
+    if (file.state !== 'queued') return file;
+    return this.process(file, partner, source);
+  }
+
+  async process(file: FileRecord, partner: Partner, source: string): Promise<FileRecord> {
+    const processor = this.processorFor(file);
+    if (!processor) return file;
+    const { lock, files, answers, log } = this.options;
+    const processing = await lock.transaction(() => files.move(file.id, 'processing'));
+    await answers.stateChanged(processing, partner);
+    const outputs = new OutputFiles(this.options.layout.areaDir(partner.id, 'outbox'), file.name);
+    const errors = new ErrorCollector();
+    const context = { file: processing, partner, source, dryRun: false, errors, outputs };
+    try {
+      return await lock.transaction(async () => {
+        const outcome = await processor.process({ ...context, ...this.shared() });
+        if (outcome.rejection) throw new RefusedWhole({ ...outcome, rejection: outcome.rejection });
+        return this.conclude(processing, processor, errors, outputs, 'processed', outcome.counts);
+      });
+    } catch (err) {
+      if (err instanceof RefusedWhole) {
+        const { counts, rejection } = err.outcome;
+        return lock.transaction(() => this.conclude(processing, processor, errors, outputs, 'rejected', counts, rejection));
+      }
+      await outputs.discard();
+      if (err instanceof FileRejected) {
+        return lock.transaction(() =>
+          files.move(file.id, 'rejected', { reasonCode: err.code, reason: err.message, counts: null }),
+        );
+      }
+      log.error('file.processing_error', {
+        partner: partner.id,
+        file: file.name,
+        id: file.id,
+        error: errorMessage(err),
+        stack: (err as Error)?.stack,
+      });
+      return lock.transaction(() =>
+        files.move(file.id, 'failed', {
+          reasonCode: 'internal_error',
+          reason: 'posdrop could not process this file because of an internal error; the operators have been alerted and it will be tried again',
+          detail: errorMessage(err),
+        }),
+      );
+    }
+  }
+
+  /**
+   * A dry run: the whole validation of the file's format, outputs and receipt under the
+   * `<name>.dry-run` stem, and nothing stored (the transaction is always rolled back).
+   */
+  async check(file: FileRecord, partner: Partner, source: string): Promise<FileRecord> {
+    const processor = this.processorFor(file);
+    let result: FileRecord = file;
+    if (processor) {
+      const outputs = new OutputFiles(this.options.layout.areaDir(partner.id, 'outbox'), outboxStem(file.name, true));
+      const errors = new ErrorCollector();
+      const started = this.options.now().toISOString();
+      try {
+        const outcome = await this.options.lock.rolledBack(async () => {
+          const done = await processor.process({ file, partner, source, dryRun: true, errors, outputs, ...this.shared() });
+          await outputs.removeStale(processor.outputs, await outputs.commit());
+          return done;
+        });
+        result = finished(file, started, this.options.now(), outcome.rejection ? 'rejected' : 'processed', outcome.counts, outcome.rejection);
+      } catch (err) {
+        await outputs.discard();
+        if (!(err instanceof FileRejected)) throw err;
+        result = finished(file, started, this.options.now(), 'rejected', null, err);
+      }
+    }
+    await this.options.answers.stateChanged(result, partner, { dryRun: true });
+    return result;
+  }
+
+  private shared(): { db: Db; config: Config; now: () => Date } {
+    return { db: this.options.db, config: this.options.config, now: this.options.now };
+  }
+
+  /** Inside the file's transaction: errors, outputs, then the state. */
+  private async conclude(
+    file: FileRecord,
+    processor: FormatProcessor,
+    errors: ErrorCollector,
+    outputs: OutputFiles,
+    state: 'processed' | 'rejected',
+    counts: FileCounts,
+    rejection?: { code: RejectCode; message: string },
+  ): Promise<FileRecord> {
+    this.options.recordErrors.replace(file.id, errors.errors, errors.notStored);
+    await outputs.removeStale(processor.outputs, await outputs.commit());
+    return this.options.files.move(file.id, state, {
+      counts,
+      reasonCode: rejection?.code ?? null,
+      reason: rejection?.message ?? null,
+    });
+  }
+
+  private processorFor(file: FileRecord): FormatProcessor | undefined {
+    if (!file.format) return undefined;
+    return (this.options.formats ?? builtInFormat)(file.format)?.processor;
+  }
+}
+
+function finished(
+  file: FileRecord,
+  startedAt: string,
+  now: Date,
+  state: 'processed' | 'rejected',
+  counts: FileCounts | null,
+  rejection?: { code: string; message: string },
+): FileRecord {
+  return {
+    ...file,
+    state,
+    counts,
+    reasonCode: rejection?.code ?? null,
+    reason: rejection?.message ?? null,
+    processingStartedAt: startedAt,
+    processedAt: now.toISOString(),
+  };
+}
