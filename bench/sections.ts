@@ -1,0 +1,8 @@
+/** The bench sections, in the order `npm run bench` runs them. Each prints its own figures. */
+export interface BenchSection {
+  name: string;
+  title: string;
+  run(): Promise<void>;
+}
+
+export const sections: BenchSection[] = [];

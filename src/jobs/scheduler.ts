@@ -1,0 +1,55 @@
+/**
+ * Scheduled jobs (node-cron). A job never overlaps itself, and never runs while a file's
+ * transaction is open: it waits for the write lock like every other writer of the daemon.
+ */
+import cron, { type ScheduledTask } from 'node-cron';
+import { errorMessage } from '../core/errors.js';
+import type { Log } from '../log.js';
+import type { WriteLock } from '../store/write-lock.js';
+
+export interface Job {
+  /** `retention`, `stale-holds`, … — used in log events `job.<name>.*`. */
+  name: string;
+  /** A cron expression (node-cron syntax, seconds optional). */
+  schedule: string;
+  run(): Promise<void> | void;
+}
+
+export class Scheduler {
+  private readonly tasks: ScheduledTask[] = [];
+  private readonly running = new Map<string, Promise<void>>();
+
+  constructor(
+    private readonly lock: WriteLock,
+    private readonly log: Log,
+  ) {}
+
+  /** Validates the schedule at once, so a bad one stops the start with its name. */
+  add(job: Job): void {
+    if (!cron.validate(job.schedule)) throw new Error(`job ${job.name}: "${job.schedule}" is not a valid cron schedule`);
+    const task = cron.createTask(job.schedule, () => this.runNow(job), { name: job.name, noOverlap: true, unref: true });
+    this.tasks.push(task);
+  }
+
+  start(): void {
+    for (const task of this.tasks) void task.start();
+  }
+
+  /** Runs `job` now unless it is still running; resolves when it is done. */
+  runNow(job: Job): Promise<void> {
+    const current = this.running.get(job.name);
+    if (current) return current;
+    const run = this.lock
+      .exclusive(() => job.run())
+      .catch((err: unknown) => this.log.error(`job.${job.name}.failed`, { error: errorMessage(err) }))
+      .finally(() => this.running.delete(job.name));
+    this.running.set(job.name, run);
+    return run;
+  }
+
+  /** Stops the schedules and waits for jobs in hand. */
+  async stop(): Promise<void> {
+    for (const task of this.tasks) await task.stop();
+    await Promise.all(this.running.values());
+  }
+}
