@@ -1,0 +1,191 @@
+/** Processes the bench drives: the real posdrop daemon, OpenSSH's sshd, and OpenSSH's sftp. */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const cli = path.join(repoRoot, 'bin', 'posdrop.js');
+
+export interface Daemon {
+  pid: number;
+  port: number;
+  dataDir: string;
+  env: NodeJS.ProcessEnv;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Starts `posdrop serve` on a free port with a fresh data directory and waits until it listens. */
+export async function startDaemon(extraEnv: NodeJS.ProcessEnv = {}): Promise<Daemon> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'posdrop-bench-'));
+  const env = {
+    ...process.env,
+    POSDROP_DATA_DIR: dataDir,
+    POSDROP_SFTP_PORT: '0',
+    POSDROP_DEMO_PARTNER: 'false',
+    ...extraEnv,
+  };
+  const child = spawn(process.execPath, [cli, 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const runtime = path.join(dataDir, 'daemon.json');
+  const deadline = Date.now() + 20_000;
+  while (!existsSync(runtime)) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error('posdrop did not start');
+    await sleep(50);
+  }
+  const { sftp } = JSON.parse(readFileSync(runtime, 'utf8')) as { sftp: { port: number } };
+  return {
+    pid: child.pid as number,
+    port: sftp.port,
+    dataDir,
+    env,
+    child,
+    stop: () => stopChild(child),
+  };
+}
+
+/** Runs the posdrop CLI against a daemon's data directory. */
+export function posdrop(daemon: Daemon, args: string[]): string {
+  const result = spawnSync(process.execPath, [cli, ...args], { env: daemon.env, encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`posdrop ${args.join(' ')}: ${result.stderr}`);
+  return result.stdout;
+}
+
+export interface Sshd {
+  port: number;
+  /** Where uploads may go. */
+  target: string;
+  user: string;
+  stop(): Promise<void>;
+}
+
+/** OpenSSH's sshd with `internal-sftp`, from a temporary config on a loopback port. */
+export async function startSshd(authorizedKey: string): Promise<Sshd | string> {
+  const binary = ['/usr/sbin/sshd', '/usr/local/sbin/sshd'].find((candidate) => existsSync(candidate));
+  if (!binary) return 'sshd is not installed (apt-get install openssh-server)';
+  const dir = await mkdtemp(path.join(tmpdir(), 'posdrop-sshd-'));
+  const port = await freePort();
+  const hostKey = path.join(dir, 'host_key');
+  spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', hostKey]);
+  await writeFile(path.join(dir, 'authorized_keys'), `${authorizedKey}\n`, { mode: 0o600 });
+  const target = path.join(dir, 'target');
+  await mkdir(target);
+  if (process.getuid?.() === 0) await mkdir('/run/sshd', { recursive: true });
+  const config = path.join(dir, 'sshd_config');
+  await writeFile(
+    config,
+    [
+      `Port ${port}`,
+      'ListenAddress 127.0.0.1',
+      `HostKey ${hostKey}`,
+      `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
+      'StrictModes no',
+      'UsePAM no',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PermitRootLogin prohibit-password',
+      `PidFile ${path.join(dir, 'sshd.pid')}`,
+      'Subsystem sftp internal-sftp',
+      '',
+    ].join('\n'),
+  );
+  const child = spawn(binary, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  child.stderr?.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const deadline = Date.now() + 10_000;
+  while (!log.includes('Server listening')) {
+    if (child.exitCode !== null || Date.now() > deadline) return `sshd did not start: ${log.trim()}`;
+    await sleep(20);
+  }
+  const user = (spawnSync('id', ['-un'], { encoding: 'utf8' }).stdout || 'root').trim();
+  return { port, target, user, stop: () => stopChild(child) };
+}
+
+export interface Timed {
+  seconds: number;
+  stdout: string;
+}
+
+/** `sftp -b` with a key; resolves with the wall time of the whole session. */
+export async function timedSftp(port: number, user: string, keyFile: string, commands: string[]): Promise<Timed> {
+  const batch = path.join(await mkdtemp(path.join(tmpdir(), 'posdrop-batch-')), 'batch');
+  await writeFile(batch, `${commands.join('\n')}\n`);
+  const args = ['-b', batch, '-i', keyFile, '-P', String(port), '-o', 'StrictHostKeyChecking=no',
+    '-o', 'UserKnownHostsFile=/dev/null', '-o', 'LogLevel=ERROR', `${user}@127.0.0.1`];
+  const started = process.hrtime.bigint();
+  const child = spawn('sftp', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (code !== 0) throw new Error(`sftp exited with ${code}: ${stderr.trim()}`);
+  return { seconds, stdout };
+}
+
+/** Samples a process's resident memory every `everyMs` until stopped; resolves the peak in MB. */
+export function sampleRss(pid: number, everyMs = 10): { stop(): number } {
+  let peak = 0;
+  const read = () => {
+    try {
+      const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+      if (match) peak = Math.max(peak, Number(match[1]) / 1024);
+    } catch {
+      // the process is gone
+    }
+  };
+  read();
+  const timer = setInterval(read, everyMs);
+  return {
+    stop() {
+      clearInterval(timer);
+      read();
+      return peak;
+    },
+  };
+}
+
+export function rssMb(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) / 1024 : 0;
+}
+
+export async function keyPair(dir: string): Promise<{ keyFile: string; publicKey: string }> {
+  const keyFile = path.join(dir, 'bench_key');
+  spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyFile]);
+  return { keyFile, publicKey: (await readFile(`${keyFile}.pub`, 'utf8')).trim() };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+  await exited;
+  clearTimeout(timer);
+}
