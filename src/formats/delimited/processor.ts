@@ -3,7 +3,7 @@
  * session (its store and rules for one file) and its dialect answer; this runs the lines and
  * applies the error policy.
  */
-import type { RejectCode } from '../../core/errors.js';
+import { FileRejected, type RejectCode } from '../../core/errors.js';
 import type { FormatProcessor, ProcessContext, ProcessOutcome, StateOutput } from '../../pipeline/processor.js';
 import type { FileRecord } from '../../store/files.js';
 import type { Partner } from '../../store/partners.js';
@@ -30,6 +30,8 @@ export interface DelimitedFormat {
   /** How many failed lines the dialect answer lists. */
   readonly keepLines?: number;
   open(ctx: ProcessContext): FormatSession | Refusal;
+  /** The dialect's answer to a refusal of the whole file (not UTF-8), when it has one. */
+  answerRefusal?(message: string, ctx: ProcessContext): Promise<void>;
   onStateChange?(file: FileRecord, partner: Partner, dryRun: boolean): StateOutput[];
 }
 
@@ -46,7 +48,15 @@ export function delimitedProcessor(format: DelimitedFormat): FormatProcessor {
         await opened.answer(ctx);
         return { counts: { total: 0, accepted: 0, failed: 0, duplicates: 0 }, rejection: opened.refusal };
       }
-      const summary = await runDelimited(ctx, format.declaration, opened, { keepLines: format.keepLines });
+      let summary: RunSummary;
+      try {
+        summary = await runDelimited(ctx, format.declaration, opened, { keepLines: format.keepLines });
+      } catch (err) {
+        if (!(err instanceof FileRejected) || !format.answerRefusal) throw err;
+        // Returned as a rejection (not thrown) so that the frame keeps the dialect answer.
+        await format.answerRefusal(err.message, ctx);
+        return { counts: { total: 0, accepted: 0, failed: 0, duplicates: 0 }, rejection: { code: err.code, message: err.message } };
+      }
       await opened.answer(summary, ctx);
       return outcomeOf(summary, format.declaration);
     },

@@ -4,8 +4,7 @@
  * PBJ's own API body in `<name>.result.json`.
  */
 import type { LineProblem } from '../../core/line-problem.js';
-import type { ProcessContext, StateOutput } from '../../pipeline/processor.js';
-import type { FileRecord } from '../../store/files.js';
+import type { ProcessContext } from '../../pipeline/processor.js';
 import type { DelimitedFormat, FormatSession, Refusal } from '../delimited/processor.js';
 import { pbjDeclaration } from './declaration.js';
 import { ALREADY_UPLOADED, pbjRefusal, pbjResult, resultJson } from './result.js';
@@ -44,17 +43,10 @@ function open(ctx: ProcessContext): FormatSession | Refusal {
   };
 }
 
-/** Refusals the processor did not answer itself (not UTF-8) still get PBJ's 400 body. */
-function onStateChange(file: FileRecord): StateOutput[] {
-  if (file.state !== 'rejected' || !file.reason) return [];
-  if (file.reasonCode === 'invalid_content' || file.reasonCode === 'name_used') return [];
-  return [{ suffix: RESULT, content: resultJson(pbjRefusal(file.reason)) }];
-}
-
 export const pbjFormat: DelimitedFormat = {
   declaration: pbjDeclaration,
   dialectOutputs: [RESULT],
   keepLines: 100,
   open,
-  onStateChange,
+  answerRefusal: (message, ctx) => ctx.outputs.put(RESULT, resultJson(pbjRefusal(message))),
 };
