@@ -29,6 +29,8 @@ export interface Entry extends BalanceKey {
   line: number;
   kind: 'earn' | 'redeem' | 'undo';
   delta: number;
+  /** For an `undo` entry: the entry it reverses. */
+  undoes: number | null;
 }
 
 export interface BalanceRow extends BalanceKey {
@@ -36,7 +38,7 @@ export interface BalanceRow extends BalanceKey {
   updatedAt: string;
 }
 
-const ENTRY_COLUMNS = `id, file_id AS fileId, partner_id AS partner, campaign_id AS campaign, code, product, line, kind, delta`;
+const ENTRY_COLUMNS = `id, file_id AS fileId, partner_id AS partner, campaign_id AS campaign, code, product, line, kind, delta, undoes`;
 
 export class ToolboxLedger {
   private readonly statements: Record<'customer' | 'addCustomer' | 'balance' | 'entry' | 'upsert', Database.Statement>;
