@@ -42,3 +42,17 @@ describe('cell kinds', () => {
     expect(parseFlag('yes')).toMatchObject({ code: 'invalid_flag' });
   });
 });
+
+describe('dates checked by character codes', () => {
+  it.each(['2024-02-29', '2000-02-29', '1999-12-31'])('accepts %s', (text) => {
+    expect(parseIsoDate(text)).toBe(text);
+  });
+  it.each(['2023-02-29', '1900-02-29', '2024-13-01', '2024-00-10', '2024-04-31', '2024-4-01', '2024-04-01x', 'abcd-01-01'])('refuses %s', (text) => {
+    expect(parseIsoDate(text)).toBe(NOT_A_DATE);
+  });
+  it('checks the clock of a Carma time', () => {
+    expect(parseCarmaTime('2014-03-12 24:00:00')).toBe(NOT_A_TIME);
+    expect(parseCarmaTime('2014-03-12 23:59:60')).toBe(NOT_A_TIME);
+    expect(parseCarmaTime('2014-03-12 23:5a:00')).toBe(NOT_A_TIME);
+  });
+});

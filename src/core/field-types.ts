@@ -34,15 +34,41 @@ export function isInvalid(value: unknown): value is Invalid {
 
 const INTEGER = /^-?\d{1,16}$/;
 const DECIMAL = /^\d{1,15}(?:\.\d{1,6})?$/;
-const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
-const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:\.\d{1,9})?)?(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?$/;
-const CARMA_TIME = /^(\d{4})-(\d{2})-(\d{2}) ([01]\d|2[0-3]):([0-5]\d):([0-5]\d)$/;
+const ISO_TIME_REST = /^T([01]\d|2[0-3]):([0-5]\d)(?::([0-5]\d)(?:\.\d{1,9})?)?(?:Z|[+-](?:[01]\d|2[0-3]):?[0-5]\d)?$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
 
-function realDate(y: string | undefined, m: string | undefined, d: string | undefined): boolean {
-  const month = Number(m);
-  const day = Number(d);
-  if (month < 1 || month > 12 || day < 1) return false;
-  return day <= new Date(Date.UTC(Number(y), month, 0)).getUTCDate();
+/** The digits of `text` from `start` to `end` as a number, or -1 when one is not a digit. */
+function digits(text: string, start: number, end: number): number {
+  let value = 0;
+  for (let i = start; i < end; i += 1) {
+    const code = text.charCodeAt(i) - 48;
+    if (code < 0 || code > 9) return -1;
+    value = value * 10 + code;
+  }
+  return value;
+}
+
+/**
+ * True when `text` starts with a real calendar date `YYYY-MM-DD`. Checked by character codes, not
+ * a regular expression and a Date: this runs for every line of a large file.
+ */
+function startsWithDate(text: string): boolean {
+  if (text.length < 10 || text.charCodeAt(4) !== 45 || text.charCodeAt(7) !== 45) return false;
+  const year = digits(text, 0, 4);
+  const month = digits(text, 5, 7);
+  const day = digits(text, 8, 10);
+  if (year < 0 || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] as number));
+}
+
+/** `HH:mm:ss` at `start`, each part in range. */
+function isClock(text: string, start: number): boolean {
+  if (text.charCodeAt(start + 2) !== 58 || text.charCodeAt(start + 5) !== 58) return false;
+  const hours = digits(text, start, start + 2);
+  const minutes = digits(text, start + 3, start + 5);
+  const seconds = digits(text, start + 6, start + 8);
+  return hours >= 0 && hours < 24 && minutes >= 0 && minutes < 60 && seconds >= 0 && seconds < 60;
 }
 
 /** A whole number within ±2^53 (larger ones would be silently rounded). */
@@ -65,20 +91,18 @@ export function parseDecimal(text: string): string | Invalid {
 
 /** `YYYY-MM-DD`, a real calendar date. */
 export function parseIsoDate(text: string): string | Invalid {
-  const match = DATE.exec(text);
-  return match && realDate(match[1], match[2], match[3]) ? text : NOT_A_DATE;
+  return text.length === 10 && startsWithDate(text) ? text : NOT_A_DATE;
 }
 
 /** `YYYY-MM-DD`, or an ISO-8601 date and time (with or without offset). */
 export function parseSaleDate(text: string): string | Invalid {
-  const match = DATE.exec(text) ?? ISO_DATE_TIME.exec(text);
-  return match && realDate(match[1], match[2], match[3]) ? text : NOT_A_SALE_DATE;
+  if (!startsWithDate(text)) return NOT_A_SALE_DATE;
+  return text.length === 10 || ISO_TIME_REST.test(text.slice(10)) ? text : NOT_A_SALE_DATE;
 }
 
 /** `yyyy-MM-dd HH:mm:ss`. */
 export function parseCarmaTime(text: string): string | Invalid {
-  const match = CARMA_TIME.exec(text);
-  return match && realDate(match[1], match[2], match[3]) ? text : NOT_A_TIME;
+  return text.length === 19 && text.charCodeAt(10) === 32 && startsWithDate(text) && isClock(text, 11) ? text : NOT_A_TIME;
 }
 
 /** `Y` or `N` (either case). */

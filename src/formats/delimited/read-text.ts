@@ -3,7 +3,7 @@
  * decoder would silently turn into U+FFFD; the byte offset is then found by our own check. A
  * leading BOM is dropped by the decoder.
  */
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { FileRejected } from '../../core/errors.js';
 import { invalidUtf8Offset, openSequenceStart } from '../../core/utf8.js';
 
@@ -15,25 +15,37 @@ const CHUNK_BYTES = 64 * 1024;
  */
 export async function readUtf8Text(source: string, onText: (text: string) => void | Promise<void>): Promise<void> {
   const decoder = new TextDecoder('utf-8', { fatal: true });
+  // One buffer read into again and again (the decoder copies what it needs): fresh chunks of a
+  // 50 MB file would pile up as external memory faster than the collector frees them.
+  const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+  const tail = Buffer.alloc(3);
+  let tailLength = 0;
   let offset = 0;
-  let tail: Uint8Array = new Uint8Array(0);
-  for await (const chunk of createReadStream(source, { highWaterMark: CHUNK_BYTES })) {
-    const bytes = chunk as Buffer;
-    let text: string;
-    try {
-      text = decoder.decode(bytes, { stream: true });
-    } catch {
-      throw notUtf8(offset, tail, bytes, false);
+  const handle = await open(source, 'r');
+  try {
+    for (;;) {
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+      if (bytesRead === 0) break;
+      const bytes = buffer.subarray(0, bytesRead);
+      let text: string;
+      try {
+        text = decoder.decode(bytes, { stream: true });
+      } catch {
+        throw notUtf8(offset, tail.subarray(0, tailLength), bytes, false);
+      }
+      offset += bytesRead;
+      tailLength = Math.min(3, bytesRead);
+      bytes.copy(tail, 0, bytesRead - tailLength);
+      if (text) await onText(text);
     }
-    offset += bytes.length;
-    tail = bytes.subarray(Math.max(0, bytes.length - 3));
-    if (text) await onText(text);
+  } finally {
+    await handle.close();
   }
   try {
     const rest = decoder.decode();
     if (rest) await onText(rest);
   } catch {
-    throw notUtf8(offset, tail, new Uint8Array(0), true);
+    throw notUtf8(offset, tail.subarray(0, tailLength), new Uint8Array(0), true);
   }
 }
 
