@@ -5,13 +5,13 @@
  */
 import { utcDay } from '../../core/calendar.js';
 import type { LineProblem } from '../../core/line-problem.js';
-import type { ToolboxPartnerConfig } from '../../config/schema.js';
+import type { CampaignConfig, ToolboxPartnerConfig } from '../../config/schema.js';
 import type { ProcessContext } from '../../pipeline/processor.js';
 import { delimiterFor } from '../delimited/declaration.js';
 import type { DelimitedFormat, FormatSession } from '../delimited/processor.js';
 import type { SplitLine } from '../delimited/record-splitter.js';
 import { COL, toolboxDeclaration } from './declaration.js';
-import { ToolboxLedger } from './ledger.js';
+import { ToolboxLedger, type BalanceKey } from './ledger.js';
 import { toolboxOptions } from './options.js';
 import { errorReceipt, receiptSuffix, successReceipt } from './receipt.js';
 import { lineAmount, overBalance } from './rules.js';
@@ -47,37 +47,47 @@ class ToolboxSession implements FormatSession {
     if (!known && !this.options.create_new_customers) {
       return lineProblem('code', code, 'unknown_customer', `code ${code} is not a customer of this account`, 'the code or card number of an existing customer (create_new_customers is off)');
     }
-    const product = (values[COL.product] as string | undefined) ?? '';
-    if (campaign.type === 'buyx' && product === '') {
+    const problem = this.columnRules(campaign, values);
+    if (problem) return problem;
+    const redeemed = values[COL.redeemed] as boolean;
+    const amount = (values[COL.amount] as string | undefined) ?? '';
+    const size = lineAmount(campaign, this.options.apply_ratio, { redeemed, text: amount });
+    if (typeof size !== 'number') return size;
+    const key = { partner: this.ctx.partner.id, campaign: campaign.id, code, product: (values[COL.product] as string | undefined) ?? '' };
+    if (redeemed) {
+      const balance = this.ledger.balance(key);
+      if (size > balance) return overBalance(size, balance, code, campaign.id);
+    }
+    if (!known) this.ledger.addCustomer(key.partner, code, this.ctx.file.id, this.at);
+    this.post(key, values, at.line, redeemed ? -size : size);
+    return undefined;
+  }
+
+  /** What depends on the campaign type and the delimiter rather than on one cell. */
+  private columnRules(campaign: CampaignConfig, values: readonly unknown[]): LineProblem | undefined {
+    if (campaign.type === 'buyx' && !values[COL.product]) {
       return lineProblem('service_product', '', 'missing_field', 'service_product is required for a buy-X campaign', 'the product bought, such as Coffees');
     }
     const promoIds = (values[COL.promo] as string | undefined) ?? '';
     if (this.comma && promoIds.includes(',')) {
       return lineProblem('promo_id', promoIds, 'promo_id_comma', 'promo_id lists several ids, but the file is comma delimited', 'one promo_id, or a pipe or tab delimited file');
     }
-    const redeemed = values[COL.redeemed] as boolean;
-    const amountText = (values[COL.amount] as string | undefined) ?? '';
-    const size = lineAmount(campaign, this.options.apply_ratio, { redeemed, text: amountText });
-    if (typeof size !== 'number') return size;
-    const key = { partner: this.ctx.partner.id, campaign: campaign.id, code, product };
-    if (redeemed) {
-      const balance = this.ledger.balance(key);
-      if (size > balance) return overBalance(size, balance, code, campaign.id);
-    }
-    if (!known) this.ledger.addCustomer(key.partner, code, this.ctx.file.id, this.at);
+    return undefined;
+  }
+
+  private post(key: BalanceKey, values: readonly unknown[], line: number, delta: number): void {
     this.ledger.post({
       ...key,
       fileId: this.ctx.file.id,
-      line: at.line,
-      kind: redeemed ? 'redeem' : 'earn',
-      amount: amountText,
-      delta: redeemed ? -size : size,
+      line,
+      kind: delta < 0 ? 'redeem' : 'earn',
+      amount: (values[COL.amount] as string | undefined) ?? '',
+      delta,
       date: (values[COL.date] as string | undefined) ?? this.today,
       authorization: (values[COL.authorization] as string | undefined) ?? '',
-      promoIds,
+      promoIds: (values[COL.promo] as string | undefined) ?? '',
       at: this.at,
     });
-    return undefined;
   }
 
   async answer(summary: Parameters<FormatSession['answer']>[0], ctx: ProcessContext): Promise<void> {
