@@ -1,5 +1,6 @@
 /** The bench sections, in the order `npm run bench` runs them. Each prints its own figures. */
 import { sftpSection } from './sftp.js';
+import { delimitedSection } from './delimited.js';
 
 export interface BenchSection {
   name: string;
@@ -7,4 +8,4 @@ export interface BenchSection {
   run(): Promise<void>;
 }
 
-export const sections: BenchSection[] = [sftpSection];
+export const sections: BenchSection[] = [sftpSection, delimitedSection];

@@ -2,12 +2,15 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, OperatorError, PosdropError, UsageError, errorMessage } from '../core/errors.js';
 import { COMMON_OPTIONS, type Command } from './command.js';
+import { balancesCommand } from './commands/balances.js';
+import { checkCommand } from './commands/check.js';
 import { errorsCommand } from './commands/errors.js';
 import { filesCommand } from './commands/files.js';
 import { partnerCommands } from './commands/partners.js';
 import { serveCommand } from './commands/serve.js';
 import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
+import { undoCommand } from './commands/undo.js';
 
 export const COMMANDS: Command[] = [
   serveCommand,
@@ -15,6 +18,9 @@ export const COMMANDS: Command[] = [
   filesCommand,
   showCommand,
   errorsCommand,
+  checkCommand,
+  balancesCommand,
+  undoCommand,
   ...partnerCommands,
 ];
 

@@ -47,6 +47,49 @@ export const logSchema = z
   })
   .prefault({});
 
+/** A Client Toolbox campaign: amounts are read by its type (see the guide's amount rules). */
+export const campaignSchema = z.strictObject({
+  id: z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String),
+  type: z.enum(['points', 'giftcard', 'buyx', 'events', 'earned']),
+  /** With `apply_ratio`: points per monetary unit, value per event, items deducted per item redeemed. */
+  ratio: z.number().positive().default(1),
+  /** Reward id → its cost in the campaign's unit, for redemptions by reward with `apply_ratio`. */
+  rewards: z.record(z.string(), z.number().positive()).default({}),
+});
+
+/** A partner's Client Toolbox options, as the guide's request fields name them. */
+export const toolboxPartnerSchema = z.strictObject({
+  apply_ratio: z.boolean().default(false),
+  create_new_customers: z.boolean().default(false),
+  receipt: z.enum(['xml', 'json']).default('xml'),
+  /** JSON receipts without white space. */
+  condensed: z.boolean().default(false),
+  /** `posdrop undo` may reverse this partner's batches (off, as the guide advises). */
+  allow_undo: z.boolean().default(false),
+  campaigns: z
+    .array(campaignSchema)
+    .default([])
+    .check((ctx) => {
+      const ids = ctx.value.map((campaign) => campaign.id);
+      const twice = ids.filter((id, index) => ids.indexOf(id) !== index);
+      if (twice.length) ctx.issues.push({ code: 'custom', message: `campaign id ${twice[0]} is listed twice`, input: ctx.value });
+    }),
+});
+
+/** Keyed by partner id; the demo partner has a points campaign, so the guide's example works at once. */
+export const clienttoolboxSchema = z
+  .record(z.string().regex(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'not a partner id'), toolboxPartnerSchema)
+  .default({
+    demo: {
+      apply_ratio: true,
+      create_new_customers: true,
+      receipt: 'xml',
+      condensed: false,
+      allow_undo: false,
+      campaigns: [{ id: '12121', type: 'points', ratio: 1, rewards: { '1500': 50 } }],
+    },
+  });
+
 export const configSchema = z.strictObject({
   data_dir: z.string().min(1).default('./var'),
   /** Creates the partner `demo` on first start; embedded defaults only, off in production. */
@@ -56,11 +99,14 @@ export const configSchema = z.strictObject({
   log: logSchema,
   sftp: sftpSchema,
   intake: intakeSchema,
+  clienttoolbox: clienttoolboxSchema,
 });
 
 export type Config = z.infer<typeof configSchema>;
 export type SftpConfig = Config['sftp'];
 export type IntakeConfig = Config['intake'];
+export type ToolboxPartnerConfig = z.infer<typeof toolboxPartnerSchema>;
+export type CampaignConfig = z.infer<typeof campaignSchema>;
 
 /** The defaults, as the daemon runs with no file and no environment. */
 export function defaultConfig(): Config {

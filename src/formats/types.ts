@@ -11,7 +11,7 @@ export const FORMAT_IDS = [
 export type FormatId = (typeof FORMAT_IDS)[number];
 
 /** What happens to a file when some of its records are bad. */
-export type ErrorPolicy = 'skip-record' | 'all-or-nothing';
+export type ErrorPolicy = 'skip-record' | 'skip-line' | 'all-or-nothing';
 
 /**
  * A file format, declared as data: how its files are named, whether they are sequenced by

@@ -21,6 +21,7 @@ import type { Partner, PartnerStore } from '../store/partners.js';
 import type { WriteLock } from '../store/write-lock.js';
 import type { Answers } from './answers.js';
 import { archiveOriginal } from './archive.js';
+import { dryRunRecord } from './dry-run.js';
 import { digestFile, type FileDigest } from './file-identity.js';
 import { waitUntilStable } from './stable-size.js';
 import { InboxWatcher, type WatchedFile } from './watcher.js';
@@ -251,28 +252,9 @@ export class Intake {
 
   /** `/validate`: name (and, with a router, content) checked; nothing stored, no name used up. */
   private async dryRun(partner: Partner, name: string, source: string, digest: FileDigest): Promise<void> {
-    const at = this.options.now().toISOString();
-    const rules = formatsFor(partner.formats).map((format) => format.name);
-    const verdict = classifyName(name, rules, partner, utcDay(this.options.now()));
-    const file: FileRecord = {
-      id: 0,
-      partner: partner.id,
-      name,
-      ...digest,
-      format: verdict.ok ? verdict.format : null,
-      fields: verdict.ok ? verdict.fields : null,
-      state: verdict.ok ? 'queued' : 'rejected',
-      reasonCode: verdict.ok ? null : verdict.code,
-      reason: verdict.ok ? null : verdict.message,
-      counts: null,
-      receivedAt: at,
-      stateChangedAt: at,
-      processingStartedAt: null,
-      processedAt: verdict.ok ? null : at,
-      archivePath: null,
-    };
+    const file = dryRunRecord(partner, name, digest, this.options.now());
     try {
-      if (verdict.ok && this.options.router) await this.options.router.check(file, partner, source);
+      if (file.state === 'queued' && this.options.router) await this.options.router.check(file, partner, source);
       else await this.options.answers.stateChanged(file, partner, { dryRun: true });
     } finally {
       await unlink(source).catch(() => undefined);

@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import ssh2 from 'ssh2';
 import { App } from '../../src/app.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
+import type { Clock } from '../../src/core/clock.js';
 import { createLog } from '../../src/log.js';
 import { hashPassword } from '../../src/security/password.js';
 import { parsePublicKeyLine } from '../../src/security/public-keys.js';
@@ -46,10 +47,11 @@ export class TestDaemon {
   private constructor(
     readonly dataDir: string,
     readonly config: Config,
+    private readonly clock?: Clock,
   ) {}
 
   /** A daemon on 127.0.0.1:0 with a fresh data directory and no demo partner. */
-  static async start(overrides: Record<string, unknown> = {}, dataDir?: string): Promise<TestDaemon> {
+  static async start(overrides: Record<string, unknown> = {}, dataDir?: string, clock?: Clock): Promise<TestDaemon> {
     const dir = dataDir ?? (await mkdtemp(path.join(tmpdir(), 'posdrop-test-')));
     const config = configSchema.parse(
       merge(
@@ -63,7 +65,7 @@ export class TestDaemon {
         overrides,
       ),
     );
-    const daemon = new TestDaemon(dir, config);
+    const daemon = new TestDaemon(dir, config, clock);
     await daemon.boot();
     return daemon;
   }
@@ -92,7 +94,7 @@ export class TestDaemon {
         done();
       },
     });
-    this.app = new App({ config: this.config, log: createLog({ level: this.config.log.level, stream }) });
+    this.app = new App({ config: this.config, log: createLog({ level: this.config.log.level, stream }), ...(this.clock ? { clock: this.clock } : {}) });
     const started = await this.app.start();
     this.port = started.sftp.port;
   }

@@ -1,4 +1,6 @@
 import type { FormatSpec } from '../types.js';
+import { delimitedProcessor } from '../delimited/processor.js';
+import { carmaFormat } from './format.js';
 
 /** Carma purchase history: `purchasehistory_<list_id>_<any>.(csv|txt)`, append-only. */
 export const carmaPurchaseHistory: FormatSpec = {
@@ -10,5 +12,6 @@ export const carmaPurchaseHistory: FormatSpec = {
     regex: /^purchasehistory_(?<list_id>[^_]+)_(?<any>.+)\.(?<ext>csv|txt)$/,
   },
   sequenced: false,
-  errorPolicy: 'skip-record',
+  errorPolicy: carmaFormat.declaration.errorPolicy,
+  processor: delimitedProcessor(carmaFormat),
 };

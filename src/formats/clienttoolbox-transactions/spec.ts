@@ -1,4 +1,6 @@
 import type { FormatSpec } from '../types.js';
+import { delimitedProcessor } from '../delimited/processor.js';
+import { toolboxFormat } from './format.js';
 
 /** Client Toolbox batch transactions: `transactions_<YYYYMMDD>_<batch>.(psv|csv|tsv)`. */
 export const clienttoolboxTransactions: FormatSpec = {
@@ -11,5 +13,6 @@ export const clienttoolboxTransactions: FormatSpec = {
     dateLayout: 'YYYYMMDD',
   },
   sequenced: false,
-  errorPolicy: 'skip-record',
+  errorPolicy: toolboxFormat.declaration.errorPolicy,
+  processor: delimitedProcessor(toolboxFormat),
 };

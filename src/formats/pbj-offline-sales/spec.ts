@@ -1,4 +1,6 @@
 import type { FormatSpec } from '../types.js';
+import { delimitedProcessor } from '../delimited/processor.js';
+import { pbjFormat } from './format.js';
 
 /** Powered By Jumbo offline sales: `<channel>_<DD-MM-YYYY>_<batch>.csv`, all or nothing. */
 export const pbjOfflineSales: FormatSpec = {
@@ -11,5 +13,6 @@ export const pbjOfflineSales: FormatSpec = {
     dateLayout: 'DD-MM-YYYY',
   },
   sequenced: false,
-  errorPolicy: 'all-or-nothing',
+  errorPolicy: pbjFormat.declaration.errorPolicy,
+  processor: delimitedProcessor(pbjFormat),
 };

@@ -1,0 +1,62 @@
+import path from 'node:path';
+import type { Writable } from 'node:stream';
+import { OperatorError, UsageError } from '../../core/errors.js';
+import { Answers } from '../../intake/answers.js';
+import { dryRunRecord } from '../../intake/dry-run.js';
+import { digestFile } from '../../intake/file-identity.js';
+import { createLog } from '../../log.js';
+import { Outbox } from '../../outbox/outbox.js';
+import { outboxStem } from '../../outbox/receipt.js';
+import { Pipeline } from '../../pipeline/pipeline.js';
+import { RecordErrorStore } from '../../store/record-errors.js';
+import { WriteLock } from '../../store/write-lock.js';
+import type { Command } from '../command.js';
+import { withContext } from '../context.js';
+import { printFields, printJson } from '../output.js';
+
+export const checkCommand: Command = {
+  name: 'check',
+  summary: 'validate a local file as a partner would send it, storing nothing (like /validate)',
+  usage: '<local file> --partner P [--json]',
+  details: [
+    '  Runs the whole classification and validation of the file\'s format and writes the same',
+    '  receipt and error log to the partner\'s outbox under <name>.dry-run.*. No name or counter is',
+    '  used up. Exit status 0 when the file would be processed, 1 when it would be rejected.',
+  ].join('\n'),
+  options: { partner: { type: 'string', short: 'p' }, json: { type: 'boolean' } },
+  async run(input) {
+    const [local] = input.positionals;
+    if (!local) throw new UsageError('check needs a local file');
+    const partnerId = input.values.partner as string | undefined;
+    if (!partnerId) throw new UsageError('check needs --partner: the file is checked as that partner sends it');
+    const result = await withContext(input, async ({ config, layout, db, files, partners }) => {
+      const partner = partners.get(partnerId);
+      if (!partner) throw new OperatorError('not_found', `no partner ${partnerId}`);
+      const digest = await digestFile(local);
+      if (!digest) throw new OperatorError('not_a_file', `${local} is not a regular file`);
+      const now = () => new Date();
+      const log = createLog({ level: 'error', stream: input.stderr as Writable });
+      const answers = new Answers(layout, new Outbox(layout), log, now);
+      const pipeline = new Pipeline({ layout, config, db, lock: new WriteLock(db), files, recordErrors: new RecordErrorStore(db), answers, log, now });
+      const name = path.basename(local);
+      const record = dryRunRecord(partner, name, digest, now());
+      const checked = record.state === 'queued' ? await pipeline.check(record, partner, local) : record;
+      if (checked === record) await answers.stateChanged(record, partner, { dryRun: true });
+      await log.close();
+      return { checked, outbox: layout.areaDir(partner.id, 'outbox'), stem: outboxStem(name, true) };
+    });
+    const { checked } = result;
+    const summary = {
+      file: checked.name,
+      partner: checked.partner,
+      format: checked.format,
+      state: checked.state,
+      counts: checked.counts,
+      reason: checked.reasonCode ? { code: checked.reasonCode, message: checked.reason } : null,
+      receipt: path.join(result.outbox, `${result.stem}.receipt.json`),
+    };
+    if (input.values.json) printJson(input.stdout, summary);
+    else printFields(input.stdout, Object.entries(summary));
+    return checked.state === 'processed' ? 0 : 1;
+  },
+};

@@ -1,0 +1,46 @@
+import { userInfo } from 'node:os';
+import { OperatorError, UsageError } from '../../core/errors.js';
+import { ToolboxLedger } from '../../formats/clienttoolbox-transactions/ledger.js';
+import { toolboxOptions } from '../../formats/clienttoolbox-transactions/options.js';
+import { undoBatch } from '../../formats/clienttoolbox-transactions/undo.js';
+import type { Command } from '../command.js';
+import { withContext } from '../context.js';
+import { printJson } from '../output.js';
+import { findFile } from './show.js';
+
+function operator(given: unknown): string {
+  if (typeof given === 'string' && given.trim()) return given.trim();
+  return process.env.SUDO_USER || userInfo().username;
+}
+
+export const undoCommand: Command = {
+  name: 'undo',
+  summary: 'reverse every ledger entry of a Client Toolbox batch (partner option allow_undo)',
+  usage: '<file id or name> --reason TEXT [--partner P] [--by NAME] [--json]',
+  details: '  --reason  why, kept with the undo\n  --by      who (default: the operator running the command)',
+  options: { partner: { type: 'string', short: 'p' }, reason: { type: 'string' }, by: { type: 'string' }, json: { type: 'boolean' } },
+  async run(input) {
+    const [ref] = input.positionals;
+    if (!ref) throw new UsageError('undo needs a file id or name');
+    const reason = (input.values.reason as string | undefined)?.trim();
+    if (!reason) throw new UsageError('undo needs --reason: it is kept with the undo');
+    const by = operator(input.values.by);
+    const done = await withContext(input, ({ db, files, config }) => {
+      const file = findFile(files, ref, input.values.partner as string | undefined);
+      if (file.format !== 'clienttoolbox-transactions') throw new OperatorError('not_undoable', `${file.name} is not a Client Toolbox batch`);
+      if (file.state !== 'processed') throw new OperatorError('not_undoable', `${file.name} is ${file.state}; only a processed batch can be undone`);
+      if (!toolboxOptions(config, file.partner).allow_undo) {
+        throw new OperatorError('undo_not_allowed', `partner ${file.partner} does not allow undo (clienttoolbox.${file.partner}.allow_undo is off)`);
+      }
+      const at = new Date().toISOString();
+      const nameOf = (id: number) => (id === file.id ? file.name : files.get(id)?.name ?? `file ${id}`);
+      const entries = db
+        .transaction(() => undoBatch(new ToolboxLedger(db), { fileId: file.id, partner: file.partner, by, reason, at }, nameOf))
+        .immediate();
+      return { file, entries, at };
+    });
+    const result = { id: done.file.id, partner: done.file.partner, name: done.file.name, entries_reversed: done.entries, undone_by: by, reason, undone_at: done.at };
+    if (input.values.json) return printJson(input.stdout, result);
+    input.stdout.write(`undone ${done.file.name} (${done.file.partner}, id ${done.file.id}): ${done.entries} entries reversed by ${by}\n`);
+  },
+};

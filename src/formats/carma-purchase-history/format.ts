@@ -1,0 +1,38 @@
+/**
+ * Carma purchase history: every good line is appended (the same data twice is stored twice, as
+ * the source says), bad lines are skipped and logged, and `<name>.status.json` follows the file
+ * through its states.
+ */
+import type { ProcessContext, StateOutput } from '../../pipeline/processor.js';
+import type { FileRecord } from '../../store/files.js';
+import type { DelimitedFormat, FormatSession } from '../delimited/processor.js';
+import { carmaDeclaration } from './declaration.js';
+import { carmaStatus } from './status.js';
+import { CarmaPurchases } from './store.js';
+
+export const STATUS_SUFFIX = '.status.json';
+
+function open(ctx: ProcessContext): FormatSession {
+  const purchases = new CarmaPurchases(ctx.db, { fileId: ctx.file.id, partner: ctx.partner.id, listId: ctx.file.fields?.list_id ?? '' });
+  return {
+    accept(values, at) {
+      purchases.add(at.line, values);
+      return undefined;
+    },
+    async answer() {
+      purchases.flush();
+    },
+  };
+}
+
+/** The status document is rewritten at every state change, not only at the end. */
+function onStateChange(file: FileRecord): StateOutput[] {
+  return [{ suffix: STATUS_SUFFIX, content: `${JSON.stringify(carmaStatus(file), null, 2)}\n` }];
+}
+
+export const carmaFormat: DelimitedFormat = {
+  declaration: carmaDeclaration,
+  dialectOutputs: [],
+  open,
+  onStateChange,
+};

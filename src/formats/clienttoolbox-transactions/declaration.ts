@@ -1,0 +1,35 @@
+/**
+ * Client Toolbox batch transactions as data: the delimiter follows the extension, the header
+ * names the columns as the guide's `visits_header_N` fields do, a line may stop after `redeemed`
+ * (the guide's own example leaves `promo_id` off), bad lines are skipped.
+ */
+import type { DelimitedDeclaration } from '../delimited/declaration.js';
+
+const DELIMITERS: Record<string, string> = { psv: '|', csv: ',', tsv: '\t' };
+
+/** Column indexes in `values`, in declaration order. */
+export const COL = { campaign: 0, code: 1, redeemed: 2, amount: 3, date: 4, authorization: 5, promo: 6, product: 7 } as const;
+
+export const toolboxDeclaration: DelimitedDeclaration = {
+  delimiter: (fields) => DELIMITERS[fields.ext ?? ''] ?? '|',
+  layout: {
+    kind: 'header',
+    columns: [
+      { name: 'campaign_id', kind: 'string', required: true },
+      { name: 'code', kind: 'string', required: true },
+      { name: 'redeemed', kind: 'flag', required: true },
+      // read by the ledger rules: a reward id or an amount, depending on the campaign
+      { name: 'amount', kind: 'string', required: false },
+      { name: 'date', kind: 'date', required: false },
+      { name: 'authorization', kind: 'string', required: false },
+      { name: 'promo_id', kind: 'string', required: false },
+      { name: 'service_product', kind: 'string', required: false },
+    ],
+    // the guide's PHP example sends `custom_field_3` as a header
+    extraNames: /^custom_field_\d+$/,
+  },
+  shortLines: true,
+  errorPolicy: 'skip-line',
+  dedupe: 'append',
+  maxLineChars: 16 * 1024,
+};

@@ -1,0 +1,77 @@
+/**
+ * Undoing a whole batch: every ledger entry of the file is reversed by an `undo` entry, in the
+ * caller's transaction, and the undo is recorded with who and why. Refused when the batch was
+ * already undone, or when a later redemption could only be paid with the batch's points.
+ */
+import { OperatorError } from '../../core/errors.js';
+import type { BalanceKey, Entry, ToolboxLedger } from './ledger.js';
+
+export interface UndoRequest {
+  fileId: number;
+  partner: string;
+  by: string;
+  reason: string;
+  at: string;
+}
+
+export interface Blocker {
+  fileId: number;
+  line: number;
+}
+
+/**
+ * The first entry whose balance would go below zero without the batch's entries: a redemption
+ * that depends on them. Entries already undone, and their undo entries, cancel out. Pure.
+ */
+export function dependentRedemption(history: readonly Entry[], fileId: number): Blocker | undefined {
+  const undone = new Set(history.flatMap((entry) => (entry.undoes === null ? [] : [entry.undoes])));
+  let running = 0;
+  for (const entry of history) {
+    if (entry.kind === 'undo' || undone.has(entry.id) || entry.fileId === fileId) continue;
+    running += entry.delta;
+    if (running < 0) return { fileId: entry.fileId, line: entry.line };
+  }
+  return undefined;
+}
+
+function keyOf(entry: Entry): string {
+  return JSON.stringify([entry.campaign, entry.code, entry.product]);
+}
+
+/** Reverses the batch; returns how many entries were reversed. Throws `OperatorError` to refuse. */
+export function undoBatch(ledger: ToolboxLedger, request: UndoRequest, nameOf: (fileId: number) => string): number {
+  const done = ledger.undoneAt(request.fileId);
+  if (done) throw new OperatorError('already_undone', `this batch was already undone by ${done.undone_by} at ${done.undone_at}`);
+  const entries = ledger.entriesOfFile(request.fileId);
+  const keys = new Map<string, BalanceKey>();
+  for (const entry of entries) keys.set(keyOf(entry), entry);
+  for (const key of keys.values()) {
+    const blocker = dependentRedemption(ledger.entriesOf(key), request.fileId);
+    if (blocker) {
+      throw new OperatorError(
+        'undo_blocked',
+        `cannot undo: line ${blocker.line} of ${nameOf(blocker.fileId)} redeems points of customer ${key.code} in campaign ${key.campaign} that this batch added`,
+      );
+    }
+  }
+  for (const entry of entries) {
+    ledger.post({
+      partner: entry.partner,
+      campaign: entry.campaign,
+      code: entry.code,
+      product: entry.product,
+      fileId: request.fileId,
+      line: entry.line,
+      kind: 'undo',
+      amount: '',
+      delta: -entry.delta,
+      date: request.at.slice(0, 10),
+      authorization: '',
+      promoIds: '',
+      undoes: entry.id,
+      at: request.at,
+    });
+  }
+  ledger.recordUndo(request.fileId, request.partner, request.by, request.reason, request.at, entries.length);
+  return entries.length;
+}

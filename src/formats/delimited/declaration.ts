@@ -1,0 +1,69 @@
+/**
+ * A delimited format declared as data: what the machinery in this folder needs to read, check and
+ * convert its lines. A new delimited format is a new declaration plus its store and dialect, not
+ * new machinery.
+ */
+import type { NameFields } from '../../core/naming.js';
+import type { ErrorPolicy } from '../types.js';
+
+/** How a cell's text becomes a value; see `column-kinds.ts`. */
+export type ColumnKind =
+  | 'string'
+  | 'integer'
+  | 'positive-integer'
+  | 'decimal'
+  | 'date'
+  | 'sale-date'
+  | 'carma-time'
+  | 'flag'
+  | 'toolbox-amount';
+
+export interface ColumnSpec {
+  /** As the source names it (`ORDER_ID`, `campaign_id`, `item_price`). */
+  readonly name: string;
+  readonly kind: ColumnKind;
+  /** An empty cell is a line error `<name> is required`. */
+  readonly required: boolean;
+}
+
+export type Layout =
+  /** The first line names the columns, in any order. */
+  | { readonly kind: 'header'; readonly columns: readonly ColumnSpec[]; readonly extraNames?: RegExp }
+  /** No header; column i is `columns[i]`. */
+  | { readonly kind: 'positional'; readonly columns: readonly ColumnSpec[] };
+
+/** What happens to a record that is already stored. */
+export type DedupePolicy =
+  /** Stored again, as the source says (Carma: "the data is append only"). */
+  | 'append'
+  /** A line error naming the key already used. */
+  | 'refuse-duplicate-key';
+
+export interface DelimitedDeclaration {
+  /** `;`, or chosen by the name (Client Toolbox: the extension). */
+  readonly delimiter: string | ((fields: NameFields) => string);
+  readonly layout: Layout;
+  /**
+   * A line may stop after its last required column (the rest read as empty). Otherwise a line
+   * with fewer cells than the header is ragged.
+   */
+  readonly shortLines: boolean;
+  readonly errorPolicy: ErrorPolicy;
+  readonly dedupe: DedupePolicy;
+  /** A longer line is a line error (and never held whole in memory). */
+  readonly maxLineChars: number;
+}
+
+export function delimiterFor(declaration: DelimitedDeclaration, fields: NameFields | null): string {
+  const { delimiter } = declaration;
+  return typeof delimiter === 'string' ? delimiter : delimiter(fields ?? {});
+}
+
+/** A human name for a delimiter, for messages. */
+export function delimiterName(delimiter: string): string {
+  if (delimiter === '\t') return 'tab';
+  if (delimiter === '|') return 'pipe (|)';
+  if (delimiter === ',') return 'comma (,)';
+  if (delimiter === ';') return 'semicolon (;)';
+  return JSON.stringify(delimiter);
+}

@@ -1,0 +1,134 @@
+/**
+ * Runs one delimited file through the machinery: strict UTF-8 text → records → typed values →
+ * the format's consumer (which stores), with every line problem reported to the frame's error
+ * collector, the error log and the summary the dialect answer is built from.
+ */
+import { fullMessage, type LineProblem } from '../../core/line-problem.js';
+import type { ProcessContext } from '../../pipeline/processor.js';
+import { delimiterFor, type DelimitedDeclaration } from './declaration.js';
+import { ErrorLog } from './error-log.js';
+import { LineReader } from './line-reader.js';
+import { readUtf8Text } from './read-text.js';
+import { RecordSplitter, type RecordSink, type SplitLine } from './record-splitter.js';
+
+/** A line that failed, as dialects list it. */
+export interface FailedLine {
+  line: number;
+  problems: LineProblem[];
+}
+
+export interface RunSummary {
+  /** Data lines (the header excluded). */
+  total: number;
+  accepted: number;
+  failed: number;
+  duplicates: number;
+  /** Lines with at least one problem, the header included. */
+  errorLines: number;
+  /** Problems, over all lines. */
+  errorFields: number;
+  /** The first failed lines, at most `keepLines` of them. */
+  listed: FailedLine[];
+}
+
+/** What a format does with a line whose cells are all valid: store it, or say why not. */
+export interface LineConsumer {
+  /** `values` is by declared column and only valid during the call. */
+  accept(values: readonly unknown[], at: SplitLine): LineProblem | undefined;
+}
+
+export interface RunOptions {
+  /** How many failed lines the summary lists (the rest are counted). */
+  keepLines?: number;
+}
+
+export async function runDelimited(
+  ctx: ProcessContext,
+  declaration: DelimitedDeclaration,
+  consumer: LineConsumer,
+  options: RunOptions = {},
+): Promise<RunSummary> {
+  const run = new DelimitedRun(ctx, declaration, consumer, options.keepLines ?? 1000);
+  const splitter = new RecordSplitter(run.delimiter, declaration.maxLineChars, run);
+  await readUtf8Text(ctx.source, (text) => {
+    splitter.push(text);
+    return run.log.flush();
+  });
+  splitter.end();
+  run.end();
+  await run.log.flush();
+  return run.summary;
+}
+
+/** One file's lines: header, checks, the consumer, and the bookkeeping of every problem. */
+class DelimitedRun implements RecordSink {
+  readonly delimiter: string;
+  readonly log: ErrorLog;
+  readonly summary: RunSummary = { total: 0, accepted: 0, failed: 0, duplicates: 0, errorLines: 0, errorFields: 0, listed: [] };
+  private readonly reader: LineReader;
+  private header: 'expected' | 'good' | 'bad';
+
+  constructor(
+    private readonly ctx: ProcessContext,
+    declaration: DelimitedDeclaration,
+    private readonly consumer: LineConsumer,
+    private readonly keepLines: number,
+  ) {
+    this.delimiter = delimiterFor(declaration, ctx.file.fields);
+    this.reader = new LineReader(declaration, this.delimiter);
+    this.log = new ErrorLog(ctx.outputs);
+    this.header = this.reader.needsHeader ? 'expected' : 'good';
+  }
+
+  record(cells: string[], at: SplitLine): void {
+    if (this.header === 'expected') {
+      const problems = this.reader.header(cells);
+      this.header = problems.length ? 'bad' : 'good';
+      if (problems.length) this.report(at, problems);
+      return;
+    }
+    this.summary.total += 1;
+    // with a bad header no line can be read; they are counted, the header's problems say why
+    if (this.header === 'bad') return this.failed(at, undefined);
+    const problems = this.reader.read(cells);
+    if (problems) return this.failed(at, problems);
+    const refused = this.consumer.accept(this.reader.values, at);
+    if (refused) this.failed(at, [refused]);
+    else this.summary.accepted += 1;
+  }
+
+  broken(problem: LineProblem, at: SplitLine): void {
+    if (this.header === 'expected') {
+      this.header = 'bad';
+      this.report(at, [problem]);
+      return;
+    }
+    this.summary.total += 1;
+    this.failed(at, this.header === 'bad' ? undefined : [problem]);
+  }
+
+  /** After the last line: a header file without any line has no header either. */
+  end(): void {
+    if (this.header !== 'expected') return;
+    this.report({ line: 1, raw: '' }, [
+      { column: '', value: '', code: 'missing_header_row', message: 'the file has no header row', expected: 'a first line naming the columns' },
+    ]);
+  }
+
+  private failed(at: SplitLine, problems: LineProblem[] | undefined): void {
+    this.summary.failed += 1;
+    if (problems?.some((problem) => problem.duplicate)) this.summary.duplicates += 1;
+    if (problems) this.report(at, problems);
+  }
+
+  private report(at: SplitLine, problems: LineProblem[]): void {
+    const { summary } = this;
+    summary.errorLines += 1;
+    summary.errorFields += problems.length;
+    for (const problem of problems) {
+      this.ctx.errors.add({ position: at.line, field: problem.column || undefined, code: problem.code, message: fullMessage(problem), value: problem.value });
+    }
+    this.log.add(at.line, at.raw, problems);
+    if (summary.listed.length < this.keepLines) summary.listed.push({ line: at.line, problems });
+  }
+}

@@ -1,0 +1,22 @@
+/** PBJ offline sales as data: comma separated, a header row, every column required, all or nothing. */
+import type { DelimitedDeclaration } from '../delimited/declaration.js';
+
+export const PBJ_COLUMNS = [
+  { name: 'ORDER_ID', kind: 'integer', required: true },
+  { name: 'DRAW_NO', kind: 'integer', required: true },
+  { name: 'CUSTOMER_ID', kind: 'string', required: true },
+  { name: 'PRODUCT', kind: 'string', required: true },
+  { name: 'QUANTITY', kind: 'positive-integer', required: true },
+  { name: 'AMOUNT', kind: 'decimal', required: true },
+  { name: 'PAYMENT_METHOD', kind: 'string', required: true },
+  { name: 'SALE_DATE', kind: 'sale-date', required: true },
+] as const;
+
+export const pbjDeclaration: DelimitedDeclaration = {
+  delimiter: ',',
+  layout: { kind: 'header', columns: PBJ_COLUMNS },
+  shortLines: false,
+  errorPolicy: 'all-or-nothing',
+  dedupe: 'refuse-duplicate-key',
+  maxLineChars: 64 * 1024,
+};
