@@ -13,6 +13,7 @@ import { createLog } from '../../src/log.js';
 import { hashPassword } from '../../src/security/password.js';
 import { parsePublicKeyLine } from '../../src/security/public-keys.js';
 import { FORMAT_IDS, type FormatId } from '../../src/formats/types.js';
+import type { FormatLookup } from '../../src/formats/registry.js';
 
 export interface LogLine {
   event: string;
@@ -41,15 +42,18 @@ export interface PartnerSpec {
 export class TestDaemon {
   app!: App;
   port = 0;
+  /** The metrics and health listener's port (0 when it is off). */
+  httpPort = 0;
   readonly logs: LogLine[] = [];
 
   private constructor(
     readonly dataDir: string,
     readonly config: Config,
+    private readonly formats?: FormatLookup,
   ) {}
 
   /** A daemon on 127.0.0.1:0 with a fresh data directory and no demo partner. */
-  static async start(overrides: Record<string, unknown> = {}, dataDir?: string): Promise<TestDaemon> {
+  static async start(overrides: Record<string, unknown> = {}, dataDir?: string, formats?: FormatLookup): Promise<TestDaemon> {
     const dir = dataDir ?? (await mkdtemp(path.join(tmpdir(), 'posdrop-test-')));
     const config = configSchema.parse(
       merge(
@@ -59,11 +63,12 @@ export class TestDaemon {
           log: { level: 'debug' },
           sftp: { port: 0, auth_failure_delay_ms: 10 },
           intake: { stable_ms: 100 },
+          http: { port: 0 },
         },
         overrides,
       ),
     );
-    const daemon = new TestDaemon(dir, config);
+    const daemon = new TestDaemon(dir, config, formats);
     await daemon.boot();
     return daemon;
   }
@@ -92,9 +97,11 @@ export class TestDaemon {
         done();
       },
     });
-    this.app = new App({ config: this.config, log: createLog({ level: this.config.log.level, stream }) });
+    const log = createLog({ level: this.config.log.level, stream });
+    this.app = new App({ config: this.config, log, ...(this.formats ? { formats: this.formats } : {}) });
     const started = await this.app.start();
     this.port = started.sftp.port;
+    this.httpPort = started.http?.port ?? 0;
   }
 
   /** Adds a partner with a password and an ed25519 key. */
