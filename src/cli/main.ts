@@ -2,9 +2,12 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, OperatorError, PosdropError, UsageError, errorMessage } from '../core/errors.js';
 import { COMMON_OPTIONS, type Command } from './command.js';
+import { backupCommand, restoreCommand } from './commands/backup.js';
+import { configCheckCommand } from './commands/config-check.js';
 import { errorsCommand } from './commands/errors.js';
 import { filesCommand } from './commands/files.js';
 import { partnerCommands } from './commands/partners.js';
+import { reprocessCommand } from './commands/reprocess.js';
 import { serveCommand } from './commands/serve.js';
 import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
@@ -16,6 +19,10 @@ export const COMMANDS: Command[] = [
   showCommand,
   errorsCommand,
   ...partnerCommands,
+  reprocessCommand,
+  backupCommand,
+  restoreCommand,
+  configCheckCommand,
 ];
 
 export interface Io {
