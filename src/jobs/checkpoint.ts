@@ -1,6 +1,6 @@
 /**
- * WAL upkeep: `wal_checkpoint(TRUNCATE)` folds the write-ahead log back into the database and
- * empties it, then `PRAGMA optimize` refreshes the query planner's statistics. Only when the
+ * WAL upkeep: `PRAGMA optimize` refreshes the query planner's statistics, then
+ * `wal_checkpoint(TRUNCATE)` folds the write-ahead log back into the database and empties it. Only when the
  * intake is idle: a checkpoint in the middle of a burst would just be redone.
  */
 import type { Log } from '../log.js';
@@ -31,6 +31,8 @@ export function runCheckpoint(options: CheckpointOptions): JobResult {
     log.debug('job.checkpoint.skipped', { reason: 'files are waiting', pending });
     return 'skipped';
   }
+  // Optimize first: it may write statistics, which the checkpoint then folds in too.
+  db.pragma('optimize');
   // The checkpoint waits on busy readers with the busy handler, synchronously: keep it short so
   // that a long read elsewhere cannot stall the daemon's event loop.
   const before = db.pragma('busy_timeout', { simple: true }) as number;
@@ -41,7 +43,6 @@ export function runCheckpoint(options: CheckpointOptions): JobResult {
   } finally {
     db.pragma(`busy_timeout = ${before}`);
   }
-  db.pragma('optimize');
   log.info('job.checkpoint.done', {
     complete: row?.busy === 0,
     wal_pages: row?.log ?? null,
