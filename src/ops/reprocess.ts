@@ -14,7 +14,7 @@
  * until the commit (its own transaction waits for ours).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fsyncSync, linkSync, openSync } from 'node:fs';
+import { closeSync, constants, createWriteStream, fsyncSync, linkSync, openSync } from 'node:fs';
 import { lstat, open, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
@@ -152,24 +152,23 @@ function queueAgain(
 }
 
 async function copyDurably(from: string, to: string, total: number, onCopy?: (done: number, total: number) => void): Promise<void> {
-  const handle = await open(to, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o640);
+  let done = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _encoding, next) {
+      done += chunk.length;
+      onCopy?.(done, total);
+      next(null, chunk);
+    },
+  });
   try {
-    let done = 0;
-    const count = new Transform({
-      transform(chunk: Buffer, _encoding, next) {
-        done += chunk.length;
-        onCopy?.(done, total);
-        next(null, chunk);
-      },
-    });
     const source = await open(from, constants.O_RDONLY | constants.O_NOFOLLOW);
-    await pipeline(source.createReadStream(), count, handle.createWriteStream({ autoClose: false }));
-    await handle.sync();
+    // 'wx': O_EXCL, so an existing name (or a planted link) is never written through.
+    await pipeline(source.createReadStream(), count, createWriteStream(to, { flags: 'wx', mode: 0o640 }));
+    const written = await open(to, constants.O_RDONLY);
+    await written.sync().finally(() => written.close());
   } catch (err) {
     await unlink(to).catch(() => undefined);
     throw err;
-  } finally {
-    await handle.close();
   }
   await fsyncDir(path.dirname(to));
 }

@@ -1,4 +1,3 @@
-import { runService } from '../../ops/service.js';
 import type { Command } from '../command.js';
 
 export const serveCommand: Command = {
@@ -13,6 +12,8 @@ export const serveCommand: Command = {
   ].join('\n'),
   options: {},
   async run(input) {
+    // Loaded here: the daemon's modules (ssh2, chokidar, prom-client) would slow every other command.
+    const { runService } = await import('../../ops/service.js');
     await runService({ configFile: input.values.config as string | undefined, stderr: input.stderr });
   },
 };
