@@ -37,6 +37,7 @@ describe('metrics and health over HTTP', () => {
     expect(result.code).toBe(0);
     for (const name of [posName(1), posName(2)]) await waitFor(async () => (await daemon.receipt('acme', name)).state === 'processed');
     await waitFor(async () => (await daemon.receipt('acme', 'report.txt')).state === 'rejected');
+    await daemon.idle(); // a final receipt is on disk a moment before its state change is heard
 
     const after = await scrape(metricsUrl());
     const pos = { partner: 'acme', format: 'crowdtwist-pos' };

@@ -7,11 +7,11 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
-import ssh2 from 'ssh2';
 import { openDatabase } from '../../src/store/database.js';
 import { PartnerStore } from '../../src/store/partners.js';
 import { FORMAT_IDS } from '../../src/formats/types.js';
 import { parsePublicKeyLine } from '../../src/security/public-keys.js';
+import { generateEd25519KeyPair } from '../../src/sftp/host-key.js';
 import type { LogLine, TestPartner } from './daemon.js';
 import { waitFor } from './daemon.js';
 
@@ -131,7 +131,7 @@ async function writeConfig(file: string, dataDir: string, overrides: Record<stri
 export async function seedPartner(dataDir: string, id: string, clientId: string): Promise<TestPartner> {
   await mkdir(dataDir, { recursive: true });
   const db = openDatabase(path.join(dataDir, 'posdrop.db'));
-  const keys = ssh2.utils.generateKeyPairSync('ed25519');
+  const keys = generateEd25519KeyPair();
   try {
     const partners = new PartnerStore(db, () => new Date());
     partners.add({ id, clientId, channels: ['direct-mail'], formats: [...FORMAT_IDS] });

@@ -2,8 +2,8 @@
 // pipelines (metrics, reprocess, shutdown): every non-empty line is one record; a line starting
 // with "bad" fails; a line stored before is a duplicate (append-only formats store it again).
 // Plain JavaScript so that a child daemon process can load it beside the compiled dist/.
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { createReadStream, existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const TABLES = `
@@ -19,18 +19,20 @@ function processor(spec, options) {
   return {
     outputs: ['.errors.json'],
     async process(ctx) {
-      const lines = (await readFile(ctx.source, 'utf8')).split('\n').filter((line) => line.trim() !== '');
       ctx.db.exec(TABLES);
       const table = spec.appendOnly ? 'INSERT INTO test_appended' : 'INSERT OR IGNORE INTO test_records';
       const insert = ctx.db.prepare(`${table} (partner, format, line) VALUES (?, ?, ?)`);
-      const counts = { total: lines.length, accepted: 0, failed: 0, duplicates: 0 };
-      lines.forEach((line, index) => {
+      const counts = { total: 0, accepted: 0, failed: 0, duplicates: 0 };
+      // Streamed, as the real processors do: the file stays open while it is read.
+      for await (const line of createInterface({ input: createReadStream(ctx.source), crlfDelay: Infinity })) {
+        if (line.trim() === '') continue;
+        counts.total += 1;
         if (line.startsWith('bad')) {
-          ctx.errors.add({ position: index + 1, code: 'invalid_line', message: 'the line starts with "bad"', value: line });
+          ctx.errors.add({ position: counts.total, code: 'invalid_line', message: 'the line starts with "bad"', value: line });
           counts.failed += 1;
         } else if (insert.run(ctx.partner.id, spec.id, line).changes === 1) counts.accepted += 1;
         else counts.duplicates += 1;
-      });
+      }
       await waitForGate(options.gate);
       if (ctx.errors.count > 0) await ctx.outputs.put('.errors.json', `${JSON.stringify(ctx.errors.errors)}\n`);
       return { counts };
