@@ -6,7 +6,7 @@
 import { lstat, readdir, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { RetentionConfig } from '../config/schema.js';
-import { isMissing } from '../fs/durable.js';
+import { isMissing, namesIn } from '../fs/durable.js';
 import type { DataLayout } from '../data-layout.js';
 import type { Log } from '../log.js';
 import type { Db } from '../store/database.js';
@@ -70,7 +70,7 @@ async function pruneOutboxes(options: RetentionOptions, before: Date, counts: Re
   for (const partner of await folders(layout.partnersRoot)) {
     const dir = layout.areaDir(partner, 'outbox');
     const keep = pending.filter((file) => file.partner === partner).map((file) => `${file.name}.`);
-    for (const name of await names(dir)) {
+    for (const name of await namesIn(dir)) {
       // Dot-names are writes in progress (temporary name + rename).
       if (name.startsWith('.') || keep.some((stem) => name.startsWith(stem))) continue;
       const file = path.join(dir, name);
@@ -96,15 +96,6 @@ function pruneRecordErrors(db: Db, before: Date): number {
 async function folders(dir: string): Promise<string[]> {
   try {
     return (await readdir(dir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
-  } catch (err) {
-    if (isMissing(err)) return [];
-    throw err;
-  }
-}
-
-async function names(dir: string): Promise<string[]> {
-  try {
-    return await readdir(dir);
   } catch (err) {
     if (isMissing(err)) return [];
     throw err;

@@ -7,11 +7,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { copyFile, lstat, open, rename, stat, unlink } from 'node:fs/promises';
+import { copyFile, open, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { OperatorError } from '../core/errors.js';
-import { fsyncDir, isMissing } from '../fs/durable.js';
+import { fsyncDir, isMissing, pathExists } from '../fs/durable.js';
 import type { Db } from '../store/database.js';
 import { MIGRATIONS } from '../store/migrations/index.js';
 
@@ -24,7 +24,7 @@ export interface BackupResult {
 
 /** Writes a checked copy of `db` to `target` (which must not exist). */
 export async function backupDatabase(db: Db, target: string): Promise<BackupResult> {
-  if (await exists(target)) throw new OperatorError('exists', `${target} already exists; choose another name or remove it first`);
+  if (await pathExists(target)) throw new OperatorError('exists', `${target} already exists; choose another name or remove it first`);
   const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(4).toString('hex')}.partial`);
   try {
     const { totalPages } = await db.backup(temp, {
@@ -85,7 +85,7 @@ export async function restoreDatabase(backup: string, database: string, now: Dat
   const schemaVersion = checkDatabaseFile(backup);
   assertUnused(database);
   const stamp = now.toISOString().replace(/[:.]/g, '-');
-  const keptAs = (await exists(database)) ? `${database}.replaced-${stamp}` : undefined;
+  const keptAs = (await pathExists(database)) ? `${database}.replaced-${stamp}` : undefined;
   const temp = `${database}.restoring-${randomBytes(4).toString('hex')}`;
   await copyFile(backup, temp, constants.COPYFILE_EXCL);
   await syncFile(temp);
@@ -128,15 +128,5 @@ async function syncFile(file: string): Promise<void> {
     await handle.sync();
   } finally {
     await handle.close();
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await lstat(file);
-    return true;
-  } catch (err) {
-    if (isMissing(err)) return false;
-    throw err;
   }
 }

@@ -37,35 +37,21 @@ export class Metrics {
   constructor(private readonly sources: MetricsSources) {
     const registers = [this.registry];
     client.collectDefaultMetrics({ register: this.registry });
-    this.records = new client.Counter({
-      name: 'posdrop_records_total',
-      help: 'Records of processed files, by outcome (accepted, failed, duplicate)',
-      labelNames: ['partner', 'format', 'outcome'],
-      registers,
-    });
-    this.uploadBytes = new client.Counter({
-      name: 'posdrop_upload_bytes_total',
-      help: 'Bytes of complete uploads delivered into inbox or validate',
-      labelNames: ['partner', 'area'],
-      registers,
-    });
-    this.uploads = new client.Counter({
-      name: 'posdrop_uploads_total',
-      help: 'Complete uploads delivered into inbox or validate',
-      labelNames: ['partner', 'area'],
-      registers,
-    });
+    const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
+      new client.Counter<L>({ name, help, labelNames, registers });
+    this.records = counter('posdrop_records_total', 'Records of processed files, by outcome (accepted, failed, duplicate)', [
+      'partner',
+      'format',
+      'outcome',
+    ]);
+    this.uploadBytes = counter('posdrop_upload_bytes_total', 'Bytes of complete uploads delivered into inbox or validate', ['partner', 'area']);
+    this.uploads = counter('posdrop_uploads_total', 'Complete uploads delivered into inbox or validate', ['partner', 'area']);
+    this.jobRuns = counter('posdrop_job_runs_total', 'Scheduled job runs, by result (ok, failed, skipped)', ['job', 'result']);
     this.latency = new client.Histogram({
       name: 'posdrop_upload_to_receipt_seconds',
       help: "Time from an upload's close to its final receipt (a dry run's only receipt for validate)",
       labelNames: ['partner', 'area'],
       buckets: LATENCY_BUCKETS,
-      registers,
-    });
-    this.jobRuns = new client.Counter({
-      name: 'posdrop_job_runs_total',
-      help: 'Scheduled job runs, by result (ok, failed, skipped)',
-      labelNames: ['job', 'result'],
       registers,
     });
     this.jobSuccess = new client.Gauge({

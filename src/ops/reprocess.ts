@@ -15,7 +15,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { closeSync, constants, createWriteStream, fsyncSync, linkSync, openSync } from 'node:fs';
-import { lstat, open, unlink, utimes } from 'node:fs/promises';
+import { open, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -24,7 +24,7 @@ import { OperatorError } from '../core/errors.js';
 import { classifyName } from '../core/naming.js';
 import type { DataLayout } from '../data-layout.js';
 import { builtInFormat, formatsFor, type FormatLookup } from '../formats/registry.js';
-import { fsyncDir, isMissing } from '../fs/durable.js';
+import { fsyncDir, pathExists } from '../fs/durable.js';
 import type { Db } from '../store/database.js';
 import type { FileLedger, FileRecord, StateChange } from '../store/files.js';
 import type { PartnerStore } from '../store/partners.js';
@@ -59,7 +59,7 @@ export async function requeueForReprocess(file: FileRecord, options: ReprocessOp
   const inboxPath = path.join(options.layout.areaDir(file.partner, 'inbox'), file.name);
   if (file.state === 'failed') return requeueInPlace(file, inboxPath, change, options);
   const original = await archivedOriginal(file, options.layout);
-  if (await exists(inboxPath)) {
+  if (await pathExists(inboxPath)) {
     throw new OperatorError('inbox_busy', `the inbox of ${file.partner} already holds a file named ${file.name}; let it be processed first`);
   }
   const temp = path.join(path.dirname(inboxPath), `.${file.name}.${randomBytes(4).toString('hex')}.reprocess.tmp`);
@@ -106,7 +106,7 @@ function checkReprocessable(file: FileRecord, options: ReprocessOptions): StateC
 
 async function archivedOriginal(file: FileRecord, layout: DataLayout): Promise<string> {
   const original = file.archivePath ? path.join(layout.root, file.archivePath) : undefined;
-  if (!original || !(await exists(original))) {
+  if (!original || !(await pathExists(original))) {
     throw new OperatorError(
       'original_gone',
       `the original of ${file.name} is no longer in the archive${file.archivePath ? ` (${file.archivePath}; retention deletes originals after retention.archive_days)` : ''}`,
@@ -117,7 +117,7 @@ async function archivedOriginal(file: FileRecord, layout: DataLayout): Promise<s
 
 /** A failed file stays in its inbox: queue the row and touch the file so the daemon looks again. */
 async function requeueInPlace(file: FileRecord, inboxPath: string, change: StateChange, options: ReprocessOptions): Promise<Requeued> {
-  if (!(await exists(inboxPath))) throw new OperatorError('original_gone', `${file.name} failed and is no longer in the inbox of ${file.partner}`);
+  if (!(await pathExists(inboxPath))) throw new OperatorError('original_gone', `${file.name} failed and is no longer in the inbox of ${file.partner}`);
   const queued = queueAgain(file, change, options, () => undefined);
   const now = options.now();
   await utimes(inboxPath, now, now);
@@ -185,15 +185,5 @@ function linkDurablySync(from: string, to: string): void {
     fsyncSync(dir);
   } finally {
     closeSync(dir);
-  }
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await lstat(file);
-    return true;
-  } catch (err) {
-    if (isMissing(err)) return false;
-    throw err;
   }
 }

@@ -5,12 +5,8 @@ import { connectSftp, sftpBatch } from '../support/clients.js';
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
 import { lineFormats } from '../support/line-format.mjs';
 import { sample, scrape, type Samples } from '../support/prometheus.js';
+import { posName } from '../support/names.js';
 
-/** A CrowdTwist name for client `12` dated yesterday (a date after today is refused). */
-function posName(counter: number): string {
-  const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
-  return `${day}_${String(counter).padStart(4, '0')}_12_pos_batch.json`;
-}
 
 describe('metrics and health over HTTP', () => {
   let daemon: TestDaemon;

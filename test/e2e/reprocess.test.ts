@@ -5,13 +5,10 @@ import { BUILT_IN_FORMATS } from '../../src/formats/registry.js';
 import { run, sftpBatch, type BatchResult } from '../support/clients.js';
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
 import { lineFormats } from '../support/line-format.mjs';
+import { posName } from '../support/names.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/posdrop.js');
 
-function posName(counter: number): string {
-  const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
-  return `${day}_${String(counter).padStart(4, '0')}_12_pos_batch.json`;
-}
 
 describe('posdrop reprocess, while the daemon runs', () => {
   let daemon: TestDaemon;

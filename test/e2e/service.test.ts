@@ -8,11 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChildDaemon, FakeSystemd, seedPartner } from '../support/child-daemon.js';
 import { connectSftp, sftpBatch } from '../support/clients.js';
 import { waitFor, type TestPartner } from '../support/daemon.js';
+import { posName } from '../support/names.js';
 
-function posName(counter: number): string {
-  const day = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10).replaceAll('-', '');
-  return `${day}_${String(counter).padStart(4, '0')}_12_pos_batch.json`;
-}
 
 /** Reads the daemon's database after it has exited (or beside it: WAL lets us). */
 function query<T>(dataDir: string, sql: string): T[] {
@@ -54,6 +51,15 @@ describe('posdrop serve as a service', () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'posdrop-service-'));
     acme = await seedPartner(dataDir, 'acme', '12');
   });
+  /** Uploads a three-record file and resolves once the daemon has it in hand. */
+  async function uploadUntilProcessing(child: ChildDaemon): Promise<void> {
+    const { sftp: address } = await child.runtime(dataDir);
+    const local = path.join(dataDir, posName(1));
+    await writeFile(local, 'r1\nr2\nr3\n');
+    expect((await sftpBatch(address.port, acme, ['cd /inbox', `put ${local}`])).code).toBe(0);
+    await child.waitForEvent('file.processing');
+  }
+
   afterEach(async () => {
     if (daemon && daemon.child.exitCode === null) {
       daemon.signal('SIGKILL');
@@ -105,11 +111,7 @@ describe('posdrop serve as a service', () => {
   it('on SIGTERM mid-file finishes the file in hand, then checkpoints and exits', async () => {
     const gate = path.join(dataDir, 'gate');
     daemon = await ChildDaemon.start({ dataDir, gate, config: { stop_timeout_seconds: 60 } });
-    const { sftp: address } = await daemon.runtime(dataDir);
-    const local = path.join(dataDir, posName(1));
-    await writeFile(local, 'r1\nr2\nr3\n');
-    expect((await sftpBatch(address.port, acme, ['cd /inbox', `put ${local}`])).code).toBe(0);
-    await daemon.waitForEvent('file.processing');
+    await uploadUntilProcessing(daemon);
 
     daemon.signal('SIGTERM');
     await daemon.waitForEvent('daemon.stopping');
@@ -127,11 +129,7 @@ describe('posdrop serve as a service', () => {
   it('on SIGTERM mid-file rolls the file back when it cannot finish in time, and the next start processes it once', async () => {
     const gate = path.join(dataDir, 'gate');
     daemon = await ChildDaemon.start({ dataDir, gate, config: { stop_timeout_seconds: 1 } });
-    const { sftp: address } = await daemon.runtime(dataDir);
-    const local = path.join(dataDir, posName(1));
-    await writeFile(local, 'r1\nr2\nr3\n');
-    expect((await sftpBatch(address.port, acme, ['cd /inbox', `put ${local}`])).code).toBe(0);
-    await daemon.waitForEvent('file.processing');
+    await uploadUntilProcessing(daemon);
 
     daemon.signal('SIGTERM');
     expect((await daemon.exited).code).toBe(0);
