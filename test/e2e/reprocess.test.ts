@@ -36,6 +36,13 @@ describe('posdrop reprocess, while the daemon runs', () => {
 
   it('processes the archived original again: stored records come back as duplicates, one ledger row', async () => {
     await upload(posName(1), 'a\nb\nbad c\n');
+    const errors = await cli('errors', posName(1));
+    expect(errors.code).toBe(0);
+    expect(errors.stdout.split('\n').slice(0, 3)).toEqual([
+      `${posName(1)} (acme, id 1): processed — 3 records: 2 accepted, 1 failed, 0 duplicates`,
+      'AT  KEY  FIELD  CODE          VALUE  MESSAGE',
+      '3   -    -      invalid_line  bad c  the line starts with "bad"',
+    ]);
     const result = await cli('reprocess', posName(1));
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);

@@ -55,6 +55,7 @@ function headline(file: FileRecord): string {
 
 function clip(value: string | undefined): string | null {
   if (value === undefined) return null;
-  const flat = JSON.stringify(value).slice(1, -1);
+  // Control characters shown escaped (\t, \n), so that a value cannot break the table.
+  const flat = value.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
   return flat.length > VALUE_WIDTH ? `${flat.slice(0, VALUE_WIDTH - 1)}…` : flat;
 }
