@@ -98,6 +98,9 @@ if [ -z "$NODE" ] || [ ! -x "$NODE" ]; then die "node not found: install Node.js
 if [ ! -f "$SOURCE/dist/src/cli/main.js" ] || [ ! -d "$SOURCE/node_modules" ]; then
   die "$SOURCE is not built: run npm install there first"
 fi
+# Type=notify needs it: without it systemd never hears READY=1 and gives up on the start.
+(cd "$SOURCE" && "$NODE" -e "require('unix-dgram')" 2>/dev/null) \
+  || die "the module unix-dgram is not built in $SOURCE (it needs python3, make and a C++ compiler): install those, then npm install again"
 
 echo "==> user posdrop"
 if ! id posdrop >/dev/null 2>&1; then
