@@ -6,13 +6,16 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
-import { errorMessage } from './core/errors.js';
+import { ConfigError, errorMessage } from './core/errors.js';
 import { DataLayout } from './data-layout.js';
 import { ensureDemoPartner, type DemoCredentials } from './demo-partner.js';
+import type { FormatLookup } from './formats/registry.js';
 import { ensurePartnerFolders } from './fs/partner-folders.js';
 import { Answers } from './intake/answers.js';
 import { Intake } from './intake/intake.js';
 import { createLog, type Log } from './log.js';
+import { Operations } from './ops/operations.js';
+import { applyLive, planReload, type ReloadPlan } from './ops/reload.js';
 import { Outbox } from './outbox/outbox.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import type { Account } from './sftp/authenticator.js';
@@ -28,10 +31,14 @@ export interface AppOptions {
   config: Config;
   log?: Log;
   clock?: Clock;
+  /** The formats and their processors; the built-ins unless a test brings its own. */
+  formats?: FormatLookup;
 }
 
 export interface Started {
   sftp: AddressInfo;
+  /** The metrics and health listener, unless `http.enabled` is off. */
+  http?: AddressInfo | undefined;
   /** Set on the first start with the demo partner enabled: show it once. */
   demo?: DemoCredentials | undefined;
 }
@@ -43,6 +50,7 @@ interface Parts {
   partners: PartnerStore;
   intake: Intake;
   sftp: SftpServer;
+  ops: Operations;
 }
 
 export class App {
@@ -51,11 +59,13 @@ export class App {
   private readonly clock: Clock;
   private parts: Parts | undefined;
   private stopping: Promise<void> | undefined;
+  private readonly startedAt: string;
 
   constructor(private readonly options: AppOptions) {
     this.layout = new DataLayout(options.config.data_dir);
     this.log = options.log ?? createLog({ level: options.config.log.level });
     this.clock = options.clock ?? systemClock;
+    this.startedAt = this.clock.now().toISOString();
   }
 
   async start(): Promise<Started> {
@@ -73,9 +83,10 @@ export class App {
     if (demo) log.info('partner.demo_created', { partner: demo.username, credentials: demo.file });
     for (const partner of partners.list()) await ensurePartnerFolders(layout, partner.id);
 
-    const answers = new Answers(layout, new Outbox(layout), log, now);
+    const { formats } = this.options;
+    const answers = new Answers(layout, new Outbox(layout), log, now, formats);
     const recordErrors = new RecordErrorStore(db);
-    const pipeline = new Pipeline({ layout, config, db, lock, files, recordErrors, answers, log, now });
+    const pipeline = new Pipeline({ layout, config, db, lock, files, recordErrors, answers, log, now, ...(formats ? { formats } : {}) });
     const intake = new Intake({ layout, config: config.intake, lock, files, partners, answers, log, now, router: pipeline });
     const sftp = new SftpServer({
       config: config.sftp,
@@ -84,24 +95,70 @@ export class App {
       accounts: { find: (username) => accountOf(partners, username) },
       log,
       now,
-      onDelivered: (partner, area, name) => intake.announce(partner, area, name),
+      onDelivered: (partner, area, name, size) => {
+        this.parts?.ops.uploadDelivered(partner, area, name, size);
+        intake.announce(partner, area, name);
+      },
     });
-    this.parts = { db, lock, files, partners, intake, sftp };
+    const ops = new Operations({ config, layout, log, now, db, lock, intake, sftp, answers });
+    this.parts = { db, lock, files, partners, intake, sftp, ops };
 
     await intake.start();
     const address = await sftp.start();
-    await writeFile(
-      layout.runtimeFile,
-      `${JSON.stringify({ pid: process.pid, started_at: now().toISOString(), sftp: { host: address.address, port: address.port } })}\n`,
-    );
+    await ops.start();
+    await this.writeRuntimeFile();
     log.info('daemon.ready', { data_dir: layout.root, sftp_host: address.address, sftp_port: address.port });
-    return { sftp: address, demo };
+    return { sftp: address, http: ops.httpAddress, demo };
   }
 
   /** The running parts; throws before `start`. */
   get running(): Parts {
     if (!this.parts) throw new Error('posdrop is not started');
     return this.parts;
+  }
+
+  /**
+   * Applies a new, valid configuration: live keys now (see ops/reload.ts), the rest at the next
+   * restart. If a live part cannot take the new values (the new HTTP port is taken), everything
+   * goes back to the old values and a ConfigError says why.
+   */
+  async reload(next: Config): Promise<ReloadPlan> {
+    const { config } = this.options;
+    const { ops } = this.running;
+    const plan = planReload(config, next);
+    const previous = structuredClone(config);
+    applyLive(config, next, plan.live);
+    this.log.setLevel(config.log.level);
+    try {
+      await ops.configChanged(plan.live);
+    } catch (err) {
+      applyLive(config, previous, plan.live);
+      this.log.setLevel(config.log.level);
+      await ops.configChanged(plan.live).catch(() => undefined);
+      throw new ConfigError([`the running daemon cannot take the new values: ${errorMessage(err)}`]);
+    }
+    await this.writeRuntimeFile();
+    return plan;
+  }
+
+  /** Why the daemon is not fit to serve right now (the systemd watchdog asks), or undefined. */
+  liveProblem(): string | undefined {
+    if (!this.parts) return 'not started';
+    return this.parts.ops.health.liveProblem();
+  }
+
+  /** Where `posdrop status` and the tests find the running daemon. */
+  private async writeRuntimeFile(): Promise<void> {
+    const { sftp, ops } = this.running;
+    const address = sftp.address;
+    const http = ops.httpAddress;
+    const runtime = {
+      pid: process.pid,
+      started_at: this.startedAt,
+      sftp: address ? { host: address.address, port: address.port } : null,
+      http: http ? { host: http.address, port: http.port } : null,
+    };
+    await writeFile(this.layout.runtimeFile, `${JSON.stringify(runtime)}\n`);
   }
 
   /** Stops accepting, finishes the file in hand, closes sessions and the database. Idempotent. */
@@ -121,9 +178,11 @@ export class App {
       }
     };
     this.log.info('daemon.stopping', {});
+    await step('jobs and http', () => parts.ops.stop());
     await step('sftp', () => parts.sftp.stop());
     await step('intake', () => parts.intake.stop());
     await step('writes', () => parts.lock.idle());
+    await step('read connection', () => parts.ops.close());
     await step('checkpoint', () => parts.db.pragma('wal_checkpoint(TRUNCATE)'));
     await step('database', () => parts.db.close());
     await step('runtime file', () => rm(this.layout.runtimeFile, { force: true }));

@@ -13,6 +13,8 @@ export interface Log {
   warn(event: string, fields?: LogFields): void;
   info(event: string, fields?: LogFields): void;
   debug(event: string, fields?: LogFields): void;
+  /** Changes the level from now on (a configuration reload). */
+  setLevel(level: LogLevel): void;
   /** Flushes and closes the transports. */
   close(): Promise<void>;
 }
@@ -37,6 +39,9 @@ export function createLog(options: LogOptions = {}): Log {
     warn: emit('warn'),
     info: emit('info'),
     debug: emit('debug'),
+    setLevel: (level) => {
+      logger.level = level;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         if (logger.writable === false) return resolve();

@@ -4,9 +4,12 @@ import { ConfigError, OperatorError, PosdropError, UsageError, errorMessage } fr
 import { COMMON_OPTIONS, type Command } from './command.js';
 import { balancesCommand } from './commands/balances.js';
 import { checkCommand } from './commands/check.js';
+import { backupCommand, restoreCommand } from './commands/backup.js';
+import { configCheckCommand } from './commands/config-check.js';
 import { errorsCommand } from './commands/errors.js';
 import { filesCommand } from './commands/files.js';
 import { partnerCommands } from './commands/partners.js';
+import { reprocessCommand } from './commands/reprocess.js';
 import { serveCommand } from './commands/serve.js';
 import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
@@ -22,6 +25,10 @@ export const COMMANDS: Command[] = [
   balancesCommand,
   undoCommand,
   ...partnerCommands,
+  reprocessCommand,
+  backupCommand,
+  restoreCommand,
+  configCheckCommand,
 ];
 
 export interface Io {

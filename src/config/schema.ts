@@ -3,6 +3,7 @@
  * environment variables are `POSDROP_<SECTION>_<KEY>` (or `POSDROP_<KEY>` for top-level keys).
  */
 import { z } from 'zod';
+import { httpSchema, jobsSchema, retentionSchema } from './ops-schema.js';
 
 const port = z.number().int().min(0).max(65535);
 const positive = z.number().int().positive();
@@ -100,6 +101,9 @@ export const configSchema = z.strictObject({
   sftp: sftpSchema,
   intake: intakeSchema,
   clienttoolbox: clienttoolboxSchema,
+  http: httpSchema,
+  jobs: jobsSchema,
+  retention: retentionSchema,
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -107,6 +111,9 @@ export type SftpConfig = Config['sftp'];
 export type IntakeConfig = Config['intake'];
 export type ToolboxPartnerConfig = z.infer<typeof toolboxPartnerSchema>;
 export type CampaignConfig = z.infer<typeof campaignSchema>;
+export type HttpConfig = Config['http'];
+export type JobsConfig = Config['jobs'];
+export type RetentionConfig = Config['retention'];
 
 /** The defaults, as the daemon runs with no file and no environment. */
 export function defaultConfig(): Config {

@@ -24,6 +24,11 @@ export interface FormatSpec {
   /** Files of one partner and one date are processed in counter order. */
   readonly sequenced: boolean;
   readonly errorPolicy: ErrorPolicy;
+  /**
+   * Records are appended without looking for ones already stored (no dedupe), so processing a
+   * file again stores its records twice: `posdrop reprocess` asks for `--force`.
+   */
+  readonly appendOnly?: boolean;
   /** Parses, validates and stores the file; a format without one leaves its files `queued`. */
   readonly processor?: FormatProcessor;
 }

@@ -14,7 +14,12 @@ import { outboxStem, receiptFor, type ReceiptExtras } from '../outbox/receipt.js
 import type { FileRecord } from '../store/files.js';
 import type { Partner } from '../store/partners.js';
 
+/** Hears every state change a file goes through (metrics, the service status). */
+export type StateListener = (file: FileRecord, dryRun: boolean) => void;
+
 export class Answers {
+  private readonly listeners: StateListener[] = [];
+
   constructor(
     private readonly layout: DataLayout,
     private readonly outbox: Outbox,
@@ -51,7 +56,13 @@ export class Answers {
     return found;
   }
 
+  /** Adds a listener; it must not throw, and is called after the state is committed. */
+  onState(listener: StateListener): void {
+    this.listeners.push(listener);
+  }
+
   logState(file: FileRecord, dryRun = false): void {
+    for (const listener of this.listeners) listener(file, dryRun);
     const fields: Record<string, unknown> = { partner: file.partner, file: file.name, id: file.id };
     if (dryRun) fields.dry_run = true;
     if (file.format) fields.format = file.format;

@@ -1,8 +1,8 @@
 /** Originals leave the inbox for `archive/<partner>/<YYYY-MM-DD>/` once their answer is final. */
-import { lstat, unlink } from 'node:fs/promises';
+import { unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { DataLayout } from '../data-layout.js';
-import { ensureDir, errnoCode, isMissing, moveNoReplace } from '../fs/durable.js';
+import { ensureDir, errnoCode, isMissing, moveNoReplace, pathExists } from '../fs/durable.js';
 import type { FileRecord } from '../store/files.js';
 
 /**
@@ -10,7 +10,7 @@ import type { FileRecord } from '../store/files.js';
  * a file already archived (the same bytes sent again) is simply removed.
  */
 export async function archiveOriginal(layout: DataLayout, file: FileRecord, source: string): Promise<string | undefined> {
-  if (file.archivePath && (await exists(path.join(layout.root, file.archivePath)))) {
+  if (file.archivePath && (await pathExists(path.join(layout.root, file.archivePath)))) {
     await unlink(source).catch((err: unknown) => {
       if (!isMissing(err)) throw err;
     });
@@ -29,14 +29,4 @@ export async function archiveOriginal(layout: DataLayout, file: FileRecord, sour
     }
   }
   throw new Error(`cannot archive ${file.name}: ${dir} already holds both of its archive names`);
-}
-
-async function exists(file: string): Promise<boolean> {
-  try {
-    await lstat(file);
-    return true;
-  } catch (err) {
-    if (isMissing(err)) return false;
-    throw err;
-  }
 }

@@ -110,6 +110,11 @@ export class Intake {
     return this.watcher.running;
   }
 
+  /** Files noticed and not yet taken in hand: nonzero means the intake is not idle. */
+  get pending(): number {
+    return this.settling.size + this.queue.size;
+  }
+
   /** Every file in every inbox, and pending ledger rows whose file has gone. */
   async rescan(): Promise<void> {
     const root = this.options.layout.partnersRoot;

@@ -12,7 +12,17 @@ export interface Job {
   name: string;
   /** A cron expression (node-cron syntax, seconds optional). */
   schedule: string;
-  run(): Promise<void> | void;
+  /** Resolves `'skipped'` when there was nothing it could do now (e.g. not idle). */
+  run(): Promise<JobResult | void> | JobResult | void;
+}
+
+export type JobResult = 'ok' | 'skipped';
+
+export interface SchedulerOptions {
+  /** The time zone schedules are read in (default: the system's). */
+  timezone?: string;
+  /** Hears every run's outcome (metrics). */
+  onRun?: (job: string, result: JobResult | 'failed') => void;
 }
 
 export class Scheduler {
@@ -22,12 +32,18 @@ export class Scheduler {
   constructor(
     private readonly lock: WriteLock,
     private readonly log: Log,
+    private readonly options: SchedulerOptions = {},
   ) {}
 
   /** Validates the schedule at once, so a bad one stops the start with its name. */
   add(job: Job): void {
     if (!cron.validate(job.schedule)) throw new Error(`job ${job.name}: "${job.schedule}" is not a valid cron schedule`);
-    const task = cron.createTask(job.schedule, () => this.runNow(job), { name: job.name, noOverlap: true, unref: true });
+    const task = cron.createTask(job.schedule, () => this.runNow(job), {
+      name: job.name,
+      noOverlap: true,
+      unref: true,
+      ...(this.options.timezone ? { timezone: this.options.timezone } : {}),
+    });
     this.tasks.push(task);
   }
 
@@ -41,15 +57,19 @@ export class Scheduler {
     if (current) return current;
     const run = this.lock
       .exclusive(() => job.run())
-      .catch((err: unknown) => this.log.error(`job.${job.name}.failed`, { error: errorMessage(err) }))
+      .then((result) => this.options.onRun?.(job.name, result ?? 'ok'))
+      .catch((err: unknown) => {
+        this.log.error(`job.${job.name}.failed`, { error: errorMessage(err) });
+        this.options.onRun?.(job.name, 'failed');
+      })
       .finally(() => this.running.delete(job.name));
     this.running.set(job.name, run);
     return run;
   }
 
-  /** Stops the schedules and waits for jobs in hand. */
+  /** Ends the schedules for good and waits for jobs in hand. */
   async stop(): Promise<void> {
-    for (const task of this.tasks) await task.stop();
+    for (const task of this.tasks.splice(0)) await task.destroy();
     await Promise.all(this.running.values());
   }
 }

@@ -16,6 +16,8 @@ const MAX_TRACKED = 10_000;
 export class Defender {
   private readonly failures = new Map<string, number[]>();
   private readonly bans = new Map<string, number>();
+  private failuresSeen = 0;
+  private bansGiven = 0;
 
   constructor(private readonly options: DefenderOptions) {}
 
@@ -28,6 +30,7 @@ export class Defender {
   }
 
   recordFailure(address: string): void {
+    this.failuresSeen += 1;
     const now = this.options.now().getTime();
     const recent = (this.failures.get(address) ?? []).filter((at) => at > now - this.options.windowMs);
     recent.push(now);
@@ -37,9 +40,20 @@ export class Defender {
       const until = now + this.options.banMs;
       this.bans.set(address, until);
       this.failures.delete(address);
+      this.bansGiven += 1;
       this.options.onBan(address, recent.length, until);
     }
     this.trim();
+  }
+
+  /** Failed logins since start (for metrics). */
+  get failuresTotal(): number {
+    return this.failuresSeen;
+  }
+
+  /** Bans given since start (for metrics). */
+  get bansTotal(): number {
+    return this.bansGiven;
   }
 
   /** Addresses banned right now. */

@@ -18,9 +18,7 @@ export async function loadOrCreateHostKey(file: string, log: Log): Promise<Buffe
   } catch (err) {
     if (!isMissing(err)) throw err;
   }
-  const { private: privateKey, public: publicKey } = ssh2.utils.generateKeyPairSync('ed25519', {
-    comment: 'posdrop host key',
-  });
+  const { private: privateKey, public: publicKey } = generateEd25519KeyPair('posdrop host key');
   await ensureDir(path.dirname(file), 0o700);
   try {
     const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
@@ -38,4 +36,16 @@ export async function loadOrCreateHostKey(file: string, log: Log): Promise<Buffe
   await fsyncDir(path.dirname(file));
   log.info('sftp.host_key_created', { file, public_key: publicKey });
   return Buffer.from(privateKey);
+}
+
+/**
+ * An ed25519 key pair that ssh2 can read back. ssh2's generator now and then (about 1 in 200)
+ * writes an OpenSSH private key that its own parser refuses as malformed; such a host key
+ * would stop every later start, so a refused key is simply made again.
+ */
+export function generateEd25519KeyPair(comment = ''): { private: string; public: string } {
+  for (let attempt = 1; ; attempt += 1) {
+    const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment });
+    if (!(ssh2.utils.parseKey(keys.private) instanceof Error) || attempt >= 20) return keys;
+  }
 }

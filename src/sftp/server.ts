@@ -30,6 +30,9 @@ export interface SftpStats {
   connections: number;
   sessions: number;
   bannedAddresses: number;
+  /** Since start: failed logins (bad password or signature) and bans given. */
+  failedLogins: number;
+  bans: number;
 }
 
 const MAX_SESSIONS_PER_CONNECTION = 4;
@@ -86,7 +89,13 @@ export class SftpServer {
   }
 
   stats(): SftpStats {
-    return { connections: this.sockets.size, sessions: this.sessions.size, bannedAddresses: this.defender.bannedCount };
+    return {
+      connections: this.sockets.size,
+      sessions: this.sessions.size,
+      bannedAddresses: this.defender.bannedCount,
+      failedLogins: this.defender.failuresTotal,
+      bans: this.defender.bansTotal,
+    };
   }
 
   /**

@@ -41,6 +41,12 @@ export class RecordErrorStore {
     }));
   }
 
+  /** How many errors are stored for `fileId`. */
+  count(fileId: number): number {
+    const row = this.db.prepare('SELECT count(*) AS n FROM record_errors WHERE file_id = ?').get(fileId) as { n: number };
+    return row.n;
+  }
+
   notStored(fileId: number): number {
     const row = this.db.prepare('SELECT errors_not_stored AS n FROM files WHERE id = ?').get(fileId) as { n: number } | undefined;
     return row?.n ?? 0;

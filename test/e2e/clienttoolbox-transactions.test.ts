@@ -34,7 +34,7 @@ describe('Client Toolbox transactions through the daemon', () => {
         },
       },
       undefined,
-      { now: () => NOW },
+      { clock: { now: () => NOW } },
     );
     guide = await daemon.addPartner({ id: 'guide', formats: ['clienttoolbox-transactions'] });
     strict = await daemon.addPartner({ id: 'strict', formats: ['clienttoolbox-transactions'] });

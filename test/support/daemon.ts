@@ -6,14 +6,15 @@ import { mkdtemp, readFile, readdir, rm, writeFile, chmod } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import ssh2 from 'ssh2';
 import { App } from '../../src/app.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import type { Clock } from '../../src/core/clock.js';
 import { createLog } from '../../src/log.js';
+import { generateEd25519KeyPair } from '../../src/sftp/host-key.js';
 import { hashPassword } from '../../src/security/password.js';
 import { parsePublicKeyLine } from '../../src/security/public-keys.js';
 import { FORMAT_IDS, type FormatId } from '../../src/formats/types.js';
+import type { FormatLookup } from '../../src/formats/registry.js';
 
 export interface LogLine {
   event: string;
@@ -39,19 +40,27 @@ export interface PartnerSpec {
   password?: string;
 }
 
+/** What a test may substitute: only the clock, and (for tests of the frame) the formats. */
+export interface DaemonExtras {
+  clock?: Clock;
+  formats?: FormatLookup;
+}
+
 export class TestDaemon {
   app!: App;
   port = 0;
+  /** The metrics and health listener's port (0 when it is off). */
+  httpPort = 0;
   readonly logs: LogLine[] = [];
 
   private constructor(
     readonly dataDir: string,
     readonly config: Config,
-    private readonly clock?: Clock,
+    private readonly extras: DaemonExtras = {},
   ) {}
 
   /** A daemon on 127.0.0.1:0 with a fresh data directory and no demo partner. */
-  static async start(overrides: Record<string, unknown> = {}, dataDir?: string, clock?: Clock): Promise<TestDaemon> {
+  static async start(overrides: Record<string, unknown> = {}, dataDir?: string, extras: DaemonExtras = {}): Promise<TestDaemon> {
     const dir = dataDir ?? (await mkdtemp(path.join(tmpdir(), 'posdrop-test-')));
     const config = configSchema.parse(
       merge(
@@ -61,11 +70,12 @@ export class TestDaemon {
           log: { level: 'debug' },
           sftp: { port: 0, auth_failure_delay_ms: 10 },
           intake: { stable_ms: 100 },
+          http: { port: 0 },
         },
         overrides,
       ),
     );
-    const daemon = new TestDaemon(dir, config, clock);
+    const daemon = new TestDaemon(dir, config, extras);
     await daemon.boot();
     return daemon;
   }
@@ -94,15 +104,17 @@ export class TestDaemon {
         done();
       },
     });
-    this.app = new App({ config: this.config, log: createLog({ level: this.config.log.level, stream }), ...(this.clock ? { clock: this.clock } : {}) });
+    const log = createLog({ level: this.config.log.level, stream });
+    this.app = new App({ config: this.config, log, ...this.extras });
     const started = await this.app.start();
     this.port = started.sftp.port;
+    this.httpPort = started.http?.port ?? 0;
   }
 
   /** Adds a partner with a password and an ed25519 key. */
   async addPartner(spec: PartnerSpec): Promise<TestPartner> {
     const password = spec.password ?? `pw-${spec.id}-secret-123`;
-    const keys = ssh2.utils.generateKeyPairSync('ed25519');
+    const keys = generateEd25519KeyPair();
     const keyFile = path.join(this.dataDir, `${spec.id}.key`);
     await writeFile(keyFile, keys.private, { mode: 0o600 });
     await chmod(keyFile, 0o600);

@@ -8,8 +8,14 @@ import { fileJson } from './files.js';
 /** A file by id, or the newest file with that name (optionally of one partner). */
 export function findFile(files: FileLedger, ref: string, partner?: string): FileRecord {
   const byId = /^\d+$/.test(ref) ? files.get(Number(ref)) : undefined;
-  const file = byId ?? files.list({ name: ref, partner, limit: 1 })[0];
+  if (byId) return byId;
+  const named = files.list({ name: ref, partner, limit: 100 });
+  const file = named[0];
   if (!file) throw new OperatorError('not_found', `no file ${JSON.stringify(ref)}${partner ? ` for partner ${partner}` : ''}`);
+  const partners = [...new Set(named.map((one) => one.partner))];
+  if (partners.length > 1) {
+    throw new OperatorError('ambiguous', `partners ${partners.join(', ')} each sent a file named ${ref}: add --partner, or give the file id`);
+  }
   return file;
 }
 

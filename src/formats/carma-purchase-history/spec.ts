@@ -11,6 +11,7 @@ export const carmaPurchaseHistory: FormatSpec = {
     pattern: 'purchasehistory_<list_id>_<any>.(csv|txt)',
     regex: /^purchasehistory_(?<list_id>[^_]+)_(?<any>.+)\.(?<ext>csv|txt)$/,
   },
+  appendOnly: true,
   sequenced: false,
   errorPolicy: carmaFormat.declaration.errorPolicy,
   processor: delimitedProcessor(carmaFormat),

@@ -1,0 +1,71 @@
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { OperatorError, UsageError } from '../../core/errors.js';
+import { backupDatabase, restoreDatabase } from '../../ops/backup.js';
+import type { Command } from '../command.js';
+import { configFrom, withContext } from '../context.js';
+import { runningDaemon } from '../daemon-runtime.js';
+import { DataLayout } from '../../data-layout.js';
+import { printJson } from '../output.js';
+
+export const backupCommand: Command = {
+  name: 'backup',
+  summary: 'write a consistent copy of the database, also while the daemon runs',
+  usage: '<file or folder> [--json]',
+  details: [
+    '  Uses SQLite\'s online backup: the daemon keeps accepting and processing files meanwhile.',
+    '  Given a folder, the copy is named posdrop-<UTC time>.db. The copy is integrity-checked',
+    '  before it takes its name; an existing file is never overwritten.',
+    '  Not in the database, so back them up beside it: the host key (<data_dir>/keys/), the',
+    '  configuration file, and archive/ and partners/*/outbox/ if you keep originals and receipts.',
+    '  To restore: posdrop restore --help.',
+  ].join('\n'),
+  options: { json: { type: 'boolean' } },
+  async run(input) {
+    const [where] = input.positionals;
+    if (!where) throw new UsageError('backup needs a file or folder to write to');
+    if (input.positionals.length > 1) throw new UsageError('backup takes one target');
+    const target = await targetFile(where);
+    const result = await withContext(input, ({ db }) => backupDatabase(db, target));
+    if (input.values.json) return printJson(input.stdout, { path: result.path, bytes: result.bytes, schema_version: result.schemaVersion });
+    input.stdout.write(`backup written: ${result.path} (${result.bytes} bytes, schema version ${result.schemaVersion}, integrity ok)\n`);
+  },
+};
+
+/** A folder gets a time-stamped name inside it; a file name is taken as it is. */
+async function targetFile(where: string): Promise<string> {
+  const resolved = path.resolve(where);
+  const stats = await stat(resolved).catch(() => undefined);
+  if (stats?.isDirectory()) return path.join(resolved, `posdrop-${new Date().toISOString().replace(/[:.]/g, '-')}.db`);
+  const parent = await stat(path.dirname(resolved)).catch(() => undefined);
+  if (!parent?.isDirectory()) throw new UsageError(`the folder ${path.dirname(resolved)} does not exist`);
+  return resolved;
+}
+
+export const restoreCommand: Command = {
+  name: 'restore',
+  summary: 'put a backup in place of the database (the daemon must be stopped)',
+  usage: '<backup file> [--json]',
+  details: [
+    '  1. Stop the daemon:            systemctl stop posdrop',
+    '  2. Restore:                    posdrop restore /var/backups/posdrop/posdrop-….db',
+    '     The backup is integrity-checked first. The database it replaces is kept beside it as',
+    '     posdrop.db.replaced-<time> (with its -wal), never deleted.',
+    '  3. Start the daemon:           systemctl start posdrop',
+    '     A backup from an older posdrop is migrated at start; one from a newer posdrop is refused.',
+    '  Files processed after the backup was taken are not in the restored ledger: their originals',
+    '  stay in archive/, and a resend of one is processed again (stored records count as duplicates).',
+  ].join('\n'),
+  options: { json: { type: 'boolean' } },
+  async run(input) {
+    const [backup] = input.positionals;
+    if (!backup) throw new UsageError('restore needs the backup file to restore');
+    const layout = new DataLayout(configFrom(input).data_dir);
+    const daemon = runningDaemon(layout.runtimeFile);
+    if (daemon) throw new OperatorError('daemon_running', `the daemon is running (pid ${daemon.pid}); stop it first (systemctl stop posdrop)`);
+    const result = await restoreDatabase(path.resolve(backup), layout.database, new Date());
+    if (input.values.json) return printJson(input.stdout, { database: layout.database, schema_version: result.schemaVersion, kept_as: result.keptAs ?? null });
+    input.stdout.write(`restored ${backup} as ${layout.database} (schema version ${result.schemaVersion})\n`);
+    if (result.keptAs) input.stdout.write(`the replaced database is kept as ${result.keptAs}\n`);
+  },
+};

@@ -1,0 +1,36 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createLog } from '../log.js';
+import { openDatabase, type Db } from '../store/database.js';
+import { PartnerStore } from '../store/partners.js';
+import { runCheckpoint } from './checkpoint.js';
+
+describe('the checkpoint job', () => {
+  let dir: string;
+  let db: Db;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'posdrop-checkpoint-'));
+    db = openDatabase(path.join(dir, 'posdrop.db'));
+    const partners = new PartnerStore(db, () => new Date());
+    for (let i = 0; i < 50; i += 1) partners.add({ id: `p${i}`, clientId: `${i}`, channels: [], formats: [] });
+  });
+  afterEach(async () => {
+    db.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('empties the write-ahead log when the intake is idle', async () => {
+    expect((await stat(path.join(dir, 'posdrop.db-wal'))).size).toBeGreaterThan(0);
+    expect(runCheckpoint({ db, log: createLog({ level: 'error' }), pendingFiles: () => 0 })).toBe('ok');
+    expect((await stat(path.join(dir, 'posdrop.db-wal'))).size).toBe(0);
+  });
+
+  it('leaves the log alone while files wait', async () => {
+    const size = (await stat(path.join(dir, 'posdrop.db-wal'))).size;
+    expect(runCheckpoint({ db, log: createLog({ level: 'error' }), pendingFiles: () => 3 })).toBe('skipped');
+    expect((await stat(path.join(dir, 'posdrop.db-wal'))).size).toBe(size);
+  });
+});

@@ -1,0 +1,103 @@
+/**
+ * Retention: originals in `archive/` and files in partners' `outbox/` past their age are deleted;
+ * the ledger rows stay (they are what makes a resend recognisable), and so do the record errors
+ * unless `retention.record_errors_days` says otherwise.
+ */
+import { lstat, readdir, rm, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { RetentionConfig } from '../config/schema.js';
+import { isMissing, namesIn } from '../fs/durable.js';
+import type { DataLayout } from '../data-layout.js';
+import type { Log } from '../log.js';
+import type { Db } from '../store/database.js';
+
+export interface RetentionOptions {
+  layout: DataLayout;
+  /** Read at each run, so a reload applies to the next one. */
+  config: RetentionConfig;
+  db: Db;
+  log: Log;
+  now: () => Date;
+}
+
+export interface RetentionCounts {
+  archive_files: number;
+  archive_days: number;
+  outbox_files: number;
+  record_errors: number;
+}
+
+const DAY_MS = 86_400_000;
+const PENDING_STATES = "('received', 'held', 'queued', 'processing')";
+
+/** One retention pass; runs under the write lock (the scheduler sees to it). */
+export async function runRetention(options: RetentionOptions): Promise<RetentionCounts> {
+  const { config, now, log } = options;
+  const counts: RetentionCounts = { archive_files: 0, archive_days: 0, outbox_files: 0, record_errors: 0 };
+  if (config.archive_days > 0) await pruneArchive(options, cutoff(now(), config.archive_days), counts);
+  if (config.outbox_days > 0) await pruneOutboxes(options, cutoff(now(), config.outbox_days), counts);
+  if (config.record_errors_days > 0) counts.record_errors = pruneRecordErrors(options.db, cutoff(now(), config.record_errors_days));
+  log.info('job.retention.done', { ...counts, archive_keep_days: config.archive_days, outbox_keep_days: config.outbox_days });
+  return counts;
+}
+
+function cutoff(now: Date, days: number): Date {
+  return new Date(now.getTime() - days * DAY_MS);
+}
+
+/** `archive/<partner>/<YYYY-MM-DD>/`: a whole day goes once its last moment is past the cutoff. */
+async function pruneArchive(options: RetentionOptions, before: Date, counts: RetentionCounts): Promise<void> {
+  const root = path.join(options.layout.root, 'archive');
+  for (const partner of await folders(root)) {
+    for (const day of await folders(path.join(root, partner))) {
+      const endOfDay = Date.parse(`${day}T00:00:00Z`) + DAY_MS;
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || !(endOfDay <= before.getTime())) continue;
+      const dir = path.join(root, partner, day);
+      counts.archive_files += (await readdir(dir)).length;
+      await rm(dir, { recursive: true, force: true });
+      counts.archive_days += 1;
+    }
+  }
+}
+
+/** Outbox files older than the cutoff, except those about a file that is still pending. */
+async function pruneOutboxes(options: RetentionOptions, before: Date, counts: RetentionCounts): Promise<void> {
+  const { layout, db } = options;
+  const pending = db.prepare(`SELECT partner_id AS partner, name FROM files WHERE state IN ${PENDING_STATES}`).all() as {
+    partner: string;
+    name: string;
+  }[];
+  for (const partner of await folders(layout.partnersRoot)) {
+    const dir = layout.areaDir(partner, 'outbox');
+    const keep = pending.filter((file) => file.partner === partner).map((file) => `${file.name}.`);
+    for (const name of await namesIn(dir)) {
+      // Dot-names are writes in progress (temporary name + rename).
+      if (name.startsWith('.') || keep.some((stem) => name.startsWith(stem))) continue;
+      const file = path.join(dir, name);
+      const stats = await lstat(file).catch(() => undefined);
+      if (!stats?.isFile() || stats.mtimeMs >= before.getTime()) continue;
+      await unlink(file).catch((err: unknown) => {
+        if (!isMissing(err)) throw err;
+      });
+      counts.outbox_files += 1;
+    }
+  }
+}
+
+function pruneRecordErrors(db: Db, before: Date): number {
+  return db.transaction(
+    () =>
+      db
+        .prepare('DELETE FROM record_errors WHERE file_id IN (SELECT id FROM files WHERE processed_at < ?)')
+        .run(before.toISOString()).changes,
+  )();
+}
+
+async function folders(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir, { withFileTypes: true })).filter((entry) => entry.isDirectory()).map((entry) => entry.name);
+  } catch (err) {
+    if (isMissing(err)) return [];
+    throw err;
+  }
+}

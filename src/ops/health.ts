@@ -1,0 +1,77 @@
+/**
+ * `/healthz`: is the database writable, is the SFTP port listening, is the inbox watcher alive.
+ * Each check answers with a reason, so that a 503 says what to look at.
+ */
+import { errorMessage } from '../core/errors.js';
+import type { Db } from '../store/database.js';
+import { beat } from '../store/heartbeat.js';
+import type { WriteLock } from '../store/write-lock.js';
+
+export interface Check {
+  ok: boolean;
+  detail: string;
+}
+
+export interface HealthReport {
+  ok: boolean;
+  checks: { database: Check; sftp: Check; watcher: Check };
+}
+
+export interface HealthSources {
+  db: Db;
+  lock: WriteLock;
+  now: () => Date;
+  sftpListening: () => boolean;
+  watcherRunning: () => boolean;
+  stopping: () => boolean;
+}
+
+/** How long a health probe waits for its turn at the write lock. */
+const WRITE_WAIT_MS = 3000;
+
+export class Health {
+  private probe: Promise<Check> | undefined;
+
+  constructor(private readonly sources: HealthSources) {}
+
+  async report(): Promise<HealthReport> {
+    const { sftpListening, watcherRunning, stopping } = this.sources;
+    const database = stopping() ? { ok: false, detail: 'posdrop is stopping' } : await this.databaseWritable();
+    const sftp = sftpListening() ? { ok: true, detail: 'listening' } : { ok: false, detail: 'the SFTP port is not listening' };
+    const watcher = watcherRunning()
+      ? { ok: true, detail: 'watching the inboxes' }
+      : { ok: false, detail: 'the inbox watcher is not running' };
+    return { ok: database.ok && sftp.ok && watcher.ok, checks: { database, sftp, watcher } };
+  }
+
+  /** The synchronous part, for the systemd watchdog: undefined when healthy, else the reason. */
+  liveProblem(): string | undefined {
+    if (!this.sources.sftpListening()) return 'the SFTP port is not listening';
+    if (!this.sources.watcherRunning()) return 'the inbox watcher is not running';
+    return undefined;
+  }
+
+  /**
+   * Commits a heartbeat row through the write lock. A file's transaction may hold the lock for
+   * a while; that is itself proof of writes going through, so waiting is cut short then.
+   */
+  private databaseWritable(): Promise<Check> {
+    this.probe ??= this.writeProbe().finally(() => (this.probe = undefined));
+    return this.probe;
+  }
+
+  private async writeProbe(): Promise<Check> {
+    const { db, lock, now } = this.sources;
+    const write = lock
+      .transaction(() => beat(db, now()))
+      .then((): Check => ({ ok: true, detail: 'a write committed' }))
+      .catch((err: unknown): Check => ({ ok: false, detail: `a write failed: ${errorMessage(err)}` }));
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<undefined>((resolve) => (timer = setTimeout(resolve, WRITE_WAIT_MS, undefined)));
+    const result = await Promise.race([write, waited]);
+    clearTimeout(timer);
+    if (result) return result;
+    if (db.inTransaction) return { ok: true, detail: "a file's transaction is open; writes are going through" };
+    return { ok: false, detail: `a write waited more than ${WRITE_WAIT_MS / 1000} s for the database` };
+  }
+}

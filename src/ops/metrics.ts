@@ -1,0 +1,178 @@
+/**
+ * Prometheus metrics (prom-client) on a registry of their own. What the ledger knows (files by
+ * state, holds) is read from SQLite at scrape time, so it is right after a restart; what happens
+ * (records counted, bytes uploaded, logins failed) is counted as it happens, fed by the events the
+ * parts already emit.
+ */
+import client from 'prom-client';
+import { FINAL_STATES } from '../core/file-state.js';
+import type { UploadArea } from '../data-layout.js';
+import type { SftpStats } from '../sftp/server.js';
+import type { Db } from '../store/database.js';
+import type { FileRecord } from '../store/files.js';
+
+export interface MetricsSources {
+  /** A read-only connection: scrapes never wait for, nor see inside, a file's transaction. */
+  readDb: Db;
+  sftpStats: () => SftpStats;
+}
+
+const LATENCY_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
+/** Bounds the memory of what is remembered per file between two events. */
+const MAX_REMEMBERED = 10_000;
+
+export class Metrics {
+  readonly registry = new client.Registry();
+  private readonly records: client.Counter<'partner' | 'format' | 'outcome'>;
+  private readonly uploadBytes: client.Counter<'partner' | 'area'>;
+  private readonly uploads: client.Counter<'partner' | 'area'>;
+  private readonly latency: client.Histogram<'partner' | 'area'>;
+  private readonly jobRuns: client.Counter<'job' | 'result'>;
+  private readonly jobSuccess: client.Gauge<'job'>;
+  /** Upload close times by `partner/area/name`, until the file's answer is written. */
+  private readonly delivered = new Map<string, number>();
+  /** Final states already counted, by file id: a file answered again is not counted twice. */
+  private readonly counted = new Map<number, string>();
+
+  constructor(private readonly sources: MetricsSources) {
+    const registers = [this.registry];
+    client.collectDefaultMetrics({ register: this.registry });
+    const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
+      new client.Counter<L>({ name, help, labelNames, registers });
+    this.records = counter('posdrop_records_total', 'Records of processed files, by outcome (accepted, failed, duplicate)', [
+      'partner',
+      'format',
+      'outcome',
+    ]);
+    this.uploadBytes = counter('posdrop_upload_bytes_total', 'Bytes of complete uploads delivered into inbox or validate', ['partner', 'area']);
+    this.uploads = counter('posdrop_uploads_total', 'Complete uploads delivered into inbox or validate', ['partner', 'area']);
+    this.jobRuns = counter('posdrop_job_runs_total', 'Scheduled job runs, by result (ok, failed, skipped)', ['job', 'result']);
+    this.latency = new client.Histogram({
+      name: 'posdrop_upload_to_receipt_seconds',
+      help: "Time from an upload's close to its final receipt (a dry run's only receipt for validate)",
+      labelNames: ['partner', 'area'],
+      buckets: LATENCY_BUCKETS,
+      registers,
+    });
+    this.jobSuccess = new client.Gauge({
+      name: 'posdrop_job_last_success_timestamp_seconds',
+      help: 'When each job last finished without error (unix time)',
+      labelNames: ['job'],
+      registers,
+    });
+    this.ledgerGauges(registers);
+    this.sftpGauges(registers);
+  }
+
+  /** A complete upload landed in a partner's inbox or validate folder. */
+  uploadDelivered(partner: string, area: UploadArea, name: string, size: number): void {
+    this.uploadBytes.inc({ partner, area }, size);
+    this.uploads.inc({ partner, area });
+    remember(this.delivered, `${partner}/${area}/${name}`, performance.now());
+  }
+
+  /** Every state change of a file (the Answers listener). */
+  fileState(file: FileRecord, dryRun: boolean): void {
+    const area: UploadArea = dryRun ? 'validate' : 'inbox';
+    const key = `${file.partner}/${area}/${file.name}`;
+    const closedAt = this.delivered.get(key);
+    // A dry run gets one receipt; a real file is answered for good once its state is final.
+    if (closedAt !== undefined && (dryRun || FINAL_STATES.has(file.state))) {
+      this.latency.observe({ partner: file.partner, area }, (performance.now() - closedAt) / 1000);
+      this.delivered.delete(key);
+    }
+    if (dryRun || !file.counts || !FINAL_STATES.has(file.state)) return;
+    if (this.counted.get(file.id) === file.stateChangedAt) return;
+    remember(this.counted, file.id, file.stateChangedAt);
+    const labels = { partner: file.partner, format: file.format ?? 'none' };
+    this.records.inc({ ...labels, outcome: 'accepted' }, file.counts.accepted);
+    this.records.inc({ ...labels, outcome: 'failed' }, file.counts.failed);
+    this.records.inc({ ...labels, outcome: 'duplicate' }, file.counts.duplicates);
+  }
+
+  /** A scheduled job finished (`ok`, `failed`) or did not run (`skipped`). */
+  jobRun(job: string, result: 'ok' | 'failed' | 'skipped', at: Date): void {
+    this.jobRuns.inc({ job, result });
+    if (result === 'ok') this.jobSuccess.set({ job }, at.getTime() / 1000);
+  }
+
+  /** The text Prometheus scrapes. */
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+
+  private ledgerGauges(registers: client.Registry[]): void {
+    const db = this.sources.readDb;
+    new client.Gauge({
+      name: 'posdrop_files',
+      help: 'Files in the ledger, by partner, format and state',
+      labelNames: ['partner', 'format', 'state'],
+      registers,
+      collect() {
+        this.reset();
+        const rows = db
+          .prepare("SELECT partner_id AS partner, coalesce(format, 'none') AS format, state, count(*) AS n FROM files GROUP BY 1, 2, 3")
+          .all() as { partner: string; format: string; state: string; n: number }[];
+        for (const row of rows) this.set({ partner: row.partner, format: row.format, state: row.state }, row.n);
+      },
+    });
+    const holds = () =>
+      db
+        .prepare("SELECT partner_id AS partner, count(*) AS n, min(state_changed_at) AS oldest FROM files WHERE state = 'held' GROUP BY 1")
+        .all() as { partner: string; n: number; oldest: string }[];
+    new client.Gauge({
+      name: 'posdrop_held_files',
+      help: 'Files held for a missing predecessor, by partner',
+      labelNames: ['partner'],
+      registers,
+      collect() {
+        this.reset();
+        for (const row of holds()) this.set({ partner: row.partner }, row.n);
+      },
+    });
+    new client.Gauge({
+      name: 'posdrop_oldest_hold_age_seconds',
+      help: 'Age of the oldest hold, by partner',
+      labelNames: ['partner'],
+      registers,
+      collect() {
+        this.reset();
+        const now = Date.now();
+        for (const row of holds()) this.set({ partner: row.partner }, Math.max(0, (now - Date.parse(row.oldest)) / 1000));
+      },
+    });
+  }
+
+  private sftpGauges(registers: client.Registry[]): void {
+    const stats = this.sources.sftpStats;
+    const gauge = (name: string, help: string, read: (s: SftpStats) => number) =>
+      new client.Gauge({ name, help, registers, collect() { this.set(read(stats())); } });
+    gauge('posdrop_sftp_sessions', 'SFTP sessions open', (s) => s.sessions);
+    gauge('posdrop_sftp_connections', 'SSH connections open (logged in or not)', (s) => s.connections);
+    gauge('posdrop_banned_addresses', 'Addresses banned right now after repeated login failures', (s) => s.bannedAddresses);
+    const counter = (name: string, help: string, read: (s: SftpStats) => number) => {
+      let seen = 0;
+      return new client.Counter({
+        name,
+        help,
+        registers,
+        collect() {
+          const now = read(stats());
+          if (now > seen) this.inc(now - seen);
+          seen = now;
+        },
+      });
+    };
+    counter('posdrop_login_failures_total', 'Failed logins (bad password or signature)', (s) => s.failedLogins);
+    counter('posdrop_bans_total', 'Addresses banned after repeated login failures', (s) => s.bans);
+  }
+}
+
+function remember<K, V>(map: Map<K, V>, key: K, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > MAX_REMEMBERED) {
+    const oldest = map.keys().next();
+    if (!oldest.done) map.delete(oldest.value);
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * What an operator watches and what runs on a schedule: metrics, health, the HTTP listener that
+ * serves them, and the jobs. Built by the composition root from the running parts; it only
+ * listens to them (state changes, upload deliveries, stats) and never drives them.
+ */
+import type { AddressInfo } from 'node:net';
+import Database from 'better-sqlite3';
+import type { Config } from '../config/schema.js';
+import type { DataLayout, UploadArea } from '../data-layout.js';
+import { FINAL_STATES } from '../core/file-state.js';
+import { OpsServer } from '../http/ops-server.js';
+import type { Answers } from '../intake/answers.js';
+import type { Intake } from '../intake/intake.js';
+import { scheduleOperatorJobs } from '../jobs/operator-jobs.js';
+import type { Scheduler } from '../jobs/scheduler.js';
+import type { Log } from '../log.js';
+import type { SftpServer } from '../sftp/server.js';
+import type { Db } from '../store/database.js';
+import type { FileRecord } from '../store/files.js';
+import type { WriteLock } from '../store/write-lock.js';
+import { Health } from './health.js';
+import { Metrics } from './metrics.js';
+
+export interface OperationsParts {
+  config: Config;
+  layout: DataLayout;
+  log: Log;
+  now: () => Date;
+  db: Db;
+  lock: WriteLock;
+  intake: Intake;
+  sftp: SftpServer;
+  answers: Answers;
+}
+
+export class Operations {
+  readonly metrics: Metrics;
+  readonly health: Health;
+  private readonly readDb: Db;
+  private http: OpsServer | undefined;
+  private scheduler: Scheduler | undefined;
+  private stopping = false;
+  private inHand: FileRecord | undefined;
+
+  constructor(private readonly parts: OperationsParts) {
+    const { layout, db, lock, intake, sftp, answers, now } = parts;
+    this.readDb = new Database(layout.database, { readonly: true, fileMustExist: true });
+    this.readDb.pragma('busy_timeout = 2000');
+    this.metrics = new Metrics({ readDb: this.readDb, sftpStats: () => sftp.stats() });
+    this.health = new Health({
+      db,
+      lock,
+      now,
+      sftpListening: () => sftp.listening,
+      watcherRunning: () => intake.watching,
+      stopping: () => this.stopping,
+    });
+    answers.onState((file, dryRun) => {
+      this.metrics.fileState(file, dryRun);
+      if (!dryRun) this.track(file);
+    });
+  }
+
+  /** The file whose transaction is open right now, if any. */
+  get fileInHand(): FileRecord | undefined {
+    return this.inHand;
+  }
+
+  get httpAddress(): AddressInfo | undefined {
+    return this.http?.address;
+  }
+
+  /** An upload path delivered a complete file. */
+  uploadDelivered(partner: string, area: UploadArea, name: string, size: number): void {
+    this.metrics.uploadDelivered(partner, area, name, size);
+  }
+
+  async start(): Promise<void> {
+    await this.startHttp();
+    this.startJobs();
+  }
+
+  /** After a reload wrote new values into the configuration: restart what reads them once. */
+  async configChanged(keys: readonly string[]): Promise<void> {
+    if (keys.some((key) => key.startsWith('http.'))) {
+      await this.http?.stop();
+      this.http = undefined;
+      await this.startHttp();
+    }
+    if (keys.some((key) => key.startsWith('jobs.'))) {
+      await this.scheduler?.stop();
+      this.startJobs();
+    }
+  }
+
+  /** Stops the jobs (waiting for one in hand) and the listener. Idempotent. */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await this.scheduler?.stop();
+    this.scheduler = undefined;
+    await this.http?.stop();
+    this.http = undefined;
+  }
+
+  /** Closes the read connection; after the daemon's writes are done. */
+  close(): void {
+    if (this.readDb.open) this.readDb.close();
+  }
+
+  private async startHttp(): Promise<void> {
+    const { config, log } = this.parts;
+    if (!config.http.enabled) return;
+    const server = new OpsServer(config.http, this.health, this.metrics, log);
+    await server.start();
+    this.http = server;
+  }
+
+  private startJobs(): void {
+    const { config, layout, db, lock, log, now, intake } = this.parts;
+    this.scheduler = scheduleOperatorJobs({
+      config,
+      layout,
+      db,
+      lock,
+      log,
+      now,
+      pendingFiles: () => intake.pending,
+      onRun: (job, result) => this.metrics.jobRun(job, result, now()),
+    });
+    this.scheduler.start();
+  }
+
+  private track(file: FileRecord): void {
+    if (file.state === 'processing') this.inHand = file;
+    else if (this.inHand?.id === file.id && (FINAL_STATES.has(file.state) || file.state === 'queued')) this.inHand = undefined;
+  }
+}

@@ -1,0 +1,189 @@
+/**
+ * Processing a file again, from another process than the daemon (`posdrop reprocess`).
+ *
+ * The file keeps its one ledger row, identified by (partner, name, sha256): in one transaction
+ * the row goes back to `queued` and a copy of the archived original is linked into the partner's
+ * inbox under its own name. The daemon then takes it the way it takes any upload: it finds the
+ * row by identity, processes it in one transaction, and the format reports records already stored
+ * as duplicates. Nothing is stored twice (except by append-only formats, which is why they need
+ * `--force`), and if the daemon is not running the next start finds the queued row and the file.
+ *
+ * Order matters: the copy is complete and durable under a temporary name first, and it takes its
+ * real name inside the transaction that queues the row. The daemon cannot see a queued row
+ * without its file (which it would take for a withdrawal), nor the file without its queued row
+ * until the commit (its own transaction waits for ours).
+ */
+import { randomBytes } from 'node:crypto';
+import { closeSync, constants, createWriteStream, fsyncSync, linkSync, openSync } from 'node:fs';
+import { open, unlink, utimes } from 'node:fs/promises';
+import path from 'node:path';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { utcDay } from '../core/calendar.js';
+import { OperatorError } from '../core/errors.js';
+import { classifyName } from '../core/naming.js';
+import type { DataLayout } from '../data-layout.js';
+import { builtInFormat, formatsFor, type FormatLookup } from '../formats/registry.js';
+import { fsyncDir, pathExists } from '../fs/durable.js';
+import type { Db } from '../store/database.js';
+import type { FileLedger, FileRecord, StateChange } from '../store/files.js';
+import type { PartnerStore } from '../store/partners.js';
+
+export interface ReprocessOptions {
+  layout: DataLayout;
+  db: Db;
+  files: FileLedger;
+  partners: PartnerStore;
+  now: () => Date;
+  force: boolean;
+  /** Bytes copied so far, of `total`. */
+  onCopy?: (done: number, total: number) => void;
+  formats?: FormatLookup;
+}
+
+export interface Requeued {
+  file: FileRecord;
+  /** Where the daemon will read it. */
+  inboxPath: string;
+  requeuedAt: string;
+  /** History events of the file up to and including its requeue: what comes after is news. */
+  eventsSoFar: number;
+}
+
+/** How long the queueing transaction may wait for the daemon's file in hand. */
+const WAIT_FOR_DAEMON_MS = 120_000;
+
+/** Queues `file` to be processed again; throws OperatorError when it cannot or should not be. */
+export async function requeueForReprocess(file: FileRecord, options: ReprocessOptions): Promise<Requeued> {
+  const change = checkReprocessable(file, options);
+  const inboxPath = path.join(options.layout.areaDir(file.partner, 'inbox'), file.name);
+  if (file.state === 'failed') return requeueInPlace(file, inboxPath, change, options);
+  const original = await archivedOriginal(file, options.layout);
+  if (await pathExists(inboxPath)) {
+    throw new OperatorError('inbox_busy', `the inbox of ${file.partner} already holds a file named ${file.name}; let it be processed first`);
+  }
+  const temp = path.join(path.dirname(inboxPath), `.${file.name}.${randomBytes(4).toString('hex')}.reprocess.tmp`);
+  await copyDurably(original, temp, file.size, options.onCopy);
+  let linked = false;
+  try {
+    const queued = queueAgain(file, change, options, () => {
+      linkDurablySync(temp, inboxPath);
+      linked = true;
+    });
+    return { file: queued.file, inboxPath, requeuedAt: queued.at, eventsSoFar: queued.events };
+  } catch (err) {
+    // The commit failed after the link: the row is still final, so the copy must go.
+    if (linked) await unlink(inboxPath).catch(() => undefined);
+    throw err;
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+}
+
+/** What the row changes to, or why the file is refused. */
+function checkReprocessable(file: FileRecord, options: ReprocessOptions): StateChange {
+  if (!['processed', 'rejected', 'failed'].includes(file.state)) {
+    throw new OperatorError('not_final', `${file.name} is ${file.state}: only a processed, rejected or failed file can be processed again`);
+  }
+  const partner = options.partners.get(file.partner);
+  if (!partner) throw new OperatorError('not_found', `partner ${file.partner} no longer exists`);
+  const detail = 'queued again by posdrop reprocess';
+  if (file.format) {
+    const format = (options.formats ?? builtInFormat)(file.format);
+    if (format?.appendOnly && !options.force) {
+      throw new OperatorError(
+        'append_only',
+        `${file.format} appends every record it reads without looking for duplicates, so ${file.name} would be stored twice; add --force if that is what you want`,
+      );
+    }
+    return { detail };
+  }
+  // Refused by its name: the partner's formats may have changed since, so ask the rules again.
+  const verdict = classifyName(file.name, formatsFor(partner.formats).map((f) => f.name), partner, utcDay(options.now()));
+  if (!verdict.ok) throw new OperatorError('name_refused', `${file.name} is still refused by its name: ${verdict.message}`);
+  return { detail, format: verdict.format, fields: verdict.fields, reasonCode: null, reason: null };
+}
+
+async function archivedOriginal(file: FileRecord, layout: DataLayout): Promise<string> {
+  const original = file.archivePath ? path.join(layout.root, file.archivePath) : undefined;
+  if (!original || !(await pathExists(original))) {
+    throw new OperatorError(
+      'original_gone',
+      `the original of ${file.name} is no longer in the archive${file.archivePath ? ` (${file.archivePath}; retention deletes originals after retention.archive_days)` : ''}`,
+    );
+  }
+  return original;
+}
+
+/** A failed file stays in its inbox: queue the row and touch the file so the daemon looks again. */
+async function requeueInPlace(file: FileRecord, inboxPath: string, change: StateChange, options: ReprocessOptions): Promise<Requeued> {
+  if (!(await pathExists(inboxPath))) throw new OperatorError('original_gone', `${file.name} failed and is no longer in the inbox of ${file.partner}`);
+  const queued = queueAgain(file, change, options, () => undefined);
+  const now = options.now();
+  await utimes(inboxPath, now, now);
+  return { file: queued.file, inboxPath, requeuedAt: queued.at, eventsSoFar: queued.events };
+}
+
+/** Moves the row to `queued` and runs `place` inside the same write transaction. */
+function queueAgain(
+  file: FileRecord,
+  change: StateChange,
+  options: ReprocessOptions,
+  place: () => void,
+): { file: FileRecord; at: string; events: number } {
+  const { db, files } = options;
+  const before = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma(`busy_timeout = ${WAIT_FOR_DAEMON_MS}`);
+  try {
+    return db
+      .transaction(() => {
+        const current = files.get(file.id);
+        if (current?.state !== file.state || current.stateChangedAt !== file.stateChangedAt) {
+          throw new OperatorError('changed', `${file.name} changed while it was being queued (now ${current?.state}); try again`);
+        }
+        const queued = files.move(file.id, 'queued', change);
+        place();
+        return { file: queued, at: queued.stateChangedAt, events: files.events(file.id).length };
+      })
+      .immediate();
+  } finally {
+    db.pragma(`busy_timeout = ${before}`);
+  }
+}
+
+async function copyDurably(from: string, to: string, total: number, onCopy?: (done: number, total: number) => void): Promise<void> {
+  let done = 0;
+  const count = new Transform({
+    transform(chunk: Buffer, _encoding, next) {
+      done += chunk.length;
+      onCopy?.(done, total);
+      next(null, chunk);
+    },
+  });
+  try {
+    const source = await open(from, constants.O_RDONLY | constants.O_NOFOLLOW);
+    // 'wx': O_EXCL, so an existing name (or a planted link) is never written through.
+    await pipeline(source.createReadStream(), count, createWriteStream(to, { flags: 'wx', mode: 0o640 }));
+    const written = await open(to, constants.O_RDONLY);
+    await written.sync().finally(() => written.close());
+  } catch (err) {
+    await unlink(to).catch(() => undefined);
+    throw err;
+  }
+  await fsyncDir(path.dirname(to));
+}
+
+/**
+ * Gives the copy its real name (a hard link never replaces an existing file) and makes that
+ * durable before the commit, so the queued row can never survive a power loss without its file.
+ * Synchronous: it runs inside a better-sqlite3 transaction.
+ */
+function linkDurablySync(from: string, to: string): void {
+  linkSync(from, to);
+  const dir = openSync(path.dirname(to), constants.O_RDONLY | constants.O_DIRECTORY);
+  try {
+    fsyncSync(dir);
+  } finally {
+    closeSync(dir);
+  }
+}

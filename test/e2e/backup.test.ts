@@ -1,0 +1,84 @@
+import { readdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILT_IN_FORMATS } from '../../src/formats/registry.js';
+import { run, sftpBatch, type BatchResult } from '../support/clients.js';
+import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { lineFormats } from '../support/line-format.mjs';
+
+const BIN = path.resolve(import.meta.dirname, '../../bin/posdrop.js');
+
+describe('posdrop backup and restore', () => {
+  let daemon: TestDaemon;
+  let acme: TestPartner;
+  let backup: string;
+  const cli = (...args: string[]): Promise<BatchResult> =>
+    run(process.execPath, [BIN, ...args], { env: { ...process.env, POSDROP_DATA_DIR: daemon.dataDir } });
+
+  beforeAll(async () => {
+    daemon = await TestDaemon.start({}, undefined, { formats: lineFormats(BUILT_IN_FORMATS) });
+    acme = await daemon.addPartner({ id: 'acme', clientId: '12' });
+    backup = daemon.path('posdrop-backup.db');
+  });
+  afterAll(() => daemon.destroy());
+
+  it('writes a sound copy while the daemon is taking uploads', async () => {
+    const names = Array.from({ length: 8 }, (_, i) => `purchasehistory_L${i}_batch.csv`);
+    for (const name of names) await writeFile(daemon.path(name), Array.from({ length: 2000 }, (_, j) => `o${j};sku;1.00`).join('\n'));
+    const uploading = sftpBatch(daemon.port, acme, ['cd /inbox', ...names.map((name) => `put ${daemon.path(name)}`)]);
+    const result = await cli('backup', backup, '--json');
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ path: backup, schema_version: 5 });
+    expect((await uploading).code).toBe(0);
+    await waitFor(async () => (await daemon.outbox('acme')).filter((name) => name.endsWith('.receipt.json')).length === names.length);
+
+    const copy = new Database(backup, { readonly: true });
+    try {
+      expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(copy.prepare('SELECT id FROM partners').all()).toEqual([{ id: 'acme' }]);
+      const files = copy.prepare('SELECT count(*) AS n FROM files').get() as { n: number };
+      expect(files.n).toBeLessThanOrEqual(names.length);
+    } finally {
+      copy.close();
+    }
+  });
+
+  it('never overwrites, and takes a folder for a time-stamped name', async () => {
+    const again = await cli('backup', backup);
+    expect([again.code, again.stderr]).toEqual([1, `posdrop backup: ${backup} already exists; choose another name or remove it first\n`]);
+    const folder = await cli('backup', daemon.path('keys'));
+    expect(folder.code).toBe(0);
+    expect((await readdir(daemon.path('keys'))).some((name) => /^posdrop-\d{4}-.*\.db$/.test(name))).toBe(true);
+  });
+
+  it('refuses to restore while the daemon runs', async () => {
+    const result = await cli('restore', backup);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/^posdrop restore: the daemon is running \(pid \d+\); stop it first/);
+  });
+
+  it('restores a backup once the daemon is stopped, keeps the replaced database, and the daemon starts on it', async () => {
+    await daemon.stop();
+    const partnersBefore = new Database(backup, { readonly: true }).prepare('SELECT count(*) AS n FROM files').get() as { n: number };
+    const notADatabase = daemon.path('not-a-db.db');
+    await writeFile(notADatabase, 'hello');
+    const bad = await cli('restore', notADatabase);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/not-a-db\.db (cannot be (opened|read) as a database|is not a posdrop database)/);
+
+    const result = await cli('restore', backup, '--json');
+    expect(result.code).toBe(0);
+    const restored = JSON.parse(result.stdout) as { kept_as: string };
+    expect(restored.kept_as).toMatch(/posdrop\.db\.replaced-/);
+    expect(await readdir(daemon.dataDir)).toContain(path.basename(restored.kept_as));
+
+    await daemon.restart();
+    const { files, partners } = daemon.app.running;
+    expect(partners.list().map((p) => p.id)).toEqual(['acme']);
+    expect(Object.values(files.countByState()).reduce((sum, n) => sum + n, 0)).toBe(partnersBefore.n);
+    const status = await cli('status', '--json');
+    expect(JSON.parse(status.stdout)).toMatchObject({ running: true, partners: { total: 1 } });
+  });
+});

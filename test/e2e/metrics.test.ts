@@ -1,0 +1,101 @@
+import { stat, writeFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILT_IN_FORMATS } from '../../src/formats/registry.js';
+import { connectSftp, sftpBatch } from '../support/clients.js';
+import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { lineFormats } from '../support/line-format.mjs';
+import { sample, scrape, type Samples } from '../support/prometheus.js';
+import { posName } from '../support/names.js';
+
+
+describe('metrics and health over HTTP', () => {
+  let daemon: TestDaemon;
+  let acme: TestPartner;
+  let before: Samples;
+  const metricsUrl = () => `http://127.0.0.1:${daemon.httpPort}/metrics`;
+  const healthUrl = () => `http://127.0.0.1:${daemon.httpPort}/healthz`;
+
+  beforeAll(async () => {
+    daemon = await TestDaemon.start({}, undefined, { formats: lineFormats(BUILT_IN_FORMATS) });
+    acme = await daemon.addPartner({ id: 'acme', clientId: '12' });
+    before = await scrape(metricsUrl());
+  });
+  afterAll(() => daemon.destroy());
+
+  it('counts files, records, bytes and receipt latency after real uploads', async () => {
+    const first = daemon.path(posName(1));
+    const second = daemon.path(posName(2));
+    const stray = daemon.path('report.txt');
+    await writeFile(first, 'r1\nr2\nbad line\n');
+    await writeFile(second, 'r1\nr2\n'); // both already stored: duplicates
+    await writeFile(stray, 'hello\n');
+    const result = await sftpBatch(daemon.port, acme, ['cd /inbox', `put ${first}`, `put ${second}`, `put ${stray}`]);
+    expect(result.code).toBe(0);
+    for (const name of [posName(1), posName(2)]) await waitFor(async () => (await daemon.receipt('acme', name)).state === 'processed');
+    await waitFor(async () => (await daemon.receipt('acme', 'report.txt')).state === 'rejected');
+    await daemon.idle(); // a final receipt is on disk a moment before its state change is heard
+
+    const after = await scrape(metricsUrl());
+    const pos = { partner: 'acme', format: 'crowdtwist-pos' };
+    expect(sample(after, 'posdrop_files', { ...pos, state: 'processed' })).toBe(2);
+    expect(sample(after, 'posdrop_files', { partner: 'acme', format: 'none', state: 'rejected' })).toBe(1);
+    const moved = (outcome: string) =>
+      sample(after, 'posdrop_records_total', { ...pos, outcome }) - sample(before, 'posdrop_records_total', { ...pos, outcome });
+    expect([moved('accepted'), moved('failed'), moved('duplicate')]).toEqual([2, 1, 2]);
+    const sizes = (await Promise.all([first, second, stray].map((file) => stat(file)))).reduce((sum, s) => sum + s.size, 0);
+    expect(sample(after, 'posdrop_upload_bytes_total', { partner: 'acme', area: 'inbox' })).toBe(sizes);
+    expect(sample(after, 'posdrop_uploads_total', { partner: 'acme', area: 'inbox' })).toBe(3);
+    expect(sample(after, 'posdrop_upload_to_receipt_seconds_count', { partner: 'acme', area: 'inbox' })).toBe(3);
+    expect(sample(after, 'posdrop_upload_to_receipt_seconds_bucket', { partner: 'acme', area: 'inbox', le: '+Inf' })).toBe(3);
+  });
+
+  it('does not count a file twice when the same bytes are sent again', async () => {
+    const again = daemon.path(posName(1));
+    const start = await scrape(metricsUrl());
+    expect((await sftpBatch(daemon.port, acme, ['cd /inbox', `put ${again}`])).code).toBe(0);
+    await daemon.idle();
+    const after = await scrape(metricsUrl());
+    const labels = { partner: 'acme', format: 'crowdtwist-pos', outcome: 'accepted' };
+    expect(sample(after, 'posdrop_records_total', labels)).toBe(sample(start, 'posdrop_records_total', labels));
+    expect(sample(after, 'posdrop_uploads_total', { partner: 'acme', area: 'inbox' })).toBe(4);
+  });
+
+  it('shows open sessions, failed logins and held files', async () => {
+    const session = await connectSftp(daemon.port, acme);
+    const open = await scrape(metricsUrl());
+    expect(sample(open, 'posdrop_sftp_sessions')).toBe(1);
+    session.end();
+    await waitFor(async () => sample(await scrape(metricsUrl()), 'posdrop_sftp_sessions') === 0);
+
+    await expect(connectSftp(daemon.port, acme, { password: 'not the password', privateKey: undefined })).rejects.toThrow();
+    const failed = await scrape(metricsUrl());
+    expect(sample(failed, 'posdrop_login_failures_total') - sample(before, 'posdrop_login_failures_total')).toBeGreaterThanOrEqual(1);
+
+    // The sequencer holds files in the ledger; until it lands, a held row is made by hand.
+    const { files, lock } = daemon.app.running;
+    await lock.transaction(() => {
+      const held = files.insert({ partner: 'acme', name: posName(9), sha256: 'f'.repeat(64), size: 1 });
+      files.move(held.id, 'held', { format: 'crowdtwist-pos' });
+    });
+    const holds = await scrape(metricsUrl());
+    expect(sample(holds, 'posdrop_held_files', { partner: 'acme' })).toBe(1);
+    expect(sample(holds, 'posdrop_oldest_hold_age_seconds', { partner: 'acme' })).toBeGreaterThanOrEqual(0);
+    expect(holds.has('posdrop_oldest_hold_age_seconds{partner="acme"}')).toBe(true);
+  });
+
+  it('answers /healthz with 200 while all is well, and 503 with the reason when SFTP stops', async () => {
+    const ok = await fetch(healthUrl());
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ status: 'ok', database: { ok: true }, sftp: { ok: true }, watcher: { ok: true } });
+
+    await daemon.app.running.sftp.stop();
+    const down = await fetch(healthUrl());
+    expect(down.status).toBe(503);
+    expect(await down.json()).toMatchObject({ status: 'unhealthy', sftp: { ok: false, detail: 'the SFTP port is not listening' } });
+  });
+
+  it('serves nothing else', async () => {
+    expect((await fetch(`http://127.0.0.1:${daemon.httpPort}/`)).status).toBe(404);
+    expect((await fetch(metricsUrl(), { method: 'POST' })).status).toBe(405);
+  });
+});

@@ -1,0 +1,47 @@
+// A stand-in processor for the built-in formats, for tests of the parts around the format
+// pipelines (metrics, reprocess, shutdown): every non-empty line is one record; a line starting
+// with "bad" fails; a line stored before is a duplicate (append-only formats store it again).
+// Plain JavaScript so that a child daemon process can load it beside the compiled dist/.
+import { createReadStream, existsSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+const TABLES = `
+CREATE TABLE IF NOT EXISTS test_records (partner TEXT, format TEXT, line TEXT, UNIQUE (partner, format, line));
+CREATE TABLE IF NOT EXISTS test_appended (partner TEXT, format TEXT, line TEXT);`;
+
+/** Waits while `gate` names a file that does not exist yet (a test opens the gate by creating it). */
+async function waitForGate(gate) {
+  while (gate && !existsSync(gate)) await sleep(20);
+}
+
+function processor(spec, options) {
+  return {
+    outputs: ['.errors.json'],
+    async process(ctx) {
+      ctx.db.exec(TABLES);
+      const table = spec.appendOnly ? 'INSERT INTO test_appended' : 'INSERT OR IGNORE INTO test_records';
+      const insert = ctx.db.prepare(`${table} (partner, format, line) VALUES (?, ?, ?)`);
+      const counts = { total: 0, accepted: 0, failed: 0, duplicates: 0 };
+      // Streamed, as the real processors do: the file stays open while it is read.
+      for await (const line of createInterface({ input: createReadStream(ctx.source), crlfDelay: Infinity })) {
+        if (line.trim() === '') continue;
+        counts.total += 1;
+        if (line.startsWith('bad')) {
+          ctx.errors.add({ position: counts.total, code: 'invalid_line', message: 'the line starts with "bad"', value: line });
+          counts.failed += 1;
+        } else if (insert.run(ctx.partner.id, spec.id, line).changes === 1) counts.accepted += 1;
+        else counts.duplicates += 1;
+      }
+      await waitForGate(options.gate);
+      if (ctx.errors.count > 0) await ctx.outputs.put('.errors.json', `${JSON.stringify(ctx.errors.errors)}\n`);
+      return { counts };
+    },
+  };
+}
+
+/** A format lookup: the built-in specs (name rules, policies) with the line processor. */
+export function lineFormats(builtIns, options = {}) {
+  const byId = new Map(builtIns.map((spec) => [spec.id, { ...spec, processor: processor(spec, options) }]));
+  return (id) => byId.get(id);
+}
