@@ -1,6 +1,7 @@
 import type { Migration } from '../migrate.js';
 import { ledger } from './001-ledger.js';
 import { recordErrors } from './002-record-errors.js';
+import { crowdtwist } from './003-crowdtwist.js';
 
 /** Every schema version in order; append, never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [ledger, recordErrors];
+export const MIGRATIONS: readonly Migration[] = [ledger, recordErrors, crowdtwist];
