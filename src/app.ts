@@ -75,7 +75,8 @@ export class App {
 
     const answers = new Answers(layout, new Outbox(layout), log, now);
     const recordErrors = new RecordErrorStore(db);
-    const pipeline = new Pipeline({ layout, config, db, lock, files, recordErrors, answers, log, now });
+    const onRelease = (file: { partner: string; name: string }) => intake.requeue(file.partner, file.name);
+    const pipeline = new Pipeline({ layout, config, db, lock, files, recordErrors, answers, log, now, onRelease });
     const intake = new Intake({ layout, config: config.intake, lock, files, partners, answers, log, now, router: pipeline });
     const sftp = new SftpServer({
       config: config.sftp,
