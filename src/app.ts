@@ -12,6 +12,9 @@ import { ensureDemoPartner, type DemoCredentials } from './demo-partner.js';
 import { ensurePartnerFolders } from './fs/partner-folders.js';
 import { Answers } from './intake/answers.js';
 import { Intake } from './intake/intake.js';
+import { Scheduler } from './jobs/scheduler.js';
+import { StaleHoldsJob } from './jobs/stale-holds.js';
+import { builtInFormat } from './formats/registry.js';
 import { createLog, type Log } from './log.js';
 import { Outbox } from './outbox/outbox.js';
 import { Pipeline } from './pipeline/pipeline.js';
@@ -21,6 +24,7 @@ import { SftpServer } from './sftp/server.js';
 import { openDatabase, type Db } from './store/database.js';
 import { FileLedger } from './store/files.js';
 import { RecordErrorStore } from './store/record-errors.js';
+import { SequenceStore } from './store/sequences.js';
 import { PartnerStore } from './store/partners.js';
 import { WriteLock } from './store/write-lock.js';
 
@@ -43,6 +47,7 @@ interface Parts {
   partners: PartnerStore;
   intake: Intake;
   sftp: SftpServer;
+  scheduler: Scheduler;
 }
 
 export class App {
@@ -87,9 +92,13 @@ export class App {
       now,
       onDelivered: (partner, area, name) => intake.announce(partner, area, name),
     });
-    this.parts = { db, lock, files, partners, intake, sftp };
+    const scheduler = new Scheduler(lock, log);
+    const sequences = new SequenceStore(db, now);
+    scheduler.add(new StaleHoldsJob({ config: config.sequencer, files, sequences, formats: builtInFormat, log, now }));
+    this.parts = { db, lock, files, partners, intake, sftp, scheduler };
 
     await intake.start();
+    scheduler.start();
     const address = await sftp.start();
     await writeFile(
       layout.runtimeFile,
@@ -123,6 +132,7 @@ export class App {
     };
     this.log.info('daemon.stopping', {});
     await step('sftp', () => parts.sftp.stop());
+    await step('jobs', () => parts.scheduler.stop());
     await step('intake', () => parts.intake.stop());
     await step('writes', () => parts.lock.idle());
     await step('checkpoint', () => parts.db.pragma('wal_checkpoint(TRUNCATE)'));

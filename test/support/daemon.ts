@@ -9,6 +9,7 @@ import { Writable } from 'node:stream';
 import ssh2 from 'ssh2';
 import { App } from '../../src/app.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
+import type { Clock } from '../../src/core/clock.js';
 import { createLog } from '../../src/log.js';
 import { hashPassword } from '../../src/security/password.js';
 import { parsePublicKeyLine } from '../../src/security/public-keys.js';
@@ -38,10 +39,24 @@ export interface PartnerSpec {
   password?: string;
 }
 
+/** The one thing tests fake: the clock, real time plus an offset they can move. */
+export class TestClock implements Clock {
+  private offsetMs = 0;
+
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
 export class TestDaemon {
   app!: App;
   port = 0;
   readonly logs: LogLine[] = [];
+  readonly clock = new TestClock();
 
   private constructor(
     readonly dataDir: string,
@@ -92,7 +107,7 @@ export class TestDaemon {
         done();
       },
     });
-    this.app = new App({ config: this.config, log: createLog({ level: this.config.log.level, stream }) });
+    this.app = new App({ config: this.config, log: createLog({ level: this.config.log.level, stream }), clock: this.clock });
     const started = await this.app.start();
     this.port = started.sftp.port;
   }
