@@ -4,7 +4,9 @@ import { ConfigError, OperatorError, PosdropError, UsageError, errorMessage } fr
 import { COMMON_OPTIONS, type Command } from './command.js';
 import { errorsCommand } from './commands/errors.js';
 import { filesCommand } from './commands/files.js';
+import { heldCommand } from './commands/held.js';
 import { partnerCommands } from './commands/partners.js';
+import { releaseCommand } from './commands/release.js';
 import { serveCommand } from './commands/serve.js';
 import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
@@ -15,6 +17,8 @@ export const COMMANDS: Command[] = [
   filesCommand,
   showCommand,
   errorsCommand,
+  heldCommand,
+  releaseCommand,
   ...partnerCommands,
 ];
 
