@@ -1,8 +1,10 @@
 /** The bench sections, in the order `npm run bench` runs them. Each prints its own figures. */
+import { crowdtwistSection } from './crowdtwist.js';
+
 export interface BenchSection {
   name: string;
   title: string;
   run(): Promise<void>;
 }
 
-export const sections: BenchSection[] = [];
+export const sections: BenchSection[] = [crowdtwistSection];
