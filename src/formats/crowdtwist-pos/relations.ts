@@ -15,6 +15,10 @@ export interface BoughtLine {
 /** Quantities per sku. */
 export type SkuQuantities = ReadonlyMap<string, number>;
 
+function unknownSku(line: number, sku: string, receiptId: string): FieldProblem {
+  return { field: `data.items[${line}].sku`, code: 'unknown_sku', message: `${sku} was not bought in receipt ${receiptId}`, value: sku };
+}
+
 function sumBySku(lines: readonly BoughtLine[], only: (line: BoughtLine) => boolean = () => true): Map<string, number> {
   const sums = new Map<string, number>();
   for (const line of lines) if (only(line)) sums.set(line.sku, (sums.get(line.sku) ?? 0) + line.quantity);
@@ -30,7 +34,7 @@ export function returnProblems(receiptId: string, items: readonly ReturnItem[], 
     const field = `data.items[${line}]`;
     const quantity = boughtBySku.get(item.sku);
     if (quantity === undefined) {
-      problems.push({ field: `${field}.sku`, code: 'unknown_sku', message: `${item.sku} was not bought in receipt ${receiptId}`, value: item.sku });
+      problems.push(unknownSku(line, item.sku, receiptId));
       return;
     }
     const before = taken.get(item.sku) ?? 0;
@@ -58,7 +62,7 @@ export function fulfillmentProblems(receiptId: string, items: readonly Fulfillme
     const field = `data.items[${line}]`;
     const open = awaiting.get(item.sku);
     if (!boughtBySku.has(item.sku)) {
-      problems.push({ field: `${field}.sku`, code: 'unknown_sku', message: `${item.sku} was not bought in receipt ${receiptId}`, value: item.sku });
+      problems.push(unknownSku(line, item.sku, receiptId));
     } else if (open === undefined) {
       problems.push({
         field: `${field}.sku`,

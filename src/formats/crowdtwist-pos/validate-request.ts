@@ -119,45 +119,45 @@ function tender(item: JsonObject, at: string, fields: FieldReader): Tender {
   };
 }
 
-function returnRequest(data: JsonObject, fields: FieldReader, requestExtra: string | null): Return {
+/** What a return and a fulfillment share: the purchase they refer to, their own id, a date, items. */
+interface ReferenceShape {
+  idKey: string;
+  dateKey: string;
+  keys: ReadonlySet<string>;
+}
+
+function reference<T>(data: JsonObject, fields: FieldReader, shape: ReferenceShape, item: (item: JsonObject, at: string, fields: FieldReader) => T) {
   const at = 'data';
   return {
-    kind: 'return',
     receiptId: fields.text(data, 'receipt_id', at) as string,
-    returnId: fields.text(data, 'return_id', at) as string,
-    dateReturned: fields.timestamp(data, 'date_returned', at) as string,
-    items: elements(fields.list(data, 'items', at, { min: 1 }) ?? [], `${at}.items`, fields, returnItem),
-    extra: extraFields(data, RETURN_KEYS),
-    requestExtra,
+    id: fields.text(data, shape.idKey, at) as string,
+    date: fields.timestamp(data, shape.dateKey, at) as string,
+    items: elements(fields.list(data, 'items', at, { min: 1 }) ?? [], `${at}.items`, fields, item),
+    extra: extraFields(data, shape.keys),
   };
 }
 
-function returnItem(item: JsonObject, at: string, fields: FieldReader): ReturnItem {
-  return {
-    sku: fields.text(item, 'sku', at) as string,
-    quantity: fields.integer(item, 'quantity', at, { min: 1 }) as number,
-    price: fields.number(item, 'price', at, { optional: true, min: 0 }) ?? null,
-    extra: extraFields(item, RETURN_ITEM_KEYS),
-  };
+function returnRequest(data: JsonObject, fields: FieldReader, requestExtra: string | null): Return {
+  const { id, date, ...rest } = reference(data, fields, { idKey: 'return_id', dateKey: 'date_returned', keys: RETURN_KEYS }, returnItem);
+  return { kind: 'return', ...rest, returnId: id, dateReturned: date, requestExtra };
 }
 
 function fulfillment(data: JsonObject, fields: FieldReader, requestExtra: string | null): Fulfillment {
-  const at = 'data';
-  return {
-    kind: 'fulfillment',
-    receiptId: fields.text(data, 'receipt_id', at) as string,
-    fulfillmentId: fields.text(data, 'fulfillment_id', at) as string,
-    dateFulfilled: fields.timestamp(data, 'date_fulfilled', at) as string,
-    items: elements(fields.list(data, 'items', at, { min: 1 }) ?? [], `${at}.items`, fields, fulfillmentItem),
-    extra: extraFields(data, FULFILLMENT_KEYS),
-    requestExtra,
-  };
+  const shape = { idKey: 'fulfillment_id', dateKey: 'date_fulfilled', keys: FULFILLMENT_KEYS };
+  const { id, date, ...rest } = reference(data, fields, shape, fulfillmentItem);
+  return { kind: 'fulfillment', ...rest, fulfillmentId: id, dateFulfilled: date, requestExtra };
+}
+
+function skuAndQuantity(item: JsonObject, at: string, fields: FieldReader): { sku: string; quantity: number } {
+  return { sku: fields.text(item, 'sku', at) as string, quantity: fields.integer(item, 'quantity', at, { min: 1 }) as number };
 }
 
 function fulfillmentItem(item: JsonObject, at: string, fields: FieldReader): FulfillmentItem {
-  return {
-    sku: fields.text(item, 'sku', at) as string,
-    quantity: fields.integer(item, 'quantity', at, { min: 1 }) as number,
-    extra: extraFields(item, FULFILLMENT_ITEM_KEYS),
-  };
+  return { ...skuAndQuantity(item, at, fields), extra: extraFields(item, FULFILLMENT_ITEM_KEYS) };
+}
+
+function returnItem(item: JsonObject, at: string, fields: FieldReader): ReturnItem {
+  const bought = skuAndQuantity(item, at, fields);
+  const price = fields.number(item, 'price', at, { optional: true, min: 0 }) ?? null;
+  return { ...bought, price, extra: extraFields(item, RETURN_ITEM_KEYS) };
 }
