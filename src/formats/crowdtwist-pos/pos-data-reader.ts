@@ -8,6 +8,7 @@
 import { FileRejected, type RejectCode } from '../../core/errors.js';
 import { describeAt, locateJsonError } from './json-error-locator.js';
 import { TextPosition } from './text-position.js';
+import { CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, NONE, OPEN_ARRAY, OPEN_OBJECT, QUOTE, ValueScan } from './value-scan.js';
 
 export interface ReaderLimits {
   /** Nesting of the whole document, the outer object and the pos_data array included. */
@@ -28,14 +29,6 @@ export interface PosElement {
   writtenKeys: number;
 }
 
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const COLON = 0x3a;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_OBJECT = 0x7d;
-const OPEN_ARRAY = 0x5b;
-const CLOSE_ARRAY = 0x5d;
-
 // Where the scan stands between values.
 const ROOT = 0;
 const FIRST_KEY = 1;
@@ -51,34 +44,21 @@ const OTHER_VALUE = 10;
 const AFTER_OTHER = 11;
 const DONE = 12;
 
-// What kind of value is being scanned.
-const NONE = 0;
-const CONTAINER = 1;
-const STRING = 2;
-const SCALAR = 3;
-
 export class PosDataReader {
   private text = '';
   private pos = 0;
   private phase = ROOT;
   private readonly where = new TextPosition();
   private index = 0;
-  // The value in progress.
-  private kind = NONE;
-  private start = 0;
-  private depth = 0;
-  private depthLimit = 0;
-  private colons = 0;
-  private inString = false;
-  private stringStart = 0;
-  /** The opening bracket of each open level: 1 object, 2 array. */
-  private readonly open: Uint8Array;
+  /** The value in progress. */
+  private readonly scan: ValueScan;
 
   constructor(
     private readonly limits: ReaderLimits,
     private readonly onElement: (element: PosElement) => void,
   ) {
-    this.open = new Uint8Array(limits.maxDepth + 2);
+    const fail = (code: RejectCode, at: number, message: string) => this.reject(code, at, message);
+    this.scan = new ValueScan(limits.maxDepth, limits.maxStringChars, fail, () => this.inElement());
   }
 
   /** The next piece of the document (a leading BOM is already gone). */
@@ -92,7 +72,7 @@ export class PosDataReader {
   end(): void {
     this.run(true);
     if (this.phase === DONE) return;
-    const what = this.inString ? 'a string is not closed' : this.phase <= ARRAY_OPEN ? 'pos_data is missing' : 'the JSON is not closed';
+    const what = this.scan.inString ? 'a string is not closed' : this.phase <= ARRAY_OPEN ? 'pos_data is missing' : 'the JSON is not closed';
     this.reject('unparseable', this.text.length, `the JSON ends early (the file may be truncated): ${what}`);
   }
 
@@ -103,10 +83,9 @@ export class PosDataReader {
 
   private run(final: boolean): void {
     for (;;) {
-      if (this.kind !== NONE) {
-        const end = this.kind === CONTAINER ? this.scanContainer() : this.kind === STRING ? this.scanString() : this.scanScalar(final);
+      if (this.scan.kind !== NONE) {
+        const end = this.scan.next(this.text, final);
         if (end < 0) return;
-        this.kind = NONE;
         this.pos = end;
         this.valueDone(end);
         continue;
@@ -151,11 +130,11 @@ export class PosDataReader {
         return this.startValue(at, c);
       case AFTER_ELEMENT:
         if (c === CLOSE_ARRAY) return expect(CLOSE_ARRAY, AFTER_ARRAY, "']'");
-        return expect(0x2c, NEXT_ELEMENT, `',' or ']' after pos_data[${this.index - 1}]`);
+        return expect(COMMA, NEXT_ELEMENT, `',' or ']' after pos_data[${this.index - 1}]`);
       case AFTER_ARRAY:
       case AFTER_OTHER:
         if (c === CLOSE_OBJECT) return expect(CLOSE_OBJECT, DONE, "'}'");
-        return expect(0x2c, OTHER_KEY, "',' or '}' after a property value");
+        return expect(COMMA, OTHER_KEY, "',' or '}' after a property value");
       case OTHER_KEY:
         if (c !== QUOTE) this.syntax(at, 'a property name in double quotes');
         return this.startValue(at, c);
@@ -167,138 +146,40 @@ export class PosDataReader {
   }
 
   private startValue(at: number, c: number): void {
-    if (c === CLOSE_ARRAY || c === CLOSE_OBJECT || c === 0x2c || c === COLON) this.syntax(at, 'a value');
-    this.start = at;
-    this.colons = 0;
-    this.depthLimit = this.limits.maxDepth - (this.phase === FIRST_ELEMENT || this.phase === NEXT_ELEMENT ? 2 : 1);
-    if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
-      this.kind = CONTAINER;
-      this.depth = 1;
-      this.open[1] = c === OPEN_OBJECT ? 1 : 2;
-      if (this.depthLimit < 1) this.tooDeep(at);
-      this.pos = at + 1;
-    } else if (c === QUOTE) {
-      this.kind = STRING;
-      this.stringStart = at;
-      this.pos = at + 1;
-    } else {
-      this.kind = SCALAR;
-      this.pos = at;
-    }
-  }
-
-  /** Scans an object or array; returns the offset just after it, or -1 when the text ends first. */
-  private scanContainer(): number {
-    const text = this.text;
-    const length = text.length;
-    const open = this.open;
-    let at = this.pos;
-    let depth = this.depth;
-    let colons = this.colons;
-    if (this.inString) {
-      const close = this.closeString(this.stringStart, at);
-      if (close < 0) return -1;
-      at = close + 1;
-    }
-    while (at < length) {
-      const c = text.charCodeAt(at);
-      if (c === QUOTE) {
-        const close = this.closeString(at, at + 1);
-        if (close < 0) {
-          this.depth = depth;
-          this.colons = colons;
-          return -1;
-        }
-        at = close + 1;
-        continue;
-      }
-      if (c === OPEN_OBJECT || c === OPEN_ARRAY) {
-        if (++depth > this.depthLimit) this.tooDeep(at);
-        open[depth] = c === OPEN_OBJECT ? 1 : 2;
-      } else if (c === CLOSE_OBJECT || c === CLOSE_ARRAY) {
-        if (open[depth] !== (c === CLOSE_OBJECT ? 1 : 2)) this.syntax(at, open[depth] === 1 ? "'}' to close the object" : "']' to close the array");
-        if (--depth === 0) {
-          this.colons = colons;
-          return at + 1;
-        }
-      } else if (c === COLON) {
-        colons++;
-      }
-      at++;
-    }
-    this.pos = at;
-    this.depth = depth;
-    this.colons = colons;
-    return -1;
-  }
-
-  /**
-   * The closing quote of the string opened at `open`, searching from `from`; -1 (and the scan
-   * waits inside the string) when the text ends first. A quote is escaped when an odd number of
-   * backslashes precede it: the whole string is still in the text, so they can be counted.
-   */
-  private closeString(open: number, from: number): number {
-    const text = this.text;
-    let close = text.indexOf('"', from);
-    while (close !== -1) {
-      let before = close - 1;
-      while (before > open && text.charCodeAt(before) === BACKSLASH) before--;
-      if (((close - 1 - before) & 1) === 0) break;
-      close = text.indexOf('"', close + 1);
-    }
-    const written = (close < 0 ? text.length : close) - open - 1;
-    if (written > this.limits.maxStringChars) {
-      this.reject('too_large', open, `a string longer than ${this.limits.maxStringChars} characters${this.inElement()}`);
-    }
-    this.inString = close < 0;
-    this.stringStart = open;
-    if (close < 0) this.pos = text.length;
-    return close;
-  }
-
-  private scanString(): number {
-    const close = this.closeString(this.start, this.pos);
-    return close < 0 ? -1 : close + 1;
-  }
-
-  private scanScalar(final: boolean): number {
-    const text = this.text;
-    let at = this.pos;
-    for (let c = text.charCodeAt(at); at < text.length; c = text.charCodeAt(++at)) {
-      if (c === 0x2c || c === CLOSE_ARRAY || c === CLOSE_OBJECT || c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09) return at;
-    }
-    this.pos = at;
-    return final ? at : -1;
+    if (c === CLOSE_ARRAY || c === CLOSE_OBJECT || c === COMMA || c === COLON) this.syntax(at, 'a value');
+    const inArray = this.phase === FIRST_ELEMENT || this.phase === NEXT_ELEMENT;
+    this.scan.begin(at, c, this.limits.maxDepth - (inArray ? 2 : 1));
   }
 
   /** A value is complete: what it means depends on where it stands. */
   private valueDone(end: number): void {
-    const written = this.text.slice(this.start, end);
+    const start = this.scan.start;
+    const written = this.text.slice(start, end);
     switch (this.phase) {
       case FIRST_KEY: {
-        const key = this.parse(written, this.start);
-        if (key !== 'pos_data') this.reject('invalid_content', this.start, `pos_data must be the first key of the JSON object, but the first key is ${JSON.stringify(key)}`);
+        const key = this.parse(written, start);
+        if (key !== 'pos_data') this.reject('invalid_content', start, `pos_data must be the first key of the JSON object, but the first key is ${JSON.stringify(key)}`);
         this.phase = FIRST_COLON;
         return;
       }
       case OTHER_KEY:
-        if (this.parse(written, this.start) === 'pos_data') this.reject('invalid_content', this.start, 'pos_data appears twice: a file holds one pos_data array');
+        if (this.parse(written, start) === 'pos_data') this.reject('invalid_content', start, 'pos_data appears twice: a file holds one pos_data array');
         this.phase = OTHER_COLON;
         return;
       case OTHER_VALUE:
-        this.parse(written, this.start);
+        this.parse(written, start);
         this.phase = AFTER_OTHER;
         return;
       default:
-        this.element(written);
+        this.element(written, start);
     }
   }
 
-  private element(written: string): void {
-    if (written.length > this.limits.maxRecordChars) this.recordTooLarge(this.start);
-    const value = this.parse(written, this.start);
+  private element(written: string, start: number): void {
+    if (written.length > this.limits.maxRecordChars) this.recordTooLarge(start);
+    const value = this.parse(written, start);
     this.phase = AFTER_ELEMENT;
-    this.onElement({ index: this.index++, text: written, value, writtenKeys: this.colons });
+    this.onElement({ index: this.index++, text: written, value, writtenKeys: this.scan.colons });
   }
 
   private parse(written: string, start: number): unknown {
@@ -312,22 +193,18 @@ export class PosDataReader {
 
   /** Drops what is read, keeping the value in progress, which may not outgrow the element cap. */
   private compact(): void {
-    const keep = this.kind === NONE ? this.pos : this.start;
-    if (this.kind !== NONE && this.text.length - keep > this.limits.maxRecordChars) this.recordTooLarge(keep);
+    const scanning = this.scan.kind !== NONE;
+    const keep = scanning ? this.scan.start : this.pos;
+    if (scanning && this.text.length - keep > this.limits.maxRecordChars) this.recordTooLarge(keep);
     if (keep === 0) return;
     this.where.drop(this.text, keep);
     this.text = this.text.slice(keep);
     this.pos -= keep;
-    this.start -= keep;
-    this.stringStart -= keep;
+    this.scan.shift(keep);
   }
 
   private inElement(): string {
     return this.phase === FIRST_ELEMENT || this.phase === NEXT_ELEMENT ? ` in pos_data[${this.index}]` : '';
-  }
-
-  private tooDeep(at: number): never {
-    return this.reject('too_deep', at, `the JSON is nested deeper than ${this.limits.maxDepth} levels${this.inElement()}`);
   }
 
   private recordTooLarge(at: number): never {
