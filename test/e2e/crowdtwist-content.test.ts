@@ -88,12 +88,13 @@ describe('what a CrowdTwist batch holds decides what is stored and what comes ba
       json(purchase('mix-8', { order_id: undefined, items: [{ sku: 'a', price: 1, quantity: '2' }] })),
       json(purchase('mix-9')).replace('"order_id":', '"order_id":"first","order_id":'),
       json({ type: 'fulfillment', data: { receipt_id: 'mix-1', fulfillment_id: 'ful-2', date_fulfilled: '2017-05-10T10:00:00Z', items: [{ sku: 'b', quantity: 1 }] } }),
+      json(purchase('mix-11')).replace('"quantity":2', '"quantity":1e20').replace('"total":119.64', '"total":1e400'),
     ];
     const name = nextName('mixed');
     await upload(daemon, shop, name, `{"pos_data": [\n${requests.join(',\n')}\n]}\n`);
 
     const receipt = await receiptWhen(daemon, 'shop', name, 'processed');
-    expect(receipt.counts).toEqual({ total: 10, accepted: 3, failed: 7, duplicates: 0 });
+    expect(receipt.counts).toEqual({ total: 11, accepted: 3, failed: 8, duplicates: 0 });
     const errorsText = await download(daemon, shop, `${name}.errors.json`);
     const errors = JSON.parse(errorsText) as { failed_requests: { index: number; receipt_id: string | null; type: string | null; errors: { field: string; code: string }[] }[] };
     expect(errors.failed_requests.map((entry) => [entry.index, entry.receipt_id, entry.type, entry.errors.map((e) => `${e.field}: ${e.code}`)])).toEqual([
@@ -104,12 +105,13 @@ describe('what a CrowdTwist batch holds decides what is stored and what comes ba
       [6, 'mix-7', 'purchase', ['data.user_id: unsafe_integer']],
       [7, 'mix-8', 'purchase', ['data.order_id: missing_field', 'data.items[0].quantity: invalid_type']],
       [8, 'mix-9', 'purchase', ['data.order_id: duplicate_key']],
+      [10, 'mix-11', 'purchase', ['data.total: invalid_value', 'data.items[0].quantity: invalid_value']],
     ]);
     expect(errorsText).toContain(`"request":${requests[6]}}`);
     expect(errorsText).toContain('data.user_id is 12345678901234567890, beyond');
 
     const retry = await download(daemon, shop, `${name}.retry.json`);
-    expect(retry).toBe(`{"pos_data":[\n${requests.slice(2, 9).join(',\n')}\n]}\n`);
+    expect(retry).toBe(`{"pos_data":[\n${[...requests.slice(2, 9), requests[10]].join(',\n')}\n]}\n`);
 
     expect(query(daemon, "SELECT receipt_id, extra, request_extra FROM crowdtwist_purchases WHERE receipt_id LIKE 'mix-%'")).toEqual([
       { receipt_id: 'mix-1', extra: '{"loyalty":{"tier":"gold"}}', request_extra: '{"source":"till-4"}' },

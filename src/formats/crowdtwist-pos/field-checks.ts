@@ -51,6 +51,7 @@ export class FieldReader {
     const value = this.present(object, key, path, presence);
     if (value === undefined) return undefined;
     if (typeof value !== 'number' || !Number.isInteger(value)) return this.wrongType(fieldPath(path, key), 'a whole number', value);
+    if (!Number.isSafeInteger(value)) return this.invalid(fieldPath(path, key), `must be within ±${Number.MAX_SAFE_INTEGER}`, value);
     if (presence.min !== undefined && value < presence.min) {
       return this.invalid(fieldPath(path, key), `must be ${presence.min} or more`, value);
     }
@@ -61,6 +62,7 @@ export class FieldReader {
     const value = this.present(object, key, path, presence);
     if (value === undefined) return undefined;
     if (typeof value !== 'number') return this.wrongType(fieldPath(path, key), 'a number', value);
+    if (!Number.isFinite(value)) return this.invalid(fieldPath(path, key), 'is beyond the range of numbers', value);
     if (presence.min !== undefined && value < presence.min) {
       return this.invalid(fieldPath(path, key), `must be ${presence.min} or more`, value);
     }

@@ -48,7 +48,8 @@ class BatchRun {
     const checked = validateRequest(element.value);
     const hidden = rawProblems(element);
     if (hidden.length > 0) {
-      checked.problems.push(...hidden);
+      // What the text shows says more than what the rounded value looked like.
+      checked.problems = [...checked.problems.filter((problem) => !hidden.some((raw) => raw.field === problem.field)), ...hidden];
       delete checked.request;
     }
     const problems = settleRequest(checked, this.store, element.index);

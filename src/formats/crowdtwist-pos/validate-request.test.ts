@@ -64,6 +64,16 @@ describe('validateRequest', () => {
     expect(validateRequest(withData({ items: [] })).problems[0]?.message).toBe('data.items must hold at least 1 element; found an array');
   });
 
+  it('wants numbers that SQLite can hold as they are', () => {
+    const items = [{ sku: 'a', price: 1, quantity: 1e20, transaction_id: 1e300 }];
+    expect(codes(withData({ user_id: 2 ** 60, total: Infinity, items }))).toEqual([
+      'data.user_id: invalid_value',
+      'data.total: invalid_value',
+      'data.items[0].transaction_id: invalid_type',
+      'data.items[0].quantity: invalid_value',
+    ]);
+  });
+
   it('checks dates, currencies and coupons', () => {
     expect(codes(withData({ date_purchased: '2017-05-08 10:25', currency: 'usd', coupons: [1] }))).toEqual([
       'data.date_purchased: invalid_value',

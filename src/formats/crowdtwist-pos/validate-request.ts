@@ -97,7 +97,7 @@ function elements<T>(list: unknown[], path: string, fields: FieldReader, check: 
 function purchaseItem(item: JsonObject, at: string, fields: FieldReader): PurchaseItem {
   const transactionId = item.transaction_id;
   const customData = fields.object(item, 'custom_data', at, { optional: true });
-  if (transactionId !== undefined && transactionId !== null && typeof transactionId !== 'string' && !Number.isInteger(transactionId)) {
+  if (transactionId !== undefined && transactionId !== null && typeof transactionId !== 'string' && !Number.isSafeInteger(transactionId)) {
     fields.wrongType(`${at}.transaction_id`, 'a string or a whole number', transactionId);
   }
   return {
