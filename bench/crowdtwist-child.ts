@@ -21,8 +21,10 @@ import { createLog } from '../src/log.js';
 import { PosStore } from '../src/formats/crowdtwist-pos/pos-store.js';
 import type { Purchase } from '../src/formats/crowdtwist-pos/requests.js';
 
+/** Which way of ingesting the batch a run measures. */
 export type Mode = 'posdrop' | 'parse-whole' | 'stream-json';
 
+/** What one run reports to the bench section. */
 export interface RunResult {
   mode: Mode;
   seconds: number;

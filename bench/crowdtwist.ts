@@ -32,6 +32,7 @@ async function measure(mode: Mode, file: string): Promise<RunResult> {
 
 const mb = (bytes: number) => bytes / 1e6;
 
+/** The `crowdtwist` section of `npm run bench`. */
 export const crowdtwistSection: BenchSection = {
   name: 'crowdtwist',
   title: 'CrowdTwist POS batch ingest (MB = 10^6 bytes)',

@@ -6,12 +6,14 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 
+/** The size of a generated batch. */
 export interface BatchOptions {
   purchases: number;
   /** Makes receipt ids unique across batches. */
   receiptPrefix?: string;
 }
 
+/** What was written. */
 export interface BatchSummary {
   bytes: number;
   purchases: number;

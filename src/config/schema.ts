@@ -41,6 +41,7 @@ export const intakeSchema = z
   })
   .prefault({});
 
+/** Counter sequences (crowdtwist-pos): when a held gap is worth an alert. */
 export const sequencerSchema = z
   .strictObject({
     /** A gap held longer than this is logged as `sequence.stale`. */
@@ -50,6 +51,7 @@ export const sequencerSchema = z
   })
   .prefault({});
 
+/** Caps on a CrowdTwist POS document, checked while it streams. */
 export const crowdtwistSchema = z
   .strictObject({
     /** Nesting of the whole document, the outer object and the pos_data array included. */

@@ -14,6 +14,7 @@ export type SequenceDecision =
   /** A predecessor is missing: hold the file until `waitingFor` is processed. */
   | { kind: 'hold'; waitingFor: number };
 
+/** Hold, process as the next one, or process as a resend. */
 export function decideSequence(counter: number, lastProcessed: number): SequenceDecision {
   if (counter <= lastProcessed) return { kind: 'resend' };
   if (counter === lastProcessed + 1) return { kind: 'next' };

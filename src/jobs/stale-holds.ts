@@ -12,6 +12,7 @@ import type { FileLedger } from '../store/files.js';
 import type { SequenceStore } from '../store/sequences.js';
 import type { Job } from './scheduler.js';
 
+/** What the alert reads and where it writes. */
 export interface StaleHoldsOptions {
   config: SequencerConfig;
   files: FileLedger;
@@ -21,6 +22,7 @@ export interface StaleHoldsOptions {
   now: () => Date;
 }
 
+/** The `stale-holds` job of the scheduler. */
 export class StaleHoldsJob implements Job {
   readonly name = 'stale-holds';
   readonly schedule: string;

@@ -11,6 +11,7 @@ import type { FileLedger, FileRecord } from '../store/files.js';
 import type { SequenceKey, SequenceSkip, SequenceStore } from '../store/sequences.js';
 import { heldInSequence, releaseHeld, sequencePlace, waitingFor } from './sequencing.js';
 
+/** A held file, as a gap lists it. */
 export interface HeldFile {
   id: number;
   name: string;
@@ -58,6 +59,7 @@ export interface SequenceInfo {
   skips: SequenceSkip[];
 }
 
+/** The sequence of `file`; undefined when its format is not sequenced. */
 export function sequenceInfo(file: FileRecord, sequences: SequenceStore, formats: FormatLookup): SequenceInfo | undefined {
   const place = sequencePlace(file, formats);
   if (!place) return undefined;
@@ -71,6 +73,7 @@ export function sequenceInfo(file: FileRecord, sequences: SequenceStore, formats
   };
 }
 
+/** An operator's skip of a gap. */
 export interface ReleaseRequest {
   key: SequenceKey;
   through: number;
@@ -79,6 +82,7 @@ export interface ReleaseRequest {
   by: string;
 }
 
+/** The recorded skip and the files it let go. */
 export interface ReleaseResult {
   skip: SequenceSkip;
   released: FileRecord[];

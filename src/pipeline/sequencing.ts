@@ -54,6 +54,7 @@ export function releaseHeld(files: FileLedger, key: SequenceKey, lastProcessed: 
   return releasable(heldInSequence(files, key, formats), lastProcessed).map((file) => files.move(file.id, 'queued', { detail }));
 }
 
+/** What the sequencer's shell needs from the daemon. */
 export interface SequencingOptions {
   db: Db;
   lock: WriteLock;
@@ -72,6 +73,7 @@ export interface SequenceStep {
   released: FileRecord[];
 }
 
+/** Holds and releases the files of sequenced formats for the pipeline. */
 export class Sequencing {
   private readonly sequences: SequenceStore;
 

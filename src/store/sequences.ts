@@ -30,6 +30,7 @@ interface SkipRow {
   released_at: string;
 }
 
+/** Reads and writes sequence state; callers hold the write lock. */
 export class SequenceStore {
   constructor(
     private readonly db: Db,

@@ -49,6 +49,7 @@ export function sequenceFields(info: SequenceInfo): [string, string][] {
   return fields;
 }
 
+/** `posdrop held`. */
 export const heldCommand: Command = {
   name: 'held',
   summary: 'files held back until the file before them arrives: every gap, oldest first',

@@ -45,6 +45,7 @@ async function answerStillHeld(outbox: Outbox, files: FileLedger, key: SequenceK
   }
 }
 
+/** `posdrop release`. */
 export const releaseCommand: Command = {
   name: 'release',
   summary: 'skip missing counters of a sequence on purpose, so that the held files go on',

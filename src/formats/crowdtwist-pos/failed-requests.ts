@@ -10,9 +10,12 @@ import type { OutputFiles, OutputWriter } from '../../pipeline/output-files.js';
 import type { PosElement } from './pos-data-reader.js';
 import type { CheckedRequest, FieldProblem } from './requests.js';
 
+/** The error log beside the receipt. */
 export const ERRORS_SUFFIX = '.errors.json';
+/** The file of failed requests to fix and send again. */
 export const RETRY_SUFFIX = '.retry.json';
 
+/** Writes both answer files for one batch, as its requests fail. */
 export class FailedRequests {
   private errors: OutputWriter | undefined;
   private retry: OutputWriter | undefined;

@@ -4,8 +4,10 @@
  */
 import type { Extra, FieldProblem } from './requests.js';
 
+/** A parsed JSON object. */
 export type JsonObject = Record<string, unknown>;
 
+/** An object, not an array or null. */
 export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -31,6 +33,7 @@ interface Presence {
   optional?: boolean;
 }
 
+/** Reads fields of one request and collects every problem found. */
 export class FieldReader {
   readonly problems: FieldProblem[] = [];
 

@@ -10,6 +10,7 @@ import { describeAt, locateJsonError } from './json-error-locator.js';
 import { TextPosition } from './text-position.js';
 import { CLOSE_ARRAY, CLOSE_OBJECT, COLON, COMMA, NONE, OPEN_ARRAY, OPEN_OBJECT, QUOTE, ValueScan } from './value-scan.js';
 
+/** The caps that keep one document from taking the memory. */
 export interface ReaderLimits {
   /** Nesting of the whole document, the outer object and the pos_data array included. */
   maxDepth: number;
@@ -44,6 +45,7 @@ const OTHER_VALUE = 10;
 const AFTER_OTHER = 11;
 const DONE = 12;
 
+/** Reads one document; `onElement` sees each pos_data element as soon as it is complete. */
 export class PosDataReader {
   private text = '';
   private pos = 0;

@@ -48,6 +48,7 @@ function exactly(value: string | number | null): string | number | bigint | null
   return typeof value === 'number' && Number.isInteger(value) ? BigInt(value) : value;
 }
 
+/** The tables of one partner's batch, bound to one file and its transaction. */
 export class PosStore {
   private readonly sql: ReturnType<typeof prepareAll<typeof SQL>>;
 

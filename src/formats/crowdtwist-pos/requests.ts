@@ -13,6 +13,7 @@ export interface FieldProblem {
 /** Unknown fields of an object, as a JSON object text; null when there are none. */
 export type Extra = string | null;
 
+/** One element of a purchase's `items`. */
 export interface PurchaseItem {
   sku: string;
   price: number;
@@ -23,12 +24,14 @@ export interface PurchaseItem {
   extra: Extra;
 }
 
+/** One element of a purchase's `tenders`. */
 export interface Tender {
   type: number;
   amount: number;
   extra: Extra;
 }
 
+/** A `purchase` request. */
 export interface Purchase {
   kind: 'purchase';
   receiptId: string;
@@ -47,6 +50,7 @@ export interface Purchase {
   requestExtra: Extra;
 }
 
+/** One element of a return's `items`. */
 export interface ReturnItem {
   sku: string;
   quantity: number;
@@ -54,6 +58,7 @@ export interface ReturnItem {
   extra: Extra;
 }
 
+/** A `return` request: items back from a stored purchase. */
 export interface Return {
   kind: 'return';
   receiptId: string;
@@ -64,12 +69,14 @@ export interface Return {
   requestExtra: Extra;
 }
 
+/** One element of a fulfillment's `items`. */
 export interface FulfillmentItem {
   sku: string;
   quantity: number;
   extra: Extra;
 }
 
+/** A `fulfillment` request: items of a stored purchase that were awaiting it. */
 export interface Fulfillment {
   kind: 'fulfillment';
   receiptId: string;
@@ -80,6 +87,7 @@ export interface Fulfillment {
   requestExtra: Extra;
 }
 
+/** Any request that passed its own checks. */
 export type PosRequest = Purchase | Return | Fulfillment;
 
 /** A request after the checks that need nothing but itself. */

@@ -5,6 +5,7 @@
  */
 import type { RejectCode } from '../../core/errors.js';
 
+/** Character codes the scan looks for. */
 export const QUOTE = 0x22;
 export const COMMA = 0x2c;
 export const COLON = 0x3a;
@@ -20,8 +21,10 @@ const CONTAINER = 1;
 const STRING = 2;
 const SCALAR = 3;
 
+/** Refuses the document at `at`; never returns. */
 export type Fail = (code: RejectCode, at: number, message: string) => never;
 
+/** The scan of the value in progress; it carries its state from one piece of text to the next. */
 export class ValueScan {
   kind = NONE;
   /** Where the value starts in the text. */
