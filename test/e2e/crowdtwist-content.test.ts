@@ -25,7 +25,7 @@ describe('what a CrowdTwist batch holds decides what is stored and what comes ba
     const receipt = JSON.parse(await waitFor(async () => {
       const text = await download(daemon, shop, `${name}.receipt.json`);
       return (JSON.parse(text) as { state: string }).state === 'rejected' ? text : undefined;
-    })) as { reason: { code: string; message: string } };
+    }, 30_000)) as { reason: { code: string; message: string } };
     return receipt.reason;
   }
 
@@ -129,7 +129,7 @@ describe('what a CrowdTwist batch holds decides what is stored and what comes ba
     const { writeFile } = await import('node:fs/promises');
     await writeFile(local, batch(purchase('dry-1'), purchase('dry-1')));
     expect((await sftpBatch(daemon.port, shop, [`put ${local} /validate/${name}`])).code).toBe(0);
-    const receipt = await waitFor(async () => JSON.parse(await download(daemon, shop, `${name}.dry-run.receipt.json`)) as Record<string, unknown>);
+    const receipt = await waitFor(async () => JSON.parse(await download(daemon, shop, `${name}.dry-run.receipt.json`)) as Record<string, unknown>, 30_000);
     expect(receipt).toMatchObject({ state: 'processed', dry_run: true, counts: { total: 2, accepted: 1, failed: 1, duplicates: 1 } });
     expect(await download(daemon, shop, `${name}.dry-run.retry.json`)).toContain('"dry-1"');
     expect(query(daemon, "SELECT count(*) AS n FROM crowdtwist_purchases WHERE receipt_id = 'dry-1'")).toEqual([{ n: 0 }]);

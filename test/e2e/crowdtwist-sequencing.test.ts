@@ -29,12 +29,15 @@ describe('files of one partner and date are processed in counter order', () => {
     waitFor(() => {
       const names = daemon.events('file.processed').map((line) => line.file as string).filter((name) => name.startsWith(date));
       return names.length >= count ? names : undefined;
-    });
+    }, 30_000);
 
   it('holds 0003 and 0002 until 0001 arrives, then processes all three in order', async () => {
     const [first, second, third] = dependentFiles('ooo') as [string, string, string];
     await upload(daemon, acme, nameOf('20170624', 3), third);
-    const held = JSON.parse(await waitFor(() => download(daemon, acme, `${nameOf('20170624', 3)}.receipt.json`))) as Record<string, unknown>;
+    const held = await waitFor(async () => {
+      const receipt = JSON.parse(await download(daemon, acme, `${nameOf('20170624', 3)}.receipt.json`)) as Record<string, unknown>;
+      return receipt.state === 'held' ? receipt : undefined;
+    }, 30_000);
     expect(held).toMatchObject({ state: 'held', waiting_for: '20170624_0001_12_pos_*.json', counts: null });
     await upload(daemon, acme, nameOf('20170624', 2), second);
     await receiptWhen(daemon, 'acme', nameOf('20170624', 2), 'held');
@@ -160,7 +163,7 @@ describe('files of one partner and date are processed in counter order', () => {
     await upload(daemon, acme, held, batch(purchase('stale-p2')));
     await receiptWhen(daemon, 'acme', held, 'held');
     daemon.clock.advance(61 * 60_000);
-    const alert = await waitFor(() => daemon.events('sequence.stale').find((line) => line.date === '2017-06-28'));
+    const alert = await waitFor(() => daemon.events('sequence.stale').find((line) => line.date === '2017-06-28'), 30_000);
     expect(alert).toMatchObject({
       level: 'warn',
       partner: 'acme',
