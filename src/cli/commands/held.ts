@@ -39,7 +39,7 @@ export function sequenceJson(info: SequenceInfo) {
 
 /** A file's sequence in `posdrop show`, as label and text pairs. */
 export function sequenceFields(info: SequenceInfo): [string, string][] {
-  const last = info.lastProcessed === 0 ? 'none processed yet' : `processed through ${formatCounter(info.lastProcessed)}`;
+  const last = info.lastProcessed === 0 ? 'none processed yet' : `processed or skipped through ${formatCounter(info.lastProcessed)}`;
   const fields: [string, string][] = [['sequence', `${info.day}, counter ${formatCounter(info.counter)}; ${last}`]];
   if (info.waitingFor) fields.push(['waiting for', info.waitingFor]);
   for (const skip of info.skips) {
