@@ -13,8 +13,6 @@ export type Db = Database.Database;
 export interface OpenOptions {
   /** Milliseconds a statement waits for another process's write lock. */
   busyTimeoutMs?: number;
-  /** SQLite's page cache of this connection, in KiB. */
-  cacheKib?: number;
 }
 
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
@@ -27,7 +25,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     db.pragma('foreign_keys = ON');
     // better-sqlite3 builds SQLite with a 16 MB page cache; a 50 MB batch fills it, and it is a
     // tenth of the daemon's memory budget. Pages beyond it come back from the OS cache cheaply.
-    db.pragma(`cache_size = -${options.cacheKib ?? 4096}`);
+    db.pragma('cache_size = -4096'); // KiB
     migrate(db);
     return db;
   } catch (err) {
