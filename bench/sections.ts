@@ -1,6 +1,7 @@
 /** The bench sections, in the order `npm run bench` runs them. Each prints its own figures. */
-import { sftpSection } from './sftp.js';
+import { crowdtwistSection } from './crowdtwist.js';
 import { delimitedSection } from './delimited.js';
+import { sftpSection } from './sftp.js';
 
 export interface BenchSection {
   name: string;
@@ -8,4 +9,4 @@ export interface BenchSection {
   run(): Promise<void>;
 }
 
-export const sections: BenchSection[] = [sftpSection, delimitedSection];
+export const sections: BenchSection[] = [sftpSection, crowdtwistSection, delimitedSection];

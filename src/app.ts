@@ -9,10 +9,11 @@ import { systemClock, type Clock } from './core/clock.js';
 import { ConfigError, errorMessage } from './core/errors.js';
 import { DataLayout } from './data-layout.js';
 import { ensureDemoPartner, type DemoCredentials } from './demo-partner.js';
-import type { FormatLookup } from './formats/registry.js';
+import { builtInFormat, type FormatLookup } from './formats/registry.js';
 import { ensurePartnerFolders } from './fs/partner-folders.js';
 import { Answers } from './intake/answers.js';
 import { Intake } from './intake/intake.js';
+import { StaleHoldsJob } from './jobs/stale-holds.js';
 import { createLog, type Log } from './log.js';
 import { Operations } from './ops/operations.js';
 import { applyLive, planReload, type ReloadPlan } from './ops/reload.js';
@@ -24,6 +25,7 @@ import { SftpServer } from './sftp/server.js';
 import { openDatabase, type Db } from './store/database.js';
 import { FileLedger } from './store/files.js';
 import { RecordErrorStore } from './store/record-errors.js';
+import { SequenceStore } from './store/sequences.js';
 import { PartnerStore } from './store/partners.js';
 import { WriteLock } from './store/write-lock.js';
 
@@ -86,7 +88,8 @@ export class App {
     const { formats } = this.options;
     const answers = new Answers(layout, new Outbox(layout), log, now, formats);
     const recordErrors = new RecordErrorStore(db);
-    const pipeline = new Pipeline({ layout, config, db, lock, files, recordErrors, answers, log, now, ...(formats ? { formats } : {}) });
+    const onRelease = (file: { partner: string; name: string }) => intake.requeue(file.partner, file.name);
+    const pipeline = new Pipeline({ layout, config, db, lock, files, recordErrors, answers, log, now, onRelease, ...(formats ? { formats } : {}) });
     const intake = new Intake({ layout, config: config.intake, lock, files, partners, answers, log, now, router: pipeline });
     const sftp = new SftpServer({
       config: config.sftp,
@@ -100,7 +103,15 @@ export class App {
         intake.announce(partner, area, name);
       },
     });
-    const ops = new Operations({ config, layout, log, now, db, lock, intake, sftp, answers });
+    const staleHolds = new StaleHoldsJob({
+      config: config.sequencer,
+      files,
+      sequences: new SequenceStore(db, now),
+      formats: formats ?? builtInFormat,
+      log,
+      now,
+    });
+    const ops = new Operations({ config, layout, log, now, db, lock, intake, sftp, answers, jobs: [staleHolds] });
     this.parts = { db, lock, files, partners, intake, sftp, ops };
 
     await intake.start();

@@ -8,8 +8,10 @@ import { backupCommand, restoreCommand } from './commands/backup.js';
 import { configCheckCommand } from './commands/config-check.js';
 import { errorsCommand } from './commands/errors.js';
 import { filesCommand } from './commands/files.js';
+import { heldCommand } from './commands/held.js';
 import { partnerCommands } from './commands/partners.js';
 import { reprocessCommand } from './commands/reprocess.js';
+import { releaseCommand } from './commands/release.js';
 import { serveCommand } from './commands/serve.js';
 import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
@@ -24,6 +26,8 @@ export const COMMANDS: Command[] = [
   checkCommand,
   balancesCommand,
   undoCommand,
+  heldCommand,
+  releaseCommand,
   ...partnerCommands,
   reprocessCommand,
   backupCommand,

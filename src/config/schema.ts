@@ -42,6 +42,28 @@ export const intakeSchema = z
   })
   .prefault({});
 
+/** Counter sequences (crowdtwist-pos): when a held gap is worth an alert. */
+export const sequencerSchema = z
+  .strictObject({
+    /** A gap held longer than this is logged as `sequence.stale`. */
+    stale_minutes: positive.default(60),
+    /** When to look for stale gaps (node-cron syntax). */
+    stale_check_schedule: z.string().min(1).default('*/5 * * * *'),
+  })
+  .prefault({});
+
+/** Caps on a CrowdTwist POS document, checked while it streams. */
+export const crowdtwistSchema = z
+  .strictObject({
+    /** Nesting of the whole document, the outer object and the pos_data array included. */
+    max_depth: z.number().int().min(3).max(1000).default(32),
+    /** Characters in one string, as written. */
+    max_string_chars: positive.default(64 * 1024),
+    /** Characters in one pos_data element, as written. */
+    max_record_chars: positive.default(1024 * 1024),
+  })
+  .prefault({});
+
 export const logSchema = z
   .strictObject({
     level: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
@@ -104,6 +126,8 @@ export const configSchema = z.strictObject({
   http: httpSchema,
   jobs: jobsSchema,
   retention: retentionSchema,
+  sequencer: sequencerSchema,
+  crowdtwist: crowdtwistSchema,
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -114,6 +138,8 @@ export type CampaignConfig = z.infer<typeof campaignSchema>;
 export type HttpConfig = Config['http'];
 export type JobsConfig = Config['jobs'];
 export type RetentionConfig = Config['retention'];
+export type SequencerConfig = Config['sequencer'];
+export type CrowdtwistConfig = Config['crowdtwist'];
 
 /** The defaults, as the daemon runs with no file and no environment. */
 export function defaultConfig(): Config {

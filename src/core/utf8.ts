@@ -1,59 +1,51 @@
 /**
- * Strict UTF-8. The decoder (TextDecoder with `fatal`) says only *that* bytes are invalid; this
- * finds *where*, so that a refusal can name the byte offset.
+ * Where UTF-8 goes wrong. The fast path is `TextDecoder` with `fatal: true`, which says only that
+ * a file is invalid; this finds the byte offset to tell the partner, fed chunk by chunk.
  */
+export class Utf8Scanner {
+  private offset = 0;
+  /** Continuation bytes still expected by the sequence in progress. */
+  private pending = 0;
+  private sequenceStart = 0;
+  /** The range the next continuation byte must fall in (overlongs, surrogates, > U+10FFFF). */
+  private low = 0x80;
+  private high = 0xbf;
 
-/** Length of the sequence a lead byte starts, or 0 when it cannot start one. */
-function sequenceLength(lead: number): number {
-  if (lead < 0x80) return 1;
-  if (lead >= 0xc2 && lead <= 0xdf) return 2;
-  if (lead >= 0xe0 && lead <= 0xef) return 3;
-  if (lead >= 0xf0 && lead <= 0xf4) return 4;
-  return 0;
-}
-
-/** The allowed range of the second byte, which excludes overlongs, surrogates and > U+10FFFF. */
-function secondByteOk(lead: number, second: number): boolean {
-  if (lead === 0xe0) return second >= 0xa0 && second <= 0xbf;
-  if (lead === 0xed) return second >= 0x80 && second <= 0x9f;
-  if (lead === 0xf0) return second >= 0x90 && second <= 0xbf;
-  if (lead === 0xf4) return second >= 0x80 && second <= 0x8f;
-  return second >= 0x80 && second <= 0xbf;
-}
-
-/**
- * Offset of the first byte of `bytes` that is not valid UTF-8, or -1. With `complete` false, a
- * sequence cut short by the end of `bytes` is not an error (more bytes may follow).
- */
-export function invalidUtf8Offset(bytes: Uint8Array, complete = true): number {
-  let i = 0;
-  while (i < bytes.length) {
-    const lead = bytes[i] as number;
-    if (lead < 0x80) {
-      i += 1;
-      continue;
+  /** Feeds the next bytes; returns the offset of the first bad sequence, or -1 so far. */
+  push(bytes: Uint8Array): number {
+    for (let i = 0; i < bytes.length; i++) {
+      const byte = bytes[i] as number;
+      const at = this.offset + i;
+      if (this.pending > 0) {
+        if (byte < this.low || byte > this.high) return this.sequenceStart;
+        this.low = 0x80;
+        this.high = 0xbf;
+        this.pending -= 1;
+      } else if (byte >= 0x80 && !this.begin(byte, at)) {
+        return at;
+      }
     }
-    const length = sequenceLength(lead);
-    if (length === 0) return i;
-    for (let k = 1; k < length; k += 1) {
-      if (i + k >= bytes.length) return complete ? i : -1;
-      const byte = bytes[i + k] as number;
-      const ok = k === 1 ? secondByteOk(lead, byte) : byte >= 0x80 && byte <= 0xbf;
-      if (!ok) return i;
-    }
-    i += length;
+    this.offset += bytes.length;
+    return -1;
   }
-  return -1;
-}
 
-/**
- * Where in `tail` (the last bytes before a chunk) a character may still be open: decoding of the
- * next chunk can fail on bytes that started there. Returns the index to re-check from.
- */
-export function openSequenceStart(tail: Uint8Array): number {
-  for (let i = tail.length - 1; i >= Math.max(0, tail.length - 3); i -= 1) {
-    const byte = tail[i] as number;
-    if ((byte & 0xc0) !== 0x80) return byte < 0x80 ? i + 1 : i;
+  /** At the end of the input: the offset of a sequence cut short, or -1. */
+  end(): number {
+    return this.pending > 0 ? this.sequenceStart : -1;
   }
-  return tail.length;
+
+  private begin(byte: number, at: number): boolean {
+    this.sequenceStart = at;
+    if (byte >= 0xc2 && byte <= 0xdf) this.pending = 1;
+    else if (byte >= 0xe0 && byte <= 0xef) {
+      this.pending = 2;
+      if (byte === 0xe0) this.low = 0xa0;
+      if (byte === 0xed) this.high = 0x9f;
+    } else if (byte >= 0xf0 && byte <= 0xf4) {
+      this.pending = 3;
+      if (byte === 0xf0) this.low = 0x90;
+      if (byte === 0xf4) this.high = 0x8f;
+    } else return false;
+    return true;
+  }
 }

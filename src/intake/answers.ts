@@ -44,7 +44,7 @@ export class Answers {
         ? await this.existing(partner.id, processor.outputs.map((suffix) => `${stem}${suffix}`))
         : undefined;
     await this.outbox.writeReceipt(receiptFor(file, this.now(), { acceptedNames, outputs, ...extras }));
-    this.logState(file, dryRun);
+    this.logState(file, dryRun, extras.waitingFor);
   }
 
   private async existing(partner: string, names: string[]): Promise<string[]> {
@@ -61,10 +61,11 @@ export class Answers {
     this.listeners.push(listener);
   }
 
-  logState(file: FileRecord, dryRun = false): void {
+  logState(file: FileRecord, dryRun = false, waitingFor?: string): void {
     for (const listener of this.listeners) listener(file, dryRun);
     const fields: Record<string, unknown> = { partner: file.partner, file: file.name, id: file.id };
     if (dryRun) fields.dry_run = true;
+    if (waitingFor) fields.waiting_for = waitingFor;
     if (file.format) fields.format = file.format;
     if (file.state === 'received') fields.size = file.size;
     if (file.reasonCode) {

@@ -97,6 +97,13 @@ export class Intake {
     this.notice({ partner, area, name }, true);
   }
 
+  /** A held file may go on (its predecessor is processed): take it again now. */
+  requeue(partner: string, name: string): void {
+    const file: WatchedFile = { partner, area: 'inbox', name };
+    this.registered.delete(keyOf(file));
+    this.queue.push(keyOf(file), file);
+  }
+
   /** Resolves when no file is waiting or in hand (tests and the bench use it). */
   async idle(): Promise<void> {
     while (this.settling.size > 0 || this.queue.size > 0) {
@@ -127,11 +134,10 @@ export class Intake {
       }
     }
     for (const file of this.options.files.inStates(PENDING_STATES)) {
-      this.queue.push(keyOf({ partner: file.partner, area: 'inbox', name: file.name }), {
-        partner: file.partner,
-        area: 'inbox',
-        name: file.name,
-      });
+      const key = keyOf({ partner: file.partner, area: 'inbox', name: file.name });
+      // Another process (an operator's `posdrop release`) may have moved a held file on.
+      if (file.state === 'queued') this.registered.delete(key);
+      this.queue.push(key, { partner: file.partner, area: 'inbox', name: file.name });
     }
   }
 

@@ -22,6 +22,8 @@ export interface OperatorJobsOptions {
   log: Log;
   now: () => Date;
   pendingFiles: () => number;
+  /** Jobs of other parts, each with its own schedule (empty: off). */
+  extraJobs?: Job[];
   onRun?: (job: string, result: JobResult | 'failed') => void;
 }
 
@@ -53,6 +55,6 @@ export function scheduleOperatorJobs(options: OperatorJobsOptions): Scheduler {
     timezone: options.config.jobs.timezone,
     ...(options.onRun ? { onRun: options.onRun } : {}),
   });
-  for (const job of operatorJobs(options)) if (job.schedule !== '') scheduler.add(job);
+  for (const job of [...operatorJobs(options), ...(options.extraJobs ?? [])]) if (job.schedule !== '') scheduler.add(job);
   return scheduler;
 }

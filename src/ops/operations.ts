@@ -12,7 +12,7 @@ import { OpsServer } from '../http/ops-server.js';
 import type { Answers } from '../intake/answers.js';
 import type { Intake } from '../intake/intake.js';
 import { scheduleOperatorJobs } from '../jobs/operator-jobs.js';
-import type { Scheduler } from '../jobs/scheduler.js';
+import type { Job, Scheduler } from '../jobs/scheduler.js';
 import type { Log } from '../log.js';
 import type { SftpServer } from '../sftp/server.js';
 import type { Db } from '../store/database.js';
@@ -31,6 +31,8 @@ export interface OperationsParts {
   intake: Intake;
   sftp: SftpServer;
   answers: Answers;
+  /** Jobs of other parts (the sequencer's stale-holds alert), scheduled with the operator jobs. */
+  jobs?: Job[];
 }
 
 export class Operations {
@@ -125,6 +127,7 @@ export class Operations {
       log,
       now,
       pendingFiles: () => intake.pending,
+      extraJobs: this.parts.jobs ?? [],
       onRun: (job, result) => this.metrics.jobRun(job, result, now()),
     });
     this.scheduler.start();

@@ -20,6 +20,7 @@ import type { WriteLock } from '../store/write-lock.js';
 import { ErrorCollector } from './error-collector.js';
 import { OutputFiles } from './output-files.js';
 import type { FormatProcessor, ProcessOutcome } from './processor.js';
+import { Sequencing, type SequenceStep } from './sequencing.js';
 
 export interface PipelineOptions {
   layout: DataLayout;
@@ -32,6 +33,8 @@ export interface PipelineOptions {
   log: Log;
   now: () => Date;
   formats?: FormatLookup;
+  /** A held file was released by its predecessor: take it again (the intake's queue). */
+  onRelease?: (file: FileRecord) => void;
 }
 
 /** The whole file is refused after validation (all-or-nothing): roll back, keep the outputs. */
@@ -42,12 +45,22 @@ class RefusedWhole extends Error {
 }
 
 export class Pipeline implements FileRouter {
-  constructor(private readonly options: PipelineOptions) {}
+  private readonly sequencing: Sequencing;
 
-  /** Processes a `queued` file whose format has a processor; returns its state afterwards. */
+  constructor(private readonly options: PipelineOptions) {
+    const { db, lock, files, answers, log, now } = options;
+    const formats = options.formats ?? builtInFormat;
+    this.sequencing = new Sequencing({ db, lock, files, answers, log, now, formats, onRelease: options.onRelease ?? (() => undefined) });
+  }
+
+  /**
+   * Holds a file of a sequenced format until its predecessor is processed, else processes a
+   * `queued` file whose format has a processor; returns its state afterwards.
+   */
   async route(file: FileRecord, partner: Partner, source: string): Promise<FileRecord> {
-    if (file.state !== 'queued') return file;
-    return this.process(file, partner, source);
+    const gated = await this.sequencing.gate(file, partner);
+    if (gated.state !== 'queued') return gated;
+    return this.process(gated, partner, source);
   }
 
   async process(file: FileRecord, partner: Partner, source: string): Promise<FileRecord> {
@@ -59,11 +72,16 @@ export class Pipeline implements FileRouter {
     const outputs = new OutputFiles(this.options.layout.areaDir(partner.id, 'outbox'), file.name);
     const errors = new ErrorCollector();
     const context = { file: processing, partner, source, dryRun: false, errors, outputs };
+    let step: SequenceStep | undefined;
+    let done: FileRecord;
     try {
-      return await lock.transaction(async () => {
+      done = await lock.transaction(async () => {
         const outcome = await processor.process({ ...context, ...this.shared() });
         if (outcome.rejection) throw new RefusedWhole({ ...outcome, rejection: outcome.rejection });
-        return this.conclude(processing, processor, errors, outputs, 'processed', outcome.counts);
+        const processed = await this.conclude(processing, processor, errors, outputs, 'processed', outcome.counts);
+        // The sequence moves in the same transaction as the file's state.
+        step = this.sequencing.afterProcessed(processed);
+        return processed;
       });
     } catch (err) {
       if (err instanceof RefusedWhole) {
@@ -91,6 +109,8 @@ export class Pipeline implements FileRouter {
         }),
       );
     }
+    await this.sequencing.announce(done, step, partner);
+    return done;
   }
 
   /**

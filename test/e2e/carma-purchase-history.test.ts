@@ -99,7 +99,10 @@ describe('Carma purchase history through the daemon', () => {
     const bytes = Buffer.concat([Buffer.from('u-1;S;1.00\nu-2;S;'), Buffer.from([0xc3, 0x28]), Buffer.from(';1.00\n')]);
     const receipt = await drop(daemon, carma, 'purchasehistory_L5_latin.csv', bytes);
     expect(receipt.state).toBe('rejected');
-    expect(receipt.reason).toEqual({ code: 'not_utf8', message: 'the file is not valid UTF-8: invalid byte at offset 17 (byte offsets count from 0)' });
+    expect(receipt.reason).toEqual({
+      code: 'not_utf8',
+      message: 'the file is not valid UTF-8: the byte at offset 17 (counting from 0) does not begin or continue a UTF-8 character; save the file as UTF-8',
+    });
     expect(rows('L5')).toEqual([]);
     expect(await fetchJson(daemon, carma, 'purchasehistory_L5_latin.csv.status.json')).toMatchObject({ status: 'FINISHED', total: 0 });
   });

@@ -46,12 +46,26 @@ export interface DaemonExtras {
   formats?: FormatLookup;
 }
 
+/** The one thing tests fake: the clock, real time plus an offset they can move. */
+export class TestClock implements Clock {
+  private offsetMs = 0;
+
+  now(): Date {
+    return new Date(Date.now() + this.offsetMs);
+  }
+
+  advance(ms: number): void {
+    this.offsetMs += ms;
+  }
+}
+
 export class TestDaemon {
   app!: App;
   port = 0;
   /** The metrics and health listener's port (0 when it is off). */
   httpPort = 0;
   readonly logs: LogLine[] = [];
+  readonly clock = new TestClock();
 
   private constructor(
     readonly dataDir: string,
@@ -105,7 +119,8 @@ export class TestDaemon {
       },
     });
     const log = createLog({ level: this.config.log.level, stream });
-    this.app = new App({ config: this.config, log, ...this.extras });
+    const { clock = this.clock, formats } = this.extras;
+    this.app = new App({ config: this.config, log, clock, ...(formats ? { formats } : {}) });
     const started = await this.app.start();
     this.port = started.sftp.port;
     this.httpPort = started.http?.port ?? 0;

@@ -1,9 +1,13 @@
 import { OperatorError, UsageError } from '../../core/errors.js';
+import { builtInFormat } from '../../formats/registry.js';
+import { sequenceInfo } from '../../pipeline/sequence-gaps.js';
+import { SequenceStore } from '../../store/sequences.js';
 import type { FileLedger, FileRecord } from '../../store/files.js';
 import type { Command } from '../command.js';
 import { withContext } from '../context.js';
 import { printFields, printJson } from '../output.js';
 import { fileJson } from './files.js';
+import { sequenceFields, sequenceJson } from './held.js';
 
 /** A file by id, or the newest file with that name (optionally of one partner). */
 export function findFile(files: FileLedger, ref: string, partner?: string): FileRecord {
@@ -21,17 +25,21 @@ export function findFile(files: FileLedger, ref: string, partner?: string): File
 
 export const showCommand: Command = {
   name: 'show',
-  summary: 'one file: state, counts, reason and history',
+  summary: 'one file: state, counts, reason, sequence and history',
   usage: '<file id or name> [--partner P] [--json]',
   options: { partner: { type: 'string', short: 'p' }, json: { type: 'boolean' } },
   async run(input) {
     const [ref] = input.positionals;
     if (!ref) throw new UsageError('show needs a file id or name');
-    const { file, events } = await withContext(input, ({ files }) => {
+    const { file, events, sequence } = await withContext(input, ({ files, db }) => {
       const found = findFile(files, ref, input.values.partner as string | undefined);
-      return { file: found, events: files.events(found.id) };
+      const info = sequenceInfo(found, new SequenceStore(db, () => new Date()), builtInFormat);
+      return { file: found, events: files.events(found.id), sequence: info };
     });
-    if (input.values.json) return printJson(input.stdout, { ...fileJson(file), archive_path: file.archivePath, history: events });
+    if (input.values.json) {
+      const extra = sequence ? { sequence: sequenceJson(sequence) } : {};
+      return printJson(input.stdout, { ...fileJson(file), archive_path: file.archivePath, ...extra, history: events });
+    }
     printFields(input.stdout, [
       ['id', file.id],
       ['partner', file.partner],
@@ -46,6 +54,7 @@ export const showCommand: Command = {
       ['received', file.receivedAt],
       ['processed', file.processedAt],
       ['archived as', file.archivePath],
+      ...(sequence ? sequenceFields(sequence) : []),
     ]);
     input.stdout.write('history:\n');
     for (const event of events) input.stdout.write(`  ${event.at}  ${event.state}${event.detail ? `  ${event.detail}` : ''}\n`);

@@ -1,4 +1,5 @@
 import type { FormatSpec } from '../types.js';
+import { crowdtwistProcessor } from './processor.js';
 
 /** CrowdTwist POS batches: `YYYYMMDD_NNNN_<client_id>_pos_<any>.json`, sequenced by counter. */
 export const crowdtwistPos: FormatSpec = {
@@ -13,4 +14,5 @@ export const crowdtwistPos: FormatSpec = {
   },
   sequenced: true,
   errorPolicy: 'skip-record',
+  processor: crowdtwistProcessor,
 };

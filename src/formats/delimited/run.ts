@@ -8,7 +8,7 @@ import type { ProcessContext } from '../../pipeline/processor.js';
 import { delimiterFor, type DelimitedDeclaration } from './declaration.js';
 import { ErrorLog } from './error-log.js';
 import { LineReader } from './line-reader.js';
-import { readUtf8Text } from './read-text.js';
+import { readUtf8 } from '../../fs/read-utf8.js';
 import { RecordSplitter, type RecordSink, type SplitLine } from './record-splitter.js';
 
 /** A line that failed, as dialects list it. */
@@ -50,7 +50,7 @@ export async function runDelimited(
 ): Promise<RunSummary> {
   const run = new DelimitedRun(ctx, declaration, consumer, options.keepLines ?? 1000);
   const splitter = new RecordSplitter(run.delimiter, declaration.maxLineChars, run);
-  await readUtf8Text(ctx.source, (text) => {
+  await readUtf8(ctx.source, (text) => {
     splitter.push(text);
     return run.log.flush();
   });

@@ -1,8 +1,9 @@
 import type { Migration } from '../migrate.js';
 import { ledger } from './001-ledger.js';
 import { recordErrors } from './002-record-errors.js';
+import { crowdtwist } from './003-crowdtwist.js';
 import { delimited } from './004-delimited.js';
 import { heartbeat } from './005-heartbeat.js';
 
 /** Every schema version in order; append, never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [ledger, recordErrors, delimited, heartbeat];
+export const MIGRATIONS: readonly Migration[] = [ledger, recordErrors, crowdtwist, delimited, heartbeat];

@@ -1,0 +1,80 @@
+/**
+ * The crowdtwist-pos pipeline: strict UTF-8 text → pos_data elements (streamed, capped) → checks
+ * of each request by itself, then against what is stored → stored, or answered in the error log
+ * and the retry file. Bad requests never stop the file ("skip bad records, continue"); a file
+ * that is not UTF-8 or not the expected JSON is refused whole.
+ */
+import type { CrowdtwistConfig } from '../../config/schema.js';
+import { clipValue } from '../../core/record-error.js';
+import type { FileCounts } from '../../store/files.js';
+import type { FormatProcessor, ProcessContext, ProcessOutcome } from '../../pipeline/processor.js';
+import { ERRORS_SUFFIX, FailedRequests, RETRY_SUFFIX } from './failed-requests.js';
+import { PosDataReader, type PosElement, type ReaderLimits } from './pos-data-reader.js';
+import { PosStore } from './pos-store.js';
+import { rawProblems } from './raw-checks.js';
+import { DUPLICATE_CODES, settleRequest } from './settle-request.js';
+import { readUtf8 } from '../../fs/read-utf8.js';
+import { validateRequest } from './validate-request.js';
+
+/** The reader's caps from the configuration. */
+export function readerLimits(config: CrowdtwistConfig): ReaderLimits {
+  return { maxDepth: config.max_depth, maxStringChars: config.max_string_chars, maxRecordChars: config.max_record_chars };
+}
+
+/** One file's run: counts, the store bound to its transaction, the answer files. */
+class BatchRun {
+  readonly counts: FileCounts = { total: 0, accepted: 0, failed: 0, duplicates: 0 };
+  private readonly store: PosStore;
+  private readonly failed: FailedRequests;
+
+  constructor(private readonly ctx: ProcessContext) {
+    this.store = new PosStore(ctx.db, ctx.partner.id, ctx.file.id);
+    this.failed = new FailedRequests(ctx.outputs, ctx.file.name);
+  }
+
+  async run(): Promise<ProcessOutcome> {
+    const reader = new PosDataReader(readerLimits(this.ctx.config.crowdtwist), (element) => this.take(element));
+    await readUtf8(this.ctx.source, async (text) => {
+      reader.push(text);
+      await this.failed.flush();
+    });
+    reader.end();
+    await this.failed.finish();
+    return { counts: this.counts };
+  }
+
+  private take(element: PosElement): void {
+    this.counts.total += 1;
+    const checked = validateRequest(element.value);
+    const hidden = rawProblems(element);
+    if (hidden.length > 0) {
+      // What the text shows says more than what the rounded value looked like.
+      checked.problems = [...checked.problems.filter((problem) => !hidden.some((raw) => raw.field === problem.field)), ...hidden];
+      delete checked.request;
+    }
+    const problems = settleRequest(checked, this.store, element.index);
+    if (problems.length === 0) {
+      this.counts.accepted += 1;
+      return;
+    }
+    this.counts.failed += 1;
+    if (problems.some((problem) => DUPLICATE_CODES.has(problem.code))) this.counts.duplicates += 1;
+    for (const problem of problems) {
+      this.ctx.errors.add({
+        position: element.index,
+        key: checked.receiptId,
+        field: problem.field,
+        code: problem.code,
+        message: problem.message,
+        value: clipValue(problem.value),
+      });
+    }
+    this.failed.add(element, checked, problems);
+  }
+}
+
+/** The processor `crowdtwist-pos` plugs into the pipeline frame. */
+export const crowdtwistProcessor: FormatProcessor = {
+  outputs: [ERRORS_SUFFIX, RETRY_SUFFIX],
+  process: (ctx) => new BatchRun(ctx).run(),
+};

@@ -1,0 +1,53 @@
+/**
+ * The alert for gaps that stay open: a sequence whose held files have waited longer than
+ * `sequencer.stale_minutes` is logged as `sequence.stale` at every check, until the missing file
+ * arrives or an operator releases the gap.
+ */
+import type { SequencerConfig } from '../config/schema.js';
+import { formatCounter, staleGaps } from '../core/sequencer.js';
+import type { FormatLookup } from '../formats/registry.js';
+import type { Log } from '../log.js';
+import { listGaps } from '../pipeline/sequence-gaps.js';
+import type { FileLedger } from '../store/files.js';
+import type { SequenceStore } from '../store/sequences.js';
+import type { Job } from './scheduler.js';
+
+/** What the alert reads and where it writes. */
+export interface StaleHoldsOptions {
+  config: SequencerConfig;
+  files: FileLedger;
+  sequences: SequenceStore;
+  formats: FormatLookup;
+  log: Log;
+  now: () => Date;
+}
+
+/** The `stale-holds` job of the scheduler. */
+export class StaleHoldsJob implements Job {
+  readonly name = 'stale-holds';
+  readonly schedule: string;
+  /** How many stale gaps were reported since the start (for metrics). */
+  reported = 0;
+
+  constructor(private readonly options: StaleHoldsOptions) {
+    this.schedule = options.config.stale_check_schedule;
+  }
+
+  run(): void {
+    const { files, sequences, formats, log, now, config } = this.options;
+    for (const gap of staleGaps(listGaps(files, sequences, formats), now(), config.stale_minutes)) {
+      this.reported += 1;
+      log.warn('sequence.stale', {
+        partner: gap.partner,
+        format: gap.format,
+        date: gap.day,
+        expected: formatCounter(gap.expected),
+        waiting_for: gap.waitingFor,
+        held: gap.held.map((file) => file.name),
+        held_since: gap.heldSince,
+        minutes: gap.minutes,
+        threshold_minutes: config.stale_minutes,
+      });
+    }
+  }
+}

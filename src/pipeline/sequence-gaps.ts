@@ -1,0 +1,109 @@
+/**
+ * Gaps as operators see them: every sequence with held files (`posdrop held`, the stale-hold
+ * alert), a file's place in its sequence (`posdrop show`), and skipping a gap on purpose
+ * (`posdrop release`), recorded with who, when and why.
+ */
+import { OperatorError } from '../core/errors.js';
+import { formatCounter, releaseProblem, type Gap } from '../core/sequencer.js';
+import type { FormatLookup } from '../formats/registry.js';
+import type { Db } from '../store/database.js';
+import type { FileLedger, FileRecord } from '../store/files.js';
+import type { SequenceKey, SequenceSkip, SequenceStore } from '../store/sequences.js';
+import { heldInSequence, releaseHeld, sequencePlace, waitingFor } from './sequencing.js';
+
+/** A held file, as a gap lists it. */
+export interface HeldFile {
+  id: number;
+  name: string;
+  counter: number;
+  heldSince: string;
+}
+
+/** A sequence that waits for a file. */
+export interface SequenceGap extends Gap {
+  format: string;
+  lastProcessed: number;
+  /** The counter it waits for. */
+  expected: number;
+  waitingFor: string;
+  held: HeldFile[];
+}
+
+/** Every gap, oldest hold first. */
+export function listGaps(files: FileLedger, sequences: SequenceStore, formats: FormatLookup): SequenceGap[] {
+  const gaps = new Map<string, SequenceGap>();
+  for (const file of files.inStates(['held'])) {
+    const place = sequencePlace(file, formats);
+    if (!place) continue;
+    const id = `${place.key.partner}\u0000${place.key.format}\u0000${place.key.day}`;
+    let gap = gaps.get(id);
+    if (!gap) {
+      const lastProcessed = sequences.lastProcessed(place.key);
+      const waiting = waitingFor(place, lastProcessed);
+      gap = { ...place.key, lastProcessed, expected: lastProcessed + 1, waitingFor: waiting, held: [], heldSince: file.stateChangedAt };
+      gaps.set(id, gap);
+    }
+    gap.held.push({ id: file.id, name: file.name, counter: place.counter, heldSince: file.stateChangedAt });
+    if (file.stateChangedAt < gap.heldSince) gap.heldSince = file.stateChangedAt;
+  }
+  for (const gap of gaps.values()) gap.held.sort((a, b) => a.counter - b.counter || a.id - b.id);
+  return [...gaps.values()].sort((a, b) => a.heldSince.localeCompare(b.heldSince));
+}
+
+/** Where a file stands in its sequence, for `posdrop show`. */
+export interface SequenceInfo {
+  day: string;
+  counter: number;
+  lastProcessed: number;
+  waitingFor: string | null;
+  skips: SequenceSkip[];
+}
+
+/** The sequence of `file`; undefined when its format is not sequenced. */
+export function sequenceInfo(file: FileRecord, sequences: SequenceStore, formats: FormatLookup): SequenceInfo | undefined {
+  const place = sequencePlace(file, formats);
+  if (!place) return undefined;
+  const lastProcessed = sequences.lastProcessed(place.key);
+  return {
+    day: place.key.day,
+    counter: place.counter,
+    lastProcessed,
+    waitingFor: file.state === 'held' ? waitingFor(place, lastProcessed) : null,
+    skips: sequences.skips(place.key),
+  };
+}
+
+/** An operator's skip of a gap. */
+export interface ReleaseRequest {
+  key: SequenceKey;
+  through: number;
+  reason: string;
+  /** Who asked: the operator's user name. */
+  by: string;
+}
+
+/** The recorded skip and the files it let go. */
+export interface ReleaseResult {
+  skip: SequenceSkip;
+  released: FileRecord[];
+}
+
+/**
+ * Skips the counters after the last processed one through `request.through`, in one
+ * transaction: the sequence moves on, the skip is recorded, the held file that is next now goes
+ * to `queued` (the daemon takes it at its next inbox scan).
+ */
+export function releaseGap(db: Db, files: FileLedger, sequences: SequenceStore, formats: FormatLookup, request: ReleaseRequest): ReleaseResult {
+  if (request.reason.trim() === '') throw new OperatorError('reason_missing', 'say why the gap is skipped: --reason "…"');
+  return db.transaction(() => {
+    const { key, through } = request;
+    const last = sequences.lastProcessed(key);
+    const held = heldInSequence(files, key, formats);
+    const problem = releaseProblem(last, through, held.map((file) => file.counter));
+    if (problem) throw new OperatorError('release_refused', `cannot release ${key.partner} ${key.day} through ${formatCounter(through)}: ${problem}`);
+    sequences.setLastProcessed(key, through);
+    const skip = sequences.addSkip(key, { fromCounter: last + 1, throughCounter: through, reason: request.reason, releasedBy: request.by });
+    const detail = `released: ${request.by} skipped ${formatCounter(last + 1)}–${formatCounter(through)} (${request.reason})`;
+    return { skip, released: releaseHeld(files, key, through, formats, detail) };
+  }).immediate();
+}

@@ -1,0 +1,177 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { batch, cli, download, purchase, query, receiptWhen, upload } from '../support/pos-batches.js';
+
+/** Three files that only make sense in order: a purchase, then its return, then its fulfillment. */
+function dependentFiles(tag: string): string[] {
+  const receipt = `${tag}-p1`;
+  return [
+    batch(purchase(receipt, { items: [{ sku: 'sku_a', price: 10, quantity: 2 }, { sku: 'sku_b', price: 5, quantity: 1, is_awaiting_fulfillment: true }] })),
+    batch({ type: 'return', data: { receipt_id: receipt, return_id: `${tag}-ret`, date_returned: '2017-05-09T10:00:00Z', items: [{ sku: 'sku_a', quantity: 1 }] } }),
+    batch({ type: 'fulfillment', data: { receipt_id: receipt, fulfillment_id: `${tag}-ful`, date_fulfilled: '2017-05-10T10:00:00Z', items: [{ sku: 'sku_b', quantity: 1 }] } }),
+  ];
+}
+
+const nameOf = (date: string, counter: number, tail = 'shop') => `${date}_${String(counter).padStart(4, '0')}_12_pos_${tail}.json`;
+
+describe('files of one partner and date are processed in counter order', () => {
+  let daemon: TestDaemon;
+  let acme: TestPartner;
+
+  beforeAll(async () => {
+    daemon = await TestDaemon.start({ intake: { rescan_seconds: 1 }, sequencer: { stale_check_schedule: '* * * * * *' } });
+    acme = await daemon.addPartner({ id: 'acme', clientId: '12' });
+  });
+  afterAll(() => daemon.destroy());
+
+  /** The files of `date` in the order they were processed, once `count` of them are (logs trail receipts a little). */
+  const processedOrder = (date: string, count: number) =>
+    waitFor(() => {
+      const names = daemon.events('file.processed').map((line) => line.file as string).filter((name) => name.startsWith(date));
+      return names.length >= count ? names : undefined;
+    }, 30_000);
+
+  it('holds 0003 and 0002 until 0001 arrives, then processes all three in order', async () => {
+    const [first, second, third] = dependentFiles('ooo') as [string, string, string];
+    await upload(daemon, acme, nameOf('20170624', 3), third);
+    const held = await waitFor(async () => {
+      const receipt = JSON.parse(await download(daemon, acme, `${nameOf('20170624', 3)}.receipt.json`)) as Record<string, unknown>;
+      return receipt.state === 'held' ? receipt : undefined;
+    }, 30_000);
+    expect(held).toMatchObject({ state: 'held', waiting_for: '20170624_0001_12_pos_*.json', counts: null });
+    await upload(daemon, acme, nameOf('20170624', 2), second);
+    await receiptWhen(daemon, 'acme', nameOf('20170624', 2), 'held');
+
+    const gaps = JSON.parse((await cli(daemon, 'held', '--json')).stdout) as Record<string, unknown>[];
+    expect(gaps).toEqual([
+      expect.objectContaining({
+        partner: 'acme',
+        date: '2017-06-24',
+        expected: '0001',
+        waiting_for: '20170624_0001_12_pos_*.json',
+        held: [expect.objectContaining({ counter: '0002' }), expect.objectContaining({ counter: '0003' })],
+      }),
+    ]);
+
+    await upload(daemon, acme, nameOf('20170624', 1), first);
+    for (const counter of [1, 2, 3]) {
+      const receipt = await receiptWhen(daemon, 'acme', nameOf('20170624', counter), 'processed');
+      expect(receipt.counts).toEqual({ total: 1, accepted: 1, failed: 0, duplicates: 0 });
+    }
+    expect(await processedOrder('20170624', 3)).toEqual([1, 2, 3].map((counter) => nameOf('20170624', counter)));
+    expect(query(daemon, "SELECT last_processed FROM sequences WHERE day = '2017-06-24'")).toEqual([{ last_processed: 3 }]);
+    const history = JSON.parse((await cli(daemon, 'show', nameOf('20170624', 3), '--json')).stdout) as { history: { state: string; detail: string }[] };
+    expect(history.history.map((event) => event.state)).toEqual(['received', 'queued', 'held', 'queued', 'processing', 'processed']);
+    expect(history.history[3]?.detail).toBe('released: 0002 is processed');
+    expect(JSON.parse((await cli(daemon, 'held', '--json')).stdout)).toEqual([]);
+  });
+
+  it('processes a resend (a counter already processed) at once, answers stored records as duplicates, keeps the sequence', async () => {
+    const [, second] = dependentFiles('ooo') as [string, string];
+    const resend = nameOf('20170624', 2, 'again');
+    await upload(daemon, acme, resend, second);
+    const receipt = await receiptWhen(daemon, 'acme', resend, 'processed');
+    expect(receipt.counts).toEqual({ total: 1, accepted: 0, failed: 1, duplicates: 1 });
+    const errors = JSON.parse(await download(daemon, acme, `${resend}.errors.json`)) as { failed_requests: { errors: { code: string }[] }[] };
+    expect(errors.failed_requests[0]?.errors.map((error) => error.code)).toEqual(['duplicate_return_id']);
+    expect(query(daemon, "SELECT last_processed FROM sequences WHERE day = '2017-06-24'")).toEqual([{ last_processed: 3 }]);
+
+    await upload(daemon, acme, nameOf('20170624', 4), batch(purchase('ooo-p4')));
+    await receiptWhen(daemon, 'acme', nameOf('20170624', 4), 'processed');
+    expect(query(daemon, "SELECT last_processed FROM sequences WHERE day = '2017-06-24'")).toEqual([{ last_processed: 4 }]);
+  });
+
+  it('refuses an improper day or counter, and the sequence waits for a correct file', async () => {
+    await upload(daemon, acme, nameOf('20170625', 2), batch(purchase('ref-p2')));
+    await receiptWhen(daemon, 'acme', nameOf('20170625', 2), 'held');
+    const refused: [string, string][] = [
+      ['20170625_0000_12_pos_shop.json', 'name_counter_invalid'],
+      ['20170625_01_12_pos_shop.json', 'name_counter_invalid'],
+      ['20170631_0001_12_pos_shop.json', 'name_date_invalid'],
+      ['20991231_0001_12_pos_shop.json', 'name_date_future'],
+    ];
+    for (const [name, code] of refused) {
+      await upload(daemon, acme, name, batch(purchase(`ref-${code}`)));
+      const receipt = await receiptWhen(daemon, 'acme', name, 'rejected');
+      expect(receipt.reason).toMatchObject({ code });
+    }
+    expect(query(daemon, "SELECT count(*) AS n FROM sequences WHERE day = '2017-06-25'")).toEqual([{ n: 0 }]);
+    expect((await daemon.receipt('acme', nameOf('20170625', 2))).state).toBe('held');
+
+    await upload(daemon, acme, nameOf('20170625', 1), batch(purchase('ref-p1')));
+    await receiptWhen(daemon, 'acme', nameOf('20170625', 2), 'processed');
+    expect(await processedOrder('20170625', 2)).toEqual([nameOf('20170625', 1), nameOf('20170625', 2)]);
+  });
+
+  it('keeps held files held through a restart, and releases them when the gap fills', async () => {
+    const [first, second, third] = dependentFiles('rst') as [string, string, string];
+    await upload(daemon, acme, nameOf('20170626', 3), third);
+    await upload(daemon, acme, nameOf('20170626', 2), second);
+    await receiptWhen(daemon, 'acme', nameOf('20170626', 2), 'held');
+    await receiptWhen(daemon, 'acme', nameOf('20170626', 3), 'held');
+
+    await daemon.restart();
+    await daemon.idle();
+    expect(query(daemon, "SELECT name, state FROM files WHERE name LIKE '20170626%' ORDER BY name")).toEqual([
+      { name: nameOf('20170626', 2), state: 'held' },
+      { name: nameOf('20170626', 3), state: 'held' },
+    ]);
+
+    await upload(daemon, acme, nameOf('20170626', 1), first);
+    await receiptWhen(daemon, 'acme', nameOf('20170626', 3), 'processed');
+    expect(await processedOrder('20170626', 3)).toEqual([1, 2, 3].map((counter) => nameOf('20170626', counter)));
+  });
+
+  it('lets an operator skip a gap on purpose, on the record', async () => {
+    const held = nameOf('20170627', 3);
+    await upload(daemon, acme, held, batch(purchase('rel-p3')));
+    await receiptWhen(daemon, 'acme', held, 'held');
+
+    const jump = await cli(daemon, 'release', '--partner', 'acme', '--date', '20170627', '--through', '0003', '--reason', 'lost', '--by', 'alice');
+    expect(jump.code).toBe(1);
+    expect(jump.stderr).toContain('0003 is held and would be skipped: release through 0002 to process it next');
+
+    const first = await cli(daemon, 'release', '--partner', 'acme', '--date', '20170627', '--through', '0001', '--reason', 'never made', '--by', 'alice');
+    expect(first.stdout).toContain('skipped 0001–0001 of acme 2017-06-27');
+    const waiting = await receiptWhen(daemon, 'acme', held, 'held');
+    expect(waiting.waiting_for).toBe('20170627_0002_12_pos_*.json');
+
+    const second = await cli(daemon, 'release', '--partner', 'acme', '--date', '20170627', '--through', '0002', '--reason', 'partner confirmed', '--by', 'bob', '--json');
+    expect(JSON.parse(second.stdout)).toMatchObject({ skipped: { from: '0002', through: '0002' }, released_by: 'bob', released: [held] });
+    await receiptWhen(daemon, 'acme', held, 'processed');
+
+    const shown = JSON.parse((await cli(daemon, 'show', held, '--json')).stdout) as { sequence: Record<string, unknown> };
+    expect(shown.sequence).toMatchObject({
+      date: '2017-06-27',
+      counter: '0003',
+      last_processed: 3,
+      waiting_for: null,
+      skipped: [
+        { from: '0001', through: '0001', reason: 'never made', released_by: 'alice', released_at: expect.any(String) },
+        { from: '0002', through: '0002', reason: 'partner confirmed', released_by: 'bob', released_at: expect.any(String) },
+      ],
+    });
+    expect((await cli(daemon, 'show', held)).stdout).toMatch(/skipped: +0002–0002 by bob at .*: partner confirmed/);
+
+    const late = nameOf('20170627', 1, 'late');
+    await upload(daemon, acme, late, batch(purchase('rel-p1')));
+    expect((await receiptWhen(daemon, 'acme', late, 'processed')).counts).toMatchObject({ accepted: 1 });
+  });
+
+  it('logs sequence.stale for a gap held longer than the threshold', async () => {
+    const held = nameOf('20170628', 2);
+    await upload(daemon, acme, held, batch(purchase('stale-p2')));
+    await receiptWhen(daemon, 'acme', held, 'held');
+    daemon.clock.advance(61 * 60_000);
+    const alert = await waitFor(() => daemon.events('sequence.stale').find((line) => line.date === '2017-06-28'), 30_000);
+    expect(alert).toMatchObject({
+      level: 'warn',
+      partner: 'acme',
+      expected: '0001',
+      waiting_for: '20170628_0001_12_pos_*.json',
+      held: [held],
+      threshold_minutes: 60,
+    });
+    expect(alert.minutes).toBeGreaterThanOrEqual(61);
+  });
+});

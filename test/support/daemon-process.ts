@@ -1,0 +1,80 @@
+/**
+ * The daemon as operators run it, `node bin/posdrop.js serve` (the build in dist/), in a child
+ * process that a test can kill at any moment. Its JSON log lines are collected as they come.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmod, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import ssh2 from 'ssh2';
+import { hashPassword } from '../../src/security/password.js';
+import { parsePublicKeyLine } from '../../src/security/public-keys.js';
+import { openDatabase } from '../../src/store/database.js';
+import { PartnerStore } from '../../src/store/partners.js';
+import type { LogLine, TestPartner } from './daemon.js';
+import { waitFor } from './daemon.js';
+
+const BIN = path.resolve(import.meta.dirname, '../../bin/posdrop.js');
+
+export class DaemonProcess {
+  readonly logs: LogLine[] = [];
+  port = 0;
+  private exited: Promise<void>;
+
+  private constructor(private readonly child: ChildProcess) {
+    let pending = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      pending += chunk.toString('utf8');
+      const lines = pending.split('\n');
+      pending = lines.pop() ?? '';
+      for (const line of lines) if (line.startsWith('{')) this.logs.push(JSON.parse(line) as LogLine);
+    });
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  }
+
+  /** Starts `posdrop serve` on `dataDir` (SFTP on a free port) and waits until it is ready. */
+  static async start(dataDir: string, env: Record<string, string> = {}): Promise<DaemonProcess> {
+    const child = spawn(process.execPath, [BIN, 'serve'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+      env: {
+        ...process.env,
+        POSDROP_DATA_DIR: dataDir,
+        POSDROP_SFTP_PORT: '0',
+        POSDROP_DEMO_PARTNER: 'false',
+        POSDROP_INTAKE_STABLE_MS: '100',
+        ...env,
+      },
+    });
+    const daemon = new DaemonProcess(child);
+    const ready = await daemon.waitForLog((line) => line.event === 'daemon.ready');
+    daemon.port = ready.sftp_port as number;
+    return daemon;
+  }
+
+  waitForLog(match: (line: LogLine) => boolean, timeoutMs = 60_000): Promise<LogLine> {
+    return waitFor(() => this.logs.find(match), timeoutMs);
+  }
+
+  /** Sends `signal` (SIGKILL: no chance to clean up) and waits until the process is gone. */
+  async kill(signal: NodeJS.Signals): Promise<void> {
+    this.child.kill(signal);
+    await this.exited;
+  }
+}
+
+/** Adds a partner with an ed25519 key straight into the database, before any daemon runs. */
+export async function addPartnerOffline(dataDir: string, id: string, clientId: string): Promise<TestPartner> {
+  const keys = ssh2.utils.generateKeyPairSync('ed25519');
+  const keyFile = path.join(dataDir, `${id}.key`);
+  await writeFile(keyFile, keys.private, { mode: 0o600 });
+  await chmod(keyFile, 0o600);
+  const db = openDatabase(path.join(dataDir, 'posdrop.db'));
+  try {
+    const partners = new PartnerStore(db, () => new Date());
+    const password = `pw-${id}-secret-123`;
+    partners.add({ id, clientId, channels: [], formats: ['crowdtwist-pos'], passwordHash: await hashPassword(password, { ln: 10, r: 8, p: 1 }) });
+    partners.addKey(id, parsePublicKeyLine(keys.public));
+    return { id, password, keyFile, privateKey: keys.private };
+  } finally {
+    db.close();
+  }
+}
