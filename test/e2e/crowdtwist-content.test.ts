@@ -120,7 +120,7 @@ describe('what a CrowdTwist batch holds decides what is stored and what comes ba
     expect(query(daemon, "SELECT fulfillment_id, position FROM crowdtwist_fulfillments WHERE partner_id = 'shop'")).toEqual([{ fulfillment_id: 'ful-2', position: 9 }]);
 
     const listed = await cli(daemon, 'errors', name);
-    expect(listed.stdout).toMatch(/6 +mix-7 +data\.user_id +unsafe_integer +data\.user_id is 12345678901234567890/);
+    expect(listed.stdout).toMatch(/6 +mix-7 +data\.user_id +unsafe_integer +12345678901234567890 +data\.user_id is 12345678901234567890/);
   });
 
   it('checks a file sent to /validate the same way, and stores nothing', async () => {
