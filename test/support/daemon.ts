@@ -8,6 +8,8 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import ssh2 from 'ssh2';
 import { App } from '../../src/app.js';
+import type { Clock } from '../../src/core/clock.js';
+import type { FileRecord } from '../../src/store/files.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { createLog } from '../../src/log.js';
 import { hashPassword } from '../../src/security/password.js';
@@ -38,6 +40,13 @@ export interface PartnerSpec {
   password?: string;
 }
 
+export interface StartOptions {
+  /** Reuse this data directory instead of a fresh one. */
+  dataDir?: string;
+  /** The daemon's clock (tests move it ahead instead of waiting). */
+  clock?: Clock;
+}
+
 export class TestDaemon {
   app!: App;
   port = 0;
@@ -46,11 +55,12 @@ export class TestDaemon {
   private constructor(
     readonly dataDir: string,
     readonly config: Config,
+    private readonly clock: Clock | undefined,
   ) {}
 
   /** A daemon on 127.0.0.1:0 with a fresh data directory and no demo partner. */
-  static async start(overrides: Record<string, unknown> = {}, dataDir?: string): Promise<TestDaemon> {
-    const dir = dataDir ?? (await mkdtemp(path.join(tmpdir(), 'posdrop-test-')));
+  static async start(overrides: Record<string, unknown> = {}, options: StartOptions = {}): Promise<TestDaemon> {
+    const dir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'posdrop-test-')));
     const config = configSchema.parse(
       merge(
         {
@@ -63,7 +73,7 @@ export class TestDaemon {
         overrides,
       ),
     );
-    const daemon = new TestDaemon(dir, config);
+    const daemon = new TestDaemon(dir, config, options.clock);
     await daemon.boot();
     return daemon;
   }
@@ -92,7 +102,11 @@ export class TestDaemon {
         done();
       },
     });
-    this.app = new App({ config: this.config, log: createLog({ level: this.config.log.level, stream }) });
+    this.app = new App({
+      config: this.config,
+      log: createLog({ level: this.config.log.level, stream }),
+      ...(this.clock ? { clock: this.clock } : {}),
+    });
     const started = await this.app.start();
     this.port = started.sftp.port;
   }
@@ -121,6 +135,21 @@ export class TestDaemon {
     return path.join(this.dataDir, ...parts);
   }
 
+  /** File names in a partner's folder on disk (`inbox`, `validate`, `outbox`). */
+  async folder(partner: string, area: 'inbox' | 'validate' | 'outbox'): Promise<string[]> {
+    return listOrEmpty(this.path('partners', partner, area));
+  }
+
+  /** File names in a partner's spool (uploads in flight and resumable partials). */
+  async spool(partner: string, area: 'inbox' | 'validate' = 'inbox'): Promise<string[]> {
+    return listOrEmpty(this.path('spool', partner, area));
+  }
+
+  /** The ledger rows of a partner, oldest first. */
+  ledger(partner?: string): FileRecord[] {
+    return this.app.running.files.list({ ...(partner ? { partner } : {}), limit: 10_000 }).reverse();
+  }
+
   async outbox(partner: string): Promise<string[]> {
     return (await readdir(this.path('partners', partner, 'outbox'))).filter((name) => !name.startsWith('.')).sort();
   }
@@ -136,6 +165,15 @@ export class TestDaemon {
 
   events(name: string): LogLine[] {
     return this.logs.filter((line) => line.event === name);
+  }
+}
+
+async function listOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
   }
 }
 
