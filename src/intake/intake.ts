@@ -15,6 +15,7 @@ import { classifyName } from '../core/naming.js';
 import { looksTemporary, partnerIdProblem, uploadNameProblem } from '../core/safe-name.js';
 import { formatsFor } from '../formats/registry.js';
 import { isMissing } from '../fs/durable.js';
+import { isRealDirectory } from '../fs/regular-file.js';
 import type { Log } from '../log.js';
 import type { FileLedger, FileRecord } from '../store/files.js';
 import type { Partner, PartnerStore } from '../store/partners.js';
@@ -115,6 +116,7 @@ export class Intake {
     for (const partner of await listNames(root)) {
       if (partnerIdProblem(partner)) continue;
       for (const area of ['inbox', 'validate'] as const) {
+        if (!(await this.realFolder({ partner, area }))) continue;
         for (const name of await listNames(path.join(root, partner, area))) {
           this.notice({ partner, area, name }, false);
         }
@@ -146,6 +148,15 @@ export class Intake {
       .finally(() => this.settling.delete(key));
   }
 
+  /**
+   * Links are never followed into: a partner folder or inbox replaced by a link to elsewhere
+   * would otherwise have whatever it points at recorded, and moved into the archive.
+   */
+  private async realFolder(file: Pick<WatchedFile, 'partner' | 'area'>): Promise<boolean> {
+    const { layout } = this.options;
+    return (await isRealDirectory(layout.partnerDir(file.partner))) && isRealDirectory(layout.areaDir(file.partner, file.area));
+  }
+
   private sourceOf(file: WatchedFile): string {
     return path.join(this.options.layout.areaDir(file.partner, file.area), file.name);
   }
@@ -155,6 +166,10 @@ export class Intake {
     const { log, partners } = this.options;
     const key = keyOf(file);
     const source = this.sourceOf(file);
+    if (!(await this.realFolder(file))) {
+      log.warn('file.ignored', { partner: file.partner, file: file.name, reason: 'its folder is a link or not a folder' });
+      return;
+    }
     const stats = await lstat(source).catch((err: unknown) => {
       if (isMissing(err)) return undefined;
       throw err;
