@@ -23,6 +23,7 @@ describe('a partner uploads with OpenSSH sftp', () => {
     expect(receipt.reason).toMatchObject({ code: 'name_unrecognised' });
     expect(receipt.accepted_names).toContain('YYYYMMDD_NNNN_12_pos_<any>.json [crowdtwist-pos]');
     const archived = daemon.path('archive', 'acme', (receipt.timings as { received_at: string }).received_at.slice(0, 10), 'report.txt');
-    expect(await readFile(archived, 'utf8')).toBe('hello\n');
+    // The receipt is written first, then the original moves to the archive.
+    expect(await waitFor(() => readFile(archived, 'utf8'))).toBe('hello\n');
   });
 });
