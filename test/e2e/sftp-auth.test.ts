@@ -1,0 +1,235 @@
+/**
+ * Login: keys bind a partner only with a verified signature, password guessing is slowed, capped
+ * per connection and banned per address, and partner changes apply without a restart.
+ */
+import { randomBytes } from 'node:crypto';
+import ssh2, { type AuthMethod, type ConnectConfig, type ParsedKey, type SignCallback, type SigningRequestOptions } from 'ssh2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parsePublicKeyLine } from '../../src/security/public-keys.js';
+import { closed, connectSftp, connectSsh, sftpBatch, sftpCall } from '../support/clients.js';
+import { FakeClock } from '../support/clock.js';
+import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+
+/** An agent that offers `publicKey` and signs with `signer` (which may lie). */
+class ScriptedAgent extends ssh2.BaseAgent<ParsedKey> {
+  constructor(
+    private readonly publicKey: ParsedKey,
+    private readonly signer: (data: Buffer) => Buffer,
+  ) {
+    super();
+  }
+
+  getIdentities(cb: (err: Error | null, keys?: ParsedKey[]) => void): void {
+    cb(null, [this.publicKey]);
+  }
+
+  sign(_key: ParsedKey, data: Buffer, options: SigningRequestOptions | SignCallback, cb?: SignCallback): void {
+    const done = (typeof options === 'function' ? options : cb) as SignCallback;
+    done(null, this.signer(data));
+  }
+}
+
+function parsed(key: string): ParsedKey {
+  const result = ssh2.utils.parseKey(key);
+  if (result instanceof Error) throw result;
+  return Array.isArray(result) ? (result[0] as ParsedKey) : result;
+}
+
+/** Tries to log in; resolves with how it ended. */
+async function login(port: number, config: ConnectConfig): Promise<'ready' | string> {
+  try {
+    const client = await connectSsh(port, config);
+    client.end();
+    return 'ready';
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+describe('public-key login', () => {
+  let daemon: TestDaemon;
+  let acme: TestPartner;
+
+  beforeAll(async () => {
+    daemon = await TestDaemon.start();
+    acme = await daemon.addPartner({ id: 'acme' });
+  });
+  afterAll(() => daemon.destroy());
+
+  const publicOf = (partner: TestPartner) => parsed(partner.privateKey);
+
+  it('logs in with a real signature', async () => {
+    const agent = new ScriptedAgent(publicOf(acme), (data) => publicOf(acme).sign(data) as Buffer);
+    expect(await login(daemon.port, { username: 'acme', agent })).toBe('ready');
+    expect(daemon.events('sftp.login').at(-1)).toMatchObject({ partner: 'acme', method: 'publickey' });
+  });
+
+  it.each([
+    ['garbage', () => randomBytes(64)],
+    ['a signature of other data', () => parsed(acme.privateKey).sign(Buffer.from('something else')) as Buffer],
+    ['a signature by another key', (data: Buffer) => parsed(ssh2.utils.generateKeyPairSync('ed25519').private).sign(data) as Buffer],
+  ] as const)('refuses a key of the partner with %s as signature', async (_what, signer) => {
+    const before = daemon.events('sftp.login').length;
+    const agent = new ScriptedAgent(publicOf(acme), signer);
+    expect(await login(daemon.port, { username: 'acme', agent })).toMatch(/authentication methods failed/);
+    expect(daemon.events('sftp.login').length).toBe(before);
+    expect(daemon.events('sftp.login_failed').at(-1)).toMatchObject({ username: 'acme', why: 'bad signature' });
+  });
+
+  it('does not bind the partner on the unsigned key query alone', async () => {
+    // The query is answered "this key may sign"; a failing signature step must not log in, and
+    // nothing else (here: a wrong password) may ride on the query's answer.
+    const agent = new ScriptedAgent(publicOf(acme), () => Buffer.alloc(0));
+    const methods: AuthMethod[] = [
+      { type: 'agent', username: 'acme', agent } as AuthMethod,
+      { type: 'password', username: 'acme', password: 'wrong-password' } as AuthMethod,
+    ];
+    expect(await login(daemon.port, { username: 'acme', authHandler: methods })).toMatch(/authentication methods failed/);
+  });
+
+  it('refuses a key that belongs to another partner', async () => {
+    const other = await daemon.addPartner({ id: 'other' });
+    expect(await login(daemon.port, { username: 'acme', privateKey: other.privateKey })).toMatch(/authentication methods failed/);
+    expect(await login(daemon.port, { username: 'other', privateKey: other.privateKey })).toBe('ready');
+  });
+
+  it.each(['../acme', 'acme/../acme', 'ACME', 'acme\u0000', ''])('refuses the user name %j', async (username) => {
+    expect(await login(daemon.port, { username, privateKey: acme.privateKey, password: acme.password })).toMatch(
+      /authentication methods failed/,
+    );
+  });
+});
+
+describe('partner changes without a restart', () => {
+  let daemon: TestDaemon;
+  let acme: TestPartner;
+
+  beforeAll(async () => {
+    daemon = await TestDaemon.start();
+    acme = await daemon.addPartner({ id: 'acme' });
+  });
+  afterAll(() => daemon.destroy());
+
+  it('refuses a disabled partner at once, and lets it in again when enabled', async () => {
+    const { partners } = daemon.app.running;
+    partners.update('acme', { enabled: false });
+    expect(await login(daemon.port, { username: 'acme', privateKey: acme.privateKey })).toMatch(/authentication methods failed/);
+    expect(await login(daemon.port, { username: 'acme', password: acme.password })).toMatch(/authentication methods failed/);
+    expect((await sftpBatch(daemon.port, acme, ['ls /'])).code).not.toBe(0);
+    partners.update('acme', { enabled: true });
+    expect(await login(daemon.port, { username: 'acme', privateKey: acme.privateKey })).toBe('ready');
+  });
+
+  it('accepts a key as soon as it is added, and refuses it once removed', async () => {
+    const { partners } = daemon.app.running;
+    const keys = ssh2.utils.generateKeyPairSync('ed25519');
+    expect(await login(daemon.port, { username: 'acme', privateKey: keys.private })).toMatch(/authentication methods failed/);
+    const entry = parsePublicKeyLine(keys.public);
+    partners.addKey('acme', entry);
+    expect(await login(daemon.port, { username: 'acme', privateKey: keys.private })).toBe('ready');
+    partners.removeKey('acme', entry.fingerprint);
+    expect(await login(daemon.port, { username: 'acme', privateKey: keys.private })).toMatch(/authentication methods failed/);
+  });
+});
+
+describe('password guessing', () => {
+  const clock = new FakeClock();
+  let daemon: TestDaemon;
+  let acme: TestPartner;
+
+  beforeAll(async () => {
+    daemon = await TestDaemon.start(
+      { sftp: { auth_failure_delay_ms: 10, max_auth_attempts: 6, ban_threshold: 8, ban_window_minutes: 30, ban_minutes: 30 } },
+      { clock },
+    );
+    acme = await daemon.addPartner({ id: 'acme' });
+  });
+  afterAll(() => daemon.destroy());
+
+  const guesses = (count: number, username = 'acme'): AuthMethod[] =>
+    Array.from({ length: count }, (_, i) => ({ type: 'password', username, password: `guess-${i}` }) as AuthMethod);
+
+  const failuresFrom = (address: string) =>
+    daemon.events('sftp.login_failed').filter((line) => line.address === address).length;
+
+  it('accepts the right password, compared against the stored scrypt hash', async () => {
+    const session = await connectSftp(daemon.port, acme, { password: acme.password, localAddress: '127.0.0.5' });
+    expect(await sftpCall.realpath(session.sftp, '.')).toBe('/');
+    session.end();
+  });
+
+  it('allows 6 attempts per connection, then cuts it', async () => {
+    const client = new ssh2.Client();
+    const ended = new Promise<string>((resolve) => {
+      client.on('error', (err) => resolve(err.message));
+      client.on('close', () => resolve('closed'));
+    });
+    client.connect({ host: '127.0.0.1', port: daemon.port, localAddress: '127.0.0.2', username: 'acme', authHandler: guesses(10) });
+    await ended;
+    await closed(client);
+    expect(failuresFrom('127.0.0.2')).toBe(6);
+    expect(daemon.events('sftp.login_exhausted').at(-1)).toMatchObject({ address: '127.0.0.2', attempts: 6 });
+  });
+
+  it('counts unknown users like known ones', async () => {
+    expect(await login(daemon.port, { localAddress: '127.0.0.4', username: 'nobody', password: 'guess' })).toMatch(
+      /authentication methods failed/,
+    );
+    expect(failuresFrom('127.0.0.4')).toBe(1);
+  });
+
+  it('bans an address after repeated failures, then lets it in again once the ban expires', async () => {
+    // 127.0.0.2 failed 6 times above; two more reach the threshold of 8.
+    expect(await login(daemon.port, { localAddress: '127.0.0.2', username: 'acme', authHandler: guesses(2) })).toMatch(
+      /authentication methods failed|closed/,
+    );
+    await waitFor(() => daemon.events('sftp.address_banned').some((line) => line.address === '127.0.0.2'));
+
+    // Refused before any SSH byte, even with the right password.
+    const refused = await login(daemon.port, { localAddress: '127.0.0.2', username: 'acme', password: acme.password });
+    expect(refused).not.toBe('ready');
+    expect(daemon.events('sftp.connection_refused').at(-1)).toMatchObject({ address: '127.0.0.2' });
+    // Other addresses are not affected.
+    expect(await login(daemon.port, { localAddress: '127.0.0.3', username: 'acme', password: acme.password })).toBe('ready');
+
+    clock.advance(31 * 60_000);
+    expect(await login(daemon.port, { localAddress: '127.0.0.2', username: 'acme', password: acme.password })).toBe('ready');
+  });
+
+  it('forgets failures older than the window', async () => {
+    for (let i = 0; i < 7; i += 1) {
+      await login(daemon.port, { localAddress: '127.0.0.6', username: 'acme', password: `wrong-${i}` });
+    }
+    clock.advance(31 * 60_000);
+    await login(daemon.port, { localAddress: '127.0.0.6', username: 'acme', password: 'wrong-again' });
+    expect(daemon.events('sftp.address_banned').some((line) => line.address === '127.0.0.6')).toBe(false);
+    expect(await login(daemon.port, { localAddress: '127.0.0.6', username: 'acme', password: acme.password })).toBe('ready');
+  });
+
+  it('survives a client that vanishes while its failed attempt is being delayed', async () => {
+    const slow = await TestDaemon.start({ sftp: { auth_failure_delay_ms: 300 } });
+    try {
+      const partner = await slow.addPartner({ id: 'acme' });
+      for (let i = 0; i < 3; i += 1) {
+        const client = new ssh2.Client();
+        client.on('error', () => undefined);
+        client.connect({
+          host: '127.0.0.1',
+          port: slow.port,
+          username: 'acme',
+          authHandler: (_left, _partial, next) => {
+            next({ type: 'password', username: 'acme', password: 'wrong' });
+            // Gone while the server holds back its answer.
+            setTimeout(() => (client as unknown as { _sock: { destroy(): void } })._sock.destroy(), 50);
+          },
+        });
+      }
+      await waitFor(() => slow.events('sftp.login_failed').length === 3);
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      expect(await login(slow.port, { username: 'acme', privateKey: partner.privateKey })).toBe('ready');
+      expect(slow.events('sftp.auth_error')).toEqual([]);
+    } finally {
+      await slow.destroy();
+    }
+  });
+});
