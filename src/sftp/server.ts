@@ -33,6 +33,17 @@ export interface SftpStats {
 }
 
 const MAX_SESSIONS_PER_CONNECTION = 4;
+/** How long a client told to go may take to close its side before its socket is destroyed. */
+const DISCONNECT_GRACE_MS = 2000;
+
+/** One admitted TCP connection, from before its first SSH byte until it closes. */
+interface Admission {
+  socket: Socket;
+  address: string;
+  /** Cleared once the client has logged in. */
+  loginTimer: NodeJS.Timeout;
+  client?: Connection;
+}
 
 export class SftpServer {
   private readonly listener: net.Server;
@@ -40,6 +51,8 @@ export class SftpServer {
   private readonly defender: Defender;
   private readonly registry: UploadRegistry;
   private readonly sockets = new Set<Socket>();
+  /** By `address:port`, which is how ssh2 names the connection it hands over. */
+  private readonly admissions = new Map<string, Admission>();
   private readonly perAddress = new Map<string, number>();
   private readonly sessions = new Set<SftpSession>();
   private stopping = false;
@@ -57,7 +70,7 @@ export class SftpServer {
     this.registry = new UploadRegistry(config.recent_upload_seconds * 1000, now);
     this.ssh = new ssh2.Server(
       { hostKeys: [options.hostKey], algorithms: SERVER_ALGORITHMS, ident: 'posdrop' },
-      (client, info) => this.onConnection(client, info.ip),
+      (client, info) => this.onConnection(client, info.ip, info.port),
     );
     this.listener = net.createServer((socket) => this.admit(socket));
     this.listener.on('error', (err) => log.error('sftp.listener_error', { error: err.message }));
@@ -120,7 +133,22 @@ export class SftpServer {
     if (fromAddress >= config.max_connections_per_address) return refuse('too many connections from this address');
     this.sockets.add(socket);
     this.perAddress.set(address, fromAddress + 1);
+    // The grace timer starts with the TCP connection, not with ssh2's "connection" (which waits
+    // for the client's banner): a client that never says a word must not keep its slot.
+    const key = `${address}:${socket.remotePort}`;
+    const admission: Admission = {
+      socket,
+      address,
+      loginTimer: setTimeout(() => {
+        log.warn('sftp.login_timeout', { address });
+        this.disconnect(admission);
+      }, config.login_grace_seconds * 1000),
+    };
+    admission.loginTimer.unref();
+    this.admissions.set(key, admission);
     socket.once('close', () => {
+      clearTimeout(admission.loginTimer);
+      this.admissions.delete(key);
       this.sockets.delete(socket);
       const left = (this.perAddress.get(address) ?? 1) - 1;
       if (left > 0) this.perAddress.set(address, left);
@@ -129,16 +157,30 @@ export class SftpServer {
     this.ssh.injectSocket(socket);
   }
 
-  private onConnection(client: Connection, address: string): void {
+  /**
+   * Says goodbye over SSH when there is a client to say it to, then makes sure the socket goes
+   * even if the other side never closes its half.
+   */
+  private disconnect(admission: Admission, now = false): void {
+    const { socket, client } = admission;
+    if (client && !now) {
+      client.end();
+      setTimeout(() => socket.destroy(), DISCONNECT_GRACE_MS).unref();
+    } else {
+      socket.destroy();
+    }
+  }
+
+  private onConnection(client: Connection, address: string, port: number): void {
     const { config, log } = this.options;
-    const end = () => client.end();
     client.on('error', (err) => log.debug('sftp.connection_error', { address, error: err.message }));
-    const grace = setTimeout(() => {
-      log.warn('sftp.login_timeout', { address });
-      end();
-    }, config.login_grace_seconds * 1000);
-    grace.unref();
-    client.on('close', () => clearTimeout(grace));
+    const admission = this.admissions.get(`${address}:${port}`);
+    if (!admission) {
+      client.end();
+      return;
+    }
+    admission.client = client;
+    const end = () => this.disconnect(admission);
 
     const auth = new Authenticator({
       accounts: this.options.accounts,
@@ -151,7 +193,7 @@ export class SftpServer {
     });
     client.on('authentication', (ctx) => auth.handle(ctx));
     client.on('ready', () => {
-      clearTimeout(grace);
+      clearTimeout(admission.loginTimer);
       const account = auth.partner;
       if (!account) return end();
       const idle = setTimeout(() => {
@@ -195,8 +237,7 @@ export class SftpServer {
             onActivity: () => idle.refresh(),
             onAbuse: (reason) => {
               log.warn('sftp.session_cut', { partner: account.id, address, reason });
-              client.end();
-              (client as unknown as { _sock?: Socket })._sock?.destroy();
+              this.disconnect(admission, true);
             },
           });
           this.sessions.add(sftpSession);
