@@ -231,7 +231,11 @@ export class SftpServer {
             partner: account.id,
             view,
             ready: prepared,
-            limits: { maxOpenHandles: config.max_open_handles, maxRequestsInFlight: config.max_requests_in_flight },
+            limits: {
+              maxOpenHandles: config.max_open_handles,
+              maxRequestsInFlight: config.max_requests_in_flight,
+              maxWriteBytesInFlight: config.max_write_bytes_in_flight,
+            },
             log,
             now: this.options.now,
             onActivity: () => idle.refresh(),
