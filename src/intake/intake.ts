@@ -211,16 +211,34 @@ export class Intake {
     }
   }
 
-  /** Records the file (or finds it by identity) and classifies it by name, in one transaction. */
+  /**
+   * Records the file (or finds it by identity) and classifies it by name, in one transaction.
+   * A name holds one file: pending records of other bytes under this name describe a file that
+   * was replaced (in place, or while the daemon was stopped) and are withdrawn.
+   */
   private async register(partner: Partner, name: string, digest: FileDigest): Promise<FileRecord> {
     const { files, lock, answers } = this.options;
     const result = await lock.transaction(() => {
+      const replaced = files
+        .list({ partner: partner.id, name })
+        .filter((file) => file.sha256 !== digest.sha256 && PENDING_STATES.includes(file.state))
+        .map((file) =>
+          files.move(file.id, 'rejected', {
+            reasonCode: 'withdrawn',
+            reason: 'the file was replaced by another file of the same name before it was processed',
+          }),
+        );
       const known = files.find(partner.id, name, digest.sha256);
-      if (known) return { known };
+      if (known) return { known, replaced };
       const received = files.insert({ partner: partner.id, name, ...digest });
-      return { received, classified: this.classify(received, partner) };
+      return { received, replaced, classified: this.classify(received, partner) };
     });
-    if (result.known) return result.known;
+    // The old receipts first: the new file's receipt, written last, is the one that stays.
+    for (const file of result.replaced) await answers.stateChanged(file, partner);
+    if (result.known) {
+      if (result.replaced.length > 0) await answers.stateChanged(result.known, partner);
+      return result.known;
+    }
     answers.logState(result.received);
     await answers.stateChanged(result.classified, partner);
     return result.classified;
