@@ -11,6 +11,7 @@ import { App } from '../../src/app.js';
 import type { Clock } from '../../src/core/clock.js';
 import type { FileRecord } from '../../src/store/files.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
+import { ensurePartnerFolders } from '../../src/fs/partner-folders.js';
 import { createLog } from '../../src/log.js';
 import { hashPassword } from '../../src/security/password.js';
 import { parsePublicKeyLine } from '../../src/security/public-keys.js';
@@ -128,6 +129,8 @@ export class TestDaemon {
       passwordHash: await hashPassword(password, { ln: 10, r: 8, p: 1 }),
     });
     partners.addKey(spec.id, parsePublicKeyLine(keys.public));
+    // As `posdrop partners add` does, so that files can be dropped in by hand at once.
+    await ensurePartnerFolders(this.app.layout, spec.id);
     return { id: spec.id, password, keyFile, privateKey: keys.private };
   }
 
