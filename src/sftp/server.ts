@@ -11,6 +11,7 @@ import type { Log } from '../log.js';
 import { SERVER_ALGORITHMS } from './algorithms.js';
 import { Authenticator, type AccountDirectory } from './authenticator.js';
 import { Defender } from './defender.js';
+import { sweepExpiredPartials } from './partial-sweeper.js';
 import { PartnerView } from './partner-view.js';
 import { SftpSession } from './session.js';
 import { UploadRegistry } from './upload-registry.js';
@@ -56,6 +57,7 @@ export class SftpServer {
   private readonly perAddress = new Map<string, number>();
   private readonly sessions = new Set<SftpSession>();
   private stopping = false;
+  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SftpServerOptions) {
     const { config, log, now } = options;
@@ -78,7 +80,14 @@ export class SftpServer {
 
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
   start(): Promise<AddressInfo> {
-    const { host, port } = this.options.config;
+    const { host, port, partial_expiry_hours: expiryHours } = this.options.config;
+    const sweep = () =>
+      void this.sweepPartials().catch((err: unknown) =>
+        this.options.log.error('sftp.partial_sweep_failed', { error: err instanceof Error ? err.message : String(err) }),
+      );
+    sweep();
+    this.sweepTimer = setInterval(sweep, Math.min(expiryHours, 1) * 3600_000);
+    this.sweepTimer.unref();
     return new Promise((resolve, reject) => {
       this.listener.once('error', reject);
       this.listener.listen(port, host, () => {
@@ -98,6 +107,12 @@ export class SftpServer {
     return this.listener.listening;
   }
 
+  /** Deletes resumable partials that have not grown for `partial_expiry_hours`. */
+  sweepPartials(): Promise<number> {
+    const { layout, log, now, config } = this.options;
+    return sweepExpiredPartials({ layout, registry: this.registry, expiryMs: config.partial_expiry_hours * 3600_000, now, log });
+  }
+
   stats(): SftpStats {
     return { connections: this.sockets.size, sessions: this.sessions.size, bannedAddresses: this.defender.bannedCount };
   }
@@ -109,6 +124,7 @@ export class SftpServer {
   async stop(graceMs = 3000): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    clearInterval(this.sweepTimer);
     const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     await Promise.all([...this.sessions].map((session) => session.dispose()));
     for (const socket of this.sockets) socket.end();
