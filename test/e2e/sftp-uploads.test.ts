@@ -3,7 +3,7 @@
  * a file over the size limit, a WRITE far past it.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,7 @@ import {
   startSftpBatch,
   STATUS,
 } from '../support/clients.js';
+import { FakeClock } from '../support/clock.js';
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
 
 const posName = (counter: number) => `20240105_${String(counter).padStart(4, '0')}_acme_pos_upload.json`;
@@ -127,5 +128,49 @@ describe('interrupted and oversize uploads', () => {
     const missing = await refusal(sftpCall.open(session.sftp, '/inbox/never-started.json', OPEN_MODE.WRITE | OPEN_MODE.APPEND));
     expect(missing.code).toBe(STATUS.NO_SUCH_FILE);
     session.end();
+  });
+});
+
+describe('partials nobody resumes', () => {
+  const clock = new FakeClock();
+  let daemon: TestDaemon;
+  let acme: TestPartner;
+
+  beforeAll(async () => {
+    daemon = await TestDaemon.start({ sftp: { partial_expiry_hours: 24 } }, { clock });
+    acme = await daemon.addPartner({ id: 'acme' });
+  });
+  afterAll(() => daemon.destroy());
+
+  /** Starts an upload and drops the connection half-way. */
+  async function interrupted(name: string): Promise<void> {
+    const session = await connectSftp(daemon.port, acme);
+    const handle = await sftpCall.open(session.sftp, `/inbox/${name}`, 'w');
+    await sftpCall.write(session.sftp, handle, randomBytes(10_000), 0);
+    const disconnects = daemon.events('sftp.disconnected').length;
+    (session.client as unknown as { _sock: { destroy(): void } })._sock.destroy();
+    await waitFor(() => daemon.events('sftp.disconnected').length > disconnects);
+  }
+
+  it('deletes a partial once it has not grown for the expiry time, and spares the rest', async () => {
+    await interrupted('stale.json');
+    await interrupted('fresh.json');
+    // An upload in progress is never swept, however old its partial looks.
+    const writer = await connectSftp(daemon.port, acme);
+    const handle = await sftpCall.open(writer.sftp, '/inbox/writing.json', 'w');
+    await sftpCall.write(writer.sftp, handle, Buffer.from('{'), 0);
+
+    clock.advance(25 * 3600_000);
+    // Files carry real times: this one was written "an hour ago" by the daemon's clock.
+    const anHourAgo = new Date(clock.now().getTime() - 3600_000);
+    await utimes(daemon.path('spool', 'acme', 'inbox', 'fresh.json.part'), anHourAgo, anHourAgo);
+
+    expect(await daemon.app.running.sftp.sweepPartials()).toBe(1);
+    expect(await daemon.spool('acme')).toEqual(['fresh.json.part', 'writing.json.part']);
+    expect(daemon.events('sftp.partial_expired')).toEqual([expect.objectContaining({ partner: 'acme', file: 'stale.json' })]);
+    await sftpCall.write(writer.sftp, handle, Buffer.from('}'), 1);
+    await sftpCall.close(writer.sftp, handle);
+    expect(await readFile(daemon.path('partners', 'acme', 'inbox', 'writing.json'), 'utf8')).toBe('{}');
+    writer.end();
   });
 });
