@@ -180,13 +180,16 @@ async function listOrEmpty(dir: string): Promise<string[]> {
   }
 }
 
-/** Polls `probe` until it returns something other than undefined/false. */
-export async function waitFor<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
+/** Polls `probe` until it returns something other than undefined, null or false. */
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       const value = await probe();
-      if (value !== undefined && value !== false) return value;
+      if (value !== undefined && value !== null && value !== false) return value;
     } catch {
       // not yet
     }
