@@ -5,10 +5,16 @@ import path from 'node:path';
 import ssh2 from 'ssh2';
 import { ensureDir, fsyncDir, isMissing, errnoCode } from '../fs/durable.js';
 import type { Log } from '../log.js';
+import { generateEd25519KeyPair } from '../security/ed25519.js';
 
 export async function loadOrCreateHostKey(file: string, log: Log): Promise<Buffer> {
   try {
     const key = await readFile(file);
+    const parsed = ssh2.utils.parseKey(key);
+    if (parsed instanceof Error) {
+      // Not replaced: a new host key would make every partner's client refuse the server.
+      throw new Error(`the SSH host key ${file} cannot be read (${parsed.message}); set sftp.host_key to a valid key, or move this file away to have a new one generated`);
+    }
     const { mode } = await stat(file);
     if ((mode & 0o077) !== 0) {
       await chmod(file, 0o600);
@@ -18,9 +24,7 @@ export async function loadOrCreateHostKey(file: string, log: Log): Promise<Buffe
   } catch (err) {
     if (!isMissing(err)) throw err;
   }
-  const { private: privateKey, public: publicKey } = ssh2.utils.generateKeyPairSync('ed25519', {
-    comment: 'posdrop host key',
-  });
+  const { private: privateKey, public: publicKey } = generateEd25519KeyPair('posdrop host key');
   await ensureDir(path.dirname(file), 0o700);
   try {
     const handle = await open(file, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600);
