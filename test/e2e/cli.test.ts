@@ -5,8 +5,8 @@
 import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateEd25519KeyPair } from '../../src/security/ed25519.js';
 import { COMMANDS } from '../../src/cli/main.js';
 import { FILE_STATES } from '../../src/core/file-state.js';
 import { lines, posdrop } from '../support/cli.js';
@@ -96,7 +96,7 @@ describe('posdrop CLI', () => {
   });
 
   describe('partners', () => {
-    const keys = ssh2.utils.generateKeyPairSync('ed25519');
+    const keys = generateEd25519KeyPair();
     let beta: TestPartner;
 
     beforeAll(async () => {

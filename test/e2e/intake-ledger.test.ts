@@ -49,7 +49,9 @@ describe('the file ledger', () => {
     expect(receipt.accepted_names).toEqual(
       expect.arrayContaining(['YYYYMMDD_NNNN_acme_pos_<any>.json [crowdtwist-pos]', expect.stringContaining('(channel: shop)')]),
     );
-    expect(daemon.events('file.rejected').at(-1)).toMatchObject({ partner: 'acme', file: name, reason_code: code });
+    // The log line follows the receipt.
+    const logged = await waitFor(() => daemon.events('file.rejected').find((line) => line.file === name));
+    expect(logged).toMatchObject({ partner: 'acme', reason_code: code });
     // The original leaves the inbox for the archive.
     await waitFor(async () => !(await daemon.folder('acme', 'inbox')).includes(name));
   });

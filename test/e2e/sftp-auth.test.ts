@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import ssh2, { type AuthMethod, type ConnectConfig, type ParsedKey, type SignCallback, type SigningRequestOptions } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateEd25519KeyPair } from '../../src/security/ed25519.js';
 import { parsePublicKeyLine } from '../../src/security/public-keys.js';
 import { closed, connectSftp, connectSsh, sftpBatch, sftpCall } from '../support/clients.js';
 import { FakeClock } from '../support/clock.js';
@@ -67,7 +68,7 @@ describe('public-key login', () => {
   it.each([
     ['garbage', () => randomBytes(64)],
     ['a signature of other data', () => parsed(acme.privateKey).sign(Buffer.from('something else')) as Buffer],
-    ['a signature by another key', (data: Buffer) => parsed(ssh2.utils.generateKeyPairSync('ed25519').private).sign(data) as Buffer],
+    ['a signature by another key', (data: Buffer) => parsed(generateEd25519KeyPair().private).sign(data) as Buffer],
   ] as const)('refuses a key of the partner with %s as signature', async (_what, signer) => {
     const before = daemon.events('sftp.login').length;
     const agent = new ScriptedAgent(publicOf(acme), signer);
@@ -122,7 +123,7 @@ describe('partner changes without a restart', () => {
 
   it('accepts a key as soon as it is added, and refuses it once removed', async () => {
     const { partners } = daemon.app.running;
-    const keys = ssh2.utils.generateKeyPairSync('ed25519');
+    const keys = generateEd25519KeyPair();
     expect(await login(daemon.port, { username: 'acme', privateKey: keys.private })).toMatch(/authentication methods failed/);
     const entry = parsePublicKeyLine(keys.public);
     partners.addKey('acme', entry);

@@ -165,7 +165,7 @@ describe('ssh2 client, replaying paramiko and WinSCP', () => {
     expect(stats.size).toBe(data.length);
     // The name fits no rule: the file is rejected and leaves the inbox for the archive.
     await waitFor(async () => (await daemon.receipt('acme', 'confirm.txt')).state === 'rejected');
-    expect(await daemon.folder('acme', 'inbox')).not.toContain('confirm.txt');
+    await waitFor(async () => !(await daemon.folder('acme', 'inbox')).includes('confirm.txt'));
     expect((await sftpCall.stat(session.sftp, '/inbox/confirm.txt')).size).toBe(data.length);
     await sftpCall.setstat(session.sftp, '/inbox/confirm.txt', { mtime: 1_700_000_000, atime: 1_700_000_000 });
   });

@@ -6,13 +6,13 @@ import { mkdtemp, readFile, readdir, rm, writeFile, chmod } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
-import ssh2 from 'ssh2';
 import { App } from '../../src/app.js';
 import type { Clock } from '../../src/core/clock.js';
 import type { FileRecord } from '../../src/store/files.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import { ensurePartnerFolders } from '../../src/fs/partner-folders.js';
 import { createLog } from '../../src/log.js';
+import { generateEd25519KeyPair } from '../../src/security/ed25519.js';
 import { hashPassword } from '../../src/security/password.js';
 import { parsePublicKeyLine } from '../../src/security/public-keys.js';
 import { FORMAT_IDS, type FormatId } from '../../src/formats/types.js';
@@ -115,7 +115,7 @@ export class TestDaemon {
   /** Adds a partner with a password and an ed25519 key. */
   async addPartner(spec: PartnerSpec): Promise<TestPartner> {
     const password = spec.password ?? `pw-${spec.id}-secret-123`;
-    const keys = ssh2.utils.generateKeyPairSync('ed25519');
+    const keys = generateEd25519KeyPair();
     const keyFile = path.join(this.dataDir, `${spec.id}.key`);
     await writeFile(keyFile, keys.private, { mode: 0o600 });
     await chmod(keyFile, 0o600);
