@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { SFTPWrapper } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSftp, OPEN_MODE, refusal, sftpBatch, sftpCall, STATUS, type Ssh2Session } from '../support/clients.js';
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
@@ -233,6 +234,45 @@ describe('ssh2 client, replaying paramiko and WinSCP', () => {
     expect(await daemon.spool('acme')).not.toContain(`${name}.part`);
     const row = await waitFor(() => daemon.ledger('acme').find((file) => file.name === name));
     expect(row.sha256).toBe(sha256(data));
+  });
+
+  it('answers requests on handles that do not exist, or of the wrong kind, and goes on', async () => {
+    const { sftp } = session;
+    const bogus = Buffer.from([0, 0, 0x7f, 0xff]);
+    expect((await refusal(sftpCall.close(sftp, bogus))).code).toBe(STATUS.FAILURE);
+    expect((await refusal(sftpCall.write(sftp, bogus, Buffer.from('x'), 0))).code).toBe(STATUS.FAILURE);
+    expect((await refusal(sftpCall.read(sftp, Buffer.from('not-a-handle'), 10, 0))).code).toBe(STATUS.FAILURE);
+    const dir = await sftpCall.opendir(sftp, '/inbox');
+    expect((await refusal(sftpCall.write(sftp, dir, Buffer.from('x'), 0))).message).toMatch(/not opened for writing/);
+    expect((await refusal(sftpCall.fstat(sftp, dir))).code).toBe(STATUS.FAILURE);
+    await sftpCall.close(sftp, dir);
+    expect((await refusal(sftpCall.close(sftp, dir))).code).toBe(STATUS.FAILURE);
+    expect(await sftpCall.realpath(sftp, '.')).toBe('/');
+  });
+
+  it('lets one session at a time write a name', async () => {
+    const other = await connectSftp(daemon.port, acme);
+    const name = posName(12);
+    const handle = await sftpCall.open(session.sftp, `/inbox/${name}`, 'w');
+    const busy = await refusal(sftpCall.open(other.sftp, `/inbox/${name}`, 'w'));
+    expect(busy).toMatchObject({ code: STATUS.FAILURE, message: expect.stringMatching(/being uploaded by another session/) });
+    expect((await refusal(sftpCall.unlink(other.sftp, `/inbox/${name}`))).message).toMatch(/being uploaded/);
+    await sftpCall.write(session.sftp, handle, Buffer.from('{}'), 0);
+    await sftpCall.close(session.sftp, handle);
+    other.end();
+  });
+
+  it('ends the SFTP channel when the client ends it, keeping the connection', async () => {
+    const other = await connectSftp(daemon.port, acme);
+    const channelClosed = new Promise<void>((resolve) => other.sftp.on('close', () => resolve()));
+    other.sftp.end();
+    await channelClosed;
+    // The connection is still there: a new SFTP channel opens on it.
+    const again = await new Promise<SFTPWrapper>((resolve, reject) =>
+      other.client.sftp((err, sftp) => (err ? reject(err) : resolve(sftp))),
+    );
+    expect(await sftpCall.realpath(again, '.')).toBe('/');
+    other.end();
   });
 
   it('refuses to overwrite a file still waiting in the inbox', async () => {

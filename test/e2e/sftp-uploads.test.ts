@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  closed,
   connectSftp,
   killGroup,
   OPEN_MODE,
@@ -121,6 +122,29 @@ describe('interrupted and oversize uploads', () => {
     await sftpCall.writeFile(sftp, '/inbox/after.json', '{}');
     expect(await daemon.folder('small', 'inbox')).toContain('after.json');
     session.end();
+  });
+
+  it('keeps an upload cut by a daemon restart resumable', async () => {
+    const name = posName(3);
+    const data = randomBytes(200_000);
+    const session = await connectSftp(daemon.port, acme);
+    const handle = await sftpCall.open(session.sftp, `/inbox/${name}`, 'w');
+    await sftpCall.write(session.sftp, handle, data.subarray(0, 80_000), 0);
+    const cut = closed(session.client);
+    await daemon.restart();
+    await cut;
+    expect(await daemon.spool('acme')).toEqual([`${name}.part`]);
+    expect(daemon.ledger('acme').find((row) => row.name === name)).toBeUndefined();
+
+    const resumed = await connectSftp(daemon.port, acme);
+    const size = (await sftpCall.stat(resumed.sftp, `/inbox/${name}`)).size;
+    expect(size).toBe(80_000);
+    const again = await sftpCall.open(resumed.sftp, `/inbox/${name}`, OPEN_MODE.WRITE | OPEN_MODE.APPEND);
+    await sftpCall.write(resumed.sftp, again, data.subarray(size), size);
+    await sftpCall.close(resumed.sftp, again);
+    resumed.end();
+    const row = await waitFor(() => daemon.ledger('acme').find((entry) => entry.name === name));
+    expect(row.sha256).toBe(sha256(data));
   });
 
   it('refuses to resume what does not exist (OPEN WRITE without CREAT)', async () => {

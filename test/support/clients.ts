@@ -189,7 +189,7 @@ export const sftpCall = {
   read: (sftp: SFTPWrapper, handle: Buffer, length: number, position: number) =>
     call<Buffer>((done) =>
       sftp.read(handle, Buffer.alloc(length), 0, length, position, (err, bytesRead, buffer) =>
-        done(err, buffer.subarray(0, bytesRead)),
+        err ? done(err, Buffer.alloc(0)) : done(null, buffer.subarray(0, bytesRead)),
       ),
     ),
   close: (sftp: SFTPWrapper, handle: Buffer) => call<void>((done) => sftp.close(handle, (err) => done(err, undefined))),
