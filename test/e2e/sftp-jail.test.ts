@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { SFTPWrapper } from 'ssh2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectSftp, connectSsh, refusal, sftpCall, STATUS, type Ssh2Session } from '../support/clients.js';
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
@@ -243,6 +244,23 @@ describe('the jail', () => {
         await rm(inbox());
         await rename(real, inbox());
       }
+    });
+  });
+
+  describe('beyond SFTP', () => {
+    it('offers no shell, no command, no other subsystem and no port forwarding', async () => {
+      const client = await connectSsh(daemon.port, { username: 'acme', privateKey: acme.privateKey });
+      const attempt = (start: (done: (err: Error | undefined) => void) => void) =>
+        new Promise<string>((resolve) => start((err) => resolve(err ? err.message : 'granted')));
+      expect(await attempt((done) => client.exec('cat /etc/passwd', (err) => done(err)))).not.toBe('granted');
+      expect(await attempt((done) => client.shell((err) => done(err)))).not.toBe('granted');
+      expect(await attempt((done) => client.subsys('shell', (err) => done(err)))).not.toBe('granted');
+      expect(await attempt((done) => client.forwardOut('127.0.0.1', 0, '127.0.0.1', daemon.port, (err) => done(err)))).not.toBe('granted');
+      expect(await attempt((done) => client.forwardIn('127.0.0.1', 0, (err) => done(err)))).not.toBe('granted');
+      // The connection is still good for SFTP.
+      const sftp = await new Promise<SFTPWrapper>((resolve, reject) => client.sftp((err, channel) => (err ? reject(err) : resolve(channel))));
+      expect(await sftpCall.realpath(sftp, '.')).toBe('/');
+      client.end();
     });
   });
 
