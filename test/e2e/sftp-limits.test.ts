@@ -133,9 +133,10 @@ describe('sessions', () => {
     // Not even the socket is read: the client sees neither replies nor window adjustments.
     raw.stopReading();
     (client as unknown as { _sock: net.Socket })._sock.pause();
-    const data = Buffer.alloc(1024, 0x61);
+    // Small requests, so that every chunk the daemon reads holds hundreds of them.
+    const data = Buffer.alloc(16, 0x61);
     const flood = Array.from({ length: 20_000 }, (_, i) =>
-      raw.build(PACKET.WRITE, sftpString(handle), uint64(BigInt((i % 64) * 1024)), sftpString(data)),
+      raw.build(PACKET.WRITE, sftpString(handle), uint64(BigInt((i % 64) * 16)), sftpString(data)),
     );
     raw.channel.write(Buffer.concat(flood));
     await waitFor(() => daemon.events('sftp.session_cut').length > cutsBefore);
