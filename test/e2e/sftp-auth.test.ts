@@ -2,7 +2,9 @@
  * Login: keys bind a partner only with a verified signature, password guessing is slowed, capped
  * per connection and banned per address, and partner changes apply without a restart.
  */
+import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import ssh2, { type AuthMethod, type ConnectConfig, type ParsedKey, type SignCallback, type SigningRequestOptions } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateEd25519KeyPair } from '../../src/security/ed25519.js';
@@ -98,6 +100,42 @@ describe('public-key login', () => {
     expect(await login(daemon.port, { username, privateKey: acme.privateKey, password: acme.password })).toMatch(
       /authentication methods failed/,
     );
+  });
+});
+
+describe('key types', () => {
+  let daemon: TestDaemon;
+
+  beforeAll(async () => {
+    daemon = await TestDaemon.start();
+    await daemon.addPartner({ id: 'acme' });
+  });
+  afterAll(() => daemon.destroy());
+
+  /** An OpenSSH key pair made by ssh-keygen and given to acme; a TestPartner that logs in with it. */
+  async function keyOf(type: string, bits: string[]): Promise<TestPartner> {
+    const keyFile = daemon.path(`id_${type}_${bits.join('')}`);
+    execFileSync('ssh-keygen', ['-q', '-t', type, ...bits, '-N', '', '-C', `acme ${type}`, '-f', keyFile]);
+    daemon.app.running.partners.addKey('acme', parsePublicKeyLine(await readFile(`${keyFile}.pub`, 'utf8')));
+    return { id: 'acme', password: '', keyFile, privateKey: await readFile(keyFile, 'utf8') };
+  }
+
+  it('logs OpenSSH in with RSA keys signing with SHA-2, and refuses their SHA-1 signatures', async () => {
+    const rsa = await keyOf('rsa', ['-b', '3072']);
+    expect((await sftpBatch(daemon.port, rsa, ['ls /'])).code).toBe(0);
+    // ssh2's server-sig-algs lacks a comma before rsa-sha2-512, so OpenSSH picks rsa-sha2-256.
+    const sha256 = await sftpBatch(daemon.port, rsa, ['ls /'], { args: ['-o', 'PubkeyAcceptedAlgorithms=rsa-sha2-256'] });
+    expect(sha256.code).toBe(0);
+    const sha1 = await sftpBatch(daemon.port, rsa, ['ls /'], { args: ['-o', 'PubkeyAcceptedAlgorithms=ssh-rsa'] });
+    expect(sha1.code).not.toBe(0);
+    expect(sha1.stderr).toMatch(/Permission denied/);
+  });
+
+  it('logs OpenSSH in with ECDSA keys', async () => {
+    for (const bits of ['256', '384', '521']) {
+      const ecdsa = await keyOf('ecdsa', ['-b', bits]);
+      expect((await sftpBatch(daemon.port, ecdsa, ['ls /'])).code, bits).toBe(0);
+    }
   });
 });
 
