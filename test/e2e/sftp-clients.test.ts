@@ -107,6 +107,14 @@ describe('OpenSSH sftp', () => {
     expect(refused.code).not.toBe(0);
   });
 
+  it('uploads an empty file', async () => {
+    const file = path.join(local, posName(5));
+    await writeFile(file, '');
+    expect((await sftpBatch(daemon.port, acme, [`put ${file} /inbox/`])).code).toBe(0);
+    const row = await waitFor(() => daemon.ledger('acme').find((entry) => entry.name === posName(5)));
+    expect(row).toMatchObject({ size: 0, sha256: sha256(Buffer.alloc(0)), state: 'queued' });
+  });
+
   it('ends the session when the client quits', async () => {
     const before = daemon.events('sftp.disconnected').length;
     const result = await sftpBatch(daemon.port, acme, ['pwd', 'quit']);
