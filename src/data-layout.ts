@@ -38,8 +38,12 @@ export class DataLayout {
   areaDir(partner: string, area: Area): string {
     return path.join(this.partnerDir(partner), area);
   }
+  /** Uploads in flight and resumable partials, never watched. */
+  get spoolRoot(): string {
+    return path.join(this.root, 'spool');
+  }
   spoolDir(partner: string, area: UploadArea): string {
-    return path.join(this.root, 'spool', partner, area);
+    return path.join(this.spoolRoot, partner, area);
   }
   archiveDir(partner: string, day: string): string {
     return path.join(this.root, 'archive', partner, day);

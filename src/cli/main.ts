@@ -45,15 +45,25 @@ const defaultIo: Io = { stdout: process.stdout, stderr: process.stderr, stdin: p
 
 /** Runs the CLI; resolves with the exit status (0 ok, 1 operation failed, 2 misuse). */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
-  const words = argv.filter((arg) => !arg.startsWith('-'));
+  const words = commandWords(argv);
   const command =
     COMMANDS.find((cmd) => cmd.name === words.slice(0, 2).join(' ')) ?? COMMANDS.find((cmd) => cmd.name === words[0]);
   if (!command) {
     const group = COMMANDS.filter((cmd) => cmd.name.startsWith(`${words[0]} `));
-    const asked = argv.includes('--help') || argv.includes('-h') || words.length === 0;
-    io[asked ? 'stdout' : 'stderr'].write(overview(group.length ? group : COMMANDS));
-    if (words.length > 0 && !group.length) io.stderr.write(`\nposdrop: unknown command "${words[0]}"\n`);
-    return asked && (group.length > 0 || words.length === 0) ? 0 : 2;
+    const asked = argv.includes('--help') || argv.includes('-h');
+    if (words.length === 0 || (asked && group.length > 0)) {
+      io.stdout.write(overview(group.length ? group : COMMANDS));
+      return 0;
+    }
+    // Misuse gets one line that says what is wrong and where to look.
+    if (group.length > 0 && words.length === 1) {
+      const subs = group.map((cmd) => cmd.name.slice(words[0]!.length + 1));
+      io.stderr.write(`posdrop ${words[0]} needs a command: ${subs.slice(0, -1).join(', ')} or ${subs.at(-1)} (see posdrop ${words[0]} --help)\n`);
+    } else {
+      const unknown = group.length > 0 ? words.slice(0, 2).join(' ') : words[0];
+      io.stderr.write(`posdrop: unknown command "${unknown}" (see posdrop ${group.length > 0 ? `${words[0]} ` : ''}--help)\n`);
+    }
+    return 2;
   }
   const rest = removeFirst(argv, command.name.split(' '));
   try {
@@ -80,7 +90,7 @@ function report(err: unknown, command: Command, stderr: NodeJS.WritableStream): 
     return 2;
   }
   if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-    stderr.write(`posdrop ${command.name}: ${errorMessage(err)}\nusage: posdrop ${command.name} ${command.usage}\n`);
+    stderr.write(`posdrop ${command.name}: ${firstLine(errorMessage(err))} (see posdrop ${command.name} --help)\n`);
     return 2;
   }
   if (err instanceof OperatorError || err instanceof PosdropError) {
@@ -89,6 +99,21 @@ function report(err: unknown, command: Command, stderr: NodeJS.WritableStream): 
   }
   stderr.write(`posdrop ${command.name}: ${errorMessage(err)}\n`);
   return 1;
+}
+
+/** The words naming the command: arguments that are neither options nor a --config value. */
+function commandWords(argv: string[]): string[] {
+  const words: string[] = [];
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i] as string;
+    if (arg === '--config' || arg === '-c') i += 1;
+    else if (!arg.startsWith('-')) words.push(arg);
+  }
+  return words;
+}
+
+function firstLine(text: string): string {
+  return text.split('\n')[0] ?? text;
 }
 
 function removeFirst(argv: string[], words: string[]): string[] {

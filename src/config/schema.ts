@@ -27,6 +27,12 @@ export const sftpSchema = z
     ban_minutes: positive.default(30),
     max_open_handles: positive.default(64),
     max_requests_in_flight: positive.default(1024),
+    /**
+     * WRITE data a session may have received and not yet written: beyond it the session is cut.
+     * OpenSSH keeps 64 × 32 KiB in flight; requests of up to 256 KiB each would otherwise let one
+     * session hold max_requests_in_flight × 256 KiB.
+     */
+    max_write_bytes_in_flight: positive.default(32 * 1024 * 1024),
     partial_expiry_hours: positive.default(24),
     /** How long a just-delivered upload still answers STAT and SETSTAT under its name. */
     recent_upload_seconds: positive.default(300),

@@ -1,19 +1,18 @@
 /** A file's identity is (partner, name, sha256); this reads the last two from disk. */
 import { createHash } from 'node:crypto';
 import { constants } from 'node:fs';
-import { open } from 'node:fs/promises';
+import { openRegularFile } from '../fs/regular-file.js';
 
 export interface FileDigest {
   sha256: string;
   size: number;
 }
 
-/** Hashes a regular file without following links; undefined when it is not one. */
+/** Hashes a regular file without following links; undefined when it is not one (or is gone). */
 export async function digestFile(file: string): Promise<FileDigest | undefined> {
-  const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW);
+  const handle = await openRegularFile(file, constants.O_RDONLY);
+  if (!handle) return undefined;
   try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) return undefined;
     const hash = createHash('sha256');
     // One buffer read into again and again: a stream's fresh 1 MB chunks of a 50 MB file pile up
     // as external memory faster than the collector frees them.

@@ -15,6 +15,7 @@ import { classifyName } from '../core/naming.js';
 import { looksTemporary, partnerIdProblem, uploadNameProblem } from '../core/safe-name.js';
 import { formatsFor } from '../formats/registry.js';
 import { isMissing } from '../fs/durable.js';
+import { isRealDirectory } from '../fs/regular-file.js';
 import type { Log } from '../log.js';
 import type { FileLedger, FileRecord } from '../store/files.js';
 import type { Partner, PartnerStore } from '../store/partners.js';
@@ -128,6 +129,7 @@ export class Intake {
     for (const partner of await listNames(root)) {
       if (partnerIdProblem(partner)) continue;
       for (const area of ['inbox', 'validate'] as const) {
+        if (!(await this.realFolder({ partner, area }))) continue;
         for (const name of await listNames(path.join(root, partner, area))) {
           this.notice({ partner, area, name }, false);
         }
@@ -158,6 +160,15 @@ export class Intake {
       .finally(() => this.settling.delete(key));
   }
 
+  /**
+   * Links are never followed into: a partner folder or inbox replaced by a link to elsewhere
+   * would otherwise have whatever it points at recorded, and moved into the archive.
+   */
+  private async realFolder(file: Pick<WatchedFile, 'partner' | 'area'>): Promise<boolean> {
+    const { layout } = this.options;
+    return (await isRealDirectory(layout.partnerDir(file.partner))) && isRealDirectory(layout.areaDir(file.partner, file.area));
+  }
+
   private sourceOf(file: WatchedFile): string {
     return path.join(this.options.layout.areaDir(file.partner, file.area), file.name);
   }
@@ -167,6 +178,10 @@ export class Intake {
     const { log, partners } = this.options;
     const key = keyOf(file);
     const source = this.sourceOf(file);
+    if (!(await this.realFolder(file))) {
+      log.warn('file.ignored', { partner: file.partner, file: file.name, reason: 'its folder is a link or not a folder' });
+      return;
+    }
     const stats = await lstat(source).catch((err: unknown) => {
       if (isMissing(err)) return undefined;
       throw err;
@@ -208,16 +223,34 @@ export class Intake {
     }
   }
 
-  /** Records the file (or finds it by identity) and classifies it by name, in one transaction. */
+  /**
+   * Records the file (or finds it by identity) and classifies it by name, in one transaction.
+   * A name holds one file: pending records of other bytes under this name describe a file that
+   * was replaced (in place, or while the daemon was stopped) and are withdrawn.
+   */
   private async register(partner: Partner, name: string, digest: FileDigest): Promise<FileRecord> {
     const { files, lock, answers } = this.options;
     const result = await lock.transaction(() => {
+      const replaced = files
+        .list({ partner: partner.id, name })
+        .filter((file) => file.sha256 !== digest.sha256 && PENDING_STATES.includes(file.state))
+        .map((file) =>
+          files.move(file.id, 'rejected', {
+            reasonCode: 'withdrawn',
+            reason: 'the file was replaced by another file of the same name before it was processed',
+          }),
+        );
       const known = files.find(partner.id, name, digest.sha256);
-      if (known) return { known };
+      if (known) return { known, replaced };
       const received = files.insert({ partner: partner.id, name, ...digest });
-      return { received, classified: this.classify(received, partner) };
+      return { received, replaced, classified: this.classify(received, partner) };
     });
-    if (result.known) return result.known;
+    // The old receipts first: the new file's receipt, written last, is the one that stays.
+    for (const file of result.replaced) await answers.stateChanged(file, partner);
+    if (result.known) {
+      if (result.replaced.length > 0) await answers.stateChanged(result.known, partner);
+      return result.known;
+    }
     answers.logState(result.received);
     await answers.stateChanged(result.classified, partner);
     return result.classified;

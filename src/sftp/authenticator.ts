@@ -38,6 +38,18 @@ export interface AuthenticatorOptions {
 
 const METHODS: AuthenticationType[] = ['publickey', 'password'];
 
+/**
+ * The signature algorithm of a public-key request. ssh2 reports an RSA key as `ssh-rsa` whatever
+ * the client signs with, and tells the hash apart: `rsa-sha2-256` arrives as `ssh-rsa` + sha256,
+ * while plain `ssh-rsa` (SHA-1) comes with no hash at all.
+ */
+export function signatureAlgorithm(keyAlgo: string, hashAlgo: string | undefined): string {
+  if (keyAlgo !== 'ssh-rsa') return keyAlgo;
+  if (hashAlgo === 'sha256') return 'rsa-sha2-256';
+  if (hashAlgo === 'sha512') return 'rsa-sha2-512';
+  return 'ssh-rsa';
+}
+
 export class Authenticator {
   private failures = 0;
   private account: Account | undefined;
@@ -70,8 +82,8 @@ export class Authenticator {
         return this.fail(ctx, 'bad password', true);
       }
       case 'publickey': {
-        const { algo, data } = ctx.key;
-        const known = usable?.keys.find((key) => sameKey(Buffer.from(key.publicKey, 'base64'), data));
+        const algo = signatureAlgorithm(ctx.key.algo, ctx.hashAlgo);
+        const known = usable?.keys.find((key) => sameKey(Buffer.from(key.publicKey, 'base64'), ctx.key.data));
         if (!ACCEPTED_SIGNATURE_ALGOS.has(algo)) return this.fail(ctx, `signature algorithm ${algo} refused`, false);
         if (!known || !usable) return this.fail(ctx, 'unknown key', false);
         if (!ctx.signature) {

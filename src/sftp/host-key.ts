@@ -5,10 +5,16 @@ import path from 'node:path';
 import ssh2 from 'ssh2';
 import { ensureDir, fsyncDir, isMissing, errnoCode } from '../fs/durable.js';
 import type { Log } from '../log.js';
+import { generateEd25519KeyPair } from '../security/ed25519.js';
 
 export async function loadOrCreateHostKey(file: string, log: Log): Promise<Buffer> {
   try {
     const key = await readFile(file);
+    const parsed = ssh2.utils.parseKey(key);
+    if (parsed instanceof Error) {
+      // Not replaced: a new host key would make every partner's client refuse the server.
+      throw new Error(`the SSH host key ${file} cannot be read (${parsed.message}); set sftp.host_key to a valid key, or move this file away to have a new one generated`);
+    }
     const { mode } = await stat(file);
     if ((mode & 0o077) !== 0) {
       await chmod(file, 0o600);
@@ -36,16 +42,4 @@ export async function loadOrCreateHostKey(file: string, log: Log): Promise<Buffe
   await fsyncDir(path.dirname(file));
   log.info('sftp.host_key_created', { file, public_key: publicKey });
   return Buffer.from(privateKey);
-}
-
-/**
- * An ed25519 key pair that ssh2 can read back. ssh2's generator now and then (about 1 in 200)
- * writes an OpenSSH private key that its own parser refuses as malformed; such a host key
- * would stop every later start, so a refused key is simply made again.
- */
-export function generateEd25519KeyPair(comment = ''): { private: string; public: string } {
-  for (let attempt = 1; ; attempt += 1) {
-    const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment });
-    if (!(ssh2.utils.parseKey(keys.private) instanceof Error) || attempt >= 20) return keys;
-  }
 }

@@ -1,15 +1,17 @@
 /**
  * A partner's file view, protocol-neutral: what STAT, LIST, OPEN, REMOVE and RENAME mean for the
  * three folders. Nothing here follows a link: each folder is `lstat`ed before use, files are
- * opened with O_NOFOLLOW, and a link or special file simply does not exist for the partner.
+ * opened with O_NOFOLLOW (and never waited on), and a link or special file simply does not exist
+ * for the partner.
  */
 import { constants, type Stats } from 'node:fs';
-import { lstat, open, readdir, unlink, type FileHandle } from 'node:fs/promises';
+import { lstat, readdir, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Area, DataLayout, UploadArea } from '../data-layout.js';
 import { fileNameProblem, looksTemporary, uploadNameProblem } from '../core/safe-name.js';
 import { ensureDir, fsyncDir, isMissing, moveNoReplace, errnoCode } from '../fs/durable.js';
 import { ensurePartnerFolders } from '../fs/partner-folders.js';
+import { openRegularFile } from '../fs/regular-file.js';
 import { noSuchFile, Refusal } from './refusal.js';
 import { partialName, spoolPathFor, Upload, type UploadMode } from './upload.js';
 import { uploadKey, type UploadRegistry } from './upload-registry.js';
@@ -89,15 +91,8 @@ export class PartnerView {
     if (area !== 'outbox') {
       throw new Refusal('permission_denied', `files in /${area} cannot be downloaded; receipts are in /outbox`);
     }
-    const handle = await open(path.join(await this.areaDir(area), name), constants.O_RDONLY | constants.O_NOFOLLOW);
-    const stats = await handle.stat().catch(async (err: unknown) => {
-      await handle.close();
-      throw err;
-    });
-    if (!stats.isFile()) {
-      await handle.close();
-      throw noSuchFile();
-    }
+    const handle = await openRegularFile(path.join(await this.areaDir(area), name), constants.O_RDONLY);
+    if (!handle) throw noSuchFile();
     return handle;
   }
 

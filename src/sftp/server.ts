@@ -11,6 +11,7 @@ import type { Log } from '../log.js';
 import { SERVER_ALGORITHMS } from './algorithms.js';
 import { Authenticator, type AccountDirectory } from './authenticator.js';
 import { Defender } from './defender.js';
+import { sweepExpiredPartials } from './partial-sweeper.js';
 import { PartnerView } from './partner-view.js';
 import { SftpSession } from './session.js';
 import { UploadRegistry } from './upload-registry.js';
@@ -36,6 +37,17 @@ export interface SftpStats {
 }
 
 const MAX_SESSIONS_PER_CONNECTION = 4;
+/** How long a client told to go may take to close its side before its socket is destroyed. */
+const DISCONNECT_GRACE_MS = 2000;
+
+/** One admitted TCP connection, from before its first SSH byte until it closes. */
+interface Admission {
+  socket: Socket;
+  address: string;
+  /** Cleared once the client has logged in. */
+  loginTimer: NodeJS.Timeout;
+  client?: Connection;
+}
 
 export class SftpServer {
   private readonly listener: net.Server;
@@ -43,9 +55,12 @@ export class SftpServer {
   private readonly defender: Defender;
   private readonly registry: UploadRegistry;
   private readonly sockets = new Set<Socket>();
+  /** By `address:port`, which is how ssh2 names the connection it hands over. */
+  private readonly admissions = new Map<string, Admission>();
   private readonly perAddress = new Map<string, number>();
   private readonly sessions = new Set<SftpSession>();
   private stopping = false;
+  private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SftpServerOptions) {
     const { config, log, now } = options;
@@ -60,7 +75,7 @@ export class SftpServer {
     this.registry = new UploadRegistry(config.recent_upload_seconds * 1000, now);
     this.ssh = new ssh2.Server(
       { hostKeys: [options.hostKey], algorithms: SERVER_ALGORITHMS, ident: 'posdrop' },
-      (client, info) => this.onConnection(client, info.ip),
+      (client, info) => this.onConnection(client, info.ip, info.port),
     );
     this.listener = net.createServer((socket) => this.admit(socket));
     this.listener.on('error', (err) => log.error('sftp.listener_error', { error: err.message }));
@@ -68,7 +83,14 @@ export class SftpServer {
 
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
   start(): Promise<AddressInfo> {
-    const { host, port } = this.options.config;
+    const { host, port, partial_expiry_hours: expiryHours } = this.options.config;
+    const sweep = () =>
+      void this.sweepPartials().catch((err: unknown) =>
+        this.options.log.error('sftp.partial_sweep_failed', { error: err instanceof Error ? err.message : String(err) }),
+      );
+    sweep();
+    this.sweepTimer = setInterval(sweep, Math.min(expiryHours, 1) * 3600_000);
+    this.sweepTimer.unref();
     return new Promise((resolve, reject) => {
       this.listener.once('error', reject);
       this.listener.listen(port, host, () => {
@@ -88,6 +110,12 @@ export class SftpServer {
     return this.listener.listening;
   }
 
+  /** Deletes resumable partials that have not grown for `partial_expiry_hours`. */
+  sweepPartials(): Promise<number> {
+    const { layout, log, now, config } = this.options;
+    return sweepExpiredPartials({ layout, registry: this.registry, expiryMs: config.partial_expiry_hours * 3600_000, now, log });
+  }
+
   stats(): SftpStats {
     return {
       connections: this.sockets.size,
@@ -105,6 +133,7 @@ export class SftpServer {
   async stop(graceMs = 3000): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
+    clearInterval(this.sweepTimer);
     const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     await Promise.all([...this.sessions].map((session) => session.dispose()));
     for (const socket of this.sockets) socket.end();
@@ -129,7 +158,22 @@ export class SftpServer {
     if (fromAddress >= config.max_connections_per_address) return refuse('too many connections from this address');
     this.sockets.add(socket);
     this.perAddress.set(address, fromAddress + 1);
+    // The grace timer starts with the TCP connection, not with ssh2's "connection" (which waits
+    // for the client's banner): a client that never says a word must not keep its slot.
+    const key = `${address}:${socket.remotePort}`;
+    const admission: Admission = {
+      socket,
+      address,
+      loginTimer: setTimeout(() => {
+        log.warn('sftp.login_timeout', { address });
+        this.disconnect(admission);
+      }, config.login_grace_seconds * 1000),
+    };
+    admission.loginTimer.unref();
+    this.admissions.set(key, admission);
     socket.once('close', () => {
+      clearTimeout(admission.loginTimer);
+      this.admissions.delete(key);
       this.sockets.delete(socket);
       const left = (this.perAddress.get(address) ?? 1) - 1;
       if (left > 0) this.perAddress.set(address, left);
@@ -138,16 +182,30 @@ export class SftpServer {
     this.ssh.injectSocket(socket);
   }
 
-  private onConnection(client: Connection, address: string): void {
+  /**
+   * Says goodbye over SSH when there is a client to say it to, then makes sure the socket goes
+   * even if the other side never closes its half.
+   */
+  private disconnect(admission: Admission, now = false): void {
+    const { socket, client } = admission;
+    if (client && !now) {
+      client.end();
+      setTimeout(() => socket.destroy(), DISCONNECT_GRACE_MS).unref();
+    } else {
+      socket.destroy();
+    }
+  }
+
+  private onConnection(client: Connection, address: string, port: number): void {
     const { config, log } = this.options;
-    const end = () => client.end();
     client.on('error', (err) => log.debug('sftp.connection_error', { address, error: err.message }));
-    const grace = setTimeout(() => {
-      log.warn('sftp.login_timeout', { address });
-      end();
-    }, config.login_grace_seconds * 1000);
-    grace.unref();
-    client.on('close', () => clearTimeout(grace));
+    const admission = this.admissions.get(`${address}:${port}`);
+    if (!admission) {
+      client.end();
+      return;
+    }
+    admission.client = client;
+    const end = () => this.disconnect(admission);
 
     const auth = new Authenticator({
       accounts: this.options.accounts,
@@ -160,7 +218,7 @@ export class SftpServer {
     });
     client.on('authentication', (ctx) => auth.handle(ctx));
     client.on('ready', () => {
-      clearTimeout(grace);
+      clearTimeout(admission.loginTimer);
       const account = auth.partner;
       if (!account) return end();
       const idle = setTimeout(() => {
@@ -198,14 +256,17 @@ export class SftpServer {
             partner: account.id,
             view,
             ready: prepared,
-            limits: { maxOpenHandles: config.max_open_handles, maxRequestsInFlight: config.max_requests_in_flight },
+            limits: {
+              maxOpenHandles: config.max_open_handles,
+              maxRequestsInFlight: config.max_requests_in_flight,
+              maxWriteBytesInFlight: config.max_write_bytes_in_flight,
+            },
             log,
             now: this.options.now,
             onActivity: () => idle.refresh(),
             onAbuse: (reason) => {
               log.warn('sftp.session_cut', { partner: account.id, address, reason });
-              client.end();
-              (client as unknown as { _sock?: Socket })._sock?.destroy();
+              this.disconnect(admission, true);
             },
           });
           this.sessions.add(sftpSession);

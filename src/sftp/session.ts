@@ -29,6 +29,8 @@ type Handle =
 export interface SessionLimits {
   maxOpenHandles: number;
   maxRequestsInFlight: number;
+  /** Bytes of WRITE data received and not yet on disk: what a flood would make the daemon hold. */
+  maxWriteBytesInFlight: number;
 }
 
 export interface SessionOptions {
@@ -51,6 +53,9 @@ export class SftpSession {
   private readonly order = new RequestOrder();
   private nextHandle = 1;
   private closed = false;
+  /** Set once the client was cut off for abuse: whatever it still sends is ignored. */
+  private cut = false;
+  private writeBytesInFlight = 0;
 
   constructor(private readonly options: SessionOptions) {
     const { sftp } = options;
@@ -67,9 +72,7 @@ export class SftpSession {
     sftp.on('READ', (id, handle, offset, length) =>
       this.concurrent(id, 'read', () => this.read(id, handle, offset, length)),
     );
-    sftp.on('WRITE', (id, handle, offset, data) =>
-      this.concurrent(id, 'write', () => this.write(id, handle, offset, data)),
-    );
+    sftp.on('WRITE', (id, handle, offset, data) => this.acceptWrite(id, handle, offset, data));
     sftp.on('CLOSE', (id, handle) => this.exclusive(id, 'close', () => this.close(id, handle)));
     sftp.on('REMOVE', (id, path) => this.exclusive(id, 'remove', () => this.remove(id, path)));
     sftp.on('RENAME', (id, from, to) => this.exclusive(id, 'rename', () => this.rename(id, from, to)));
@@ -110,14 +113,36 @@ export class SftpSession {
     this.admit(id, op, () => this.order.concurrent(work));
   }
 
+  /** WRITE data is held in memory until it is on disk: it counts against its own cap. */
+  private acceptWrite(id: number, handle: Buffer, offset: number, data: Buffer): void {
+    if (this.cut) return;
+    const waiting = this.writeBytesInFlight + data.length;
+    if (waiting > this.options.limits.maxWriteBytesInFlight) {
+      return this.abuse(`write flood (${waiting} bytes of WRITE data waiting for the disk)`);
+    }
+    this.admit(id, 'write', () => {
+      this.writeBytesInFlight += data.length;
+      return this.order
+        .concurrent(() => this.write(id, handle, offset, data))
+        .finally(() => (this.writeBytesInFlight -= data.length));
+    });
+  }
+
   private admit(id: number, op: string, start: () => Promise<void>): void {
+    if (this.cut) return;
     this.options.onActivity();
     const backlog = (this.options.sftp as unknown as { _buffer?: unknown[] })._buffer?.length ?? 0;
     if (this.order.inFlight >= this.options.limits.maxRequestsInFlight || backlog > MAX_REPLY_BACKLOG) {
-      this.options.onAbuse(`request flood (${this.order.inFlight} in flight, ${backlog} unread replies)`);
-      return;
+      return this.abuse(`request flood (${this.order.inFlight} in flight, ${backlog} unread replies)`);
     }
     start().catch((err: unknown) => this.fail(id, op, err));
+  }
+
+  /** Cuts the client off, once; its requests still arriving are dropped unanswered. */
+  private abuse(reason: string): void {
+    if (this.cut) return;
+    this.cut = true;
+    this.options.onAbuse(reason);
   }
 
   private fail(id: number, op: string, err: unknown): void {

@@ -5,11 +5,12 @@
  * A dropped connection leaves the partial in the spool, where the client can resume it.
  */
 import { constants } from 'node:fs';
-import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { looksTemporary } from '../core/safe-name.js';
 import { moveNoReplace, errnoCode } from '../fs/durable.js';
-import { Refusal } from './refusal.js';
+import { openRegularFile } from '../fs/regular-file.js';
+import { noSuchFile, Refusal } from './refusal.js';
 
 export type UploadMode = 'truncate' | 'resume' | 'exclusive';
 
@@ -39,22 +40,20 @@ export class Upload {
   }
 
   static async open(target: UploadTarget, mode: UploadMode, create: boolean): Promise<Upload> {
-    let flags = constants.O_WRONLY | constants.O_NOFOLLOW;
+    let flags = constants.O_WRONLY;
     if (create || mode !== 'resume') flags |= constants.O_CREAT;
     if (mode === 'truncate') flags |= constants.O_TRUNC;
     if (mode === 'exclusive') flags |= constants.O_EXCL;
-    let handle: FileHandle;
+    let handle: FileHandle | undefined;
     try {
-      handle = await open(target.spoolPath, flags, 0o640);
+      handle = await openRegularFile(target.spoolPath, flags, 0o640);
     } catch (err) {
       if (errnoCode(err) === 'EEXIST') throw new Refusal('failure', `${target.name} already exists`);
       throw err;
     }
+    // Missing (a resume without CREAT of nothing), or something other than a file in the spool.
+    if (!handle) throw noSuchFile();
     const stats = await handle.stat();
-    if (!stats.isFile()) {
-      await handle.close();
-      throw new Refusal('failure', `${target.name} cannot be written`);
-    }
     return new Upload(target, handle, stats.size);
   }
 

@@ -17,7 +17,7 @@ describe('posdrop backup and restore', () => {
     run(process.execPath, [BIN, ...args], { env: { ...process.env, POSDROP_DATA_DIR: daemon.dataDir } });
 
   beforeAll(async () => {
-    daemon = await TestDaemon.start({}, undefined, { formats: lineFormats(BUILT_IN_FORMATS) });
+    daemon = await TestDaemon.start({}, { formats: lineFormats(BUILT_IN_FORMATS) });
     acme = await daemon.addPartner({ id: 'acme', clientId: '12' });
     backup = daemon.path('posdrop-backup.db');
   });

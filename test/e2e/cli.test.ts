@@ -1,38 +1,243 @@
-import { Readable, Writable } from 'node:stream';
-import { describe, expect, it } from 'vitest';
-import { COMMANDS, main } from '../../src/cli/main.js';
+/**
+ * The operator CLI against a running daemon's data directory: what operators read, the partner
+ * commands (which take effect without a restart), help everywhere, one clear line on misuse.
+ */
+import { chmod, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { generateEd25519KeyPair } from '../../src/security/ed25519.js';
+import { COMMANDS } from '../../src/cli/main.js';
+import { FILE_STATES } from '../../src/core/file-state.js';
+import { lines, runCli } from '../support/cli.js';
+import { sftpBatch } from '../support/clients.js';
+import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
 
-function capture() {
-  let text = '';
-  const stream = new Writable({ write: (chunk: Buffer, _e, done) => ((text += chunk.toString()), done()) });
-  return { stream, text: () => text };
-}
+const posName = (counter: number) => `20240105_${String(counter).padStart(4, '0')}_acme_pos_cli.json`;
 
-async function cli(args: string[]) {
-  const stdout = capture();
-  const stderr = capture();
-  const code = await main(args, { stdout: stdout.stream, stderr: stderr.stream, stdin: Readable.from([]) });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+describe('posdrop CLI', () => {
+  let daemon: TestDaemon;
+  let acme: TestPartner;
+  let config: string;
+  let scratch: string;
+  /** `posdrop <args…> --config <the daemon's config>` */
+  const cli = (args: string[], stdin = '') => runCli([...args, '--config', config], stdin);
 
-describe('every command', () => {
-  it.each(COMMANDS.map((command) => command.name))('"%s" answers --help', async (name) => {
-    const result = await cli([...name.split(' '), '--help']);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(new RegExp(`^usage: posdrop ${name} `));
-    expect(result.stderr).toBe('');
+  beforeAll(async () => {
+    daemon = await TestDaemon.start();
+    acme = await daemon.addPartner({ id: 'acme' });
+    scratch = await mkdtemp(path.join(tmpdir(), 'posdrop-cli-'));
+    config = path.join(scratch, 'posdrop.yaml');
+    await writeFile(config, `data_dir: ${daemon.dataDir}\n`);
+    // One queued file and one rejected file to look at.
+    const local = path.join(scratch, posName(1));
+    await writeFile(local, '{"pos_data": []}');
+    await writeFile(path.join(scratch, 'notes.txt'), 'hello');
+    expect((await sftpBatch(daemon.port, acme, [`put ${local} /inbox/`, `put ${scratch}/notes.txt /inbox/`])).code).toBe(0);
+    await waitFor(() => daemon.ledger('acme').length === 2 && daemon.ledger('acme').every((row) => row.state !== 'received'));
+    await waitFor(() => daemon.ledger('acme').find((row) => row.name === 'notes.txt')?.archivePath);
+  });
+  afterAll(() => daemon.destroy());
+
+  describe('reading', () => {
+    it('status says the daemon runs, where, and counts files by state', async () => {
+      const text = await cli(['status']);
+      expect(text.code).toBe(0);
+      expect(text.stdout).toMatch(new RegExp(`daemon: +running \\(pid ${process.pid}`));
+      expect(text.stdout).toMatch(new RegExp(`sftp: +127\\.0\\.0\\.1:${daemon.port}`));
+      const json = await cli(['status', '--json']);
+      expect(JSON.parse(json.stdout)).toMatchObject({
+        running: true,
+        pid: process.pid,
+        sftp: { host: '127.0.0.1', port: daemon.port },
+        partners: { total: 1, enabled: 1 },
+        files: { queued: 1, rejected: 1 },
+      });
+    });
+
+    it('files --json gives every field scripts rely on', async () => {
+      const result = await cli(['files', '--json']);
+      expect(result.code).toBe(0);
+      const files = JSON.parse(result.stdout) as Record<string, unknown>[];
+      expect(files).toHaveLength(2);
+      for (const file of files) {
+        for (const field of ['id', 'partner', 'name', 'format', 'state', 'reason', 'sha256', 'size', 'received_at', 'processed_at']) {
+          expect(file, field).toHaveProperty(field);
+        }
+      }
+      const notes = files.find((file) => file.name === 'notes.txt');
+      expect(notes).toMatchObject({ partner: 'acme', state: 'rejected', format: null, size: 5, reason_code: 'name_unrecognised' });
+      expect(notes?.processed_at).toEqual(expect.any(String));
+      const pos = files.find((file) => file.name === posName(1));
+      expect(pos).toMatchObject({ state: 'queued', format: 'crowdtwist-pos', reason: null, processed_at: null });
+      expect(pos?.sha256).toMatch(/^[0-9a-f]{64}$/);
+    });
+
+    it('files filters by partner and state, and lists in a table', async () => {
+      const queued = JSON.parse((await cli(['files', '--state', 'queued', '--json'])).stdout) as { name: string }[];
+      expect(queued.map((file) => file.name)).toEqual([posName(1)]);
+      expect(JSON.parse((await cli(['files', '--partner', 'nobody', '--json'])).stdout)).toEqual([]);
+      const table = await cli(['files']);
+      expect(lines(table.stdout)[0]).toMatch(/^ID +PARTNER +STATE +FORMAT +RECEIVED +COUNTS +NAME$/);
+      expect(table.stdout).toContain('notes.txt');
+    });
+
+    it('show gives one file by id or by name, with its history', async () => {
+      const byName = await cli(['show', 'notes.txt', '--json']);
+      expect(byName.code).toBe(0);
+      const file = JSON.parse(byName.stdout) as { id: number; history: { state: string }[]; archive_path: string };
+      expect(file.history.map((event) => event.state)).toEqual(['received', 'rejected']);
+      expect(file.archive_path).toMatch(/^archive\/acme\//);
+      const byId = await cli(['show', String(file.id)]);
+      expect(byId.stdout).toMatch(/name: +notes\.txt/);
+      expect(byId.stdout).toMatch(/reason: +name_unrecognised: /);
+      expect(byId.stdout).toContain('history:');
+    });
   });
 
-  it.each([
-    [['reprocess'], 'posdrop reprocess: reprocess needs a file id or name'],
-    [['backup'], 'posdrop backup: backup needs a file or folder to write to'],
-    [['restore'], 'posdrop restore: restore needs the backup file to restore'],
-    [['errors', 'x', '--limit', '0'], 'posdrop errors: --limit must be a positive whole number'],
-    [['config', 'check', '--bogus'], "posdrop config check: Unknown option '--bogus'."],
-  ])('%j is misuse: exit status 2 and one line saying why', async (args, line) => {
-    const result = await cli(args);
-    expect(result.code).toBe(2);
-    const first = result.stderr.split('\n')[0] ?? '';
-    expect(first.slice(0, line.length)).toBe(line); // Node words the end of its own messages
+  describe('partners', () => {
+    const keys = generateEd25519KeyPair();
+    let beta: TestPartner;
+
+    beforeAll(async () => {
+      const keyFile = path.join(scratch, 'beta.key');
+      await writeFile(keyFile, keys.private, { mode: 0o600 });
+      await chmod(keyFile, 0o600);
+      beta = { id: 'beta', password: 'beta-password-1234', keyFile, privateKey: keys.private };
+    });
+
+    it('adds a partner who can log in at once, without a restart', async () => {
+      const added = await cli(['partners', 'add', 'beta', '--format', 'crowdtwist-pos', '--client-id', 'b1', '--password-stdin', '--json'], `${beta.password}\n`);
+      expect(added.stderr).toBe('');
+      expect(added.code).toBe(0);
+      expect(JSON.parse(added.stdout)).toMatchObject({ id: 'beta', client_id: 'b1', formats: ['crowdtwist-pos'], enabled: true, password: true, keys: 0 });
+      expect((await sftpBatch(daemon.port, beta, ['ls /inbox'], { auth: 'password' })).code).toBe(0);
+    });
+
+    it('lists partners', async () => {
+      const list = JSON.parse((await cli(['partners', 'list', '--json'])).stdout) as { id: string }[];
+      expect(list.map((partner) => partner.id)).toEqual(['acme', 'beta']);
+      const table = await cli(['partners', 'list']);
+      expect(table.stdout).toMatch(/beta +yes +b1 +- +password +crowdtwist-pos/);
+    });
+
+    it('adds and removes keys, effective at once', async () => {
+      expect((await sftpBatch(daemon.port, beta, ['ls /'])).code).not.toBe(0);
+      const added = await cli(['partners', 'keys', 'beta', '--add', keys.public, '--json']);
+      expect(added.code).toBe(0);
+      const [key] = JSON.parse(added.stdout) as { fingerprint: string }[];
+      expect(key?.fingerprint).toMatch(/^SHA256:/);
+      expect((await sftpBatch(daemon.port, beta, ['ls /'])).code).toBe(0);
+      expect((await cli(['partners', 'keys', 'beta', '--remove', key?.fingerprint as string])).code).toBe(0);
+      expect((await sftpBatch(daemon.port, beta, ['ls /'])).code).not.toBe(0);
+    });
+
+    it('disables and enables a partner, effective at once', async () => {
+      expect((await cli(['partners', 'disable', 'beta'])).stdout).toBe('partner beta disabled\n');
+      expect((await sftpBatch(daemon.port, beta, ['ls /'], { auth: 'password' })).code).not.toBe(0);
+      expect(JSON.parse((await cli(['status', '--json'])).stdout).partners).toEqual({ total: 2, enabled: 1 });
+      expect((await cli(['partners', 'enable', 'beta'])).code).toBe(0);
+      expect((await sftpBatch(daemon.port, beta, ['ls /'], { auth: 'password' })).code).toBe(0);
+    });
+
+    it('changes a password, effective at once', async () => {
+      const changed = await cli(['partners', 'passwd', 'beta', '--generate-password']);
+      expect(changed.code).toBe(0);
+      const password = /shown once\): (\S+)/.exec(changed.stdout)?.[1] as string;
+      expect(password).toHaveLength(20);
+      expect((await sftpBatch(daemon.port, beta, ['ls /'], { auth: 'password' })).code).not.toBe(0);
+      expect((await sftpBatch(daemon.port, { ...beta, password }, ['ls /'], { auth: 'password' })).code).toBe(0);
+      // Without a key, removing the password would lock the partner out.
+      const locked = await cli(['partners', 'passwd', 'beta', '--remove']);
+      expect(locked.code).toBe(1);
+      expect(lines(locked.stderr)).toEqual(['posdrop partners passwd: partner beta has no key: removing the password would lock it out']);
+    });
+  });
+
+  describe('help and misuse', () => {
+    it('prints an overview with --help, and with no command at all', async () => {
+      for (const args of [['--help'], ['-h'], []]) {
+        const result = await runCli(args);
+        expect(result.code).toBe(0);
+        for (const command of COMMANDS) expect(result.stdout).toContain(`  ${command.name} `);
+      }
+    });
+
+    it.each(COMMANDS.map((command) => command.name))('posdrop %s --help', async (name) => {
+      const result = await runCli([...name.split(' '), '--help']);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe('');
+      expect(lines(result.stdout)[0]).toMatch(new RegExp(`^usage: posdrop ${name} `));
+      expect(result.stdout).toContain('--config');
+    });
+
+    it('lists the partner commands for posdrop partners --help', async () => {
+      const result = await runCli(['partners', '--help']);
+      expect(result.code).toBe(0);
+      for (const sub of ['add', 'list', 'disable', 'enable', 'passwd', 'keys']) expect(result.stdout).toContain(`partners ${sub}`);
+    });
+
+    it('takes --config before the command too', async () => {
+      const result = await runCli(['--config', config, 'files', '--json']);
+      expect(result.code).toBe(0);
+      expect(JSON.parse(result.stdout)).toHaveLength(2);
+      expect((await runCli(['-c', config, 'partners', 'list', '--json'])).code).toBe(0);
+    });
+
+    it.each([
+      [['frobnicate'], /unknown command "frobnicate"/],
+      [['partners'], /partners needs a command: add, list, disable, enable, passwd or keys/],
+      [['partners', 'frob'], /unknown command "partners frob"/],
+      [['files', '--limit', 'many'], /--limit must be a positive whole number/],
+      [['files', '--state', 'lost'], new RegExp(`--state must be one of ${FILE_STATES.join(', ')}`)],
+      [['files', '--bogus'], /--bogus/],
+      [['show'], /show needs a file id or name/],
+      [['partners', 'add', 'gamma', '--generate-password'], /give at least one --format/],
+      [['partners', 'add', 'gamma', '--format', 'crowdtwist-pos'], /a partner needs a way to log in/],
+      [['partners', 'add', 'Bad/Id', '--format', 'all', '--generate-password'], /not a valid partner id/],
+      [['partners', 'add', 'gamma', '--format', 'nope', '--generate-password'], /unknown format nope/],
+      [['partners', 'keys', 'acme', '--add', 'ssh-dss AAAA'], /key type ssh-dss is not accepted/],
+      [['reprocess'], /reprocess needs a file id or name/],
+      [['backup'], /backup needs a file or folder to write to/],
+      [['restore'], /restore needs the backup file to restore/],
+      [['errors', 'x', '--limit', '0'], /--limit must be a positive whole number/],
+      [['config', 'check', '--bogus'], /Unknown option '--bogus'/],
+    ])('exits 2 with one clear line for posdrop %j', async (args, message) => {
+      const result = await cli(args);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(lines(result.stderr)).toHaveLength(1);
+      expect(result.stderr).toMatch(message);
+    });
+
+    it.each([
+      [['show', 'no-such-file.json'], /no file "no-such-file.json"/],
+      [['partners', 'disable', 'nobody'], /no partner nobody/],
+      [['partners', 'add', 'acme', '--format', 'all', '--generate-password'], /partner acme already exists/],
+    ])('exits 1 with one clear line when posdrop %j cannot be done', async (args, message) => {
+      const result = await cli(args);
+      expect(result.code).toBe(1);
+      expect(lines(result.stderr)).toHaveLength(1);
+      expect(result.stderr).toMatch(message);
+    });
+
+    it('says where it looked when there is no database', async () => {
+      const empty = path.join(scratch, 'empty.yaml');
+      await writeFile(empty, `data_dir: ${path.join(scratch, 'nothing-here')}\n`);
+      const result = await runCli(['files', '--config', empty]);
+      expect(result.code).toBe(1);
+      expect(lines(result.stderr)).toHaveLength(1);
+      expect(result.stderr).toMatch(/no posdrop database in .*nothing-here/);
+    });
+
+    it('names every problem of a bad configuration at once', async () => {
+      const bad = path.join(scratch, 'bad.json');
+      await writeFile(bad, JSON.stringify({ data_dir: daemon.dataDir, sftp: { port: 'twenty-two', max_conections: 3 }, colour: 'blue' }));
+      const result = await runCli(['status', '--config', bad]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/sftp\.port/);
+      expect(result.stderr).toMatch(/sftp\.max_conections: unknown configuration key/);
+      expect(result.stderr).toMatch(/colour: unknown configuration key/);
+    });
   });
 });

@@ -33,7 +33,6 @@ describe('Client Toolbox transactions through the daemon', () => {
           undoable: { allow_undo: true, create_new_customers: true, campaigns: [{ id: 'P1', type: 'points' }] },
         },
       },
-      undefined,
       { clock: { now: () => NOW } },
     );
     guide = await daemon.addPartner({ id: 'guide', formats: ['clienttoolbox-transactions'] });
@@ -49,7 +48,7 @@ describe('Client Toolbox transactions through the daemon', () => {
     expect(receipt.counts).toEqual({ total: 7, accepted: 6, failed: 1, duplicates: 0 });
     expect(await fetchOutbox(daemon, guide, `${name}.result.xml`)).toBe((await fixture(`expected/${name}.result.xml`)).toString());
     const balances = await posdrop(daemon, ['balances', '--partner', 'guide', '--json']);
-    expect(balances.status, balances.stderr).toBe(0);
+    expect(balances.code, balances.stderr).toBe(0);
     expect(JSON.parse(balances.stdout)).toEqual([
       { campaign_id: '12121', code: '1111222233334444', service_product: null, balance: 37.92, updated_at: NOW.toISOString() },
     ]);
@@ -123,20 +122,20 @@ describe('Client Toolbox transactions through the daemon', () => {
     const spend = await drop(daemon, undoable, 'transactions_20261124_spend.psv', 'campaign_id|code|redeemed|amount\nP1|u1|Y|80\n');
     expect(spend.counts).toMatchObject({ accepted: 1 });
     const blocked = await posdrop(daemon, ['undo', 'transactions_20261124_earn.psv', '--partner', 'undoable', '--reason', 'test']);
-    expect(blocked.status).toBe(1);
+    expect(blocked.code).toBe(1);
     expect(blocked.stderr).toContain('line 2 of transactions_20261124_spend.psv redeems points of customer u1');
     const undoSpend = await posdrop(daemon, ['undo', 'transactions_20261124_spend.psv', '--partner', 'undoable', '--reason', 'sent twice', '--by', 'alice', '--json']);
-    expect(undoSpend.status, undoSpend.stderr).toBe(0);
+    expect(undoSpend.code, undoSpend.stderr).toBe(0);
     expect(JSON.parse(undoSpend.stdout)).toMatchObject({ entries_reversed: 1, undone_by: 'alice', reason: 'sent twice' });
     const undoEarn = await posdrop(daemon, ['undo', 'transactions_20261124_earn.psv', '--partner', 'undoable', '--reason', 'wrong file']);
-    expect(undoEarn.status, undoEarn.stderr).toBe(0);
+    expect(undoEarn.code, undoEarn.stderr).toBe(0);
     const balances = JSON.parse((await posdrop(daemon, ['balances', '--partner', 'undoable', '--json'])).stdout) as { code: string; balance: number }[];
     expect(balances.map((row) => [row.code, row.balance])).toEqual([['u1', 0], ['u2', 0]]);
     const twice = await posdrop(daemon, ['undo', 'transactions_20261124_earn.psv', '--partner', 'undoable', '--reason', 'again']);
-    expect(twice.status).toBe(1);
+    expect(twice.code).toBe(1);
     expect(twice.stderr).toContain('already undone by');
     const notAllowed = await posdrop(daemon, ['undo', 'transactions_20100315_guide.psv', '--partner', 'guide', '--reason', 'x']);
-    expect(notAllowed.status).toBe(1);
+    expect(notAllowed.code).toBe(1);
     expect(notAllowed.stderr).toContain('does not allow undo');
   });
 });

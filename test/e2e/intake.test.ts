@@ -24,7 +24,7 @@ describe('a partner uploads with OpenSSH sftp', () => {
     expect(receipt.accepted_names).toContain('YYYYMMDD_NNNN_12_pos_<any>.json [crowdtwist-pos]');
     await daemon.idle(); // the receipt is written just before the original is archived
     const archived = daemon.path('archive', 'acme', (receipt.timings as { received_at: string }).received_at.slice(0, 10), 'report.txt');
-    // The receipt is written before the original moves to the archive.
+    // The receipt is written first, then the original moves to the archive.
     expect(await waitFor(() => readFile(archived, 'utf8'))).toBe('hello\n');
   });
 });

@@ -16,7 +16,7 @@ describe('metrics and health over HTTP', () => {
   const healthUrl = () => `http://127.0.0.1:${daemon.httpPort}/healthz`;
 
   beforeAll(async () => {
-    daemon = await TestDaemon.start({}, undefined, { formats: lineFormats(BUILT_IN_FORMATS) });
+    daemon = await TestDaemon.start({}, { formats: lineFormats(BUILT_IN_FORMATS) });
     acme = await daemon.addPartner({ id: 'acme', clientId: '12' });
     before = await scrape(metricsUrl());
   });

@@ -29,7 +29,7 @@ describe('posdrop reprocess, while the daemon runs', () => {
   }
 
   beforeAll(async () => {
-    daemon = await TestDaemon.start({}, undefined, { formats: lineFormats(BUILT_IN_FORMATS) });
+    daemon = await TestDaemon.start({}, { formats: lineFormats(BUILT_IN_FORMATS) });
     acme = await daemon.addPartner({ id: 'acme', clientId: '12' });
   });
   afterAll(() => daemon.destroy());

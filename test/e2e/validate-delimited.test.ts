@@ -49,16 +49,16 @@ describe('/validate and posdrop check for the delimited formats', () => {
     const local = daemon.path(name);
     await writeFile(local, `${PBJ_HEADER}1,1,C1,Ticket,1,2.50,card,2026-11-01\n`);
     const checked = await posdrop(daemon, ['check', local, '--partner', 'shop', '--json']);
-    expect(checked.status, checked.stderr).toBe(0);
+    expect(checked.code, checked.stderr).toBe(0);
     expect(JSON.parse(checked.stdout)).toMatchObject({ state: 'processed', format: 'pbj-offline-sales', counts: { total: 1, accepted: 1 } });
     expect(await fetchJson(daemon, partner, `${name}.dry-run.result.json`)).toEqual({ result: 1 });
     expect((await daemon.receipt('shop', `${name}.dry-run`)).dry_run).toBe(true);
     // checked twice, still not "already uploaded"; then really sent, it is accepted
-    expect((await posdrop(daemon, ['check', local, '--partner', 'shop'])).status).toBe(0);
+    expect((await posdrop(daemon, ['check', local, '--partner', 'shop'])).code).toBe(0);
     const sent = await drop(daemon, partner, name, `${PBJ_HEADER}1,1,C1,Ticket,1,2.50,card,2026-11-01\n`);
     expect(sent.state).toBe('processed');
     const again = await posdrop(daemon, ['check', local, '--partner', 'shop', '--json']);
-    expect(again.status).toBe(1);
+    expect(again.code).toBe(1);
     expect(JSON.parse(again.stdout)).toMatchObject({ state: 'rejected', reason: { code: 'name_used' } });
   });
 
@@ -66,7 +66,7 @@ describe('/validate and posdrop check for the delimited formats', () => {
     const local = daemon.path('sales.csv');
     await writeFile(local, 'x\n');
     const checked = await posdrop(daemon, ['check', local, '--partner', 'shop', '--json']);
-    expect(checked.status).toBe(1);
+    expect(checked.code).toBe(1);
     expect(JSON.parse(checked.stdout)).toMatchObject({ state: 'rejected', reason: { code: 'name_unrecognised' } });
   });
 });

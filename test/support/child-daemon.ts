@@ -11,7 +11,7 @@ import { openDatabase } from '../../src/store/database.js';
 import { PartnerStore } from '../../src/store/partners.js';
 import { FORMAT_IDS } from '../../src/formats/types.js';
 import { parsePublicKeyLine } from '../../src/security/public-keys.js';
-import { generateEd25519KeyPair } from '../../src/sftp/host-key.js';
+import { generateEd25519KeyPair } from '../../src/security/ed25519.js';
 import type { LogLine, TestPartner } from './daemon.js';
 import { waitFor } from './daemon.js';
 

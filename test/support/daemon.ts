@@ -7,10 +7,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { App } from '../../src/app.js';
+import type { FileRecord } from '../../src/store/files.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import type { Clock } from '../../src/core/clock.js';
+import { ensurePartnerFolders } from '../../src/fs/partner-folders.js';
 import { createLog } from '../../src/log.js';
-import { generateEd25519KeyPair } from '../../src/sftp/host-key.js';
+import { generateEd25519KeyPair } from '../../src/security/ed25519.js';
 import { hashPassword } from '../../src/security/password.js';
 import { parsePublicKeyLine } from '../../src/security/public-keys.js';
 import { FORMAT_IDS, type FormatId } from '../../src/formats/types.js';
@@ -40,12 +42,6 @@ export interface PartnerSpec {
   password?: string;
 }
 
-/** What a test may substitute: only the clock, and (for tests of the frame) the formats. */
-export interface DaemonExtras {
-  clock?: Clock;
-  formats?: FormatLookup;
-}
-
 /** The one thing tests fake: the clock, real time plus an offset they can move. */
 export class TestClock implements Clock {
   private offsetMs = 0;
@@ -59,6 +55,15 @@ export class TestClock implements Clock {
   }
 }
 
+export interface StartOptions {
+  /** Reuse this data directory instead of a fresh one. */
+  dataDir?: string;
+  /** The daemon's clock; by default a TestClock that tests can move ahead instead of waiting. */
+  clock?: Clock;
+  /** The formats and their processors, for tests of the frame itself; the built-ins otherwise. */
+  formats?: FormatLookup;
+}
+
 export class TestDaemon {
   app!: App;
   port = 0;
@@ -70,12 +75,12 @@ export class TestDaemon {
   private constructor(
     readonly dataDir: string,
     readonly config: Config,
-    private readonly extras: DaemonExtras = {},
+    private readonly options: StartOptions,
   ) {}
 
   /** A daemon on 127.0.0.1:0 with a fresh data directory and no demo partner. */
-  static async start(overrides: Record<string, unknown> = {}, dataDir?: string, extras: DaemonExtras = {}): Promise<TestDaemon> {
-    const dir = dataDir ?? (await mkdtemp(path.join(tmpdir(), 'posdrop-test-')));
+  static async start(overrides: Record<string, unknown> = {}, options: StartOptions = {}): Promise<TestDaemon> {
+    const dir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'posdrop-test-')));
     const config = configSchema.parse(
       merge(
         {
@@ -89,7 +94,7 @@ export class TestDaemon {
         overrides,
       ),
     );
-    const daemon = new TestDaemon(dir, config, extras);
+    const daemon = new TestDaemon(dir, config, options);
     await daemon.boot();
     return daemon;
   }
@@ -118,9 +123,8 @@ export class TestDaemon {
         done();
       },
     });
-    const log = createLog({ level: this.config.log.level, stream });
-    const { clock = this.clock, formats } = this.extras;
-    this.app = new App({ config: this.config, log, clock, ...(formats ? { formats } : {}) });
+    const { clock = this.clock, formats } = this.options;
+    this.app = new App({ config: this.config, log: createLog({ level: this.config.log.level, stream }), clock, ...(formats ? { formats } : {}) });
     const started = await this.app.start();
     this.port = started.sftp.port;
     this.httpPort = started.http?.port ?? 0;
@@ -143,11 +147,28 @@ export class TestDaemon {
       passwordHash: await hashPassword(password, { ln: 10, r: 8, p: 1 }),
     });
     partners.addKey(spec.id, parsePublicKeyLine(keys.public));
+    // As `posdrop partners add` does, so that files can be dropped in by hand at once.
+    await ensurePartnerFolders(this.app.layout, spec.id);
     return { id: spec.id, password, keyFile, privateKey: keys.private };
   }
 
   path(...parts: string[]): string {
     return path.join(this.dataDir, ...parts);
+  }
+
+  /** File names in a partner's folder on disk (`inbox`, `validate`, `outbox`). */
+  async folder(partner: string, area: 'inbox' | 'validate' | 'outbox'): Promise<string[]> {
+    return listOrEmpty(this.path('partners', partner, area));
+  }
+
+  /** File names in a partner's spool (uploads in flight and resumable partials). */
+  async spool(partner: string, area: 'inbox' | 'validate' = 'inbox'): Promise<string[]> {
+    return listOrEmpty(this.path('spool', partner, area));
+  }
+
+  /** The ledger rows of a partner, oldest first. */
+  ledger(partner?: string): FileRecord[] {
+    return this.app.running.files.list({ ...(partner ? { partner } : {}), limit: 10_000 }).reverse();
   }
 
   async outbox(partner: string): Promise<string[]> {
@@ -168,13 +189,25 @@ export class TestDaemon {
   }
 }
 
-/** Polls `probe` until it returns something other than undefined/false. */
-export async function waitFor<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 10_000): Promise<T> {
+async function listOrEmpty(dir: string): Promise<string[]> {
+  try {
+    return (await readdir(dir)).sort();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+}
+
+/** Polls `probe` until it returns something other than undefined, null or false. */
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
       const value = await probe();
-      if (value !== undefined && value !== false) return value;
+      if (value !== undefined && value !== null && value !== false) return value;
     } catch {
       // not yet
     }

@@ -1,0 +1,208 @@
+/**
+ * What keeps one client from exhausting the daemon: the login grace timer, connection caps in
+ * total and per address, the idle timeout, caps on open handles and on requests in flight.
+ */
+import net from 'node:net';
+import type ssh2 from 'ssh2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { closed, connectSftp, connectSsh, refusal, sftpCall, STATUS } from '../support/clients.js';
+import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { PACKET, RawSftp, sftpString, uint64 } from '../support/raw-sftp.js';
+
+/** A bare TCP connection that says nothing unless told to; it notes what the server does. */
+class Squatter {
+  readonly socket: net.Socket;
+  banner = '';
+  closed = false;
+
+  constructor(port: number, localAddress = '127.0.0.1') {
+    // allowHalfOpen: a stubborn client that never closes its side, whatever the server says.
+    this.socket = net.connect({ host: '127.0.0.1', port, localAddress, allowHalfOpen: true });
+    this.socket.on('data', (chunk: Buffer) => (this.banner += chunk.toString('latin1')));
+    this.socket.on('error', () => undefined);
+    // With allowHalfOpen, 'end' is the server closing its side; ours stays open until destroyed.
+    this.socket.on('end', () => (this.closed = true));
+    this.socket.on('close', () => (this.closed = true));
+  }
+
+  /** Resolves true once the server sent its SSH banner, false if it closed without one. */
+  admitted(): Promise<boolean> {
+    return waitFor(() => (this.banner.startsWith('SSH-2.0-') ? true : this.closed ? 'refused' : undefined)).then(
+      (result) => result === true,
+    );
+  }
+
+  close(): void {
+    this.socket.destroy();
+  }
+}
+
+describe('connections before login', () => {
+  let daemon: TestDaemon;
+  let acme: TestPartner;
+
+  beforeAll(async () => {
+    daemon = await TestDaemon.start({
+      sftp: { login_grace_seconds: 1, max_connections: 4, max_connections_per_address: 2 },
+    });
+    acme = await daemon.addPartner({ id: 'acme' });
+  });
+  afterAll(() => daemon.destroy());
+
+  it('closes connections that do not log in within the grace time, even silent and stubborn ones', async () => {
+    const silent = new Squatter(daemon.port);
+    const talker = new Squatter(daemon.port);
+    expect(await talker.admitted()).toBe(true);
+    talker.socket.write('SSH-2.0-Squatter_1.0\r\n');
+    await waitFor(() => silent.closed && talker.closed, 10_000);
+    expect(daemon.events('sftp.login_timeout').length).toBeGreaterThanOrEqual(2);
+    await waitFor(() => daemon.app.running.sftp.stats().connections === 0);
+  });
+
+  it('caps connections per address, and in total', async () => {
+    const squatters = [new Squatter(daemon.port), new Squatter(daemon.port)];
+    for (const squatter of squatters) expect(await squatter.admitted()).toBe(true);
+    const third = new Squatter(daemon.port);
+    expect(await third.admitted()).toBe(false);
+    expect(daemon.events('sftp.connection_refused').at(-1)).toMatchObject({
+      address: '127.0.0.1',
+      reason: 'too many connections from this address',
+    });
+
+    // The partner, from another address, still gets in.
+    const session = await connectSftp(daemon.port, acme, { localAddress: '127.0.0.2' });
+    expect(await sftpCall.realpath(session.sftp, '.')).toBe('/');
+
+    const fourth = new Squatter(daemon.port, '127.0.0.3');
+    expect(await fourth.admitted()).toBe(true);
+    const fifth = new Squatter(daemon.port, '127.0.0.4');
+    expect(await fifth.admitted()).toBe(false);
+    expect(daemon.events('sftp.connection_refused').at(-1)).toMatchObject({ address: '127.0.0.4', reason: 'too many connections' });
+
+    session.end();
+    for (const squatter of [...squatters, fourth]) squatter.close();
+    await waitFor(() => daemon.app.running.sftp.stats().connections === 0);
+    const later = new Squatter(daemon.port, '127.0.0.4');
+    expect(await later.admitted()).toBe(true);
+    later.close();
+  });
+});
+
+describe('sessions', () => {
+  let daemon: TestDaemon;
+  let acme: TestPartner;
+
+  beforeAll(async () => {
+    daemon = await TestDaemon.start({
+      sftp: { idle_timeout_seconds: 1, max_open_handles: 4, max_requests_in_flight: 64, max_write_bytes_in_flight: 128 * 1024 },
+    });
+    acme = await daemon.addPartner({ id: 'acme' });
+  });
+  afterAll(() => daemon.destroy());
+
+  /** Logs in, opens SFTP by hand and a file for writing. */
+  async function rawUpload(name: string): Promise<{ client: ssh2.Client; raw: RawSftp; handle: Buffer }> {
+    const client = await connectSsh(daemon.port, { username: 'acme', privateKey: acme.privateKey });
+    const raw = await RawSftp.open(client);
+    const handle = await raw.openFile(`/inbox/${name}`, 0x1a);
+    return { client, raw, handle };
+  }
+
+  it('ends a logged-in session that stays idle', async () => {
+    const session = await connectSftp(daemon.port, acme);
+    await closed(session.client);
+    expect(daemon.events('sftp.idle_timeout').at(-1)).toMatchObject({ partner: 'acme' });
+  });
+
+  it('caps open handles per session', async () => {
+    const session = await connectSftp(daemon.port, acme);
+    const { sftp } = session;
+    const handles = [];
+    for (let i = 0; i < 4; i += 1) handles.push(await sftpCall.open(sftp, `/inbox/handle-${i}.json`, 'w'));
+    const fifth = await refusal(sftpCall.open(sftp, '/inbox/handle-4.json', 'w'));
+    expect(fifth).toMatchObject({ code: STATUS.FAILURE, message: expect.stringMatching(/too many open files/) });
+    expect((await refusal(sftpCall.opendir(sftp, '/inbox'))).code).toBe(STATUS.FAILURE);
+    await sftpCall.close(sftp, handles.pop() as Buffer);
+    handles.push(await sftpCall.open(sftp, '/inbox/handle-4.json', 'w'));
+    session.end();
+  });
+
+  it('cuts, once, a session that floods WRITEs without reading the replies', async () => {
+    const cutsBefore = daemon.events('sftp.session_cut').length;
+    const { client, raw, handle } = await rawUpload('flood.json');
+    // Not even the socket is read: the client sees neither replies nor window adjustments.
+    raw.stopReading();
+    (client as unknown as { _sock: net.Socket })._sock.pause();
+    // Small requests, so that every chunk the daemon reads holds hundreds of them.
+    const data = Buffer.alloc(16, 0x61);
+    const flood = Array.from({ length: 20_000 }, (_, i) =>
+      raw.build(PACKET.WRITE, sftpString(handle), uint64(BigInt((i % 64) * 16)), sftpString(data)),
+    );
+    raw.channel.write(Buffer.concat(flood));
+    await waitFor(() => daemon.events('sftp.session_cut').length > cutsBefore);
+    await waitFor(() => daemon.app.running.sftp.stats().connections === 0);
+    client.destroy();
+    const cuts = daemon.events('sftp.session_cut').slice(cutsBefore);
+    expect(cuts).toHaveLength(1);
+    expect(cuts[0]).toMatchObject({ partner: 'acme', reason: expect.stringMatching(/request flood/) });
+    // Everyone else is still served; the partial stays within the limit.
+    const session = await connectSftp(daemon.port, acme);
+    expect(await sftpCall.realpath(session.sftp, '.')).toBe('/');
+    session.end();
+  });
+
+  it('cuts a session whose WRITE data would pile up past its cap', async () => {
+    const cutsBefore = daemon.events('sftp.session_cut').length;
+    const { client, raw, handle } = await rawUpload('too-much.json');
+    raw.channel.write(raw.build(PACKET.WRITE, sftpString(handle), uint64(0n), sftpString(Buffer.alloc(200 * 1024))));
+    await closed(client);
+    const cuts = daemon.events('sftp.session_cut').slice(cutsBefore);
+    expect(cuts).toHaveLength(1);
+    expect(cuts[0]).toMatchObject({ reason: expect.stringMatching(/write flood/) });
+  });
+});
+
+describe('memory under a flood of large WRITEs', () => {
+  let daemon: TestDaemon;
+  let acme: TestPartner;
+
+  beforeAll(async () => {
+    daemon = await TestDaemon.start();
+    acme = await daemon.addPartner({ id: 'acme' });
+  });
+  afterAll(() => daemon.destroy());
+
+  it('stays bounded while the client sends and never reads', async () => {
+    const client = await connectSsh(daemon.port, { username: 'acme', privateKey: acme.privateKey });
+    const raw = await RawSftp.open(client);
+    const handle = await raw.openFile('/inbox/big-flood.json', 0x1a);
+    // The replies are never read (the socket is, or the client could send no more than its
+    // window: the server's window adjustments would go unseen).
+    raw.stopReading();
+    const rssBefore = process.memoryUsage().rss;
+    let peak = rssBefore;
+    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+    try {
+      // 256 KiB requests (the largest OpenSSH sends): 150 MB in all, over the same 10 MB.
+      const chunk = Buffer.alloc(256 * 1024 - 64, 0x62);
+      const ended = closed(client).then(() => false);
+      for (let round = 0; round < 600; round += 1) {
+        const offset = BigInt((round % 40) * chunk.length);
+        if (!raw.channel.write(raw.build(PACKET.WRITE, sftpString(handle), uint64(offset), sftpString(chunk)))) {
+          const drained = new Promise<boolean>((resolve) => raw.channel.once('drain', () => resolve(true)));
+          if (!(await Promise.race([drained, ended]))) break;
+        }
+      }
+      // Let the daemon work through what it received.
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    } finally {
+      clearInterval(sampler);
+      client.end();
+    }
+    // A sanity bound, not a measurement: the daemon holds a bounded amount per session.
+    expect(peak - rssBefore).toBeLessThan(150 * 1024 * 1024);
+    const session = await connectSftp(daemon.port, acme);
+    expect(await sftpCall.realpath(session.sftp, '.')).toBe('/');
+    session.end();
+  });
+});
