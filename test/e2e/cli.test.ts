@@ -29,12 +29,12 @@ describe('posdrop CLI', () => {
     scratch = await mkdtemp(path.join(tmpdir(), 'posdrop-cli-'));
     config = path.join(scratch, 'posdrop.yaml');
     await writeFile(config, `data_dir: ${daemon.dataDir}\n`);
-    // One queued file and one rejected file to look at.
+    // One processed file and one rejected file to look at.
     const local = path.join(scratch, posName(1));
     await writeFile(local, '{"pos_data": []}');
     await writeFile(path.join(scratch, 'notes.txt'), 'hello');
     expect((await sftpBatch(daemon.port, acme, [`put ${local} /inbox/`, `put ${scratch}/notes.txt /inbox/`])).code).toBe(0);
-    await waitFor(() => daemon.ledger('acme').length === 2 && daemon.ledger('acme').every((row) => row.state !== 'received'));
+    await waitFor(() => daemon.ledger('acme').length === 2 && daemon.ledger('acme').every((row) => row.state === 'processed' || row.state === 'rejected'));
     await waitFor(() => daemon.ledger('acme').find((row) => row.name === 'notes.txt')?.archivePath);
   });
   afterAll(() => daemon.destroy());
@@ -51,7 +51,7 @@ describe('posdrop CLI', () => {
         pid: process.pid,
         sftp: { host: '127.0.0.1', port: daemon.port },
         partners: { total: 1, enabled: 1 },
-        files: { queued: 1, rejected: 1 },
+        files: { processed: 1, rejected: 1 },
       });
     });
 
@@ -69,13 +69,14 @@ describe('posdrop CLI', () => {
       expect(notes).toMatchObject({ partner: 'acme', state: 'rejected', format: null, size: 5, reason_code: 'name_unrecognised' });
       expect(notes?.processed_at).toEqual(expect.any(String));
       const pos = files.find((file) => file.name === posName(1));
-      expect(pos).toMatchObject({ state: 'queued', format: 'crowdtwist-pos', reason: null, processed_at: null });
+      expect(pos).toMatchObject({ state: 'processed', format: 'crowdtwist-pos', reason: null, total: 0 });
+      expect(pos?.processed_at).toEqual(expect.any(String));
       expect(pos?.sha256).toMatch(/^[0-9a-f]{64}$/);
     });
 
     it('files filters by partner and state, and lists in a table', async () => {
-      const queued = JSON.parse((await cli(['files', '--state', 'queued', '--json'])).stdout) as { name: string }[];
-      expect(queued.map((file) => file.name)).toEqual([posName(1)]);
+      const processed = JSON.parse((await cli(['files', '--state', 'processed', '--json'])).stdout) as { name: string }[];
+      expect(processed.map((file) => file.name)).toEqual([posName(1)]);
       expect(JSON.parse((await cli(['files', '--partner', 'nobody', '--json'])).stdout)).toEqual([]);
       const table = await cli(['files']);
       expect(lines(table.stdout)[0]).toMatch(/^ID +PARTNER +STATE +FORMAT +RECEIVED +COUNTS +NAME$/);

@@ -8,7 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSftp, sftpCall, type Ssh2Session } from '../support/clients.js';
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
 
-const posName = (counter: number) => `20240105_${String(counter).padStart(4, '0')}_acme_pos_ledger.json`;
+/** Counters from 0101 with no 0001 for that day: each file is `held`, pending in the inbox. */
+const posName = (counter: number) => `20240105_${String(100 + counter).padStart(4, '0')}_acme_pos_ledger.json`;
 
 function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
@@ -81,7 +82,7 @@ describe('the file ledger', () => {
   it('answers a partner removing a pending file with a withdrawn receipt', async () => {
     const name = posName(1);
     await sftpCall.writeFile(session.sftp, `/inbox/${name}`, '{"pos_data": []}');
-    await waitFor(() => rowsNamed(name)[0]?.state === 'queued');
+    await waitFor(() => rowsNamed(name)[0]?.state === 'held');
     await sftpCall.unlink(session.sftp, `/inbox/${name}`);
     const receipt = await waitFor(async () => {
       const found = await daemon.receipt('acme', name);
@@ -94,7 +95,7 @@ describe('the file ledger', () => {
   it('withdraws the old file when a pending name is removed and sent again with new bytes', async () => {
     const name = posName(2);
     await sftpCall.writeFile(session.sftp, `/inbox/${name}`, '{"pos_data": ["first"]}');
-    await waitFor(() => rowsNamed(name)[0]?.state === 'queued');
+    await waitFor(() => rowsNamed(name)[0]?.state === 'held');
     // Removed and sent again at once, as a client correcting a file does.
     await Promise.all([
       sftpCall.unlink(session.sftp, `/inbox/${name}`),
@@ -104,7 +105,7 @@ describe('the file ledger', () => {
     await daemon.idle();
     expect(rowsNamed(name).map((row) => [row.sha256, row.state, row.reasonCode])).toEqual([
       [sha256('{"pos_data": ["first"]}'), 'rejected', 'withdrawn'],
-      [sha256('{"pos_data": ["second"]}'), 'queued', null],
+      [sha256('{"pos_data": ["second"]}'), 'held', null],
     ]);
   });
 

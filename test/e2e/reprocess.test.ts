@@ -82,7 +82,7 @@ describe('posdrop reprocess, while the daemon runs', () => {
     expect([unknown.code, unknown.stderr]).toEqual([1, 'posdrop reprocess: no file "nothing.json"\n']);
     const misuse = await cli('reprocess');
     expect(misuse.code).toBe(2);
-    expect(misuse.stderr.split('\n')[0]).toBe('posdrop reprocess: reprocess needs a file id or name');
+    expect(misuse.stderr.split('\n')[0]).toBe('posdrop reprocess: reprocess needs a file id or name (see posdrop reprocess --help)');
   });
 
   it('draws a progress bar on a terminal for a big file', async () => {

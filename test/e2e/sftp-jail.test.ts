@@ -11,8 +11,8 @@ import { connectSftp, connectSsh, refusal, sftpCall, STATUS, type Ssh2Session } 
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
 import { PACKET, RawSftp, sftpString, statusOf, uint32 } from '../support/raw-sftp.js';
 
-/** Names the crowdtwist-pos rule accepts for `acme`: recorded `queued`, they stay in the inbox. */
-const CLIMB = '20240105_0001_acme_pos_climb.json';
+/** A name the crowdtwist-pos rule accepts for `acme`, `held` (no 0001 comes for that day): it stays in the inbox. */
+const CLIMB = '20240105_0101_acme_pos_climb.json';
 const FIRST = '20240105_0002_acme_pos_first.json';
 const SECOND = '20240105_0003_acme_pos_second.json';
 const THIRD = '20240105_0004_acme_pos_third.json';
