@@ -6,7 +6,7 @@ export default defineConfig({
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // End-to-end suites start real daemons and real OpenSSH clients: a few at a time is plenty.
-    maxWorkers: 4,
+    // End-to-end suites start real daemons and real OpenSSH clients: one per core is plenty.
+    maxWorkers: 2,
   },
 });
