@@ -48,4 +48,11 @@ export class DataLayout {
   archiveDir(partner: string, day: string): string {
     return path.join(this.root, 'archive', partner, day);
   }
+  /**
+   * Where a file's original goes once its answer is final, relative to the root: the day it was
+   * received, and its ledger id in front of its name, so that two files of one name never meet.
+   */
+  archivePathOf(file: { partner: string; receivedAt: string; id: number; name: string }): string {
+    return path.join('archive', file.partner, file.receivedAt.slice(0, 10), `${file.id}-${file.name}`);
+  }
 }

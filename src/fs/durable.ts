@@ -16,14 +16,18 @@ export async function fsyncDir(dir: string): Promise<void> {
   }
 }
 
-/** Writes `data` under a temporary dot-name beside `file`, fsyncs it and renames it into place. */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o640): Promise<void> {
+/**
+ * Writes `data` under a temporary dot-name beside `file` and renames it into place: a reader sees
+ * the old content or the new, never half. With `durable`, the content and the rename are also
+ * fsynced before this resolves (what a power loss must not take back).
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o640, durable = true): Promise<void> {
   const dir = path.dirname(file);
   const temp = path.join(dir, `.${path.basename(file)}.${randomBytes(4).toString('hex')}.tmp`);
   const handle = await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
   try {
     await handle.writeFile(data);
-    await handle.sync();
+    if (durable) await handle.sync();
   } finally {
     await handle.close();
   }
@@ -33,19 +37,20 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
     await unlink(temp).catch(() => undefined);
     throw err;
   }
-  await fsyncDir(dir);
+  if (durable) await fsyncDir(dir);
 }
 
 /**
  * Moves `from` to `to` without ever replacing an existing `to` (fails with EEXIST), then makes
- * both folders durable. A hard link is the atomic no-replace rename that works on every Linux
- * file system posdrop's data directory may be on.
+ * the new name durable. A hard link is the atomic no-replace rename that works on every Linux
+ * file system posdrop's data directory may be on. The old name's removal is not waited for: a
+ * file that comes back after a power loss is the same file, and every reader of those folders
+ * (the intake, the spool sweep) recognises it by identity.
  */
 export async function moveNoReplace(from: string, to: string): Promise<void> {
   await link(from, to);
   await unlink(from);
   await fsyncDir(path.dirname(to));
-  if (path.dirname(from) !== path.dirname(to)) await fsyncDir(path.dirname(from));
 }
 
 export async function ensureDir(dir: string, mode = 0o750): Promise<void> {

@@ -34,7 +34,7 @@ export class Answers {
     const stem = outboxStem(file.name, dryRun);
     const processor = file.format ? this.formats(file.format)?.processor : undefined;
     for (const output of processor?.onStateChange?.(file, partner, dryRun) ?? []) {
-      await this.outbox.write(partner.id, `${stem}${output.suffix}`, output.content);
+      await this.outbox.write(partner.id, `${stem}${output.suffix}`, output.content, dryRun || FINAL_STATES.has(file.state));
     }
     const acceptedNames = file.reasonCode?.startsWith('name_')
       ? formatsFor(partner.formats).map((format) => acceptedPattern(format.name, partner))

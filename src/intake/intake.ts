@@ -261,7 +261,11 @@ export class Intake {
     const rules = formatsFor(partner.formats).map((format) => format.name);
     const verdict = classifyName(file.name, rules, partner, utcDay(this.options.now()));
     if (!verdict.ok) {
-      return this.options.files.move(file.id, 'rejected', { reasonCode: verdict.code, reason: verdict.message });
+      return this.options.files.move(file.id, 'rejected', {
+        reasonCode: verdict.code,
+        reason: verdict.message,
+        archivePath: this.options.layout.archivePathOf(file),
+      });
     }
     return this.options.files.move(file.id, 'queued', { format: verdict.format, fields: verdict.fields });
   }
@@ -269,10 +273,7 @@ export class Intake {
   /** A final file still in the inbox: answer (again) and archive. */
   async finish(file: FileRecord, partner: Partner, source: string): Promise<void> {
     await this.options.answers.stateChanged(file, partner);
-    const archived = await archiveOriginal(this.options.layout, file, source);
-    if (archived && archived !== file.archivePath) {
-      await this.options.lock.exclusive(() => this.options.files.setArchivePath(file.id, archived));
-    }
+    await archiveOriginal(this.options.layout, file, source);
   }
 
   /** The partner removed a file before it was processed. */

@@ -8,6 +8,8 @@ import path from 'node:path';
 import chokidar, { type FSWatcher } from 'chokidar';
 import type { UploadArea } from '../data-layout.js';
 
+const POLL_MS = 500;
+
 export interface WatchedFile {
   partner: string;
   area: UploadArea;
@@ -35,6 +37,14 @@ export class InboxWatcher {
       ignoreInitial: true, // the intake scans on start itself
       followSymlinks: false,
       depth: 2,
+      // Polling, not inotify: uploads arrive announced by the SFTP server, so the watcher is for
+      // files copied in by hand, where half a second is soon enough. With inotify, chokidar
+      // re-reads (and lstats) a whole inbox on every event, which under a burst of uploads cost
+      // more than the uploads themselves; polling re-reads each folder at most once per interval
+      // and knows no inotify watch limit.
+      usePolling: true,
+      interval: POLL_MS,
+      binaryInterval: POLL_MS,
       ignored: (file, stats) => this.ignored(file, stats?.isDirectory()),
     });
     watcher.on('add', (file) => this.report(file, this.events.onFile));

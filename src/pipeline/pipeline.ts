@@ -91,7 +91,12 @@ export class Pipeline implements FileRouter {
       await outputs.discard();
       if (err instanceof FileRejected) {
         return lock.transaction(() =>
-          files.move(file.id, 'rejected', { reasonCode: err.code, reason: err.message, counts: null }),
+          files.move(file.id, 'rejected', {
+            reasonCode: err.code,
+            reason: err.message,
+            counts: null,
+            archivePath: this.options.layout.archivePathOf(file),
+          }),
         );
       }
       log.error('file.processing_error', {
@@ -161,6 +166,7 @@ export class Pipeline implements FileRouter {
       counts,
       reasonCode: rejection?.code ?? null,
       reason: rejection?.message ?? null,
+      archivePath: this.options.layout.archivePathOf(file),
     });
   }
 

@@ -5,6 +5,7 @@
 import { canMove, type FileState } from '../core/file-state.js';
 import type { NameFields } from '../core/naming.js';
 import type { Db } from './database.js';
+import { Statements } from './statements.js';
 
 export interface FileCounts {
   total: number;
@@ -45,6 +46,8 @@ export interface StateChange {
   reasonCode?: string | null;
   reason?: string | null;
   counts?: FileCounts | null;
+  /** Where the original goes once the state is final (relative to the data directory). */
+  archivePath?: string;
   /** Free text for the history (`posdrop show`). */
   detail?: string;
 }
@@ -103,19 +106,23 @@ function toRecord(row: FileRow): FileRecord {
 }
 
 export class FileLedger {
+  private readonly sql: Statements;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly now: () => Date,
-  ) {}
+  ) {
+    this.sql = new Statements(db);
+  }
 
   get(id: number): FileRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM files WHERE id = ?').get(id) as FileRow | undefined;
+    const row = this.sql.get('SELECT * FROM files WHERE id = ?').get(id) as FileRow | undefined;
     return row && toRecord(row);
   }
 
   find(partner: string, name: string, sha256: string): FileRecord | undefined {
-    const row = this.db
-      .prepare('SELECT * FROM files WHERE partner_id = ? AND name = ? AND sha256 = ?')
+    const row = this.sql
+      .get('SELECT * FROM files WHERE partner_id = ? AND name = ? AND sha256 = ?')
       .get(partner, name, sha256) as FileRow | undefined;
     return row && toRecord(row);
   }
@@ -123,8 +130,8 @@ export class FileLedger {
   /** Records a new arrival in state `received`. */
   insert(file: { partner: string; name: string; sha256: string; size: number }): FileRecord {
     const at = this.now().toISOString();
-    const { lastInsertRowid } = this.db
-      .prepare(
+    const { lastInsertRowid } = this.sql
+      .get(
         `INSERT INTO files (partner_id, name, sha256, size, state, received_at, state_changed_at)
          VALUES (?, ?, ?, ?, 'received', ?, ?)`,
       )
@@ -147,6 +154,7 @@ export class FileLedger {
     if (change.fields !== undefined) columns.fields = change.fields && JSON.stringify(change.fields);
     if (change.reasonCode !== undefined) columns.reason_code = change.reasonCode;
     if (change.reason !== undefined) columns.reason = change.reason;
+    if (change.archivePath !== undefined) columns.archive_path = change.archivePath;
     if (change.counts !== undefined) {
       columns.total = change.counts?.total ?? null;
       columns.accepted = change.counts?.accepted ?? null;
@@ -156,10 +164,6 @@ export class FileLedger {
     this.updateColumns(id, columns);
     this.addEvent(id, at, to, change.detail ?? change.reason ?? null);
     return this.get(id) as FileRecord;
-  }
-
-  setArchivePath(id: number, archivePath: string): void {
-    this.updateColumns(id, { archive_path: archivePath });
   }
 
   list(query: FileQuery = {}): FileRecord[] {
@@ -179,26 +183,26 @@ export class FileLedger {
     }
     const sql = `SELECT * FROM files ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
                  ORDER BY id DESC LIMIT ?`;
-    const rows = this.db.prepare(sql).all(...params, query.limit ?? 100) as FileRow[];
+    const rows = this.sql.get(sql).all(...params, query.limit ?? 100) as FileRow[];
     return rows.map(toRecord);
   }
 
   /** Files in one of `states`, oldest first: the work to resume after a restart. */
   inStates(states: readonly FileState[]): FileRecord[] {
-    const rows = this.db
-      .prepare(`SELECT * FROM files WHERE state IN (${states.map(() => '?').join(', ')}) ORDER BY id`)
+    const rows = this.sql
+      .get(`SELECT * FROM files WHERE state IN (${states.map(() => '?').join(', ')}) ORDER BY id`)
       .all(...states) as FileRow[];
     return rows.map(toRecord);
   }
 
   events(id: number): FileEvent[] {
-    return this.db
-      .prepare('SELECT at, state, detail FROM file_events WHERE file_id = ? ORDER BY id')
+    return this.sql
+      .get('SELECT at, state, detail FROM file_events WHERE file_id = ? ORDER BY id')
       .all(id) as FileEvent[];
   }
 
   countByState(): Record<string, number> {
-    const rows = this.db.prepare('SELECT state, count(*) AS n FROM files GROUP BY state').all() as {
+    const rows = this.sql.get('SELECT state, count(*) AS n FROM files GROUP BY state').all() as {
       state: string;
       n: number;
     }[];
@@ -207,12 +211,12 @@ export class FileLedger {
 
   private updateColumns(id: number, columns: Record<string, unknown>): void {
     const names = Object.keys(columns);
-    this.db
-      .prepare(`UPDATE files SET ${names.map((name) => `${name} = @${name}`).join(', ')} WHERE id = @id`)
+    this.sql
+      .get(`UPDATE files SET ${names.map((name) => `${name} = @${name}`).join(', ')} WHERE id = @id`)
       .run({ ...columns, id });
   }
 
   private addEvent(id: number, at: string, state: FileState, detail: string | null): void {
-    this.db.prepare('INSERT INTO file_events (file_id, at, state, detail) VALUES (?, ?, ?, ?)').run(id, at, state, detail);
+    this.sql.get('INSERT INTO file_events (file_id, at, state, detail) VALUES (?, ?, ?, ?)').run(id, at, state, detail);
   }
 }

@@ -2,6 +2,7 @@
 import type { FormatId } from '../formats/types.js';
 import type { PublicKeyEntry } from '../security/public-keys.js';
 import type { Db } from './database.js';
+import { Statements } from './statements.js';
 
 export interface Partner {
   id: string;
@@ -69,25 +70,29 @@ function toPartner(row: PartnerRow): Partner {
 }
 
 export class PartnerStore {
+  private readonly sql: Statements;
+
   constructor(
-    private readonly db: Db,
+    db: Db,
     private readonly now: () => Date,
-  ) {}
+  ) {
+    this.sql = new Statements(db);
+  }
 
   get(id: string): Partner | undefined {
-    const row = this.db.prepare('SELECT * FROM partners WHERE id = ?').get(id) as PartnerRow | undefined;
+    const row = this.sql.get('SELECT * FROM partners WHERE id = ?').get(id) as PartnerRow | undefined;
     return row && toPartner(row);
   }
 
   list(): Partner[] {
-    const rows = this.db.prepare('SELECT * FROM partners ORDER BY id').all() as PartnerRow[];
+    const rows = this.sql.get('SELECT * FROM partners ORDER BY id').all() as PartnerRow[];
     return rows.map(toPartner);
   }
 
   add(partner: NewPartner): Partner {
     const at = this.now().toISOString();
-    this.db
-      .prepare(
+    this.sql
+      .get(
         `INSERT INTO partners (id, client_id, channels, formats, password_hash, max_upload_bytes, options, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -117,15 +122,15 @@ export class PartnerStore {
     if (patch.enabled !== undefined) columns.enabled = patch.enabled ? 1 : 0;
     columns.updated_at = this.now().toISOString();
     const names = Object.keys(columns);
-    const result = this.db
-      .prepare(`UPDATE partners SET ${names.map((name) => `${name} = @${name}`).join(', ')} WHERE id = @id`)
+    const result = this.sql
+      .get(`UPDATE partners SET ${names.map((name) => `${name} = @${name}`).join(', ')} WHERE id = @id`)
       .run({ ...columns, id });
     return result.changes > 0;
   }
 
   keys(partnerId: string): PartnerKey[] {
-    const rows = this.db
-      .prepare('SELECT id, algo, public_key, comment, fingerprint, added_at FROM partner_keys WHERE partner_id = ? ORDER BY id')
+    const rows = this.sql
+      .get('SELECT id, algo, public_key, comment, fingerprint, added_at FROM partner_keys WHERE partner_id = ? ORDER BY id')
       .all(partnerId) as KeyRow[];
     return rows.map((row) => ({
       id: row.id,
@@ -139,8 +144,8 @@ export class PartnerStore {
 
   /** Adds a key; false when the partner already has it. */
   addKey(partnerId: string, key: PublicKeyEntry): boolean {
-    const result = this.db
-      .prepare(
+    const result = this.sql
+      .get(
         `INSERT OR IGNORE INTO partner_keys (partner_id, algo, public_key, comment, fingerprint, added_at)
          VALUES (?, ?, ?, ?, ?, ?)`,
       )
@@ -150,8 +155,8 @@ export class PartnerStore {
 
   /** Removes a key by fingerprint or row id; false when nothing matched. */
   removeKey(partnerId: string, fingerprintOrId: string): boolean {
-    const result = this.db
-      .prepare('DELETE FROM partner_keys WHERE partner_id = ? AND (fingerprint = ? OR CAST(id AS TEXT) = ?)')
+    const result = this.sql
+      .get('DELETE FROM partner_keys WHERE partner_id = ? AND (fingerprint = ? OR CAST(id AS TEXT) = ?)')
       .run(partnerId, fingerprintOrId, fingerprintOrId);
     return result.changes > 0;
   }

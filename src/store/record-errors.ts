@@ -2,6 +2,7 @@
 import type { RecordError } from '../core/record-error.js';
 import { clipValue } from '../core/record-error.js';
 import type { Db } from './database.js';
+import { Statements } from './statements.js';
 
 interface ErrorRow {
   position: number;
@@ -13,23 +14,27 @@ interface ErrorRow {
 }
 
 export class RecordErrorStore {
-  constructor(private readonly db: Db) {}
+  private readonly sql: Statements;
+
+  constructor(db: Db) {
+    this.sql = new Statements(db);
+  }
 
   /** Replaces the stored errors of `fileId` (a file processed again keeps only its last run). */
   replace(fileId: number, errors: readonly RecordError[], notStored: number): void {
-    this.db.prepare('DELETE FROM record_errors WHERE file_id = ?').run(fileId);
-    const insert = this.db.prepare(
+    this.sql.get('DELETE FROM record_errors WHERE file_id = ?').run(fileId);
+    const insert = this.sql.get(
       'INSERT INTO record_errors (file_id, position, record_key, field, code, message, value) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     for (const error of errors) {
       insert.run(fileId, error.position, error.key ?? null, error.field ?? null, error.code, error.message, clipValue(error.value) ?? null);
     }
-    this.db.prepare('UPDATE files SET errors_not_stored = ? WHERE id = ?').run(notStored, fileId);
+    this.sql.get('UPDATE files SET errors_not_stored = ? WHERE id = ?').run(notStored, fileId);
   }
 
   list(fileId: number, limit = 1_000_000): RecordError[] {
-    const rows = this.db
-      .prepare('SELECT position, record_key, field, code, message, value FROM record_errors WHERE file_id = ? ORDER BY id LIMIT ?')
+    const rows = this.sql
+      .get('SELECT position, record_key, field, code, message, value FROM record_errors WHERE file_id = ? ORDER BY id LIMIT ?')
       .all(fileId, limit) as ErrorRow[];
     return rows.map((row) => ({
       position: row.position,
@@ -43,12 +48,12 @@ export class RecordErrorStore {
 
   /** How many errors are stored for `fileId`. */
   count(fileId: number): number {
-    const row = this.db.prepare('SELECT count(*) AS n FROM record_errors WHERE file_id = ?').get(fileId) as { n: number };
+    const row = this.sql.get('SELECT count(*) AS n FROM record_errors WHERE file_id = ?').get(fileId) as { n: number };
     return row.n;
   }
 
   notStored(fileId: number): number {
-    const row = this.db.prepare('SELECT errors_not_stored AS n FROM files WHERE id = ?').get(fileId) as { n: number } | undefined;
+    const row = this.sql.get('SELECT errors_not_stored AS n FROM files WHERE id = ?').get(fileId) as { n: number } | undefined;
     return row?.n ?? 0;
   }
 }

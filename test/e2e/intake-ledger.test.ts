@@ -70,8 +70,8 @@ describe('the file ledger', () => {
     expect(daemon.events('file.received').length).toBe(receivedBefore);
     // The second copy is not kept beside the first in the archive.
     const day = rowsNamed('again.txt')[0]?.receivedAt.slice(0, 10) as string;
-    expect((await readdir(daemon.path('archive', 'acme', day))).filter((name) => name.startsWith('again.txt'))).toEqual([
-      'again.txt',
+    expect((await readdir(daemon.path('archive', 'acme', day))).filter((name) => name.endsWith('again.txt'))).toEqual([
+      `${rowsNamed('again.txt')[0]?.id}-again.txt`,
     ]);
 
     await sftpCall.writeFile(session.sftp, '/inbox/again.txt', 'other bytes');
