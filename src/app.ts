@@ -102,6 +102,7 @@ export class App {
         this.parts?.ops.uploadDelivered(partner, area, name, size);
         intake.announce(partner, area, name);
       },
+      onChanged: (partner, area, name) => intake.announce(partner, area, name),
     });
     const staleHolds = new StaleHoldsJob({
       config: config.sequencer,

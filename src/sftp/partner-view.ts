@@ -3,13 +3,17 @@
  * three folders. Nothing here follows a link: each folder is `lstat`ed before use, files are
  * opened with O_NOFOLLOW (and never waited on), and a link or special file simply does not exist
  * for the partner.
+ *
+ * Metadata calls (lstat, readdir, mkdir, unlink) are synchronous on purpose: on the local data
+ * folder they take microseconds, while a trip through libuv's thread pool costs far more than
+ * that, several times per request. Reads, writes and fsync stay asynchronous.
  */
-import { constants, type Stats } from 'node:fs';
-import { lstat, readdir, unlink, type FileHandle } from 'node:fs/promises';
+import { constants, lstatSync, mkdirSync, readdirSync, unlinkSync, type Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Area, DataLayout, UploadArea } from '../data-layout.js';
 import { fileNameProblem, looksTemporary, uploadNameProblem } from '../core/safe-name.js';
-import { ensureDir, fsyncDir, isMissing, moveNoReplace, errnoCode } from '../fs/durable.js';
+import { fsyncDir, isMissing, moveNoReplace, errnoCode } from '../fs/durable.js';
 import { ensurePartnerFolders } from '../fs/partner-folders.js';
 import { openRegularFile } from '../fs/regular-file.js';
 import { noSuchFile, Refusal } from './refusal.js';
@@ -34,6 +38,11 @@ export interface ViewOptions {
   now: () => Date;
   /** Called when a complete upload has landed in the partner's folder. */
   onDelivered: (partner: string, area: UploadArea, name: string, size: number) => void;
+  /**
+   * Called when a pending file left the folder or came in under a new name (REMOVE, RENAME), so
+   * that the intake need not wait for its watcher to notice.
+   */
+  onChanged: (partner: string, area: UploadArea, name: string) => void;
 }
 
 const DIR_MODE = constants.S_IFDIR | 0o755;
@@ -152,6 +161,7 @@ export class PartnerView {
       await unlinkIfThere(pending);
       await fsyncDir(dir);
       this.options.registry.forget(key);
+      this.options.onChanged(this.options.partner, area, name);
       return;
     }
     const partial = spoolPathFor(await this.spoolDir(area), name);
@@ -186,11 +196,13 @@ export class PartnerView {
       if (await this.regularFile(pending)) {
         await moveNoReplace(pending, path.join(dir, to.name));
         registry.forget(fromKey);
+        this.options.onChanged(partner, area, from.name);
+        this.options.onChanged(partner, area, to.name);
       } else if (await this.regularFile(partial)) {
         if (looksTemporary(to.name)) {
           await moveNoReplace(partial, spoolPathFor(spool, to.name));
         } else {
-          const { size } = await lstat(partial);
+          const { size } = lstatSync(partial);
           await moveNoReplace(partial, path.join(dir, to.name));
           this.delivered(area, to.name, size);
         }
@@ -254,21 +266,19 @@ export class PartnerView {
   }
 
   private async realDir(dir: string): Promise<string> {
-    try {
-      const stats = await lstat(dir);
-      if (stats.isDirectory()) return dir;
-    } catch (err) {
-      if (!isMissing(err)) throw err;
-      await ensureDir(dir);
+    const stats = lstatSync(dir, { throwIfNoEntry: false });
+    if (!stats) {
+      mkdirSync(dir, { recursive: true, mode: 0o750 });
       return this.realDir(dir);
     }
+    if (stats.isDirectory()) return dir;
     throw new Refusal('permission_denied', 'this folder is not available');
   }
 
   private async regularFile(file: string): Promise<Stats | undefined> {
     try {
-      const stats = await lstat(file);
-      return stats.isFile() ? stats : undefined;
+      const stats = lstatSync(file, { throwIfNoEntry: false });
+      return stats?.isFile() ? stats : undefined;
     } catch (err) {
       if (isMissing(err)) return undefined;
       throw err;
@@ -277,7 +287,7 @@ export class PartnerView {
 
   private async regularFiles(dir: string, readOnly: boolean): Promise<EntryInfo[]> {
     const entries: EntryInfo[] = [];
-    for (const dirent of await readdir(dir, { withFileTypes: true })) {
+    for (const dirent of readdirSync(dir, { withFileTypes: true })) {
       if (!dirent.isFile() || fileNameProblem(dirent.name)) continue;
       const stats = await this.regularFile(path.join(dir, dirent.name));
       if (stats) entries.push(fileEntry(dirent.name, stats, readOnly));
@@ -288,7 +298,7 @@ export class PartnerView {
   private async partials(area: UploadArea): Promise<EntryInfo[]> {
     const dir = await this.spoolDir(area);
     const entries: EntryInfo[] = [];
-    for (const dirent of await readdir(dir, { withFileTypes: true })) {
+    for (const dirent of readdirSync(dir, { withFileTypes: true })) {
       if (!dirent.isFile() || !dirent.name.endsWith('.part')) continue;
       const name = dirent.name.slice(0, -'.part'.length);
       if (fileNameProblem(name) || partialName(name) !== dirent.name) continue;
@@ -315,7 +325,7 @@ function fileEntry(name: string, stats: Stats, readOnly: boolean): EntryInfo {
 
 async function unlinkIfThere(file: string): Promise<void> {
   try {
-    await unlink(file);
+    unlinkSync(file);
   } catch (err) {
     if (!isMissing(err)) throw err;
   }

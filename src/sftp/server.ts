@@ -25,6 +25,8 @@ export interface SftpServerOptions {
   now: () => Date;
   /** A complete upload has landed in a partner's inbox or validate folder. */
   onDelivered: (partner: string, area: UploadArea, name: string, size: number) => void;
+  /** A pending file was removed or renamed by its partner. */
+  onChanged: (partner: string, area: UploadArea, name: string) => void;
 }
 
 export interface SftpStats {
@@ -237,6 +239,7 @@ export class SftpServer {
         maxUploadBytes: account.maxUploadBytes ?? config.max_upload_bytes,
         now: this.options.now,
         onDelivered: this.options.onDelivered,
+        onChanged: this.options.onChanged,
       });
       const prepared = view.prepare().catch((err: unknown) => {
         log.error('sftp.folders_unavailable', { partner: account.id, error: String(err) });

@@ -4,7 +4,7 @@
  * CLOSE the file is fsynced and moved (never replacing anything) into the partner's folder.
  * A dropped connection leaves the partial in the spool, where the client can resume it.
  */
-import { constants } from 'node:fs';
+import { constants, writeSync } from 'node:fs';
 import { unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import { looksTemporary } from '../core/safe-name.js';
@@ -26,7 +26,6 @@ export interface UploadTarget {
 export type CloseResult = { delivered: true; size: number } | { delivered: false; size: number };
 
 export class Upload {
-  private readonly pending = new Set<Promise<unknown>>();
   private aborted: string | undefined;
   private closed = false;
   private highWater: number;
@@ -72,13 +71,10 @@ export class Upload {
       );
       throw new Refusal('failure', this.aborted as unknown as string);
     }
-    const write = this.handle.write(data, 0, data.length, offset);
-    this.pending.add(write);
-    try {
-      await write;
-    } finally {
-      this.pending.delete(write);
-    }
+    // Synchronous on purpose: a WRITE lands in the page cache in microseconds, far less than a
+    // trip through libuv's thread pool, and the data buffer is released at once instead of
+    // queueing up in memory behind the pool (what kept a 50 MB upload's RSS high).
+    writeSync(this.handle.fd, data, 0, data.length, offset);
     if (end > this.highWater) this.highWater = end;
   }
 
@@ -89,7 +85,6 @@ export class Upload {
   async close(): Promise<CloseResult> {
     if (this.aborted) throw new Refusal('failure', this.aborted);
     this.closed = true;
-    await Promise.allSettled(this.pending);
     try {
       await this.handle.sync();
     } finally {
@@ -115,7 +110,6 @@ export class Upload {
   async abandon(): Promise<void> {
     if (this.closed || this.aborted) return;
     this.closed = true;
-    await Promise.allSettled(this.pending);
     await this.handle.close().catch(() => undefined);
   }
 
@@ -123,7 +117,6 @@ export class Upload {
   private async abort(reason: string): Promise<void> {
     if (this.aborted) return;
     this.aborted = reason;
-    await Promise.allSettled(this.pending);
     await this.handle.close().catch(() => undefined);
     await unlink(this.target.spoolPath).catch(() => undefined);
   }
