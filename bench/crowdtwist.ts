@@ -13,6 +13,7 @@ import { promisify } from 'node:util';
 import type { BenchSection } from './sections.js';
 import type { Mode, RunResult } from './crowdtwist-child.js';
 import { writePosBatch } from './pos-batch-generator.js';
+import { DAEMON_NODE_FLAGS } from './support/daemon-flags.js';
 
 const PURCHASES = 80_000;
 const GOAL_RATIO = 0.65;
@@ -26,7 +27,8 @@ const MODES: [Mode, string][] = [
 ];
 
 async function measure(mode: Mode, file: string): Promise<RunResult> {
-  const { stdout } = await promisify(execFile)(process.execPath, [CHILD, mode, file], { maxBuffer: 1 << 20 });
+  const flags = mode === 'posdrop' ? DAEMON_NODE_FLAGS : [];
+  const { stdout } = await promisify(execFile)(process.execPath, [...flags, CHILD, mode, file], { maxBuffer: 1 << 20 });
   return JSON.parse(stdout.trim().split('\n').at(-1) ?? '') as RunResult;
 }
 

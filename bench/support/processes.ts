@@ -6,6 +6,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DAEMON_NODE_FLAGS } from './daemon-flags.js';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const cli = path.join(repoRoot, 'bin', 'posdrop.js');
@@ -29,7 +30,7 @@ export async function startDaemon(extraEnv: NodeJS.ProcessEnv = {}): Promise<Dae
     POSDROP_DEMO_PARTNER: 'false',
     ...extraEnv,
   };
-  const child = spawn(process.execPath, [cli, 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, cli, 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
   const runtime = path.join(dataDir, 'daemon.json');
   const deadline = Date.now() + 20_000;
   while (!existsSync(runtime)) {

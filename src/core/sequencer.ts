@@ -4,6 +4,7 @@
  * The pipeline reads that state, asks here what to do, and writes the answer in the file's own
  * transaction.
  */
+import { differenceInMinutes } from 'date-fns/differenceInMinutes';
 
 /** What to do with a file whose name carries `counter`. */
 export type SequenceDecision =
@@ -75,7 +76,7 @@ export interface Gap {
 /** Gaps held longer than `minutes` at `now`, with how long, oldest first. */
 export function staleGaps<T extends Gap>(gaps: readonly T[], now: Date, minutes: number): (T & { minutes: number })[] {
   return gaps
-    .map((gap) => ({ ...gap, minutes: Math.floor((now.getTime() - Date.parse(gap.heldSince)) / 60_000) }))
+    .map((gap) => ({ ...gap, minutes: differenceInMinutes(now, Date.parse(gap.heldSince)) }))
     .filter((gap) => gap.minutes >= minutes)
     .sort((a, b) => b.minutes - a.minutes);
 }

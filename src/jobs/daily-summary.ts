@@ -2,6 +2,7 @@
  * The daily summary: one log line per partner with the last 24 hours' files, records and
  * failures, and the holds open right now — what an operator reads over coffee, or greps for.
  */
+import { subDays } from 'date-fns/subDays';
 import type { Log } from '../log.js';
 import type { Db } from '../store/database.js';
 
@@ -26,7 +27,6 @@ export interface PartnerSummary {
   oldest_hold_since: string | null;
 }
 
-const WINDOW_MS = 86_400_000;
 
 const SUMMARY_SQL = `
 SELECT p.id AS partner,
@@ -47,7 +47,7 @@ ORDER BY p.id`;
 
 /** Logs `job.summary.partner` for every partner; returns the lines. */
 export function runDailySummary(options: SummaryOptions): PartnerSummary[] {
-  const since = new Date(options.now().getTime() - WINDOW_MS).toISOString();
+  const since = subDays(options.now(), 1).toISOString();
   const rows = options.db.prepare(SUMMARY_SQL).all({ since }) as Omit<PartnerSummary, 'since'>[];
   const lines = rows.map((row) => ({ ...row, since }));
   for (const line of lines) options.log.info('job.summary.partner', { ...line });

@@ -3,6 +3,8 @@
  * the ledger rows stay (they are what makes a resend recognisable), and so do the record errors
  * unless `retention.record_errors_days` says otherwise.
  */
+import { addDays } from 'date-fns/addDays';
+import { subDays } from 'date-fns/subDays';
 import { lstat, readdir, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { RetentionConfig } from '../config/schema.js';
@@ -27,7 +29,6 @@ export interface RetentionCounts {
   record_errors: number;
 }
 
-const DAY_MS = 86_400_000;
 const PENDING_STATES = "('received', 'held', 'queued', 'processing')";
 
 /** One retention pass; runs under the write lock (the scheduler sees to it). */
@@ -42,7 +43,7 @@ export async function runRetention(options: RetentionOptions): Promise<Retention
 }
 
 function cutoff(now: Date, days: number): Date {
-  return new Date(now.getTime() - days * DAY_MS);
+  return subDays(now, days);
 }
 
 /** `archive/<partner>/<YYYY-MM-DD>/`: a whole day goes once its last moment is past the cutoff. */
@@ -50,7 +51,7 @@ async function pruneArchive(options: RetentionOptions, before: Date, counts: Ret
   const root = path.join(options.layout.root, 'archive');
   for (const partner of await folders(root)) {
     for (const day of await folders(path.join(root, partner))) {
-      const endOfDay = Date.parse(`${day}T00:00:00Z`) + DAY_MS;
+      const endOfDay = addDays(Date.parse(`${day}T00:00:00Z`), 1).getTime();
       if (!/^\d{4}-\d{2}-\d{2}$/.test(day) || !(endOfDay <= before.getTime())) continue;
       const dir = path.join(root, partner, day);
       counts.archive_files += (await readdir(dir)).length;

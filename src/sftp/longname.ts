@@ -1,13 +1,16 @@
 /** `ls -l` lines for READDIR: FileZilla and WinSCP read the file type from the first letter. */
-import { format } from 'date-fns';
+import { differenceInDays } from 'date-fns/differenceInDays';
+import { lightFormat } from 'date-fns/lightFormat';
 import type { EntryInfo } from './partner-view.js';
 
-const HALF_YEAR_MS = 182 * 24 * 3600 * 1000;
+// Month names without a locale: date-fns's `format` would load every locale's machinery (10 MB).
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
 export function longname(entry: EntryInfo, owner: string, now: Date): string {
   const perms = permissions(entry.mode, entry.isDirectory);
-  const recent = Math.abs(now.getTime() - entry.mtime.getTime()) < HALF_YEAR_MS;
-  const when = format(entry.mtime, recent ? 'MMM dd HH:mm' : 'MMM dd  yyyy');
+  // As ls -l: the time for the last half year, the year for anything older (or in the future).
+  const recent = Math.abs(differenceInDays(now, entry.mtime)) < 182;
+  const when = `${MONTHS[entry.mtime.getMonth()]} ${lightFormat(entry.mtime, recent ? 'dd HH:mm' : 'dd  yyyy')}`;
   const user = owner.slice(0, 8).padEnd(8);
   return `${perms}    1 ${user} ${user} ${String(entry.size).padStart(8)} ${when} ${entry.name}`;
 }

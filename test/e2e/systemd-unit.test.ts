@@ -39,7 +39,7 @@ describe('the systemd unit and the install script', () => {
     const one = (key: string) => settings.get(key)?.at(-1);
     expect(one('Type')).toBe('notify');
     expect(one('User')).toBe('posdrop');
-    expect(one('ExecStart')).toBe(`${process.execPath} ${ROOT}/bin/posdrop.js serve`);
+    expect(one('ExecStart')).toBe(`${process.execPath} --max-semi-space-size=4 ${ROOT}/bin/posdrop.js serve`);
     expect(one('ProtectSystem')).toBe('strict');
     expect(one('ReadWritePaths')).toBe('/var/lib/posdrop');
     expect(one('ProtectHome')).toBe('yes');
