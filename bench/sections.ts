@@ -1,6 +1,7 @@
 /** The bench sections, in the order `npm run bench` runs them. Each prints its own figures. */
 import { crowdtwistSection } from './crowdtwist.js';
 import { delimitedSection } from './delimited.js';
+import { loadSection } from './load.js';
 import { sftpSection } from './sftp.js';
 
 export interface BenchSection {
@@ -9,4 +10,4 @@ export interface BenchSection {
   run(): Promise<void>;
 }
 
-export const sections: BenchSection[] = [sftpSection, crowdtwistSection, delimitedSection];
+export const sections: BenchSection[] = [sftpSection, crowdtwistSection, delimitedSection, loadSection];

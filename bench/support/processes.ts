@@ -20,17 +20,32 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
+export interface DaemonOptions {
+  /** Extra POSDROP_* variables. */
+  env?: NodeJS.ProcessEnv;
+  /** A configuration file's content (JSON), written into the data directory. */
+  config?: Record<string, unknown>;
+  /** Keep the daemon's stdout (its JSON log lines) readable as `daemon.stdout`. */
+  logs?: boolean;
+}
+
 /** Starts `posdrop serve` on a free port with a fresh data directory and waits until it listens. */
-export async function startDaemon(extraEnv: NodeJS.ProcessEnv = {}): Promise<Daemon> {
+export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'posdrop-bench-'));
-  const env = {
+  const env: NodeJS.ProcessEnv = {
     ...process.env,
     POSDROP_DATA_DIR: dataDir,
     POSDROP_SFTP_PORT: '0',
     POSDROP_DEMO_PARTNER: 'false',
-    ...extraEnv,
+    POSDROP_HTTP_PORT: '0',
+    ...options.env,
   };
-  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, cli, 'serve'], { env, stdio: ['ignore', 'ignore', 'inherit'] });
+  if (options.config) {
+    env.POSDROP_CONFIG = path.join(dataDir, 'bench-config.json');
+    await writeFile(env.POSDROP_CONFIG, JSON.stringify(options.config));
+  }
+  const stdout = options.logs ? 'pipe' : 'ignore';
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, cli, 'serve'], { env, stdio: ['ignore', stdout, 'inherit'] });
   const runtime = path.join(dataDir, 'daemon.json');
   const deadline = Date.now() + 20_000;
   while (!existsSync(runtime)) {
