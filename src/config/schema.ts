@@ -45,6 +45,11 @@ export const intakeSchema = z
     rescan_seconds: positive.default(60),
     /** A file copied in by hand is taken once its size has not changed for this long. */
     stable_ms: z.number().int().min(0).default(1000),
+    /**
+     * Files handled at once. The database still takes one file's transaction at a time; the others
+     * are meanwhile hashed, answered and archived.
+     */
+    workers: z.number().int().min(1).max(32).default(4),
   })
   .prefault({});
 

@@ -66,6 +66,7 @@ export class Intake {
     this.queue = new WorkQueue(
       (file) => this.handle(file),
       (err, key) => options.log.error('intake.error', { key, error: errorMessage(err), stack: (err as Error)?.stack }),
+      options.config.workers,
     );
     this.watcher = new InboxWatcher(options.layout.partnersRoot, {
       onFile: (file) => this.notice(file, false),

@@ -1,23 +1,26 @@
 /**
- * Files are handled one at a time, in arrival order: SQLite has one writer anyway, and order is
- * what partners expect. A key already waiting is not queued twice.
+ * The files waiting to be handled, in arrival order, a few at a time: while one file holds the
+ * database (its transaction), others can be hashed, answered and archived. Two items of one key
+ * never run at once, and a key already waiting is not queued twice.
  */
 export class WorkQueue<T> {
   private readonly waiting = new Map<string, T>();
-  private running: Promise<void> | undefined;
+  private readonly active = new Set<string>();
+  private readonly runs = new Set<Promise<void>>();
   private stopped = false;
   private drained: (() => void)[] = [];
 
   constructor(
     private readonly handle: (item: T, key: string) => Promise<void>,
     private readonly onError: (err: unknown, key: string) => void,
+    private readonly concurrency = 1,
   ) {}
 
   /** Queues `item` under `key`; false when that key is already waiting. */
   push(key: string, item: T): boolean {
     if (this.stopped || this.waiting.has(key)) return false;
     this.waiting.set(key, item);
-    this.running ??= this.drain();
+    this.pump();
     return true;
   }
 
@@ -25,36 +28,50 @@ export class WorkQueue<T> {
     return this.waiting.has(key);
   }
 
+  /** Items waiting or in hand. */
   get size(): number {
-    return this.waiting.size;
+    return this.waiting.size + this.active.size;
   }
 
-  /** Resolves when nothing is waiting or running. */
+  /** Resolves when nothing is waiting or in hand. */
   idle(): Promise<void> {
-    if (!this.running) return Promise.resolve();
+    if (this.settled()) return Promise.resolve();
     return new Promise((resolve) => this.drained.push(resolve));
   }
 
-  /** Stops taking items; resolves when the item in hand is done. The rest stay for next start. */
+  /** Stops taking items; resolves when the items in hand are done. The rest stay for next start. */
   async stop(): Promise<void> {
     this.stopped = true;
-    await this.running;
+    await Promise.all(this.runs);
   }
 
-  private async drain(): Promise<void> {
-    while (!this.stopped) {
-      const next = this.waiting.entries().next();
-      if (next.done) break;
-      const [key, item] = next.value;
+  private pump(): void {
+    while (!this.stopped && this.active.size < this.concurrency) {
+      const next = this.nextFree();
+      if (!next) break;
+      const [key, item] = next;
       // Out of `waiting` before it runs: news about the same key while it runs queues it again.
       this.waiting.delete(key);
-      try {
-        await this.handle(item, key);
-      } catch (err) {
-        this.onError(err, key);
-      }
+      this.active.add(key);
+      const run = this.handle(item, key)
+        .catch((err: unknown) => this.onError(err, key))
+        .finally(() => {
+          this.active.delete(key);
+          this.runs.delete(run);
+          this.pump();
+        });
+      this.runs.add(run);
     }
-    this.running = undefined;
-    for (const resolve of this.drained.splice(0)) resolve();
+    if (this.settled()) for (const resolve of this.drained.splice(0)) resolve();
+  }
+
+  /** The oldest waiting item whose key is not in hand. */
+  private nextFree(): [string, T] | undefined {
+    for (const entry of this.waiting) if (!this.active.has(entry[0])) return entry;
+    return undefined;
+  }
+
+  private settled(): boolean {
+    return this.active.size === 0 && (this.waiting.size === 0 || this.stopped);
   }
 }

@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { WorkQueue } from './work-queue.js';
+
+/** A handler whose runs finish only when the test says so. */
+function gatedHandler() {
+  const started: string[] = [];
+  const gates = new Map<string, () => void>();
+  const handle = (item: string) =>
+    new Promise<void>((resolve) => {
+      started.push(item);
+      gates.set(item, resolve);
+    });
+  const finish = async (item: string) => {
+    gates.get(item)?.();
+    await new Promise((resolve) => setImmediate(resolve));
+  };
+  return { started, handle, finish };
+}
+
+describe('WorkQueue', () => {
+  it('runs up to `concurrency` items at once, the oldest first', async () => {
+    const { started, handle, finish } = gatedHandler();
+    const queue = new WorkQueue<string>(handle, () => undefined, 2);
+    for (const key of ['a', 'b', 'c']) queue.push(key, key);
+    expect(started).toEqual(['a', 'b']);
+    await finish('a');
+    expect(started).toEqual(['a', 'b', 'c']);
+    await finish('b');
+    await finish('c');
+    await queue.idle();
+    expect(queue.size).toBe(0);
+  });
+
+  it('never runs one key twice at once, but takes news of a key in hand again afterwards', async () => {
+    const { started, handle, finish } = gatedHandler();
+    const queue = new WorkQueue<string>(handle, () => undefined, 4);
+    queue.push('k', 'first');
+    expect(queue.push('k', 'second')).toBe(true);
+    expect(queue.push('k', 'third')).toBe(false); // already waiting
+    queue.push('other', 'other');
+    expect(started).toEqual(['first', 'other']);
+    await finish('first');
+    expect(started).toEqual(['first', 'other', 'second']);
+    await finish('second');
+    await finish('other');
+    await queue.idle();
+  });
+
+  it('reports a failing item and goes on', async () => {
+    const failed: string[] = [];
+    const queue = new WorkQueue<string>(
+      async (item) => {
+        if (item === 'bad') throw new Error('boom');
+      },
+      (_err, key) => failed.push(key),
+      1,
+    );
+    queue.push('bad', 'bad');
+    queue.push('good', 'good');
+    await queue.idle();
+    expect(failed).toEqual(['bad']);
+    expect(queue.size).toBe(0);
+  });
+
+  it('on stop, waits for the items in hand and leaves the rest', async () => {
+    const { started, handle, finish } = gatedHandler();
+    const queue = new WorkQueue<string>(handle, () => undefined, 1);
+    queue.push('a', 'a');
+    queue.push('b', 'b');
+    let stopped = false;
+    const stopping = queue.stop().then(() => (stopped = true));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stopped).toBe(false);
+    await finish('a');
+    await stopping;
+    expect(started).toEqual(['a']);
+    expect(queue.push('c', 'c')).toBe(false);
+  });
+});
