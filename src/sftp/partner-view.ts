@@ -185,7 +185,10 @@ export class PartnerView {
     const fromKey = uploadKey(partner, area, from.name);
     const toKey = uploadKey(partner, area, to.name);
     if (registry.isActive(fromKey)) throw new Refusal('failure', `${from.name} is still being uploaded`);
-    if (registry.isActive(toKey) || (await this.exists(area, to.name))) {
+    // Only a real file or partial blocks the name: one delivered a moment ago and already taken
+    // for processing still answers STAT, but a partner who sends a corrected file under a
+    // temporary name and renames it (`put x.tmp`, `rename x.tmp x`) must not be refused for it.
+    if (registry.isActive(toKey) || (await this.occupied(area, to.name))) {
       throw new Refusal('failure', `${to.name} already exists`);
     }
     const dir = await this.areaDir(area);
@@ -196,6 +199,7 @@ export class PartnerView {
       if (await this.regularFile(pending)) {
         await moveNoReplace(pending, path.join(dir, to.name));
         registry.forget(fromKey);
+        registry.forget(toKey);
         this.options.onChanged(partner, area, from.name);
         this.options.onChanged(partner, area, to.name);
       } else if (await this.regularFile(partial)) {
@@ -227,14 +231,10 @@ export class PartnerView {
     throw noSuchFile();
   }
 
-  private async exists(area: UploadArea, name: string): Promise<boolean> {
-    try {
-      await this.statFile(area, name);
-      return true;
-    } catch (err) {
-      if (err instanceof Refusal && err.kind === 'no_such_file') return false;
-      throw err;
-    }
+  /** A file waiting under `name`, or a partial upload of it. */
+  private async occupied(area: UploadArea, name: string): Promise<boolean> {
+    if (await this.regularFile(path.join(await this.areaDir(area), name))) return true;
+    return (await this.regularFile(spoolPathFor(await this.spoolDir(area), name))) !== undefined;
   }
 
   private fileTarget(target: VirtualTarget): { area: Area; name: string } {
