@@ -150,7 +150,7 @@ export class PartnerView {
     this.options.registry.release(key);
   }
 
-  /** Removes a pending upload or a partial; receipts in /outbox stay. */
+  /** Removes a pending upload or a partial (or the name of one just delivered); receipts stay. */
   async remove(target: VirtualTarget): Promise<void> {
     const { area, name } = this.uploadTarget(target);
     const key = uploadKey(this.options.partner, area, name);
@@ -167,6 +167,14 @@ export class PartnerView {
     const partial = spoolPathFor(await this.spoolDir(area), name);
     if (await this.regularFile(partial)) {
       await unlinkIfThere(partial);
+      return;
+    }
+    // Delivered a moment ago and already taken for processing: STAT still shows the name, so
+    // REMOVE agrees with it and clears the name (the receipt says what became of the file).
+    // WinSCP REMOVEs a name STAT showed before renaming its .filepart onto it, and gives up the
+    // whole upload when that REMOVE fails.
+    if (this.options.registry.recentlyDelivered(key)) {
+      this.options.registry.forget(key);
       return;
     }
     throw noSuchFile();
