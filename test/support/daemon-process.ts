@@ -50,6 +50,15 @@ export class DaemonProcess {
     return daemon;
   }
 
+  /** The daemon's process id, to read its memory from /proc. */
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  events(name: string): LogLine[] {
+    return this.logs.filter((line) => line.event === name);
+  }
+
   waitForLog(match: (line: LogLine) => boolean, timeoutMs = 60_000): Promise<LogLine> {
     return waitFor(() => this.logs.find(match), timeoutMs);
   }
