@@ -45,7 +45,12 @@ export class DaemonProcess {
       },
     });
     const daemon = new DaemonProcess(child);
-    const ready = await daemon.waitForLog((line) => line.event === 'daemon.ready');
+    // A daemon that refuses its configuration exits at once: say so instead of waiting a minute.
+    const gone = daemon.exited.then(() => {
+      throw new Error(`posdrop serve exited before it was ready (code ${child.exitCode}); its error is above`);
+    });
+    gone.catch(() => undefined); // once ready, a later exit is no error
+    const ready = await Promise.race([daemon.waitForLog((line) => line.event === 'daemon.ready'), gone]);
     daemon.port = ready.sftp_port as number;
     return daemon;
   }
