@@ -39,8 +39,13 @@ describe('hostile clients against posdrop serve', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'posdrop-hostile-'));
     partner = await addPartnerOffline(dataDir, 'acme', '12');
-    // A long login grace: the idle connections must stay for the whole test, not time out.
-    daemon = await DaemonProcess.start(dataDir, { POSDROP_HTTP_PORT: '0', POSDROP_SFTP_LOGIN_GRACE_SECONDS: '600' });
+    daemon = await DaemonProcess.start(dataDir, {
+      // The V8 flag the systemd unit runs the daemon with, so that its memory is the service's.
+      NODE_OPTIONS: '--max-semi-space-size=4',
+      POSDROP_HTTP_PORT: '0',
+      // A long login grace: the idle connections must stay for the whole test, not time out.
+      POSDROP_SFTP_LOGIN_GRACE_SECONDS: '600',
+    });
     const runtime = JSON.parse(await readFile(path.join(dataDir, 'daemon.json'), 'utf8')) as { http: { port: number } };
     metricsUrl = `http://127.0.0.1:${runtime.http.port}/metrics`;
   });
