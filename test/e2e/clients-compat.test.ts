@@ -14,6 +14,7 @@ import type { FileRecord } from '../../src/store/files.js';
 import { killGroup } from '../support/clients.js';
 import { CurlClient } from '../support/curl-client.js';
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { recordFigure } from '../support/figures.js';
 import { LftpClient } from '../support/lftp-client.js';
 import { ParamikoClient } from '../support/paramiko-client.js';
 import { endpointOf, OpenSshClient, type ClientAvailability, type Endpoint, type PartnerClient } from '../support/partner-clients.js';
@@ -22,6 +23,8 @@ interface ClientCase {
   name: string;
   /** What the partner types to resume, for the test's title. */
   resumeCommand: string;
+  /** The SSH identification the daemon sees from this client. */
+  ident: RegExp;
   availability: ClientAvailability;
   create(endpoint: Endpoint, partner: TestPartner): Promise<PartnerClient>;
 }
@@ -30,14 +33,17 @@ const CLIENTS: ClientCase[] = [
   {
     name: 'OpenSSH sftp',
     resumeCommand: 'reput',
+    ident: /^SSH-2\.0-OpenSSH_/,
     availability: await OpenSshClient.availability(),
     create: async (endpoint, partner) => new OpenSshClient(endpoint, partner),
   },
-  { name: 'lftp', resumeCommand: 'put -c', availability: await LftpClient.availability(), create: (e, p) => LftpClient.create(e, p) },
-  { name: 'curl', resumeCommand: 'curl -C - -T', availability: await CurlClient.availability(), create: (e, p) => CurlClient.create(e, p) },
+  // lftp reaches the server through OpenSSH's ssh.
+  { name: 'lftp', resumeCommand: 'put -c', ident: /^SSH-2\.0-OpenSSH_/, availability: await LftpClient.availability(), create: (e, p) => LftpClient.create(e, p) },
+  { name: 'curl', resumeCommand: 'curl -C - -T', ident: /^SSH-2\.0-libssh2_/, availability: await CurlClient.availability(), create: (e, p) => CurlClient.create(e, p) },
   {
     name: 'paramiko',
     resumeCommand: "open(name, 'r+') and seek",
+    ident: /^SSH-2\.0-paramiko_/,
     availability: await ParamikoClient.availability(),
     create: async (endpoint, partner) => new ParamikoClient(endpoint, partner),
   },
@@ -162,6 +168,20 @@ for (const client of CLIENTS) {
       await partner.put(await localFile(`${name}.tmp`, second), `/inbox/${name}.tmp`);
       await partner.rename(`/inbox/${name}.tmp`, `/inbox/${name}`);
       expect(await arrived(name, second)).toMatchObject({ state: 'rejected', reasonCode: 'name_unrecognised' });
+    });
+
+    it('settled every connection on algorithms without SHA-1 or CBC', async () => {
+      const handshakes = daemon.events('sftp.handshake');
+      expect(handshakes.length).toBeGreaterThan(0);
+      for (const handshake of handshakes) {
+        expect(handshake.client).toMatch(client.ident);
+        expect(handshake.kex).not.toMatch(/sha1|group1-/);
+        expect(handshake.host_key).toBe('ssh-ed25519');
+        expect(handshake.cipher).not.toMatch(/cbc/);
+        expect(handshake.mac).not.toMatch(/sha1|md5/);
+      }
+      const { client: ident, kex, cipher, mac } = handshakes[0] as Record<string, unknown>;
+      await recordFigure('negotiated', client.name, { ident, kex, cipher, mac });
     });
   });
 }
