@@ -5,15 +5,14 @@
  * name. A client that is not installed has its cases skipped, and the suite's title says why.
  * WinSCP, which cannot run here, is replayed request by request in clients-winscp.test.ts.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FileRecord } from '../../src/store/files.js';
 import { killGroup } from '../support/clients.js';
 import { CurlClient } from '../support/curl-client.js';
-import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { sha256, TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
 import { recordFigure } from '../support/figures.js';
 import { LftpClient } from '../support/lftp-client.js';
 import { ParamikoClient } from '../support/paramiko-client.js';
@@ -52,10 +51,6 @@ const CLIENTS: ClientCase[] = [
 /** Counters from 0101 and never a 0001 for that day: each file stays `held`, pending in the inbox. */
 const posName = (counter: number) => `20240105_${String(100 + counter).padStart(4, '0')}_acme_pos_compat.json`;
 
-function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
 function title(client: ClientCase): string {
   const { availability } = client;
   return availability.version !== undefined ? `${client.name} ${availability.version}` : `${client.name}: skipped, ${availability.missing}`;
@@ -82,17 +77,11 @@ for (const client of CLIENTS) {
       return file;
     }
 
-    /** The ledger row of `name` holding exactly `data`, once the intake has looked at it. */
-    function arrived(name: string, data: Buffer): Promise<FileRecord> {
-      const hash = sha256(data);
-      return waitFor(() => daemon.ledger('acme').find((row) => row.name === name && row.sha256 === hash && row.state !== 'queued'), 30_000);
-    }
-
     it('uploads a batch, byte for byte', async () => {
       const name = posName(1);
       const data = randomBytes(300_000);
       await partner.put(await localFile(name, data), `/inbox/${name}`);
-      expect(await arrived(name, data)).toMatchObject({ size: data.length, state: 'held' });
+      expect(await daemon.arrived('acme', name, data)).toMatchObject({ size: data.length, state: 'held' });
       expect(sha256(await readFile(daemon.path('partners', 'acme', 'inbox', name)))).toBe(sha256(data));
     });
 
@@ -113,7 +102,7 @@ for (const client of CLIENTS) {
 
       await partner.resume(file, `/inbox/${name}`);
       expect(await daemon.spool('acme')).not.toContain(`${name}.part`);
-      expect(await arrived(name, data)).toMatchObject({ size: data.length, state: 'held' });
+      expect(await daemon.arrived('acme', name, data)).toMatchObject({ size: data.length, state: 'held' });
     });
 
     it('lists /, /inbox and /outbox as they are on disk', async () => {
@@ -143,12 +132,12 @@ for (const client of CLIENTS) {
       const first = randomBytes(5000);
       const second = randomBytes(6000);
       await partner.put(await localFile(name, first), `/inbox/${name}`);
-      await arrived(name, first);
+      await daemon.arrived('acme', name, first);
       // A temporary name (*.tmp) is never taken for processing, however long it waits.
       await partner.put(await localFile(`${name}.tmp`, second), `/inbox/${name}.tmp`);
       await partner.remove(`/inbox/${name}`);
       await partner.rename(`/inbox/${name}.tmp`, `/inbox/${name}`);
-      expect(await arrived(name, second)).toMatchObject({ size: second.length, state: 'held' });
+      expect(await daemon.arrived('acme', name, second)).toMatchObject({ size: second.length, state: 'held' });
       expect(daemon.ledger('acme').find((row) => row.name === name && row.sha256 === sha256(first))).toMatchObject({
         state: 'rejected',
         reasonCode: 'withdrawn',
@@ -167,7 +156,7 @@ for (const client of CLIENTS) {
       await waitFor(async () => !(await daemon.folder('acme', 'inbox')).includes(name), 30_000);
       await partner.put(await localFile(`${name}.tmp`, second), `/inbox/${name}.tmp`);
       await partner.rename(`/inbox/${name}.tmp`, `/inbox/${name}`);
-      expect(await arrived(name, second)).toMatchObject({ state: 'rejected', reasonCode: 'name_unrecognised' });
+      expect(await daemon.arrived('acme', name, second)).toMatchObject({ state: 'rejected', reasonCode: 'name_unrecognised' });
     });
 
     it('settled every connection on algorithms without SHA-1 or CBC', async () => {

@@ -4,23 +4,18 @@
  * .filepart, resume of a .filepart cut short, listing, download of a receipt, and replacing a file
  * (REMOVE of the target, RENAME of the .filepart, SETSTAT), pending or already processed.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FileRecord } from '../../src/store/files.js';
 import { connectSftp, sftpCall, type Ssh2Session } from '../support/clients.js';
-import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { sha256, TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
 import { winscpDownload, winscpUpload } from '../support/winscp-replay.js';
 
 const SSH2_VERSION = (createRequire(import.meta.url)('ssh2/package.json') as { version: string }).version;
 
 /** Counters from 0101 and never a 0001 for that day: each file stays `held`, pending in the inbox. */
 const posName = (counter: number) => `20240105_${String(100 + counter).padStart(4, '0')}_acme_pos_winscp.json`;
-
-function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
 
 describe(`WinSCP's requests, replayed with ssh2 ${SSH2_VERSION}`, () => {
   let daemon: TestDaemon;
@@ -37,17 +32,11 @@ describe(`WinSCP's requests, replayed with ssh2 ${SSH2_VERSION}`, () => {
     await daemon.destroy();
   });
 
-  /** The ledger row of `name` holding exactly `data`, once the intake has looked at it. */
-  function arrived(name: string, data: Buffer): Promise<FileRecord> {
-    const hash = sha256(data);
-    return waitFor(() => daemon.ledger('acme').find((row) => row.name === name && row.sha256 === hash && row.state !== 'queued'), 30_000);
-  }
-
   it('uploads a batch through a .filepart, byte for byte', async () => {
     const name = posName(1);
     const data = randomBytes(300_000);
     await winscpUpload(session.sftp, data, `/inbox/${name}`);
-    expect(await arrived(name, data)).toMatchObject({ size: data.length, state: 'held' });
+    expect(await daemon.arrived('acme', name, data)).toMatchObject({ size: data.length, state: 'held' });
     expect(daemon.ledger('acme').some((row) => row.name.endsWith('.filepart'))).toBe(false);
   });
 
@@ -64,7 +53,7 @@ describe(`WinSCP's requests, replayed with ssh2 ${SSH2_VERSION}`, () => {
     session = await connectSftp(daemon.port, acme);
     await winscpUpload(session.sftp, data, `/inbox/${name}`);
     expect(await daemon.spool('acme')).toEqual([]);
-    expect(await arrived(name, data)).toMatchObject({ size: data.length, state: 'held' });
+    expect(await daemon.arrived('acme', name, data)).toMatchObject({ size: data.length, state: 'held' });
   });
 
   it('lists /inbox and /outbox as they are on disk', async () => {
@@ -93,9 +82,9 @@ describe(`WinSCP's requests, replayed with ssh2 ${SSH2_VERSION}`, () => {
     const first = randomBytes(110_000);
     const second = randomBytes(130_000);
     await winscpUpload(session.sftp, first, `/inbox/${name}`);
-    await arrived(name, first);
+    await daemon.arrived('acme', name, first);
     await winscpUpload(session.sftp, second, `/inbox/${name}`);
-    expect(await arrived(name, second)).toMatchObject({ size: second.length, state: 'held' });
+    expect(await daemon.arrived('acme', name, second)).toMatchObject({ size: second.length, state: 'held' });
     expect(daemon.ledger('acme').find((row) => row.name === name && row.sha256 === sha256(first))).toMatchObject({
       state: 'rejected',
       reasonCode: 'withdrawn',
@@ -113,6 +102,6 @@ describe(`WinSCP's requests, replayed with ssh2 ${SSH2_VERSION}`, () => {
     await waitFor(async () => !(await daemon.folder('acme', 'inbox')).includes(name), 30_000);
     expect((await sftpCall.stat(session.sftp, `/inbox/${name}`)).size).toBe(first.length);
     await winscpUpload(session.sftp, second, `/inbox/${name}`);
-    expect(await arrived(name, second)).toMatchObject({ state: 'rejected', reasonCode: 'name_unrecognised' });
+    expect(await daemon.arrived('acme', name, second)).toMatchObject({ state: 'rejected', reasonCode: 'name_unrecognised' });
   });
 });
