@@ -36,9 +36,21 @@ const CLIENTS: ClientCase[] = [
     availability: await OpenSshClient.availability(),
     create: async (endpoint, partner) => new OpenSshClient(endpoint, partner),
   },
-  // lftp reaches the server through OpenSSH's ssh.
-  { name: 'lftp', resumeCommand: 'put -c', ident: /^SSH-2\.0-OpenSSH_/, availability: await LftpClient.availability(), create: (e, p) => LftpClient.create(e, p) },
-  { name: 'curl', resumeCommand: 'curl -C - -T', ident: /^SSH-2\.0-libssh2_/, availability: await CurlClient.availability(), create: (e, p) => CurlClient.create(e, p) },
+  {
+    name: 'lftp',
+    resumeCommand: 'put -c',
+    // lftp reaches the server through OpenSSH's ssh.
+    ident: /^SSH-2\.0-OpenSSH_/,
+    availability: await LftpClient.availability(),
+    create: (endpoint, partner) => LftpClient.create(endpoint, partner),
+  },
+  {
+    name: 'curl',
+    resumeCommand: 'curl -C - -T',
+    ident: /^SSH-2\.0-libssh2_/,
+    availability: await CurlClient.availability(),
+    create: (endpoint, partner) => CurlClient.create(endpoint, partner),
+  },
   {
     name: 'paramiko',
     resumeCommand: "open(name, 'r+') and seek",
