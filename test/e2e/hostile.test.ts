@@ -81,7 +81,10 @@ describe('hostile clients against posdrop serve', () => {
     expect(receipt).toMatchObject({ file: name, state: 'processed', counts: { accepted: 1 } });
   }
 
-  /** Opens `count` idle connections, `size` at a time, spread over `addresses`; half send a banner. */
+  /**
+   * Opens `count` idle connections, 50 at a time, spread over `addresses` (half of them send a
+   * banner, half never say a word); `between` runs after each 50.
+   */
   async function squat(count: number, addresses: string[], between: () => Promise<void> = async () => {}): Promise<Squatter[]> {
     const squatters: Squatter[] = [];
     for (let start = 0; start < count; start += 50) {
@@ -108,6 +111,7 @@ describe('hostile clients against posdrop serve', () => {
     return refusals(reason, address) - before;
   }
 
+  /** Closes the squatters and waits until the daemon holds `remaining` connections. */
   async function leave(squatters: Squatter[], remaining: number): Promise<void> {
     for (const squatter of squatters) squatter.close();
     await waitFor(async () => (await connections()) === remaining, 30_000);
