@@ -150,7 +150,7 @@ export class PartnerView {
     this.options.registry.release(key);
   }
 
-  /** Removes a pending upload or a partial; receipts in /outbox stay. */
+  /** Removes a pending upload or a partial (or the name of one just delivered); receipts stay. */
   async remove(target: VirtualTarget): Promise<void> {
     const { area, name } = this.uploadTarget(target);
     const key = uploadKey(this.options.partner, area, name);
@@ -169,6 +169,14 @@ export class PartnerView {
       await unlinkIfThere(partial);
       return;
     }
+    // Delivered a moment ago and already taken for processing: STAT still shows the name, so
+    // REMOVE agrees with it and clears the name (the receipt says what became of the file).
+    // WinSCP REMOVEs a name STAT showed before renaming its .filepart onto it, and gives up the
+    // whole upload when that REMOVE fails.
+    if (this.options.registry.recentlyDelivered(key)) {
+      this.options.registry.forget(key);
+      return;
+    }
     throw noSuchFile();
   }
 
@@ -185,7 +193,10 @@ export class PartnerView {
     const fromKey = uploadKey(partner, area, from.name);
     const toKey = uploadKey(partner, area, to.name);
     if (registry.isActive(fromKey)) throw new Refusal('failure', `${from.name} is still being uploaded`);
-    if (registry.isActive(toKey) || (await this.exists(area, to.name))) {
+    // Only a real file or partial blocks the name: one delivered a moment ago and already taken
+    // for processing still answers STAT, but a partner who sends a corrected file under a
+    // temporary name and renames it (`put x.tmp`, `rename x.tmp x`) must not be refused for it.
+    if (registry.isActive(toKey) || (await this.occupied(area, to.name))) {
       throw new Refusal('failure', `${to.name} already exists`);
     }
     const dir = await this.areaDir(area);
@@ -196,6 +207,7 @@ export class PartnerView {
       if (await this.regularFile(pending)) {
         await moveNoReplace(pending, path.join(dir, to.name));
         registry.forget(fromKey);
+        registry.forget(toKey);
         this.options.onChanged(partner, area, from.name);
         this.options.onChanged(partner, area, to.name);
       } else if (await this.regularFile(partial)) {
@@ -227,14 +239,10 @@ export class PartnerView {
     throw noSuchFile();
   }
 
-  private async exists(area: UploadArea, name: string): Promise<boolean> {
-    try {
-      await this.statFile(area, name);
-      return true;
-    } catch (err) {
-      if (err instanceof Refusal && err.kind === 'no_such_file') return false;
-      throw err;
-    }
+  /** A file waiting under `name`, or a partial upload of it. */
+  private async occupied(area: UploadArea, name: string): Promise<boolean> {
+    if (await this.regularFile(path.join(await this.areaDir(area), name))) return true;
+    return (await this.regularFile(spoolPathFor(await this.spoolDir(area), name))) !== undefined;
   }
 
   private fileTarget(target: VirtualTarget): { area: Area; name: string } {

@@ -77,7 +77,7 @@ export class SftpServer {
     this.registry = new UploadRegistry(config.recent_upload_seconds * 1000, now);
     this.ssh = new ssh2.Server(
       { hostKeys: [options.hostKey], algorithms: SERVER_ALGORITHMS, ident: 'posdrop' },
-      (client, info) => this.onConnection(client, info.ip, info.port),
+      (client, info) => this.onConnection(client, info.ip, info.port, info.header.identRaw),
     );
     this.listener = net.createServer((socket) => this.admit(socket));
     this.listener.on('error', (err) => log.error('sftp.listener_error', { error: err.message }));
@@ -198,9 +198,21 @@ export class SftpServer {
     }
   }
 
-  private onConnection(client: Connection, address: string, port: number): void {
+  private onConnection(client: Connection, address: string, port: number, ident: string): void {
     const { config, log } = this.options;
     client.on('error', (err) => log.debug('sftp.connection_error', { address, error: err.message }));
+    // Which client, and what it settled on: the first thing to know when a partner cannot connect.
+    client.on('handshake', (negotiated) =>
+      log.debug('sftp.handshake', {
+        address,
+        client: ident,
+        kex: negotiated.kex,
+        host_key: negotiated.serverHostKey,
+        cipher: negotiated.cs.cipher,
+        mac: negotiated.cs.mac,
+        compression: negotiated.cs.compress,
+      }),
+    );
     const admission = this.admissions.get(`${address}:${port}`);
     if (!admission) {
       client.end();

@@ -2,40 +2,12 @@
  * What keeps one client from exhausting the daemon: the login grace timer, connection caps in
  * total and per address, the idle timeout, caps on open handles and on requests in flight.
  */
-import net from 'node:net';
-import type ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closed, connectSftp, connectSsh, refusal, sftpCall, STATUS } from '../support/clients.js';
+import { closed, connectSftp, refusal, sftpCall, STATUS } from '../support/clients.js';
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
-import { PACKET, RawSftp, sftpString, uint64 } from '../support/raw-sftp.js';
-
-/** A bare TCP connection that says nothing unless told to; it notes what the server does. */
-class Squatter {
-  readonly socket: net.Socket;
-  banner = '';
-  closed = false;
-
-  constructor(port: number, localAddress = '127.0.0.1') {
-    // allowHalfOpen: a stubborn client that never closes its side, whatever the server says.
-    this.socket = net.connect({ host: '127.0.0.1', port, localAddress, allowHalfOpen: true });
-    this.socket.on('data', (chunk: Buffer) => (this.banner += chunk.toString('latin1')));
-    this.socket.on('error', () => undefined);
-    // With allowHalfOpen, 'end' is the server closing its side; ours stays open until destroyed.
-    this.socket.on('end', () => (this.closed = true));
-    this.socket.on('close', () => (this.closed = true));
-  }
-
-  /** Resolves true once the server sent its SSH banner, false if it closed without one. */
-  admitted(): Promise<boolean> {
-    return waitFor(() => (this.banner.startsWith('SSH-2.0-') ? true : this.closed ? 'refused' : undefined)).then(
-      (result) => result === true,
-    );
-  }
-
-  close(): void {
-    this.socket.destroy();
-  }
-}
+import { PACKET, sftpString, uint64 } from '../support/raw-sftp.js';
+import { Squatter } from '../support/squatter.js';
+import { floodLargeWrites, floodSmallWrites, rawUpload } from '../support/write-flood.js';
 
 describe('connections before login', () => {
   let daemon: TestDaemon;
@@ -100,14 +72,6 @@ describe('sessions', () => {
   });
   afterAll(() => daemon.destroy());
 
-  /** Logs in, opens SFTP by hand and a file for writing. */
-  async function rawUpload(name: string): Promise<{ client: ssh2.Client; raw: RawSftp; handle: Buffer }> {
-    const client = await connectSsh(daemon.port, { username: 'acme', privateKey: acme.privateKey });
-    const raw = await RawSftp.open(client);
-    const handle = await raw.openFile(`/inbox/${name}`, 0x1a);
-    return { client, raw, handle };
-  }
-
   it('ends a logged-in session that stays idle', async () => {
     const session = await connectSftp(daemon.port, acme);
     await closed(session.client);
@@ -129,19 +93,11 @@ describe('sessions', () => {
 
   it('cuts, once, a session that floods WRITEs without reading the replies', async () => {
     const cutsBefore = daemon.events('sftp.session_cut').length;
-    const { client, raw, handle } = await rawUpload('flood.json');
-    // Not even the socket is read: the client sees neither replies nor window adjustments.
-    raw.stopReading();
-    (client as unknown as { _sock: net.Socket })._sock.pause();
-    // Small requests, so that every chunk the daemon reads holds hundreds of them.
-    const data = Buffer.alloc(16, 0x61);
-    const flood = Array.from({ length: 20_000 }, (_, i) =>
-      raw.build(PACKET.WRITE, sftpString(handle), uint64(BigInt((i % 64) * 16)), sftpString(data)),
-    );
-    raw.channel.write(Buffer.concat(flood));
+    const upload = await rawUpload(daemon.port, acme, 'flood.json');
+    floodSmallWrites(upload, 20_000);
     await waitFor(() => daemon.events('sftp.session_cut').length > cutsBefore);
     await waitFor(() => daemon.app.running.sftp.stats().connections === 0);
-    client.destroy();
+    upload.client.destroy();
     const cuts = daemon.events('sftp.session_cut').slice(cutsBefore);
     expect(cuts).toHaveLength(1);
     expect(cuts[0]).toMatchObject({ partner: 'acme', reason: expect.stringMatching(/request flood/) });
@@ -153,7 +109,7 @@ describe('sessions', () => {
 
   it('cuts a session whose WRITE data would pile up past its cap', async () => {
     const cutsBefore = daemon.events('sftp.session_cut').length;
-    const { client, raw, handle } = await rawUpload('too-much.json');
+    const { client, raw, handle } = await rawUpload(daemon.port, acme, 'too-much.json');
     raw.channel.write(raw.build(PACKET.WRITE, sftpString(handle), uint64(0n), sftpString(Buffer.alloc(200 * 1024))));
     await closed(client);
     const cuts = daemon.events('sftp.session_cut').slice(cutsBefore);
@@ -173,31 +129,18 @@ describe('memory under a flood of large WRITEs', () => {
   afterAll(() => daemon.destroy());
 
   it('stays bounded while the client sends and never reads', async () => {
-    const client = await connectSsh(daemon.port, { username: 'acme', privateKey: acme.privateKey });
-    const raw = await RawSftp.open(client);
-    const handle = await raw.openFile('/inbox/big-flood.json', 0x1a);
-    // The replies are never read (the socket is, or the client could send no more than its
-    // window: the server's window adjustments would go unseen).
-    raw.stopReading();
+    const upload = await rawUpload(daemon.port, acme, 'big-flood.json');
     const rssBefore = process.memoryUsage().rss;
     let peak = rssBefore;
     const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
     try {
       // 256 KiB requests (the largest OpenSSH sends): 150 MB in all, over the same 10 MB.
-      const chunk = Buffer.alloc(256 * 1024 - 64, 0x62);
-      const ended = closed(client).then(() => false);
-      for (let round = 0; round < 600; round += 1) {
-        const offset = BigInt((round % 40) * chunk.length);
-        if (!raw.channel.write(raw.build(PACKET.WRITE, sftpString(handle), uint64(offset), sftpString(chunk)))) {
-          const drained = new Promise<boolean>((resolve) => raw.channel.once('drain', () => resolve(true)));
-          if (!(await Promise.race([drained, ended]))) break;
-        }
-      }
+      await floodLargeWrites(upload, 600, 256 * 1024 - 64);
       // Let the daemon work through what it received.
       await new Promise((resolve) => setTimeout(resolve, 200));
     } finally {
       clearInterval(sampler);
-      client.end();
+      upload.client.end();
     }
     // A sanity bound, not a measurement: the daemon holds a bounded amount per session.
     expect(peak - rssBefore).toBeLessThan(150 * 1024 * 1024);

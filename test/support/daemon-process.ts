@@ -45,9 +45,23 @@ export class DaemonProcess {
       },
     });
     const daemon = new DaemonProcess(child);
-    const ready = await daemon.waitForLog((line) => line.event === 'daemon.ready');
+    // A daemon that refuses its configuration exits at once: say so instead of waiting a minute.
+    const gone = daemon.exited.then(() => {
+      throw new Error(`posdrop serve exited before it was ready (code ${child.exitCode}); its error is above`);
+    });
+    gone.catch(() => undefined); // once ready, a later exit is no error
+    const ready = await Promise.race([daemon.waitForLog((line) => line.event === 'daemon.ready'), gone]);
     daemon.port = ready.sftp_port as number;
     return daemon;
+  }
+
+  /** The daemon's process id, to read its memory from /proc. */
+  get pid(): number {
+    return this.child.pid as number;
+  }
+
+  events(name: string): LogLine[] {
+    return this.logs.filter((line) => line.event === name);
   }
 
   waitForLog(match: (line: LogLine) => boolean, timeoutMs = 60_000): Promise<LogLine> {

@@ -2,6 +2,7 @@
  * Starts a real posdrop (the App, as `posdrop serve` builds it) on port 0 with a temporary data
  * directory, and gives tests what a partner or an operator would have: accounts, keys, clients.
  */
+import { createHash } from 'node:crypto';
 import { mkdtemp, readFile, readdir, rm, writeFile, chmod } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -187,6 +188,16 @@ export class TestDaemon {
   events(name: string): LogLine[] {
     return this.logs.filter((line) => line.event === name);
   }
+
+  /** The ledger row of `name` holding exactly `data`, once the intake has looked at it. */
+  arrived(partner: string, name: string, data: Buffer): Promise<FileRecord> {
+    const hash = sha256(data);
+    return waitFor(() => this.ledger(partner).find((row) => row.name === name && row.sha256 === hash && row.state !== 'queued'), 30_000);
+  }
+}
+
+export function sha256(data: Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
 }
 
 async function listOrEmpty(dir: string): Promise<string[]> {
