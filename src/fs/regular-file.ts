@@ -4,7 +4,7 @@
  * blocks until a writer comes, holding one of libuv's few threads for good). What is not a
  * regular file once opened is closed again and reported as absent.
  */
-import { constants } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { lstat, open, type FileHandle } from 'node:fs/promises';
 import { errnoCode, isMissing } from './durable.js';
 
@@ -31,6 +31,28 @@ export async function openRegularFile(file: string, flags: number, mode?: number
     throw err;
   }
   await handle.close();
+  return undefined;
+}
+
+/**
+ * `openRegularFile`, synchronously, returning the descriptor: for the SFTP server's uploads, where
+ * the open is on the request's path and takes microseconds on the local spool.
+ */
+export function openRegularFileSync(file: string, flags: number, mode?: number): number | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, flags | SAFE_FLAGS, mode);
+  } catch (err) {
+    if (isMissing(err) || errnoCode(err) === 'ELOOP' || errnoCode(err) === 'ENXIO') return undefined;
+    throw err;
+  }
+  try {
+    if (fstatSync(fd).isFile()) return fd;
+  } catch (err) {
+    closeSync(fd);
+    throw err;
+  }
+  closeSync(fd);
   return undefined;
 }
 

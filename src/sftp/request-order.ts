@@ -2,10 +2,13 @@
  * Keeps a session's requests in the order the client meant. READ and WRITE run side by side
  * (clients pipeline dozens of them); every other request waits for all earlier ones and holds
  * back later ones, so that a RENAME pipelined right behind a CLOSE sees the closed file.
+ * A request that has nothing to wait for starts at once, in the same turn it arrived.
  */
 export class RequestOrder {
   private barrier: Promise<unknown> = Promise.resolve();
   private readonly running = new Set<Promise<unknown>>();
+  /** Exclusive requests started and not yet answered: while there are any, READ and WRITE wait. */
+  private exclusiveRunning = 0;
 
   /** Number of requests started and not yet answered. */
   get inFlight(): number {
@@ -13,13 +16,19 @@ export class RequestOrder {
   }
 
   concurrent<T>(work: () => Promise<T>): Promise<T> {
-    return this.track(this.barrier.then(work));
+    return this.track(this.exclusiveRunning === 0 ? work() : this.barrier.then(work));
   }
 
   exclusive<T>(work: () => Promise<T>): Promise<T> {
-    const before = Promise.allSettled([this.barrier, ...this.running]);
-    const run = this.track(before.then(work));
-    this.barrier = run.catch(() => undefined);
+    const start = this.running.size === 0 ? work() : Promise.allSettled([this.barrier, ...this.running]).then(work);
+    const run = this.track(start);
+    this.exclusiveRunning += 1;
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    void settled.then(() => (this.exclusiveRunning -= 1));
+    this.barrier = settled;
     return run;
   }
 

@@ -4,12 +4,11 @@
  * CLOSE the file is fsynced and moved (never replacing anything) into the partner's folder.
  * A dropped connection leaves the partial in the spool, where the client can resume it.
  */
-import { constants, writeSync } from 'node:fs';
-import { unlink, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { looksTemporary } from '../core/safe-name.js';
-import { moveNoReplace, errnoCode } from '../fs/durable.js';
-import { openRegularFile } from '../fs/regular-file.js';
+import { fsyncFile, moveNoReplace, errnoCode } from '../fs/durable.js';
+import { openRegularFileSync } from '../fs/regular-file.js';
 import { noSuchFile, Refusal } from './refusal.js';
 
 export type UploadMode = 'truncate' | 'resume' | 'exclusive';
@@ -32,7 +31,8 @@ export class Upload {
 
   private constructor(
     private readonly target: UploadTarget,
-    private readonly handle: FileHandle,
+    /** The spool file's descriptor; calls on it are synchronous but for fsync (see write()). */
+    private readonly fd: number,
     initialSize: number,
   ) {
     this.highWater = initialSize;
@@ -43,17 +43,16 @@ export class Upload {
     if (create || mode !== 'resume') flags |= constants.O_CREAT;
     if (mode === 'truncate') flags |= constants.O_TRUNC;
     if (mode === 'exclusive') flags |= constants.O_EXCL;
-    let handle: FileHandle | undefined;
+    let fd: number | undefined;
     try {
-      handle = await openRegularFile(target.spoolPath, flags, 0o640);
+      fd = openRegularFileSync(target.spoolPath, flags, 0o640);
     } catch (err) {
       if (errnoCode(err) === 'EEXIST') throw new Refusal('failure', `${target.name} already exists`);
       throw err;
     }
     // Missing (a resume without CREAT of nothing), or something other than a file in the spool.
-    if (!handle) throw noSuchFile();
-    const stats = await handle.stat();
-    return new Upload(target, handle, stats.size);
+    if (fd === undefined) throw noSuchFile();
+    return new Upload(target, fd, fstatSync(fd).size);
   }
 
   get name(): string {
@@ -74,7 +73,7 @@ export class Upload {
     // Synchronous on purpose: a WRITE lands in the page cache in microseconds, far less than a
     // trip through libuv's thread pool, and the data buffer is released at once instead of
     // queueing up in memory behind the pool (what kept a 50 MB upload's RSS high).
-    writeSync(this.handle.fd, data, 0, data.length, offset);
+    writeSync(this.fd, data, 0, data.length, offset);
     if (end > this.highWater) this.highWater = end;
   }
 
@@ -86,9 +85,9 @@ export class Upload {
     if (this.aborted) throw new Refusal('failure', this.aborted);
     this.closed = true;
     try {
-      await this.handle.sync();
+      await fsyncFile(this.fd);
     } finally {
-      await this.handle.close();
+      closeSync(this.fd);
     }
     const size = this.highWater;
     if (looksTemporary(this.target.name)) return { delivered: false, size };
@@ -110,19 +109,31 @@ export class Upload {
   async abandon(): Promise<void> {
     if (this.closed || this.aborted) return;
     this.closed = true;
-    await this.handle.close().catch(() => undefined);
+    closeQuietly(this.fd);
   }
 
   /** Refuses everything from now on and deletes the partial. */
   private async abort(reason: string): Promise<void> {
     if (this.aborted) return;
     this.aborted = reason;
-    await this.handle.close().catch(() => undefined);
-    await unlink(this.target.spoolPath).catch(() => undefined);
+    closeQuietly(this.fd);
+    try {
+      unlinkSync(this.target.spoolPath);
+    } catch {
+      // already gone: nothing to discard
+    }
   }
 
   get abortReason(): string | undefined {
     return this.aborted;
+  }
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // closed already
   }
 }
 
