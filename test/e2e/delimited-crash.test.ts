@@ -3,39 +3,18 @@
  * dist/) is killed with SIGKILL while the file's transaction is open, started again, and the file
  * is stored exactly once.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { waitFor } from '../support/daemon.js';
+import { DaemonProcess } from '../support/daemon-process.js';
 
-const BIN = new URL('../../bin/posdrop.js', import.meta.url).pathname;
 const LINES = 300_000;
 
-interface Daemon {
-  child: ChildProcess;
-  events: { event: string; file?: string }[];
-  exited: Promise<void>;
-}
-
-function serve(dataDir: string): Daemon {
-  const env = { ...process.env, POSDROP_DATA_DIR: dataDir, POSDROP_SFTP_PORT: '0', POSDROP_INTAKE_STABLE_MS: '50' };
-  const child = spawn(process.execPath, [BIN, 'serve'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const events: Daemon['events'] = [];
-  let rest = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    const lines = (rest + chunk.toString()).split('\n');
-    rest = lines.pop() ?? '';
-    for (const line of lines) if (line.trim().startsWith('{')) events.push(JSON.parse(line) as Daemon['events'][number]);
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  return { child, events, exited };
-}
-
-function seen(daemon: Daemon, event: string, file?: string): boolean {
-  return daemon.events.some((line) => line.event === event && (file === undefined || line.file === file));
+/** The daemon on its embedded defaults (the demo partner takes Carma files), ports free. */
+function serve(dataDir: string): Promise<DaemonProcess> {
+  return DaemonProcess.start(dataDir, { POSDROP_DEMO_PARTNER: 'true', POSDROP_INTAKE_STABLE_MS: '50' });
 }
 
 describe('a crash in the middle of a delimited file', () => {
@@ -44,16 +23,14 @@ describe('a crash in the middle of a delimited file', () => {
 
   it('stores the file exactly once after SIGKILL and restart', async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'posdrop-crash-'));
-    const first = serve(dataDir);
-    await waitFor(() => seen(first, 'daemon.ready'), 30_000);
+    const first = await serve(dataDir);
     const name = 'purchasehistory_CRASH_big.csv';
     const lines = Array.from({ length: LINES }, (_, i) => `cust-${i};SKU-${i % 977};${i % 500}.25;2024-01-02 03:04:05;1;${i % 500}.25`);
     const staged = path.join(dataDir, `${name}.staged`);
     await writeFile(staged, `${lines.join('\n')}\n`);
     await rename(staged, path.join(dataDir, 'partners', 'demo', 'inbox', name));
-    await waitFor(() => seen(first, 'file.processing', name), 30_000);
-    first.child.kill('SIGKILL');
-    await first.exited;
+    await first.waitForLog((line) => line.event === 'file.processing' && line.file === name, 30_000);
+    await first.kill('SIGKILL');
 
     const before = new Database(path.join(dataDir, 'posdrop.db'), { readonly: true });
     try {
@@ -64,10 +41,9 @@ describe('a crash in the middle of a delimited file', () => {
       before.close();
     }
 
-    const second = serve(dataDir);
-    await waitFor(() => seen(second, 'file.processed', name), 60_000);
-    second.child.kill('SIGTERM');
-    await second.exited;
+    const second = await serve(dataDir);
+    await second.waitForLog((line) => line.event === 'file.processed' && line.file === name, 60_000);
+    await second.kill('SIGTERM');
     const after = new Database(path.join(dataDir, 'posdrop.db'), { readonly: true });
     try {
       expect(after.prepare('SELECT count(*) FROM carma_purchases').pluck().get()).toBe(LINES);

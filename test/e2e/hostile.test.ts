@@ -42,7 +42,6 @@ describe('hostile clients against posdrop serve', () => {
     daemon = await DaemonProcess.start(dataDir, {
       // The V8 flag the systemd unit runs the daemon with, so that its memory is the service's.
       NODE_OPTIONS: '--max-semi-space-size=4',
-      POSDROP_HTTP_PORT: '0',
       // A long login grace: the idle connections must stay for the whole test, not time out.
       POSDROP_SFTP_LOGIN_GRACE_SECONDS: '600',
     });

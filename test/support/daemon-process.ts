@@ -31,7 +31,11 @@ export class DaemonProcess {
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
   }
 
-  /** Starts `posdrop serve` on `dataDir` (SFTP on a free port) and waits until it is ready. */
+  /**
+   * Starts `posdrop serve` on `dataDir` and waits until it is ready. SFTP and the metrics listener
+   * take free ports (`daemon.json` in the data directory names them), so that suites running side
+   * by side never meet on the default ports.
+   */
   static async start(dataDir: string, env: Record<string, string> = {}): Promise<DaemonProcess> {
     const child = spawn(process.execPath, [BIN, 'serve'], {
       stdio: ['ignore', 'pipe', 'inherit'],
@@ -39,6 +43,7 @@ export class DaemonProcess {
         ...process.env,
         POSDROP_DATA_DIR: dataDir,
         POSDROP_SFTP_PORT: '0',
+        POSDROP_HTTP_PORT: '0',
         POSDROP_DEMO_PARTNER: 'false',
         POSDROP_INTAKE_STABLE_MS: '100',
         ...env,
