@@ -2,7 +2,7 @@
  * The composition root: the only module that knows every part. It builds them with explicit
  * dependencies, starts them in order, and stops them in reverse, each in its own try/catch.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import type { Config } from './config/schema.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -10,6 +10,7 @@ import { ConfigError, errorMessage } from './core/errors.js';
 import { DataLayout } from './data-layout.js';
 import { ensureDemoPartner, type DemoCredentials } from './demo-partner.js';
 import { builtInFormat, type FormatLookup } from './formats/registry.js';
+import { writeFileAtomic } from './fs/durable.js';
 import { ensurePartnerFolders } from './fs/partner-folders.js';
 import { Answers } from './intake/answers.js';
 import { Intake } from './intake/intake.js';
@@ -159,7 +160,10 @@ export class App {
     return this.parts.ops.health.liveProblem();
   }
 
-  /** Where `posdrop status` and the tests find the running daemon. */
+  /**
+   * Where `posdrop status` and the tests find the running daemon. Written whole or not at all: a
+   * reader polling for it must never see half of it. Nothing to keep across a power loss.
+   */
   private async writeRuntimeFile(): Promise<void> {
     const { sftp, ops } = this.running;
     const address = sftp.address;
@@ -170,7 +174,7 @@ export class App {
       sftp: address ? { host: address.address, port: address.port } : null,
       http: http ? { host: http.address, port: http.port } : null,
     };
-    await writeFile(this.layout.runtimeFile, `${JSON.stringify(runtime)}\n`);
+    await writeFileAtomic(this.layout.runtimeFile, `${JSON.stringify(runtime)}\n`, 0o640, false);
   }
 
   /** Stops accepting, finishes the file in hand, closes sessions and the database. Idempotent. */
