@@ -33,9 +33,19 @@ describe('fulfillmentProblems', () => {
   it('fulfills only items awaiting fulfillment, at most their quantity', () => {
     expect(fulfillmentProblems('r1', [item('b', 1)], BOUGHT, new Map())).toEqual([]);
     expect(fulfillmentProblems('r1', [item('a', 1)], BOUGHT, new Map()).map((problem) => problem.code)).toEqual(['not_awaiting_fulfillment']);
-    expect(fulfillmentProblems('r1', [item('b', 1)], BOUGHT, new Map([['b', 1]]))[0]?.message).toBe(
-      'fulfills 1 of b, but receipt r1 awaits 1 and 1 was fulfilled before',
-    );
     expect(fulfillmentProblems('r1', [item('q', 1)], BOUGHT, new Map()).map((problem) => problem.code)).toEqual(['unknown_sku']);
+  });
+
+  it('refuses fulfilling beyond what still awaits it as not_awaiting_fulfillment, saying how many await', () => {
+    expect(fulfillmentProblems('r1', [item('b', 1)], BOUGHT, new Map([['b', 1]]))).toEqual([
+      {
+        field: 'data.items[0].quantity',
+        code: 'not_awaiting_fulfillment',
+        message: 'fulfills 1 of b, but receipt r1 has 0 awaiting fulfillment (1 bought awaiting it, 1 fulfilled before)',
+        value: 1,
+      },
+    ]);
+    const twice = fulfillmentProblems('r1', [item('b', 1), item('b', 1)], BOUGHT, new Map());
+    expect(twice.map((problem) => [problem.field, problem.code])).toEqual([['data.items[1].quantity', 'not_awaiting_fulfillment']]);
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The checks of a return or fulfillment against its purchase, once the purchase and what was
- * returned or fulfilled before are read: no item back beyond what was bought, no fulfillment
- * beyond what was awaiting it.
+ * returned or fulfilled before are read: no item back beyond what was bought (`over_return`), no
+ * fulfillment of an item not awaiting it, nor beyond how many still await it
+ * (`not_awaiting_fulfillment` both).
  */
 import type { FieldProblem, FulfillmentItem, ReturnItem } from './requests.js';
 
@@ -73,10 +74,12 @@ export function fulfillmentProblems(receiptId: string, items: readonly Fulfillme
     } else {
       const before = done.get(item.sku) ?? 0;
       if (before + item.quantity > open) {
+        // The specification has one code for "not awaiting": beyond what awaits is the same refusal.
+        const left = open - before;
         problems.push({
           field: `${field}.quantity`,
-          code: 'over_fulfillment',
-          message: `fulfills ${item.quantity} of ${item.sku}, but receipt ${receiptId} awaits ${open} and ${before} ${before === 1 ? 'was' : 'were'} fulfilled before`,
+          code: 'not_awaiting_fulfillment',
+          message: `fulfills ${item.quantity} of ${item.sku}, but receipt ${receiptId} has ${left} awaiting fulfillment (${open} bought awaiting it, ${before} fulfilled before)`,
           value: item.quantity,
         });
       } else done.set(item.sku, before + item.quantity);
