@@ -105,6 +105,26 @@ describe('PBJ offline sales through the daemon', () => {
     expect(await fetchJson(daemon, jumbo, `${name}.result.json`)).toEqual({ error: { code: 400, message: 'This file has already been uploaded' } });
   });
 
+  it('lists at most 20 problems of a line, however many its header has, and counts them all', async () => {
+    const unknown = Array.from({ length: 3000 }, (_, i) => `COLUMN_${i}`).join(',');
+    const name = 'direct-mail_25-04-2020_wide.csv';
+    const receipt = await drop(daemon, jumbo, name, `${HEADER.trimEnd()},${unknown}\n6001,7,C1,Ticket,1,2.50,card,2020-04-25\n`);
+    expect(receipt.state).toBe('rejected');
+    const result = (await fetchJson(daemon, jumbo, `${name}.result.json`)) as {
+      error: { extended: { errors: { line: number; messages: string[] }[]; error_fields: number } };
+    };
+    const [header] = result.error.extended.errors;
+    expect(header?.line).toBe(1);
+    expect(header?.messages).toHaveLength(20);
+    expect(header?.messages.at(0)).toBe('the header names an unknown column COLUMN_0');
+    expect(header?.messages.at(-1)).toBe('the line has 2981 more problems, not listed');
+    expect(result.error.extended.error_fields).toBe(3000);
+    // every listed problem repeats the raw line: the log stays at 20 rows of it, not 3000
+    const rows = csvRows(await fetchOutbox(daemon, jumbo, `${name}.errors.csv`));
+    expect(rows).toHaveLength(1 + 20);
+    expect(rows.at(-1)?.[3]).toBe('more_problems');
+  });
+
   it('reports a duplicate header name on line 1', async () => {
     const receipt = await drop(daemon, jumbo, 'direct-mail_24-04-2020_hdr.csv', `ORDER_ID,ORDER_ID,${HEADER.slice(9)}5001,5001,7,C1,Ticket,1,2.50,card,2020-04-24\n`);
     expect(receipt.state).toBe('rejected');

@@ -37,6 +37,14 @@ export interface LineConsumer {
   accept(values: readonly unknown[], at: SplitLine): LineProblem | undefined;
 }
 
+/**
+ * Problems listed for one line; the rest are counted and named by one last problem. A line has
+ * at most one problem per column, except a header, which can name thousands of unknown columns:
+ * every listed problem repeats the raw line in the error log, so an unbounded list would turn a
+ * 60 KB header into hundreds of MB.
+ */
+export const MAX_PROBLEMS_PER_LINE = 20;
+
 export interface RunOptions {
   /** How many failed lines the summary lists (the rest are counted). */
   keepLines?: number;
@@ -121,14 +129,25 @@ class DelimitedRun implements RecordSink {
     if (problems) this.report(at, problems);
   }
 
-  private report(at: SplitLine, problems: LineProblem[]): void {
+  private report(at: SplitLine, all: LineProblem[]): void {
     const { summary } = this;
     summary.errorLines += 1;
-    summary.errorFields += problems.length;
+    summary.errorFields += all.length;
+    const problems = all.length > MAX_PROBLEMS_PER_LINE ? [...all.slice(0, MAX_PROBLEMS_PER_LINE - 1), moreProblems(all.length - MAX_PROBLEMS_PER_LINE + 1)] : all;
     for (const problem of problems) {
       this.ctx.errors.add({ position: at.line, field: problem.column || undefined, code: problem.code, message: fullMessage(problem), value: problem.value });
     }
     this.log.add(at.line, at.raw, problems);
     if (summary.listed.length < this.keepLines) summary.listed.push({ line: at.line, problems });
   }
+}
+
+function moreProblems(count: number): LineProblem {
+  return {
+    column: '',
+    value: '',
+    code: 'more_problems',
+    message: `the line has ${count} more problems, not listed`,
+    expected: `at most ${MAX_PROBLEMS_PER_LINE} problems are listed for one line: mend these and send the file again to see the rest`,
+  };
 }
