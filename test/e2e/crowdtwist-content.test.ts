@@ -123,6 +123,24 @@ describe('what a CrowdTwist batch holds decides what is stored and what comes ba
     expect(listed.stdout).toMatch(/6 +mix-7 +data\.user_id +unsafe_integer +12345678901234567890 +data\.user_id is 12345678901234567890/);
   });
 
+  it('stores unknown fields of items, tenders and return items as written, and lets nothing inside them fail a request', async () => {
+    const bought = json(purchase('extra-1', { items: [{ sku: 'a', price: 5, quantity: 2 }], tenders: [{ type: 1, amount: 10 }] }))
+      .replace('"quantity":2}', '"quantity":2, "gift" : { "wrap": true,  "cost": 1.50 }, "serial":12345678901234567890}')
+      .replace('"amount":10}', '"amount":10,"card":{"bin":"411111","fee":0.10,"fee":0.20},"terminal":7.0E+0}');
+    const returned = json({ type: 'return', data: { receipt_id: 'extra-1', return_id: 'extra-r1', date_returned: '2017-05-09T10:00:00Z', items: [{ sku: 'a', quantity: 1 }] } })
+      .replace('"quantity":1}', '"quantity":1,"reason":"too small","restock":1.00}');
+    const name = nextName('extras');
+    await upload(daemon, shop, name, `{"pos_data": [\n${bought},\n${returned}\n]}\n`);
+
+    expect((await receiptWhen(daemon, 'shop', name, 'processed')).counts).toEqual({ total: 2, accepted: 2, failed: 0, duplicates: 0 });
+    const item = `SELECT i.extra FROM crowdtwist_items i JOIN crowdtwist_purchases p ON p.id = i.purchase_id WHERE p.receipt_id = 'extra-1'`;
+    expect(query(daemon, item)).toEqual([{ extra: '{"gift":{ "wrap": true,  "cost": 1.50 },"serial":12345678901234567890}' }]);
+    const tender = `SELECT t.extra FROM crowdtwist_tenders t JOIN crowdtwist_purchases p ON p.id = t.purchase_id WHERE p.receipt_id = 'extra-1'`;
+    expect(query(daemon, tender)).toEqual([{ extra: '{"card":{"bin":"411111","fee":0.10,"fee":0.20},"terminal":7.0E+0}' }]);
+    const returnItem = `SELECT i.extra FROM crowdtwist_return_items i JOIN crowdtwist_returns r ON r.id = i.return_row WHERE r.return_id = 'extra-r1'`;
+    expect(query(daemon, returnItem)).toEqual([{ extra: '{"reason":"too small","restock":1.00}' }]);
+  });
+
   it('checks a file sent to /validate the same way, and stores nothing', async () => {
     const name = nextName('check');
     const local = daemon.path(name);

@@ -3,6 +3,7 @@
  * otherwise records a problem that names the field, what was expected and what was found.
  */
 import type { Extra, FieldProblem } from './requests.js';
+import { writtenMembers, type PathStep } from './written-members.js';
 
 /** A parsed JSON object. */
 export type JsonObject = Record<string, unknown>;
@@ -33,9 +34,34 @@ interface Presence {
   optional?: boolean;
 }
 
+/** The steps of a path that leads through known keys only (`data.items[0]` → data, items, 0). */
+function pathSteps(path: string): PathStep[] {
+  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map(([, key, index]) => (index === undefined ? (key as string) : Number(index)));
+}
+
 /** Reads fields of one request and collects every problem found. */
 export class FieldReader {
   readonly problems: FieldProblem[] = [];
+  /** Paths of the fields posdrop does not know (`data.items[0].gift`): kept as written, never looked into. */
+  readonly unknownFields: string[] = [];
+
+  /** `written`: the request as it stands in the file, where unknown fields are copied from. */
+  constructor(private readonly written: string) {}
+
+  /**
+   * The fields of `object` (at `path`) not in `known`, as a JSON object of their members copied
+   * from the text, so that `1.50` stays `1.50`; null when there are none.
+   */
+  extra(object: JsonObject, known: ReadonlySet<string>, path: string): Extra {
+    if (Object.keys(object).every((key) => known.has(key))) return null;
+    const kept: string[] = [];
+    for (const [key, member] of writtenMembers(this.written, pathSteps(path))) {
+      if (known.has(key)) continue;
+      kept.push(member);
+      this.unknownFields.push(fieldPath(path, key));
+    }
+    return `{${kept.join(',')}}`;
+  }
 
   /** Records a problem of any code. */
   add(field: string, code: string, message: string, value?: unknown): void {
@@ -143,15 +169,4 @@ export function isIsoTimestamp(text: string): boolean {
     offsetHours < 24 &&
     offsetMinutes < 60
   );
-}
-
-/** The fields of `object` not in `known`, as JSON text, or null; `__proto__` stays a plain key. */
-export function extraFields(object: JsonObject, known: ReadonlySet<string>): Extra {
-  let extra: JsonObject | undefined;
-  for (const key of Object.keys(object)) {
-    if (known.has(key)) continue;
-    extra ??= Object.create(null) as JsonObject;
-    extra[key] = object[key];
-  }
-  return extra ? JSON.stringify(extra) : null;
 }

@@ -45,8 +45,8 @@ class BatchRun {
 
   private take(element: PosElement): void {
     this.counts.total += 1;
-    const checked = validateRequest(element.value);
-    const hidden = rawProblems(element);
+    const checked = validateRequest(element.value, element.text);
+    const hidden = rawProblems(element, checked.unknownFields);
     if (hidden.length > 0) {
       // What the text shows says more than what the rounded value looked like.
       checked.problems = [...checked.problems.filter((problem) => !hidden.some((raw) => raw.field === problem.field)), ...hidden];

@@ -35,4 +35,15 @@ describe('rawProblems', () => {
       ['data.receipt_id', 'duplicate_key'],
     ]);
   });
+
+  it('looks into no field posdrop does not know: it is kept as written, nothing is lost', () => {
+    const text = '{"data":{"loyalty":12345678901234567890,"meta":{"a":1,"a":[-9007199254740993]},"user_id":9007199254740993,"x":1,"x":2}}';
+    const problems = rawProblems(element(text, 7), ['data.loyalty', 'data.meta', 'data.x']);
+    // The unknown key written twice still loses a value; inside an unknown value nothing does.
+    expect(problems.map((problem) => [problem.field, problem.code])).toEqual([
+      ['data.user_id', 'unsafe_integer'],
+      ['data.x', 'duplicate_key'],
+    ]);
+    expect(rawProblems(element('{"data":{"metadata":12345678901234567890}}', 2), ['data.meta'])).toHaveLength(1);
+  });
 });

@@ -2,7 +2,8 @@
  * What `JSON.parse` hides and the text still shows: a key written twice (the parser keeps the
  * last value silently) and an integer beyond ±(2^53 − 1) (the parser rounds it silently). A cheap
  * look at the parsed value tells whether either can be there; only then is the element's text
- * read again to say where, with the digits as written.
+ * read again to say where, with the digits as written. Inside a field posdrop does not know,
+ * neither is a problem: such a field is kept as written, so nothing of it is lost or rounded.
  */
 import { fieldPath } from './field-checks.js';
 import type { PosElement } from './pos-data-reader.js';
@@ -27,14 +28,22 @@ function census(value: unknown, counts: Census): void {
   }
 }
 
-/** Duplicate keys and unsafe integers in one element; usually none, found fast. */
-export function rawProblems(element: PosElement): FieldProblem[] {
+/**
+ * Duplicate keys and unsafe integers in one element, outside its `unknownFields` (paths, as
+ * validation found them); usually none, found fast.
+ */
+export function rawProblems(element: PosElement, unknownFields: readonly string[] = []): FieldProblem[] {
   const counts: Census = { keys: 0, beyondSafe: false };
   census(element.value, counts);
   if (counts.keys === element.writtenKeys && !counts.beyondSafe) return [];
   const problems: FieldProblem[] = [];
-  new TextWalker(element.text, problems).value('');
+  new TextWalker(element.text, problems, (path) => unknownFields.some((field) => within(path, field))).value('');
   return problems;
+}
+
+/** `path` is `field` or lies inside it. */
+function within(path: string, field: string): boolean {
+  return path.startsWith(field) && (path.length === field.length || path[field.length] === '.' || path[field.length] === '[');
 }
 
 const INTEGER = /-?\d+/y;
@@ -48,6 +57,8 @@ class TextWalker {
   constructor(
     private readonly text: string,
     private readonly problems: FieldProblem[],
+    /** A value kept as written, whose content is nobody's concern. */
+    private readonly keptAsWritten: (path: string) => boolean,
   ) {}
 
   value(path: string): void {
@@ -67,7 +78,9 @@ class TextWalker {
       this.space();
       if (this.text.charAt(this.at) === '}') break;
       const key = JSON.parse(this.string()) as string;
-      if (seen.has(key)) {
+      // A key written twice in an unknown object is kept as written too; one in an object posdrop
+      // reads would lose a value.
+      if (seen.has(key) && !this.keptAsWritten(path)) {
         const field = fieldPath(path, key);
         this.problems.push({ field, code: 'duplicate_key', message: `${field} is written twice: a key may appear once in an object` });
       }
@@ -111,7 +124,8 @@ class TextWalker {
     const written = this.text.slice(this.at, NUMBER.lastIndex);
     INTEGER.lastIndex = 0;
     const integer = INTEGER.test(written) && INTEGER.lastIndex === written.length;
-    if (integer && written.replace('-', '').length >= 16 && (BigInt(written) > LIMIT || BigInt(written) < -LIMIT)) {
+    const unsafe = integer && written.replace('-', '').length >= 16 && (BigInt(written) > LIMIT || BigInt(written) < -LIMIT);
+    if (unsafe && !this.keptAsWritten(path)) {
       this.problems.push({
         field: path,
         code: 'unsafe_integer',

@@ -10,7 +10,7 @@ export interface FieldProblem {
   value?: unknown;
 }
 
-/** Unknown fields of an object, as a JSON object text; null when there are none. */
+/** Unknown fields of an object, as a JSON object text of their members as written; null when there are none. */
 export type Extra = string | null;
 
 /** One element of a purchase's `items`. */
@@ -99,6 +99,8 @@ export interface CheckedRequest {
   returnId?: string | undefined;
   fulfillmentId?: string | undefined;
   problems: FieldProblem[];
+  /** Paths of the fields posdrop does not know: kept as written, so nothing inside them can fail the request. */
+  unknownFields: readonly string[];
   /** Set only when there are no problems. */
   request?: PosRequest;
 }

@@ -99,14 +99,20 @@ describe('validateRequest', () => {
   });
 
   it('keeps unknown fields as written, __proto__ included, at every level', () => {
-    const value = JSON.parse(
+    const text =
       '{"type":"purchase","source":"pos-7","data":' +
-        JSON.stringify({ ...PURCHASE.data, loyalty_tier: 'gold', items: [{ sku: 'a', price: 1, quantity: 1, gift: { wrap: true } }] }).slice(0, -1) +
-        ',"__proto__":{"admin":true}}}',
-    ) as unknown;
-    const request = validateRequest(value).request;
-    expect(request).toMatchObject({ requestExtra: '{"source":"pos-7"}', extra: '{"loyalty_tier":"gold","__proto__":{"admin":true}}' });
-    expect(request?.kind === 'purchase' && request.items[0]?.extra).toBe('{"gift":{"wrap":true}}');
+      JSON.stringify({ ...PURCHASE.data, items: [{ sku: 'a', price: 1, quantity: 1 }], tenders: [{ type: 1, amount: 20 }] })
+        .slice(0, -1)
+        .replace('"quantity":1}', '"quantity":1,"gift":{ "wrap" : true, "cost": 1.50 }}')
+        .replace('"amount":20}', '"amount":20,"terminal":7.10E+0,"card":{"bin":123456789012345678901}}') +
+      ',"loyalty_tier":"gold","__proto__":{"admin":true}}}';
+    const checked = validateRequest(JSON.parse(text), text);
+    expect(checked.problems).toEqual([]);
+    expect(checked.request).toMatchObject({ requestExtra: '{"source":"pos-7"}', extra: '{"loyalty_tier":"gold","__proto__":{"admin":true}}' });
+    const request = checked.request?.kind === 'purchase' ? checked.request : undefined;
+    expect(request?.items[0]?.extra).toBe('{"gift":{ "wrap" : true, "cost": 1.50 }}');
+    expect(request?.tenders[0]?.extra).toBe('{"terminal":7.10E+0,"card":{"bin":123456789012345678901}}'.replace('0007e0', '0007e0'));
+    expect(checked.unknownFields).toEqual(['source', 'data.items[0].gift', 'data.tenders[0].terminal', 'data.tenders[0].card', 'data.loyalty_tier', 'data.__proto__']);
     expect(({} as Record<string, unknown>).admin).toBeUndefined();
   });
 

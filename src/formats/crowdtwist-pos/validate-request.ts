@@ -3,7 +3,7 @@
  * fields and their types. Unknown fields never fail a request; they are kept as written. Totals
  * are not cross-checked: the specification's own examples do not add up.
  */
-import { describeValue, extraFields, FieldReader, isObject, type JsonObject } from './field-checks.js';
+import { describeValue, FieldReader, isObject, type JsonObject } from './field-checks.js';
 import type { CheckedRequest, Fulfillment, FulfillmentItem, Purchase, PurchaseItem, Return, ReturnItem, Tender } from './requests.js';
 
 const REQUEST_KEYS = new Set(['type', 'data']);
@@ -20,16 +20,16 @@ const FULFILLMENT_ITEM_KEYS = new Set(['sku', 'quantity']);
 const TYPES = ['purchase', 'return', 'fulfillment'];
 const CURRENCY = /^[A-Z]{3}$/;
 
-/** Checks one element of `pos_data`. */
-export function validateRequest(value: unknown): CheckedRequest {
-  const fields = new FieldReader();
+/** Checks one element of `pos_data`, parsed (`value`) and as written (`text`). */
+export function validateRequest(value: unknown, text: string = JSON.stringify(value) ?? ''): CheckedRequest {
+  const fields = new FieldReader(text);
   if (!isObject(value)) {
     fields.add('', 'invalid_type', `each element of pos_data must be an object with type and data, not ${describeValue(value)}`, value);
-    return { type: null, problems: fields.problems };
+    return { type: null, problems: fields.problems, unknownFields: [] };
   }
   const type = fields.text(value, 'type', '');
   const data = fields.object(value, 'data', '');
-  const checked: CheckedRequest = { type: typeof value.type === 'string' ? value.type : null, problems: fields.problems };
+  const checked: CheckedRequest = { type: typeof value.type === 'string' ? value.type : null, problems: fields.problems, unknownFields: fields.unknownFields };
   if (type !== undefined && !TYPES.includes(type)) {
     fields.add('type', 'unknown_type', `type must be one of ${TYPES.join(', ')}; found ${JSON.stringify(type)}`, type);
   }
@@ -38,7 +38,7 @@ export function validateRequest(value: unknown): CheckedRequest {
   checked.receiptId = ids('receipt_id');
   checked.returnId = type === 'return' ? ids('return_id') : undefined;
   checked.fulfillmentId = type === 'fulfillment' ? ids('fulfillment_id') : undefined;
-  const requestExtra = extraFields(value, REQUEST_KEYS);
+  const requestExtra = fields.extra(value, REQUEST_KEYS, '');
   const request =
     type === 'purchase' ? purchase(data, fields, requestExtra)
     : type === 'return' ? returnRequest(data, fields, requestExtra)
@@ -72,7 +72,7 @@ function purchase(data: JsonObject, fields: FieldReader, requestExtra: string | 
       fields.wrongType(`${at}.coupons[${line}]`, 'a string', code);
       return false;
     }),
-    extra: extraFields(data, PURCHASE_KEYS),
+    extra: fields.extra(data, PURCHASE_KEYS, at),
     requestExtra,
   };
 }
@@ -107,7 +107,7 @@ function purchaseItem(item: JsonObject, at: string, fields: FieldReader): Purcha
     transactionId: (transactionId ?? null) as string | number | null,
     customData: customData ? JSON.stringify(customData) : null,
     awaitingFulfillment: fields.boolean(item, 'is_awaiting_fulfillment', at),
-    extra: extraFields(item, ITEM_KEYS),
+    extra: fields.extra(item, ITEM_KEYS, at),
   };
 }
 
@@ -115,7 +115,7 @@ function tender(item: JsonObject, at: string, fields: FieldReader): Tender {
   return {
     type: fields.integer(item, 'type', at) as number,
     amount: fields.number(item, 'amount', at) as number,
-    extra: extraFields(item, TENDER_KEYS),
+    extra: fields.extra(item, TENDER_KEYS, at),
   };
 }
 
@@ -133,7 +133,7 @@ function reference<T>(data: JsonObject, fields: FieldReader, shape: ReferenceSha
     id: fields.text(data, shape.idKey, at) as string,
     date: fields.timestamp(data, shape.dateKey, at) as string,
     items: elements(fields.list(data, 'items', at, { min: 1 }) ?? [], `${at}.items`, fields, item),
-    extra: extraFields(data, shape.keys),
+    extra: fields.extra(data, shape.keys, at),
   };
 }
 
@@ -153,11 +153,11 @@ function skuAndQuantity(item: JsonObject, at: string, fields: FieldReader): { sk
 }
 
 function fulfillmentItem(item: JsonObject, at: string, fields: FieldReader): FulfillmentItem {
-  return { ...skuAndQuantity(item, at, fields), extra: extraFields(item, FULFILLMENT_ITEM_KEYS) };
+  return { ...skuAndQuantity(item, at, fields), extra: fields.extra(item, FULFILLMENT_ITEM_KEYS, at) };
 }
 
 function returnItem(item: JsonObject, at: string, fields: FieldReader): ReturnItem {
   const bought = skuAndQuantity(item, at, fields);
   const price = fields.number(item, 'price', at, { optional: true, min: 0 }) ?? null;
-  return { ...bought, price, extra: extraFields(item, RETURN_ITEM_KEYS) };
+  return { ...bought, price, extra: fields.extra(item, RETURN_ITEM_KEYS, at) };
 }
