@@ -4,7 +4,7 @@
  * name, answers with a receipt, and hands accepted files to the router (the format pipelines).
  * Nothing here knows about SFTP.
  */
-import { lstat, readdir, unlink } from 'node:fs/promises';
+import { lstat, readdir, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { IntakeConfig } from '../config/schema.js';
 import type { DataLayout, UploadArea } from '../data-layout.js';
@@ -25,7 +25,7 @@ import { archiveOriginal } from './archive.js';
 import { dryRunRecord } from './dry-run.js';
 import { digestFile, type FileDigest } from './file-identity.js';
 import { waitUntilStable } from './stable-size.js';
-import { InboxWatcher, type WatchedFile } from './watcher.js';
+import { InboxWatcher, WatchLiveness, type WatchStatus, type WatchedFile } from './watcher.js';
 import { WorkQueue } from './work-queue.js';
 
 /** Where accepted files go next; the format pipelines implement it. */
@@ -60,6 +60,9 @@ export class Intake {
   /** Pending files already registered, by key, with the stat they had: not hashed again. */
   private readonly registered = new Map<string, string>();
   private rescanTimer: NodeJS.Timeout | undefined;
+  private readonly liveness: WatchLiveness;
+  /** The rescan a watcher failure started, so that a burst of failures starts only one. */
+  private recovery: Promise<void> | undefined;
   private stopped = false;
 
   constructor(private readonly options: IntakeOptions) {
@@ -71,8 +74,9 @@ export class Intake {
     this.watcher = new InboxWatcher(options.layout.partnersRoot, {
       onFile: (file) => this.notice(file, false),
       onGone: (file) => this.queue.push(keyOf(file), file),
-      onError: (err) => options.log.warn('intake.watcher_error', { error: errorMessage(err) }),
+      onError: (err) => this.watcherFailed(err),
     });
+    this.liveness = new WatchLiveness(options.now);
   }
 
   /** Resumes interrupted files, picks up what is already in the inboxes, then watches. */
@@ -115,8 +119,9 @@ export class Intake {
     await this.queue.idle();
   }
 
-  get watching(): boolean {
-    return this.watcher.running;
+  /** Whether the inboxes are really being looked at (the health check judges it). */
+  get watchStatus(): WatchStatus {
+    return this.liveness.status(this.watcher.running);
   }
 
   /** Files noticed and not yet taken in hand: nonzero means the intake is not idle. */
@@ -124,15 +129,36 @@ export class Intake {
     return this.settling.size + this.queue.size;
   }
 
-  /** Every file in every inbox, and pending ledger rows whose file has gone. */
+  /**
+   * Every file in every inbox, and pending ledger rows whose file has gone. A folder that cannot
+   * be read does not stop the others; the rescan then fails, naming it.
+   */
   async rescan(): Promise<void> {
+    const succeeded = this.liveness.rescanBegins();
+    try {
+      const unreadable = await this.scanInboxes();
+      if (unreadable.length > 0) throw new Error(`cannot read ${unreadable.join('; ')}`);
+      succeeded();
+    } catch (err) {
+      this.liveness.failed(`a rescan of the inboxes failed: ${errorMessage(err)}`);
+      throw err;
+    }
+  }
+
+  /** Notices every name in every inbox and requeues pending rows; returns the folders it could not read. */
+  private async scanInboxes(): Promise<string[]> {
     const root = this.options.layout.partnersRoot;
+    // Created at start: gone now, every inbox is out of sight (a volume unmounted, a folder moved).
+    if (!(await stat(root).then((s) => s.isDirectory(), () => false))) throw new Error(`${root} is missing or not a folder`);
+    const unreadable: string[] = [];
     for (const partner of await listNames(root)) {
       if (partnerIdProblem(partner)) continue;
       for (const area of ['inbox', 'validate'] as const) {
-        if (!(await this.realFolder({ partner, area }))) continue;
-        for (const name of await listNames(path.join(root, partner, area))) {
-          this.notice({ partner, area, name }, false);
+        try {
+          if (!(await this.realFolder({ partner, area }))) continue;
+          for (const name of await listNames(path.join(root, partner, area))) this.notice({ partner, area, name }, false);
+        } catch (err) {
+          unreadable.push(`${partner}/${area}: ${errorMessage(err)}`);
         }
       }
     }
@@ -142,6 +168,18 @@ export class Intake {
       if (file.state === 'queued') this.registered.delete(key);
       this.queue.push(key, { partner: file.partner, area: 'inbox', name: file.name });
     }
+    return unreadable;
+  }
+
+  /** chokidar failed: whatever it may have missed, a rescan finds now. */
+  private watcherFailed(err: unknown): void {
+    const { log } = this.options;
+    log.warn('intake.watcher_error', { error: errorMessage(err), note: 'rescanning the inboxes' });
+    this.liveness.failed(`the inbox watcher failed: ${errorMessage(err)}`);
+    if (this.stopped) return;
+    this.recovery ??= this.rescan()
+      .catch((failure: unknown) => log.error('intake.rescan_failed', { error: errorMessage(failure) }))
+      .finally(() => (this.recovery = undefined));
   }
 
   private notice(file: WatchedFile, complete: boolean): void {

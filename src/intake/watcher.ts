@@ -1,7 +1,7 @@
 /**
  * Watches `partners/<partner>/{inbox,validate}/` with chokidar and reports file names. It only
- * reports: the intake decides. What it misses (inotify overflow, watch limits) the periodic
- * rescan finds.
+ * reports: the intake decides. What it misses the periodic rescan finds, which is why the
+ * watching is judged alive by its rescans (see WatchLiveness), not by chokidar alone.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -20,6 +20,50 @@ export interface WatcherEvents {
   onFile: (file: WatchedFile) => void;
   onGone: (file: WatchedFile) => void;
   onError: (err: unknown) => void;
+}
+
+/** What the health check and the systemd watchdog judge the watching by. */
+export interface WatchStatus {
+  /** chokidar is started and not closed. */
+  running: boolean;
+  /** When the last rescan that read every inbox finished. */
+  lastRescanAt: Date | undefined;
+  /** The latest failure of the watcher or of a rescan, until a rescan begun after it succeeds. */
+  problem: { at: Date; message: string } | undefined;
+}
+
+/**
+ * Whether the inboxes are really being looked at. In polling mode chokidar reports almost no
+ * failure: readdirp turns an unreadable folder (EACCES, EPERM, ELOOP) into a warning that chokidar
+ * drops, so "chokidar is running" proves little. A rescan reads every inbox itself and throws on
+ * what it cannot read; its success is the proof, and it is also what recovers anything the
+ * watcher missed, so a failure counts as recovered once a rescan begun after it succeeds.
+ */
+export class WatchLiveness {
+  private lastRescanAt: Date | undefined;
+  private problem: WatchStatus['problem'];
+  private failures = 0;
+
+  constructor(private readonly now: () => Date) {}
+
+  /** The watcher or a rescan failed. */
+  failed(message: string): void {
+    this.problem = { at: this.now(), message };
+    this.failures += 1;
+  }
+
+  /** A rescan begins; call the returned function when it has read every inbox. */
+  rescanBegins(): () => void {
+    const failuresBefore = this.failures;
+    return () => {
+      this.lastRescanAt = this.now();
+      if (this.failures === failuresBefore) this.problem = undefined;
+    };
+  }
+
+  status(running: boolean): WatchStatus {
+    return { running, lastRescanAt: this.lastRescanAt, problem: this.problem };
+  }
 }
 
 export class InboxWatcher {

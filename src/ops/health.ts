@@ -3,6 +3,7 @@
  * Each check answers with a reason, so that a 503 says what to look at.
  */
 import { errorMessage } from '../core/errors.js';
+import type { WatchStatus } from '../intake/watcher.js';
 import type { Db } from '../store/database.js';
 import { beat } from '../store/heartbeat.js';
 import type { WriteLock } from '../store/write-lock.js';
@@ -22,9 +23,17 @@ export interface HealthSources {
   lock: WriteLock;
   now: () => Date;
   sftpListening: () => boolean;
-  watcherRunning: () => boolean;
+  watchStatus: () => WatchStatus;
+  /** `intake.rescan_seconds`: how often the inboxes are read in full. */
+  rescanSeconds: () => number;
   stopping: () => boolean;
 }
+
+/**
+ * Rescans missed for this many periods make the watcher dead: one late rescan (a slow disk, a
+ * large inbox) is no reason for systemd to restart the daemon.
+ */
+const MISSED_RESCANS = 2;
 
 /** How long a health probe waits for its turn at the write lock. */
 const WRITE_WAIT_MS = 3000;
@@ -35,20 +44,22 @@ export class Health {
   constructor(private readonly sources: HealthSources) {}
 
   async report(): Promise<HealthReport> {
-    const { sftpListening, watcherRunning, stopping } = this.sources;
+    const { sftpListening, stopping } = this.sources;
     const database = stopping() ? { ok: false, detail: 'posdrop is stopping' } : await this.databaseWritable();
     const sftp = sftpListening() ? { ok: true, detail: 'listening' } : { ok: false, detail: 'the SFTP port is not listening' };
-    const watcher = watcherRunning()
-      ? { ok: true, detail: 'watching the inboxes' }
-      : { ok: false, detail: 'the inbox watcher is not running' };
+    const watcher = this.watcherCheck();
     return { ok: database.ok && sftp.ok && watcher.ok, checks: { database, sftp, watcher } };
   }
 
   /** The synchronous part, for the systemd watchdog: undefined when healthy, else the reason. */
   liveProblem(): string | undefined {
     if (!this.sources.sftpListening()) return 'the SFTP port is not listening';
-    if (!this.sources.watcherRunning()) return 'the inbox watcher is not running';
-    return undefined;
+    const watcher = this.watcherCheck();
+    return watcher.ok ? undefined : watcher.detail;
+  }
+
+  private watcherCheck(): Check {
+    return watcherCheck(this.sources.watchStatus(), this.sources.now(), this.sources.rescanSeconds());
   }
 
   /**
@@ -74,4 +85,21 @@ export class Health {
     if (db.inTransaction) return { ok: true, detail: "a file's transaction is open; writes are going through" };
     return { ok: false, detail: `a write waited more than ${WRITE_WAIT_MS / 1000} s for the database` };
   }
+}
+
+/**
+ * The watcher is alive when chokidar runs, no failure of it or of a rescan is left unrecovered,
+ * and a rescan has read every inbox within the last MISSED_RESCANS periods.
+ */
+export function watcherCheck(status: WatchStatus, now: Date, rescanSeconds: number): Check {
+  if (!status.running) return { ok: false, detail: 'the inbox watcher is not running' };
+  if (status.problem) {
+    return { ok: false, detail: `${status.problem.message} (at ${status.problem.at.toISOString()}); no rescan has succeeded since` };
+  }
+  if (!status.lastRescanAt) return { ok: false, detail: 'no rescan of the inboxes has finished yet' };
+  const age = Math.round((now.getTime() - status.lastRescanAt.getTime()) / 1000);
+  if (age > MISSED_RESCANS * rescanSeconds) {
+    return { ok: false, detail: `no rescan of the inboxes has finished for ${age} s (one is due every ${rescanSeconds} s)` };
+  }
+  return { ok: true, detail: `watching the inboxes; last full rescan ${Math.max(0, age)} s ago` };
 }

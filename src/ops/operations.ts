@@ -54,7 +54,8 @@ export class Operations {
       lock,
       now,
       sftpListening: () => sftp.listening,
-      watcherRunning: () => intake.watching,
+      watchStatus: () => intake.watchStatus,
+      rescanSeconds: () => parts.config.intake.rescan_seconds,
       stopping: () => this.stopping,
     });
     answers.onState((file, dryRun) => {
