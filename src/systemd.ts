@@ -1,7 +1,7 @@
 /**
  * systemd's notify protocol (`Type=notify`): `READY=1` once the SFTP port listens, `RELOADING=1`
- * around a SIGHUP, `STOPPING=1` on the way out, and `WATCHDOG=1` pings when the unit sets
- * `WatchdogSec=`. The messages are datagrams on the unix socket named by `$NOTIFY_SOCKET`.
+ * around a SIGHUP, `STOPPING=1` on the way out (with `EXTEND_TIMEOUT_USEC`, so that systemd waits
+ * as long as posdrop may take), and `WATCHDOG=1` pings when the unit sets `WatchdogSec=`. The messages are datagrams on the unix socket named by `$NOTIFY_SOCKET`.
  *
  * Node has no unix datagram sockets, so this uses `unix-dgram` (a small native module by a Node
  * core maintainer, the one zigbee2mqtt uses for the same purpose). Sending from the daemon's own
@@ -27,7 +27,11 @@ export interface Notifier {
   ready(status: string): void;
   reloading(): void;
   status(text: string): void;
-  stopping(): void;
+  /**
+   * The daemon is stopping and will be gone within `seconds`: systemd waits that long even past
+   * the unit's `TimeoutStopSec` (systemd 236 and later) instead of killing it first.
+   */
+  stopping(seconds: number): void;
   /** Pings the watchdog while `healthy()` holds, when the unit asked for one. */
   startWatchdog(healthy: () => string | undefined): void;
   close(): void;
@@ -102,8 +106,9 @@ class SystemdNotifier implements Notifier {
     this.send(`STATUS=${text}`);
   }
 
-  stopping(): void {
-    this.send('STOPPING=1\nSTATUS=stopping: finishing the file in hand');
+  stopping(seconds: number): void {
+    const usec = Math.ceil(seconds) * 1_000_000;
+    this.send(`STOPPING=1\nEXTEND_TIMEOUT_USEC=${usec}\nSTATUS=stopping: finishing the file in hand`);
   }
 
   startWatchdog(healthy: () => string | undefined): void {

@@ -56,6 +56,13 @@ describe('loadConfig', () => {
     expect(config).toMatchObject({ data_dir: '/data', demo_partner: false, log: { level: 'warn' }, sftp: { port: 2300, host: '0.0.0.0' } });
   });
 
+  it('bounds stop_timeout_seconds: a timer past 2^31 ms would fire at once', () => {
+    expect(loadConfig({ file: file('stop.yaml', 'stop_timeout_seconds: 3600\n'), env: {} }).stop_timeout_seconds).toBe(3600);
+    expect(problems(() => loadConfig({ file: file('stop-long.yaml', 'stop_timeout_seconds: 3000000\n'), env: {} }))).toEqual([
+      expect.stringMatching(/stop_timeout_seconds: must be at most 3600 \(an hour\)/),
+    ]);
+  });
+
   it('names every problem at once, each with its key and where it came from', () => {
     const yaml = file('bad.yaml', 'sftp:\n  port: 70000\n  max_conections: 5\nintake:\n  stable_ms: -1\ncolour: blue\n');
     const found = problems(() =>

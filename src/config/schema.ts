@@ -128,8 +128,12 @@ export const configSchema = z.strictObject({
   data_dir: z.string().min(1).default('./var'),
   /** Creates the partner `demo` on first start; embedded defaults only, off in production. */
   demo_partner: z.boolean().default(true),
-  /** How long SIGTERM may take before the daemon gives up on the file in hand. */
-  stop_timeout_seconds: seconds.default(20),
+  /**
+   * How long SIGTERM may take before the daemon gives up on the file in hand. Under systemd the
+   * daemon extends the unit's TimeoutStopSec to this plus a margin as it stops (EXTEND_TIMEOUT_USEC).
+   * An hour at most: a timer past 2^31 ms would fire at once.
+   */
+  stop_timeout_seconds: seconds.max(3600, 'must be at most 3600 (an hour)').default(20),
   log: logSchema,
   sftp: sftpSchema,
   intake: intakeSchema,

@@ -13,6 +13,12 @@ import { ConfigError, errorMessage } from '../core/errors.js';
 import type { FormatLookup } from '../formats/registry.js';
 import { notifierFromEnv, type Notifier } from '../systemd.js';
 
+/**
+ * What the way out may take beyond `stop_timeout_seconds`: closing sessions, the WAL checkpoint
+ * and flushing the log after the file in hand is done or given up. systemd is told the sum.
+ */
+const EXIT_MARGIN_SECONDS = 10;
+
 export interface ServiceOptions {
   /** `--config`; else `POSDROP_CONFIG`; else the embedded defaults. */
   configFile?: string | undefined;
@@ -71,8 +77,8 @@ class Service {
     app.log.info('daemon.signal', { signal });
     if (this.stopping) return;
     this.stopping = true;
-    notifier.stopping();
     const seconds = this.config.stop_timeout_seconds;
+    notifier.stopping(seconds + EXIT_MARGIN_SECONDS);
     const timer = setTimeout(() => {
       const file = this.fileInHand();
       app.log.warn('daemon.stop_timeout', {

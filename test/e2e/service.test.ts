@@ -83,6 +83,8 @@ describe('posdrop serve as a service', () => {
     daemon.signal('SIGTERM');
     expect((await daemon.exited).code).toBe(0);
     expect(systemd.with('STOPPING=1')).toHaveLength(1);
+    // stop_timeout_seconds (20 by default) plus the margin for the way out.
+    expect(systemd.with('STOPPING=1')[0]).toContain('EXTEND_TIMEOUT_USEC=30000000');
     const order = systemd.messages.map((message) => message.split('\n')[0]);
     expect(order.indexOf('READY=1')).toBeLessThan(order.indexOf('STOPPING=1'));
   });
@@ -110,11 +112,14 @@ describe('posdrop serve as a service', () => {
 
   it('on SIGTERM mid-file finishes the file in hand, then checkpoints and exits', async () => {
     const gate = path.join(dataDir, 'gate');
-    daemon = await ChildDaemon.start({ dataDir, gate, config: { stop_timeout_seconds: 60 } });
+    systemd = new FakeSystemd(path.join(dataDir, 'notify.sock'));
+    daemon = await ChildDaemon.start({ dataDir, gate, config: { stop_timeout_seconds: 60 }, env: { NOTIFY_SOCKET: systemd.socketPath } });
     await uploadUntilProcessing(daemon);
 
     daemon.signal('SIGTERM');
     await daemon.waitForEvent('daemon.stopping');
+    // Longer than the unit's TimeoutStopSec: systemd is asked to wait for it.
+    expect(await waitFor(() => systemd?.with('STOPPING=1')[0])).toContain('EXTEND_TIMEOUT_USEC=70000000');
     await writeFile(gate, ''); // the file may now finish
     expect((await daemon.exited).code).toBe(0);
 
