@@ -1,7 +1,18 @@
 /** Plain tables for people, JSON for scripts (`--json`). */
+import { randomUUID } from 'node:crypto';
+
+/** JSON text that `printJson` writes as it stands: a request exactly as a partner sent it. */
+export class RawJson {
+  constructor(readonly text: string) {}
+}
 
 export function printJson(out: NodeJS.WritableStream, value: unknown): void {
-  out.write(`${JSON.stringify(value, null, 2)}\n`);
+  const raw: string[] = [];
+  // A placeholder no other string can spell, replaced by the raw text once the rest is written.
+  const mark = `raw-json-${randomUUID()}`;
+  const text = JSON.stringify(value, (_key, inner: unknown) => (inner instanceof RawJson ? `${mark}:${raw.push(inner.text) - 1}` : inner), 2);
+  const spliced = raw.length === 0 ? text : text.replace(new RegExp(`"${mark}:(\\d+)"`, 'g'), (_match, index: string) => raw[Number(index)] ?? 'null');
+  out.write(`${spliced}\n`);
 }
 
 export function printTable(out: NodeJS.WritableStream, headers: string[], rows: (string | number | null)[][]): void {

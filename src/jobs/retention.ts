@@ -86,12 +86,12 @@ async function pruneOutboxes(options: RetentionOptions, before: Date, counts: Re
 }
 
 function pruneRecordErrors(db: Db, before: Date): number {
-  return db.transaction(
-    () =>
-      db
-        .prepare('DELETE FROM record_errors WHERE file_id IN (SELECT id FROM files WHERE processed_at < ?)')
-        .run(before.toISOString()).changes,
-  )();
+  const old = 'SELECT id FROM files WHERE processed_at < ?';
+  return db.transaction(() => {
+    // A failed CrowdTwist request as sent is kept as long as its record errors are.
+    db.prepare(`DELETE FROM crowdtwist_failed_requests WHERE file_id IN (${old})`).run(before.toISOString());
+    return db.prepare(`DELETE FROM record_errors WHERE file_id IN (${old})`).run(before.toISOString()).changes;
+  })();
 }
 
 async function folders(dir: string): Promise<string[]> {

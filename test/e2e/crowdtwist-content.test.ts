@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
 import { sftpBatch } from '../support/clients.js';
@@ -119,8 +120,16 @@ describe('what a CrowdTwist batch holds decides what is stored and what comes ba
     expect(query(daemon, "SELECT return_id, position FROM crowdtwist_returns WHERE partner_id = 'shop'")).toEqual([{ return_id: 'ret-1', position: 1 }]);
     expect(query(daemon, "SELECT fulfillment_id, position FROM crowdtwist_fulfillments WHERE partner_id = 'shop'")).toEqual([{ fulfillment_id: 'ful-2', position: 9 }]);
 
+    // The operator sees what the partner got, the requests byte for byte, long after the outbox is cleared.
+    await rm(daemon.path('partners', 'shop', 'outbox', `${name}.errors.json`));
+    const shown = await cli(daemon, 'errors', name, '--json');
+    expect(JSON.parse(shown.stdout)).toMatchObject({ name, failed_requests: JSON.parse(errorsText).failed_requests });
+    expect(shown.stdout).toContain(`"request": ${requests[6]}`);
     const listed = await cli(daemon, 'errors', name);
-    expect(listed.stdout).toMatch(/6 +mix-7 +data\.user_id +unsafe_integer +12345678901234567890 +data\.user_id is 12345678901234567890/);
+    expect(listed.stdout).toMatch(/\n6 +mix-7 +purchase +data\.user_id +unsafe_integer +12345678901234567890 +data\.user_id is 12345678901234567890/);
+    expect(listed.stdout).toMatch(/\n5 +mix-1 +refund +type +unknown_type /);
+    expect(listed.stdout).toContain('requests as sent (cut to 100 characters; --json gives them whole):\n');
+    expect(listed.stdout).toContain(`\n6   ${requests[6]?.slice(0, 99)}…\n`);
   });
 
   it('stores unknown fields of items, tenders and return items as written, and lets nothing inside them fail a request', async () => {

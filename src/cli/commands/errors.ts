@@ -1,12 +1,26 @@
 import { UsageError } from '../../core/errors.js';
+import type { RecordError } from '../../core/record-error.js';
+import { FailedRequestStore, type StoredFailedRequest } from '../../formats/crowdtwist-pos/failed-request-store.js';
 import type { FileRecord } from '../../store/files.js';
 import { RecordErrorStore } from '../../store/record-errors.js';
+import type { Db } from '../../store/database.js';
 import type { Command } from '../command.js';
 import { withContext } from '../context.js';
-import { printJson, printTable } from '../output.js';
+import { printJson, printTable, RawJson } from '../output.js';
 import { findFile } from './show.js';
 
 const VALUE_WIDTH = 30;
+const REQUEST_WIDTH = 100;
+
+/** A failed request as the partner's `<name>.errors.json` gives it. */
+interface FailedRequestEntry {
+  index: number;
+  receipt_id: string | null;
+  type: string | null;
+  errors: { field: string | null; code: string; message: string }[];
+  /** Verbatim; null for a file processed before posdrop kept requests. */
+  request: RawJson | null;
+}
 
 export const errorsCommand: Command = {
   name: 'errors',
@@ -15,7 +29,8 @@ export const errorsCommand: Command = {
   details: [
     '  A name sent by several partners needs --partner (or give the file id from posdrop files).',
     '  AT is the line (delimited formats) or the index in pos_data (JSON); VALUE is what was sent.',
-    '  --limit   at most N errors (default 1000); --json prints every field, values in full',
+    '  For crowdtwist-pos, each failed request is also shown as sent (cut short in the table).',
+    '  --limit   at most N errors (default 1000); --json prints every field, values and requests in full',
   ].join('\n'),
   options: { partner: { type: 'string', short: 'p' }, limit: { type: 'string', default: '1000' }, json: { type: 'boolean' } },
   async run(input) {
@@ -24,28 +39,63 @@ export const errorsCommand: Command = {
     if (input.positionals.length > 1) throw new UsageError('errors takes one file at a time');
     const limit = Number(input.values.limit);
     if (!Number.isInteger(limit) || limit <= 0) throw new UsageError('--limit must be a positive whole number');
-    const { file, errors, stored, notStored } = await withContext(input, ({ files, db }) => {
+    const { file, errors, stored, notStored, requests } = await withContext(input, ({ files, db }) => {
       const found = findFile(files, ref, input.values.partner as string | undefined);
       const store = new RecordErrorStore(db);
-      return { file: found, errors: store.list(found.id, limit), stored: store.count(found.id), notStored: store.notStored(found.id) };
+      const listed = store.list(found.id, limit);
+      return { file: found, errors: listed, stored: store.count(found.id), notStored: store.notStored(found.id), requests: failedRequestsOf(db, found, listed) };
     });
     if (input.values.json) {
-      return printJson(input.stdout, { id: file.id, partner: file.partner, name: file.name, state: file.state, reason_code: file.reasonCode, reason: file.reason, counts: file.counts, errors, stored, not_stored: notStored });
+      const entries = requests ? { failed_requests: failedRequestEntries(errors, requests) } : {};
+      return printJson(input.stdout, { id: file.id, partner: file.partner, name: file.name, state: file.state, reason_code: file.reasonCode, reason: file.reason, counts: file.counts, errors, stored, not_stored: notStored, ...entries });
     }
     input.stdout.write(`${headline(file)}\n`);
     if (stored === 0) {
       input.stdout.write(file.state === 'processed' || file.state === 'rejected' ? 'no record errors\n' : `no record errors (the file is ${file.state})\n`);
       return;
     }
-    printTable(
-      input.stdout,
-      ['AT', 'KEY', 'FIELD', 'CODE', 'VALUE', 'MESSAGE'],
-      errors.map((error) => [error.position, error.key ?? null, error.field ?? null, error.code, clip(error.value), error.message]),
-    );
+    if (requests && requests.length > 0) printRequestErrors(input.stdout, errors, requests);
+    else printTable(input.stdout, ['AT', 'KEY', 'FIELD', 'CODE', 'VALUE', 'MESSAGE'], errors.map((error) => [error.position, error.key ?? null, error.field ?? null, error.code, clip(error.value, VALUE_WIDTH), error.message]));
     if (stored > errors.length) input.stdout.write(`showing ${errors.length} of ${stored} stored errors; raise --limit for more\n`);
     if (notStored > 0) input.stdout.write(`… and ${notStored} more errors, counted but not stored\n`);
   },
 };
+
+/** The stored requests behind `errors` of a crowdtwist-pos file; undefined for other formats. */
+function failedRequestsOf(db: Db, file: FileRecord, errors: readonly RecordError[]): StoredFailedRequest[] | undefined {
+  if (file.format !== 'crowdtwist-pos') return undefined;
+  const first = errors[0];
+  const last = errors.at(-1);
+  return first && last ? new FailedRequestStore(db).list(file.id, first.position, last.position) : [];
+}
+
+/** The errors grouped by request, in the partner's error log's shape. */
+function failedRequestEntries(errors: readonly RecordError[], requests: readonly StoredFailedRequest[]): FailedRequestEntry[] {
+  const byIndex = new Map(requests.map((request) => [request.index, request]));
+  const entries = new Map<number, FailedRequestEntry>();
+  for (const error of errors) {
+    let entry = entries.get(error.position);
+    if (!entry) {
+      const stored = byIndex.get(error.position);
+      entry = { index: error.position, receipt_id: stored?.receiptId ?? error.key ?? null, type: stored?.type ?? null, errors: [], request: stored ? new RawJson(stored.request) : null };
+      entries.set(error.position, entry);
+    }
+    entry.errors.push({ field: error.field ?? null, code: error.code, message: error.message });
+  }
+  return [...entries.values()];
+}
+
+function printRequestErrors(out: NodeJS.WritableStream, errors: readonly RecordError[], requests: readonly StoredFailedRequest[]): void {
+  const types = new Map(requests.map((request) => [request.index, request.type]));
+  printTable(
+    out,
+    ['AT', 'KEY', 'TYPE', 'FIELD', 'CODE', 'VALUE', 'MESSAGE'],
+    errors.map((error) => [error.position, error.key ?? null, types.get(error.position) ?? null, error.field ?? null, error.code, clip(error.value, VALUE_WIDTH), error.message]),
+  );
+  out.write(`requests as sent (cut to ${REQUEST_WIDTH} characters; --json gives them whole):\n`);
+  // One line per request: the whitespace of a pretty-printed file is folded.
+  printTable(out, ['AT', 'REQUEST'], requests.map((request) => [request.index, clip(request.request.replace(/\s*[\r\n]\s*/g, ' '), REQUEST_WIDTH)]));
+}
 
 function headline(file: FileRecord): string {
   const counts = file.counts ? ` — ${file.counts.total} records: ${file.counts.accepted} accepted, ${file.counts.failed} failed, ${file.counts.duplicates} duplicates` : '';
@@ -53,9 +103,9 @@ function headline(file: FileRecord): string {
   return `${file.name} (${file.partner}, id ${file.id}): ${file.state}${counts}${reason}`;
 }
 
-function clip(value: string | undefined): string | null {
+function clip(value: string | undefined, width: number): string | null {
   if (value === undefined) return null;
   // Control characters shown escaped (\t, \n), so that a value cannot break the table.
   const flat = value.replace(/[\u0000-\u001f\u007f]/g, (c) => JSON.stringify(c).slice(1, -1));
-  return flat.length > VALUE_WIDTH ? `${flat.slice(0, VALUE_WIDTH - 1)}…` : flat;
+  return flat.length > width ? `${flat.slice(0, width - 1)}…` : flat;
 }

@@ -8,6 +8,7 @@ import type { CrowdtwistConfig } from '../../config/schema.js';
 import { clipValue } from '../../core/record-error.js';
 import type { FileCounts } from '../../store/files.js';
 import type { FormatProcessor, ProcessContext, ProcessOutcome } from '../../pipeline/processor.js';
+import { FailedRequestStore } from './failed-request-store.js';
 import { ERRORS_SUFFIX, FailedRequests, RETRY_SUFFIX } from './failed-requests.js';
 import { PosDataReader, type PosElement, type ReaderLimits } from './pos-data-reader.js';
 import { PosStore } from './pos-store.js';
@@ -26,13 +27,16 @@ class BatchRun {
   readonly counts: FileCounts = { total: 0, accepted: 0, failed: 0, duplicates: 0 };
   private readonly store: PosStore;
   private readonly failed: FailedRequests;
+  private readonly failedStore: FailedRequestStore;
 
   constructor(private readonly ctx: ProcessContext) {
     this.store = new PosStore(ctx.db, ctx.partner.id, ctx.file.id);
     this.failed = new FailedRequests(ctx.outputs, ctx.file.name);
+    this.failedStore = new FailedRequestStore(ctx.db);
   }
 
   async run(): Promise<ProcessOutcome> {
+    this.failedStore.clear(this.ctx.file.id);
     const reader = new PosDataReader(readerLimits(this.ctx.config.crowdtwist), (element) => this.take(element));
     await readUtf8(this.ctx.source, async (text) => {
       reader.push(text);
@@ -59,6 +63,7 @@ class BatchRun {
     }
     this.counts.failed += 1;
     if (problems.some((problem) => DUPLICATE_CODES.has(problem.code))) this.counts.duplicates += 1;
+    const keptBefore = this.ctx.errors.errors.length;
     for (const problem of problems) {
       this.ctx.errors.add({
         position: element.index,
@@ -68,6 +73,10 @@ class BatchRun {
         message: problem.message,
         value: clipValue(problem.value),
       });
+    }
+    // Kept as long as its errors are: the collector keeps the first ones, the request with them.
+    if (this.ctx.errors.errors.length > keptBefore) {
+      this.failedStore.add(this.ctx.file.id, { index: element.index, receiptId: checked.receiptId ?? null, type: checked.type, request: element.text });
     }
     this.failed.add(element, checked, problems);
   }

@@ -4,6 +4,7 @@ import { recordErrors } from './002-record-errors.js';
 import { crowdtwist } from './003-crowdtwist.js';
 import { delimited } from './004-delimited.js';
 import { heartbeat } from './005-heartbeat.js';
+import { crowdtwistFailedRequests } from './006-crowdtwist-failed-requests.js';
 
 /** Every schema version in order; append, never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [ledger, recordErrors, crowdtwist, delimited, heartbeat];
+export const MIGRATIONS: readonly Migration[] = [ledger, recordErrors, crowdtwist, delimited, heartbeat, crowdtwistFailedRequests];
