@@ -12,6 +12,7 @@ import type { Config } from '../config/schema.js';
 import { ConfigError, errorMessage } from '../core/errors.js';
 import type { FormatLookup } from '../formats/registry.js';
 import { notifierFromEnv, type Notifier } from '../systemd.js';
+import { ReloadQueue } from './reload-queue.js';
 
 /**
  * What the way out may take beyond `stop_timeout_seconds`: closing sessions, the WAL checkpoint
@@ -37,6 +38,7 @@ export async function runService(options: ServiceOptions): Promise<never> {
   try {
     const started = await app.start();
     notifier.ready(`SFTP on ${started.sftp.address}:${started.sftp.port}`);
+    service.started();
     notifier.startWatchdog(() => app.liveProblem());
     if (started.demo) options.stderr.write(demoBanner(started.demo, started.sftp));
   } catch (err) {
@@ -51,7 +53,7 @@ export async function runService(options: ServiceOptions): Promise<never> {
 
 class Service {
   private stopping = false;
-  private reloading: Promise<void> = Promise.resolve();
+  private readonly reloads = new ReloadQueue(() => this.reload());
 
   constructor(
     private readonly app: App,
@@ -63,13 +65,17 @@ class Service {
   listen(): void {
     process.on('SIGTERM', () => this.stop('SIGTERM'));
     process.on('SIGINT', () => this.stop('SIGINT'));
-    process.on('SIGHUP', () => {
-      this.reloading = this.reloading.then(() => this.reload());
-    });
+    // Listened to from the first moment: SIGHUP's default action would end the process.
+    process.on('SIGHUP', () => void this.reloads.request());
     process.on('uncaughtException', (err) => {
       this.app.log.error('daemon.crashed', { error: errorMessage(err), stack: err.stack });
       void this.app.log.close().finally(() => process.exit(1));
     });
+  }
+
+  /** Start-up is done and READY=1 sent: reloads may run. */
+  started(): void {
+    this.reloads.started();
   }
 
   private stop(signal: string): void {
