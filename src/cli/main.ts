@@ -58,7 +58,7 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     // Misuse gets one line that says what is wrong and where to look.
     if (group.length > 0 && words.length === 1) {
       const subs = group.map((cmd) => cmd.name.slice(words[0]!.length + 1));
-      io.stderr.write(`posdrop ${words[0]} needs a command: ${subs.slice(0, -1).join(', ')} or ${subs.at(-1)} (see posdrop ${words[0]} --help)\n`);
+      io.stderr.write(`posdrop ${words[0]} needs a command: ${alternatives(subs)} (see posdrop ${words[0]} --help)\n`);
     } else {
       const unknown = group.length > 0 ? words.slice(0, 2).join(' ') : words[0];
       io.stderr.write(`posdrop: unknown command "${unknown}" (see posdrop ${group.length > 0 ? `${words[0]} ` : ''}--help)\n`);
@@ -110,6 +110,11 @@ function commandWords(argv: string[]): string[] {
     else if (!arg.startsWith('-')) words.push(arg);
   }
   return words;
+}
+
+/** `a`, `a or b`, `a, b or c`. */
+function alternatives(words: string[]): string {
+  return words.length > 1 ? `${words.slice(0, -1).join(', ')} or ${words.at(-1)}` : (words[0] ?? '');
 }
 
 function firstLine(text: string): string {
