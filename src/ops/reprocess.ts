@@ -25,7 +25,7 @@ import { classifyName } from '../core/naming.js';
 import type { DataLayout } from '../data-layout.js';
 import { builtInFormat, formatsFor, type FormatLookup } from '../formats/registry.js';
 import { fsyncDir, pathExists } from '../fs/durable.js';
-import type { Db } from '../store/database.js';
+import { waitingForTheDaemon, type Db } from '../store/database.js';
 import type { FileLedger, FileRecord, StateChange } from '../store/files.js';
 import type { PartnerStore } from '../store/partners.js';
 
@@ -49,9 +49,6 @@ export interface Requeued {
   /** History events of the file up to and including its requeue: what comes after is news. */
   eventsSoFar: number;
 }
-
-/** How long the queueing transaction may wait for the daemon's file in hand. */
-const WAIT_FOR_DAEMON_MS = 120_000;
 
 /** Queues `file` to be processed again; throws OperatorError when it cannot or should not be. */
 export async function requeueForReprocess(file: FileRecord, options: ReprocessOptions): Promise<Requeued> {
@@ -132,10 +129,9 @@ function queueAgain(
   place: () => void,
 ): { file: FileRecord; at: string; events: number } {
   const { db, files } = options;
-  const before = db.pragma('busy_timeout', { simple: true }) as number;
-  db.pragma(`busy_timeout = ${WAIT_FOR_DAEMON_MS}`);
-  try {
-    return db
+  // The transaction may wait for the daemon's file in hand.
+  return waitingForTheDaemon(db, () =>
+    db
       .transaction(() => {
         const current = files.get(file.id);
         if (current?.state !== file.state || current.stateChangedAt !== file.stateChangedAt) {
@@ -145,10 +141,8 @@ function queueAgain(
         place();
         return { file: queued, at: queued.stateChangedAt, events: files.events(file.id).length };
       })
-      .immediate();
-  } finally {
-    db.pragma(`busy_timeout = ${before}`);
-  }
+      .immediate(),
+  );
 }
 
 async function copyDurably(from: string, to: string, total: number, onCopy?: (done: number, total: number) => void): Promise<void> {

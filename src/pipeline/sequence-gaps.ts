@@ -6,7 +6,7 @@
 import { OperatorError } from '../core/errors.js';
 import { formatCounter, releaseProblem, type Gap } from '../core/sequencer.js';
 import type { FormatLookup } from '../formats/registry.js';
-import type { Db } from '../store/database.js';
+import { waitingForTheDaemon, type Db } from '../store/database.js';
 import type { FileLedger, FileRecord } from '../store/files.js';
 import type { SequenceKey, SequenceSkip, SequenceStore } from '../store/sequences.js';
 import { heldInSequence, releaseHeld, sequencePlace, waitingFor } from './sequencing.js';
@@ -91,11 +91,13 @@ export interface ReleaseResult {
 /**
  * Skips the counters after the last processed one through `request.through`, in one
  * transaction: the sequence moves on, the skip is recorded, the held file that is next now goes
- * to `queued` (the daemon takes it at its next inbox scan).
+ * to `queued` (the daemon takes it at its next inbox scan). Another process than the daemon runs
+ * it, so it waits for the daemon's file in hand (`DAEMON_FILE_WAIT_MS`).
  */
 export function releaseGap(db: Db, files: FileLedger, sequences: SequenceStore, formats: FormatLookup, request: ReleaseRequest): ReleaseResult {
   if (request.reason.trim() === '') throw new OperatorError('reason_missing', 'say why the gap is skipped: --reason "…"');
-  return db.transaction(() => {
+  // The daemon may be in the middle of a file's transaction: wait for it as long as reprocess does.
+  const release = db.transaction(() => {
     const { key, through } = request;
     const last = sequences.lastProcessed(key);
     const held = heldInSequence(files, key, formats);
@@ -105,5 +107,6 @@ export function releaseGap(db: Db, files: FileLedger, sequences: SequenceStore, 
     const skip = sequences.addSkip(key, { fromCounter: last + 1, throughCounter: through, reason: request.reason, releasedBy: request.by });
     const detail = `released: ${request.by} skipped ${formatCounter(last + 1)}–${formatCounter(through)} (${request.reason})`;
     return { skip, released: releaseHeld(files, key, through, formats, detail) };
-  }).immediate();
+  });
+  return waitingForTheDaemon(db, () => release.immediate());
 }

@@ -15,6 +15,23 @@ export interface OpenOptions {
   busyTimeoutMs?: number;
 }
 
+/**
+ * How long a command of another process waits for the daemon's write lock when it must not fail
+ * for want of it: the daemon holds one transaction for a whole file, many seconds for a 50 MB batch.
+ */
+export const DAEMON_FILE_WAIT_MS = 120_000;
+
+/** Runs `work` with `busy_timeout` raised to `DAEMON_FILE_WAIT_MS`, and puts it back afterwards. */
+export function waitingForTheDaemon<T>(db: Db, work: () => T): T {
+  const before = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma(`busy_timeout = ${DAEMON_FILE_WAIT_MS}`);
+  try {
+    return work();
+  } finally {
+    db.pragma(`busy_timeout = ${before}`);
+  }
+}
+
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
   mkdirSync(path.dirname(file), { recursive: true });
   const db = new Database(file);

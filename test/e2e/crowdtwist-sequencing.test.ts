@@ -1,5 +1,11 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILT_IN_FORMATS } from '../../src/formats/registry.js';
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { lineFormats } from '../support/line-format.mjs';
 import { batch, cli, download, purchase, query, receiptWhen, upload } from '../support/pos-batches.js';
 
 /** Three files that only make sense in order: a purchase, then its return, then its fulfillment. */
@@ -173,5 +179,46 @@ describe('files of one partner and date are processed in counter order', () => {
       threshold_minutes: 60,
     });
     expect(alert.minutes).toBeGreaterThanOrEqual(61);
+  });
+});
+
+describe('posdrop release while the daemon holds a file in hand', () => {
+  let daemon: TestDaemon;
+  let acme: TestPartner;
+  let gate: string;
+
+  beforeAll(async () => {
+    // Every file's transaction stays open until the gate exists: a batch as long as the test wants.
+    gate = path.join(await mkdtemp(path.join(tmpdir(), 'posdrop-gate-')), 'open');
+    daemon = await TestDaemon.start({ intake: { rescan_seconds: 1 } }, { formats: lineFormats(BUILT_IN_FORMATS, { gate }) });
+    acme = await daemon.addPartner({ id: 'acme', clientId: '12' });
+  });
+  afterAll(async () => {
+    await writeFile(gate, '');
+    await daemon.destroy();
+    await rm(path.dirname(gate), { recursive: true, force: true });
+  });
+
+  it('waits for that file to commit, longer than the ten seconds any other command waits, then skips the gap', { timeout: 90_000 }, async () => {
+    const held = nameOf('20170701', 2);
+    await upload(daemon, acme, held, 'held line\n');
+    await receiptWhen(daemon, 'acme', held, 'held');
+    const large = nameOf('20170702', 1, 'large');
+    await upload(daemon, acme, large, Array.from({ length: 50_000 }, (_, line) => `purchase ${line}`).join('\n'));
+    await waitFor(() => daemon.events('file.processing').some((line) => line.file === large), 30_000);
+
+    let finished = false;
+    const release = cli(daemon, 'release', '--partner', 'acme', '--date', '20170701', '--through', '0001', '--reason', 'never sent', '--by', 'alice');
+    void release.then(() => (finished = true));
+    await sleep(11_000);
+    expect(finished).toBe(false);
+    await writeFile(gate, '');
+
+    const result = await release;
+    expect(result.stderr).toBe('');
+    expect(result.stdout).toContain('skipped 0001–0001 of acme 2017-07-01, recorded for alice: never sent');
+    expect(result.stdout).toContain(`released ${held}`);
+    expect((await receiptWhen(daemon, 'acme', large, 'processed')).counts).toMatchObject({ accepted: 50_000 });
+    expect((await receiptWhen(daemon, 'acme', held, 'processed')).counts).toMatchObject({ accepted: 1 });
   });
 });
