@@ -1,8 +1,11 @@
-import { readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_FORMATS } from '../../src/formats/registry.js';
+import { openDatabase } from '../../src/store/database.js';
+import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { run, sftpBatch, type BatchResult } from '../support/clients.js';
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
 import { lineFormats } from '../support/line-format.mjs';
@@ -30,7 +33,7 @@ describe('posdrop backup and restore', () => {
     const result = await cli('backup', backup, '--json');
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({ path: backup, schema_version: 5 });
+    expect(JSON.parse(result.stdout)).toMatchObject({ path: backup, schema_version: MIGRATIONS.at(-1)?.version });
     expect((await uploading).code).toBe(0);
     await waitFor(async () => (await daemon.outbox('acme')).filter((name) => name.endsWith('.receipt.json')).length === names.length);
 
@@ -80,5 +83,58 @@ describe('posdrop backup and restore', () => {
     expect(Object.values(files.countByState()).reduce((sum, n) => sum + n, 0)).toBe(partnersBefore.n);
     const status = await cli('status', '--json');
     expect(JSON.parse(status.stdout)).toMatchObject({ running: true, partners: { total: 1 } });
+  });
+});
+
+describe('a database written by a newer posdrop', () => {
+  const latest = MIGRATIONS.at(-1)?.version ?? 0;
+  let dir: string;
+  const env = () => ({ ...process.env, POSDROP_DATA_DIR: dir, POSDROP_SFTP_PORT: '0', POSDROP_HTTP_PORT: '0', POSDROP_DEMO_PARTNER: 'false' });
+  const userVersion = (file: string) => {
+    const db = new Database(file, { readonly: true });
+    try {
+      return db.pragma('user_version', { simple: true }) as number;
+    } finally {
+      db.close();
+    }
+  };
+
+  beforeAll(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'posdrop-newer-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  /** A sound posdrop database one schema version ahead of this posdrop. */
+  function newerDatabase(file: string): void {
+    const db = openDatabase(file);
+    db.pragma(`user_version = ${latest + 1}`);
+    db.close();
+  }
+
+  it('stops the daemon at start with one line that says to upgrade, and is left as it was', async () => {
+    const database = path.join(dir, 'posdrop.db');
+    newerDatabase(database);
+    const serve = await run(process.execPath, [BIN, 'serve'], { env: env() });
+    expect(serve.code).toBe(1);
+    expect(serve.stderr).toBe(
+      `posdrop serve: the database is at schema version ${latest + 1}, newer than this posdrop knows (${latest}); upgrade posdrop\n`,
+    );
+    expect(serve.stdout).toContain('"event":"daemon.start_failed"');
+    expect(userVersion(database)).toBe(latest + 1);
+  });
+
+  it('is refused by posdrop restore, before the database in place is touched', async () => {
+    const backup = path.join(dir, 'from-the-future.db');
+    newerDatabase(backup);
+    const database = path.join(dir, 'posdrop.db');
+    const inPlace = async () => (await readdir(dir)).filter((name) => name.startsWith('posdrop.db'));
+    const before = await inPlace();
+    const result = await run(process.execPath, [BIN, 'restore', backup], { env: env() });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      `posdrop restore: ${backup} is at schema version ${latest + 1}, newer than this posdrop knows (${latest}); upgrade posdrop first\n`,
+    );
+    expect(await inPlace()).toEqual(before);
+    expect(userVersion(database)).toBe(latest + 1);
   });
 });
