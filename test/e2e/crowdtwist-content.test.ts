@@ -72,6 +72,15 @@ describe('what a CrowdTwist batch holds decides what is stored and what comes ba
     expect(long.message).toMatch(/^a string longer than 65536 characters in pos_data\[0\]/);
   });
 
+  it('refuses an element longer than crowdtwist.max_record_chars, and stores none of the file', async () => {
+    const before = purchases();
+    const items = Array.from({ length: 30_000 }, (_, line) => ({ sku: `sku_${line}`, price: 1.25, quantity: 1 }));
+    const reason = await refused('huge', `{"pos_data": [\n${json(purchase('huge-1'))},\n${json(purchase('huge-2', { items }))}\n]}\n`);
+    expect(reason.code).toBe('too_large');
+    expect(reason.message).toBe('pos_data[1] is longer than 1048576 characters (line 3, column 1)');
+    expect(purchases()).toBe(before);
+  });
+
   it('wants pos_data as the first key', async () => {
     const reason = await refused('order', json({ version: 2, pos_data: [purchase('first-1')] }));
     expect(reason.message).toBe('pos_data must be the first key of the JSON object, but the first key is "version" (line 1, column 2)');
@@ -130,6 +139,29 @@ describe('what a CrowdTwist batch holds decides what is stored and what comes ba
     expect(listed.stdout).toMatch(/\n5 +mix-1 +refund +type +unknown_type /);
     expect(listed.stdout).toContain('requests as sent (cut to 100 characters; --json gives them whole):\n');
     expect(listed.stdout).toContain(`\n6   ${requests[6]?.slice(0, 99)}…\n`);
+  });
+
+  it('answers fulfillments of a sku not bought, beyond what awaits, or sent twice, each with its code', async () => {
+    const fulfill = (id: string, sku: string, quantity: number) =>
+      json({ type: 'fulfillment', data: { receipt_id: 'ful-p1', fulfillment_id: id, date_fulfilled: '2017-05-10T10:00:00Z', items: [{ sku, quantity }] } });
+    const requests = [
+      json(purchase('ful-p1', { items: [{ sku: 'a', price: 5, quantity: 1 }, { sku: 'b', price: 9, quantity: 2, is_awaiting_fulfillment: true }] })),
+      fulfill('ful-ok', 'b', 1),
+      fulfill('ful-ok', 'b', 1),
+      fulfill('ful-sku', 'zz', 1),
+      fulfill('ful-over', 'b', 2),
+    ];
+    const name = nextName('fulfillments');
+    await upload(daemon, shop, name, `{"pos_data": [\n${requests.join(',\n')}\n]}\n`);
+
+    expect((await receiptWhen(daemon, 'shop', name, 'processed')).counts).toEqual({ total: 5, accepted: 2, failed: 3, duplicates: 1 });
+    const errors = JSON.parse(await download(daemon, shop, `${name}.errors.json`)) as { failed_requests: { index: number; errors: unknown[] }[] };
+    expect(errors.failed_requests.map((entry) => [entry.index, entry.errors])).toEqual([
+      [2, [{ field: 'data.fulfillment_id', code: 'duplicate_fulfillment_id', message: 'fulfillment_id "ful-ok" is already stored (from an earlier request or file); each fulfillment is accepted once' }]],
+      [3, [{ field: 'data.items[0].sku', code: 'unknown_sku', message: 'zz was not bought in receipt ful-p1' }]],
+      [4, [{ field: 'data.items[0].quantity', code: 'not_awaiting_fulfillment', message: 'fulfills 2 of b, but receipt ful-p1 has 1 awaiting fulfillment (2 bought awaiting it, 1 fulfilled before)' }]],
+    ]);
+    expect(query(daemon, "SELECT fulfillment_id, position FROM crowdtwist_fulfillments WHERE receipt_id = 'ful-p1'")).toEqual([{ fulfillment_id: 'ful-ok', position: 1 }]);
   });
 
   it('stores unknown fields of items, tenders and return items as written, and lets nothing inside them fail a request', async () => {

@@ -59,6 +59,11 @@ describe('files of one partner and date are processed in counter order', () => {
       }),
     ]);
 
+    const table = (await cli(daemon, 'held')).stdout.split('\n');
+    expect(table[0]).toMatch(/^PARTNER +DATE +EXPECTED +HELD SINCE +HELD +WAITING FOR$/);
+    expect(table[1]).toMatch(/^acme +2017-06-24 +0001 +\d{4}-\d\d-\d\d \d\d:\d\d:\d\d +0002, 0003 +20170624_0001_12_pos_\*\.json$/);
+    expect(table.slice(2)).toEqual(['']);
+
     await upload(daemon, acme, nameOf('20170624', 1), first);
     for (const counter of [1, 2, 3]) {
       const receipt = await receiptWhen(daemon, 'acme', nameOf('20170624', counter), 'processed');
@@ -70,6 +75,7 @@ describe('files of one partner and date are processed in counter order', () => {
     expect(history.history.map((event) => event.state)).toEqual(['received', 'queued', 'held', 'queued', 'processing', 'processed']);
     expect(history.history[3]?.detail).toBe('released: 0002 is processed');
     expect(JSON.parse((await cli(daemon, 'held', '--json')).stdout)).toEqual([]);
+    expect((await cli(daemon, 'held')).stdout).toBe('(none)\n');
   });
 
   it('processes a resend (a counter already processed) at once, answers stored records as duplicates, keeps the sequence', async () => {
@@ -85,6 +91,29 @@ describe('files of one partner and date are processed in counter order', () => {
     await upload(daemon, acme, nameOf('20170624', 4), batch(purchase('ooo-p4')));
     await receiptWhen(daemon, 'acme', nameOf('20170624', 4), 'processed');
     expect(query(daemon, "SELECT last_processed FROM sequences WHERE day = '2017-06-24'")).toEqual([{ last_processed: 4 }]);
+  });
+
+  it('answers a purchase sent again in a later file of another name as duplicate_receipt_id, and stores it once', async () => {
+    await upload(daemon, acme, nameOf('20170629', 1), batch(purchase('again-p1')));
+    await receiptWhen(daemon, 'acme', nameOf('20170629', 1), 'processed');
+    const later = nameOf('20170629', 2, 'evening');
+    await upload(daemon, acme, later, batch(purchase('again-p2'), purchase('again-p1', { total: 5 })));
+
+    expect((await receiptWhen(daemon, 'acme', later, 'processed')).counts).toEqual({ total: 2, accepted: 1, failed: 1, duplicates: 1 });
+    const errors = JSON.parse(await download(daemon, acme, `${later}.errors.json`)) as { failed_requests: unknown[] };
+    expect(errors.failed_requests).toEqual([
+      expect.objectContaining({
+        index: 1,
+        receipt_id: 'again-p1',
+        type: 'purchase',
+        errors: [{ field: 'data.receipt_id', code: 'duplicate_receipt_id', message: 'receipt_id "again-p1" is already stored (from an earlier request or file); each receipt is accepted once' }],
+      }),
+    ]);
+    expect(query(daemon, "SELECT receipt_id, total FROM crowdtwist_purchases WHERE receipt_id LIKE 'again-%' ORDER BY receipt_id")).toEqual([
+      { receipt_id: 'again-p1', total: 119.64 },
+      { receipt_id: 'again-p2', total: 119.64 },
+    ]);
+    expect(query(daemon, "SELECT last_processed FROM sequences WHERE day = '2017-06-29'")).toEqual([{ last_processed: 2 }]);
   });
 
   it('refuses an improper day or counter, and the sequence waits for a correct file', async () => {
