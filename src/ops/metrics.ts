@@ -15,6 +15,8 @@ export interface MetricsSources {
   /** A read-only connection: scrapes never wait for, nor see inside, a file's transaction. */
   readDb: Db;
   sftpStats: () => SftpStats;
+  /** The daemon's clock: hold ages are measured on the clock that stamped the holds. */
+  now: () => Date;
 }
 
 const LATENCY_BUCKETS = [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600, 1800, 3600];
@@ -102,7 +104,7 @@ export class Metrics {
   }
 
   private ledgerGauges(registers: client.Registry[]): void {
-    const db = this.sources.readDb;
+    const { readDb: db, now: clock } = this.sources;
     new client.Gauge({
       name: 'posdrop_files',
       help: 'Files in the ledger, by partner, format and state',
@@ -137,7 +139,7 @@ export class Metrics {
       registers,
       collect() {
         this.reset();
-        const now = Date.now();
+        const now = clock().getTime();
         for (const row of holds()) this.set({ partner: row.partner }, Math.max(0, (now - Date.parse(row.oldest)) / 1000));
       },
     });

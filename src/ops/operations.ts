@@ -48,7 +48,7 @@ export class Operations {
     const { layout, db, lock, intake, sftp, answers, now } = parts;
     this.readDb = new Database(layout.database, { readonly: true, fileMustExist: true });
     this.readDb.pragma('busy_timeout = 2000');
-    this.metrics = new Metrics({ readDb: this.readDb, sftpStats: () => sftp.stats() });
+    this.metrics = new Metrics({ readDb: this.readDb, sftpStats: () => sftp.stats(), now });
     this.health = new Health({
       db,
       lock,

@@ -7,7 +7,6 @@ import { lineFormats } from '../support/line-format.mjs';
 import { sample, scrape, type Samples } from '../support/prometheus.js';
 import { posName } from '../support/names.js';
 
-
 describe('metrics and health over HTTP', () => {
   let daemon: TestDaemon;
   let acme: TestPartner;
@@ -71,16 +70,21 @@ describe('metrics and health over HTTP', () => {
     const failed = await scrape(metricsUrl());
     expect(sample(failed, 'posdrop_login_failures_total') - sample(before, 'posdrop_login_failures_total')).toBeGreaterThanOrEqual(1);
 
-    // The sequencer holds files in the ledger; until it lands, a held row is made by hand.
-    const { files, lock } = daemon.app.running;
-    await lock.transaction(() => {
-      const held = files.insert({ partner: 'acme', name: posName(9), sha256: 'f'.repeat(64), size: 1 });
-      files.move(held.id, 'held', { format: 'crowdtwist-pos' });
-    });
+    // 0002 before 0001: the sequencer holds it.
+    const beta = await daemon.addPartner({ id: 'beta', clientId: '13' });
+    const early = daemon.path(posName(2, '13'));
+    await writeFile(early, 'r1\n');
+    expect((await sftpBatch(daemon.port, beta, ['cd /inbox', `put ${early}`])).code).toBe(0);
+    await waitFor(async () => (await daemon.receipt('beta', posName(2, '13'))).state === 'held');
     const holds = await scrape(metricsUrl());
-    expect(sample(holds, 'posdrop_held_files', { partner: 'acme' })).toBe(1);
-    expect(sample(holds, 'posdrop_oldest_hold_age_seconds', { partner: 'acme' })).toBeGreaterThanOrEqual(0);
-    expect(holds.has('posdrop_oldest_hold_age_seconds{partner="acme"}')).toBe(true);
+    expect(sample(holds, 'posdrop_held_files', { partner: 'beta' })).toBe(1);
+    expect(holds.has('posdrop_held_files{partner="acme"}')).toBe(false);
+    const age = sample(holds, 'posdrop_oldest_hold_age_seconds', { partner: 'beta' });
+    expect(age).toBeLessThan(10);
+    daemon.clock.advance(60_000); // the daemon's clock, which stamped the hold
+    const later = sample(await scrape(metricsUrl()), 'posdrop_oldest_hold_age_seconds', { partner: 'beta' });
+    expect(later - age).toBeGreaterThanOrEqual(60);
+    expect(later - age).toBeLessThan(70);
   });
 
   it('answers /healthz with 200 while all is well, and 503 with the reason when SFTP stops', async () => {
