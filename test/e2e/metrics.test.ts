@@ -1,4 +1,5 @@
-import { stat, writeFile } from 'node:fs/promises';
+import net from 'node:net';
+import { readFile, stat, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_FORMATS } from '../../src/formats/registry.js';
 import { connectSftp, sftpBatch } from '../support/clients.js';
@@ -103,3 +104,61 @@ describe('metrics and health over HTTP', () => {
     expect((await fetch(metricsUrl(), { method: 'POST' })).status).toBe(405);
   });
 });
+
+describe('bans in the metrics', () => {
+  let daemon: TestDaemon;
+  let acme: TestPartner;
+  const metricsUrl = () => `http://127.0.0.1:${daemon.httpPort}/metrics`;
+
+  beforeAll(async () => {
+    daemon = await TestDaemon.start({ sftp: { ban_threshold: 3, ban_minutes: 5 } });
+    acme = await daemon.addPartner({ id: 'acme', clientId: '12' });
+  });
+  afterAll(() => daemon.destroy());
+
+  it('counts a ban once the failed logins reach the threshold, and drops the address when it ends', async () => {
+    const before = await scrape(metricsUrl());
+    const moved = (now: Samples, name: string) => sample(now, name) - sample(before, name);
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      await expect(connectSftp(daemon.port, acme, { password: 'not the password', privateKey: undefined })).rejects.toThrow();
+    }
+    const banned = await scrape(metricsUrl());
+    expect(moved(banned, 'posdrop_login_failures_total')).toBe(3);
+    expect(moved(banned, 'posdrop_bans_total')).toBe(1);
+    expect(sample(banned, 'posdrop_banned_addresses')).toBe(1);
+    await expect(connectSftp(daemon.port, acme)).rejects.toThrow(); // even with the right key
+
+    daemon.clock.advance(5 * 60_000 + 1_000);
+    const lifted = await scrape(metricsUrl());
+    expect(sample(lifted, 'posdrop_banned_addresses')).toBe(0);
+    expect(moved(lifted, 'posdrop_bans_total')).toBe(1);
+    (await connectSftp(daemon.port, acme)).end();
+  });
+});
+
+describe('http.enabled: false', () => {
+  it('opens no listener, and a reload that turns it on opens it', async () => {
+    const port = await freePort();
+    const daemon = await TestDaemon.start({ http: { enabled: false, port } });
+    try {
+      expect(daemon.httpPort).toBe(0);
+      expect(JSON.parse(await readFile(daemon.path('daemon.json'), 'utf8'))).toMatchObject({ http: null });
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow();
+
+      const next = structuredClone(daemon.config);
+      next.http.enabled = true;
+      await daemon.app.reload(next);
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    } finally {
+      await daemon.destroy();
+    }
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
