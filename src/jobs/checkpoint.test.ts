@@ -28,6 +28,14 @@ describe('the checkpoint job', () => {
     expect((await stat(path.join(dir, 'posdrop.db-wal'))).size).toBe(0);
   });
 
+  it("runs PRAGMA optimize: the query planner's statistics exist afterwards", () => {
+    const statistics = () => db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'sqlite_stat1'").get() as { n: number };
+    expect(statistics().n).toBe(0);
+    runCheckpoint({ db, log: createLog({ level: 'error' }), pendingFiles: () => 0 });
+    expect(statistics().n).toBe(1);
+    expect(db.prepare("SELECT stat FROM sqlite_stat1 WHERE tbl = 'partners'").all()).toEqual([{ stat: expect.stringMatching(/^50 /) }]);
+  });
+
   it('leaves the log alone while files wait', async () => {
     const size = (await stat(path.join(dir, 'posdrop.db-wal'))).size;
     expect(runCheckpoint({ db, log: createLog({ level: 'error' }), pendingFiles: () => 3 })).toBe('skipped');
