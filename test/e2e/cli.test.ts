@@ -232,6 +232,25 @@ describe('posdrop CLI', () => {
       expect(result.stderr).toMatch(/no posdrop database in .*nothing-here/);
     });
 
+    it('config check exits 1 on a bad file and lists every problem, for people and for scripts', async () => {
+      const bad = path.join(scratch, 'check-bad.yaml');
+      await writeFile(bad, 'sftp:\n  port: seventy\n  max_conections: 3\nstop_timeout_seconds: 7200\ncolour: blue\n');
+      const problems = [
+        expect.stringMatching(/^stop_timeout_seconds: must be at most 3600/),
+        expect.stringMatching(/^sftp\.port: .*expected number/),
+        'sftp.max_conections: unknown configuration key',
+        'colour: unknown configuration key',
+      ];
+      const text = await runCli(['config', 'check', '--config', bad]);
+      expect([text.code, text.stdout]).toEqual([1, '']);
+      const [heading, ...listed] = lines(text.stderr);
+      expect(heading).toBe(`${bad}: 4 problems`);
+      expect(listed.map((line) => line.replace(/^ {2}- /, ''))).toEqual(problems);
+      const json = await runCli(['config', 'check', '--config', bad, '--json']);
+      expect(json.code).toBe(1);
+      expect(JSON.parse(json.stdout)).toEqual({ ok: false, source: bad, problems });
+    });
+
     it('names every problem of a bad configuration at once', async () => {
       const bad = path.join(scratch, 'bad.json');
       await writeFile(bad, JSON.stringify({ data_dir: daemon.dataDir, sftp: { port: 'twenty-two', max_conections: 3 }, colour: 'blue' }));
