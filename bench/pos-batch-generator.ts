@@ -5,6 +5,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { seededRandom } from './support/seeded-random.js';
 
 /** The size of a generated batch. */
 export interface BatchOptions {
@@ -18,18 +19,6 @@ export interface BatchSummary {
   bytes: number;
   purchases: number;
   items: number;
-}
-
-/** A small deterministic generator (mulberry32): the same batch on every run. */
-function randomSource(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const COLORS = ['blue', 'red', 'green', 'black', 'white'];
@@ -68,7 +57,7 @@ export function purchaseRequest(n: number, random: () => number, prefix = 'r'): 
 
 /** Writes a batch of `purchases` to `file`. */
 export async function writePosBatch(file: string, options: BatchOptions): Promise<BatchSummary> {
-  const random = randomSource(20170623);
+  const random = seededRandom(20170623);
   const out = createWriteStream(file);
   let bytes = 0;
   let items = 0;
