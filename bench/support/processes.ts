@@ -1,14 +1,14 @@
 /** Processes the bench drives: the real posdrop daemon, OpenSSH's sshd, and OpenSSH's sftp. */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { DAEMON_NODE_FLAGS } from './daemon-flags.js';
+import { repoRootFrom } from './repo-root.js';
 
-export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+export const repoRoot = repoRootFrom(import.meta.url);
 const cli = path.join(repoRoot, 'bin', 'posdrop.js');
 
 export interface Daemon {
@@ -18,6 +18,8 @@ export interface Daemon {
   env: NodeJS.ProcessEnv;
   child: ChildProcess;
   stop(): Promise<void>;
+  /** Sends `signal` and resolves once the process is gone (SIGKILL: a pulled plug). */
+  kill(signal: NodeJS.Signals): Promise<void>;
 }
 
 export interface DaemonOptions {
@@ -27,11 +29,13 @@ export interface DaemonOptions {
   config?: Record<string, unknown>;
   /** Keep the daemon's stdout (its JSON log lines) readable as `daemon.stdout`. */
   logs?: boolean;
+  /** Start on this data directory (a restart) instead of a fresh one. */
+  dataDir?: string;
 }
 
-/** Starts `posdrop serve` on a free port with a fresh data directory and waits until it listens. */
+/** Starts `posdrop serve` on a free port (a fresh data directory by default) and waits until it listens. */
 export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'posdrop-bench-'));
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'posdrop-bench-')));
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     POSDROP_DATA_DIR: dataDir,
@@ -46,11 +50,17 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
   }
   const stdout = options.logs ? 'pipe' : 'ignore';
   const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, cli, 'serve'], { env, stdio: ['ignore', stdout, 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const runtime = path.join(dataDir, 'daemon.json');
   const deadline = Date.now() + 20_000;
-  while (!existsSync(runtime)) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error('posdrop did not start');
-    await sleep(50);
+  // A daemon killed before leaves its runtime file: wait for this one's.
+  const ours = () => existsSync(runtime) && (JSON.parse(readFileSync(runtime, 'utf8')) as { pid: number }).pid === child.pid;
+  while (!ours()) {
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error('posdrop did not start');
+    }
+    await sleep(20);
   }
   const { sftp } = JSON.parse(readFileSync(runtime, 'utf8')) as { sftp: { port: number } };
   return {
@@ -60,6 +70,10 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     env,
     child,
     stop: () => stopChild(child),
+    kill: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
   };
 }
 
@@ -125,8 +139,13 @@ export interface Timed {
   stdout: string;
 }
 
-/** `sftp -b` with a key; resolves with the wall time of the whole session. */
-export async function timedSftp(port: number, user: string, keyFile: string, commands: string[]): Promise<Timed> {
+export interface SftpRun extends Timed {
+  code: number | null;
+  stderr: string;
+}
+
+/** `sftp -b` with a key: how it ended and the wall time of the whole session. */
+export async function runSftp(port: number, user: string, keyFile: string, commands: string[]): Promise<SftpRun> {
   const batch = path.join(await mkdtemp(path.join(tmpdir(), 'posdrop-batch-')), 'batch');
   await writeFile(batch, `${commands.join('\n')}\n`);
   const args = ['-b', batch, '-i', keyFile, '-P', String(port), '-o', 'StrictHostKeyChecking=no',
@@ -138,9 +157,15 @@ export async function timedSftp(port: number, user: string, keyFile: string, com
   child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (code !== 0) throw new Error(`sftp exited with ${code}: ${stderr.trim()}`);
-  return { seconds, stdout };
+  await rm(path.dirname(batch), { recursive: true, force: true });
+  return { code, seconds: Number(process.hrtime.bigint() - started) / 1e9, stdout, stderr };
+}
+
+/** `sftp -b` with a key that must succeed; resolves with the wall time of the whole session. */
+export async function timedSftp(port: number, user: string, keyFile: string, commands: string[]): Promise<Timed> {
+  const run = await runSftp(port, user, keyFile, commands);
+  if (run.code !== 0) throw new Error(`sftp exited with ${run.code}: ${run.stderr.trim()}`);
+  return run;
 }
 
 /** Samples a process's resident memory every `everyMs` until stopped; resolves the peak in MB. */
