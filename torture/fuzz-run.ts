@@ -1,0 +1,183 @@
+/**
+ * The fuzz run: mutated files through the daemon's own way in. The real App (the composition root
+ * `posdrop serve` runs) starts on a scratch data directory; each input is dropped into a partner's
+ * inbox and announced as an upload's CLOSE would, and then it must end like every file must: in
+ * `processed` or `rejected` with a reason, its receipt in the outbox saying the same, nothing
+ * logged as an error, memory bounded. Anything else is a finding, kept with the bytes that caused it.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Writable } from 'node:stream';
+import { App } from '../src/app.js';
+import { configSchema } from '../src/config/schema.js';
+import { FORMAT_IDS, type FormatId } from '../src/formats/types.js';
+import { ensurePartnerFolders } from '../src/fs/partner-folders.js';
+import { createLog } from '../src/log.js';
+import { seededRandom } from '../bench/support/seeded-random.js';
+import { DAYS_PER_PARTNER, FUZZ_PARTNERS, FUZZ_TOOLBOX, nameOf, seedsOf } from './corpus.js';
+import { mutate, type MutationName } from './mutations.js';
+
+export interface FuzzOptions {
+  /** Inputs per format. */
+  perFormat: number;
+  /** The run's seed: the same seed makes the same inputs. */
+  seed: number;
+  formats?: readonly FormatId[];
+  /** Inputs dropped at once before waiting for the intake (it works on several files at a time). */
+  batch?: number;
+  /** Called after every batch, for a progress line. */
+  onProgress?: (format: FormatId, done: number) => void;
+}
+
+/** An input that did not end as every file must. */
+export interface Finding {
+  format: FormatId;
+  input: number;
+  name: string;
+  mutations: MutationName[];
+  problem: string;
+  data: Buffer;
+}
+
+export interface FormatTally {
+  inputs: number;
+  /** Every record accepted. */
+  processed: number;
+  /** Processed with failed records. */
+  partial: number;
+  rejected: number;
+  /** Rejections by reason code. */
+  reasons: Record<string, number>;
+  seconds: number;
+}
+
+export interface FuzzReport {
+  seed: number;
+  tallies: Partial<Record<FormatId, FormatTally>>;
+  findings: Finding[];
+  peakRssMb: number;
+}
+
+/** A log stream that keeps the error lines (none is expected) and drops the rest. */
+class ErrorLines extends Writable {
+  readonly lines: Record<string, unknown>[] = [];
+  override _write(chunk: Buffer, _encoding: string, done: () => void): void {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (line.includes('"level":"error"')) this.lines.push(JSON.parse(line) as Record<string, unknown>);
+    }
+    done();
+  }
+}
+
+/** The partner that receives input `n` of `format` (CrowdTwist needs a fresh day per input). */
+function partnerOf(format: FormatId, n: number): string {
+  const round = format === 'crowdtwist-pos' ? Math.floor(n / DAYS_PER_PARTNER) : 0;
+  return round === 0 ? FUZZ_PARTNERS[format] : `${FUZZ_PARTNERS[format]}-${round}`;
+}
+
+export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
+  const formats = options.formats ?? FORMAT_IDS;
+  const batch = options.batch ?? 32;
+  // A RAM-backed folder where there is one: the run is about content, not about fsync's speed.
+  const scratch = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
+  const dataDir = await mkdtemp(path.join(scratch, 'posdrop-fuzz-'));
+  const errors = new ErrorLines();
+  const config = configSchema.parse({
+    data_dir: dataDir,
+    demo_partner: false,
+    log: { level: 'warn' },
+    sftp: { port: 0 },
+    http: { enabled: false },
+    intake: { rescan_seconds: 3600 },
+    clienttoolbox: { [FUZZ_PARTNERS['clienttoolbox-transactions']]: FUZZ_TOOLBOX },
+  });
+  const app = new App({ config, log: createLog({ level: 'warn', stream: errors }) });
+  const report: FuzzReport = { seed: options.seed, tallies: {}, findings: [], peakRssMb: 0 };
+  const crashes: string[] = [];
+  const onCrash = (err: unknown) => crashes.push(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.on('uncaughtException', onCrash);
+  process.on('unhandledRejection', onCrash);
+  const sampler = setInterval(() => (report.peakRssMb = Math.max(report.peakRssMb, process.memoryUsage().rss / 1048576)), 50);
+  try {
+    await app.start();
+    const { partners, files, intake } = app.running;
+    const staging = path.join(dataDir, 'staging');
+    await mkdir(staging);
+    for (const [index, format] of formats.entries()) {
+      const seeds = seedsOf(format);
+      const tally: FormatTally = { inputs: 0, processed: 0, partial: 0, rejected: 0, reasons: {}, seconds: 0 };
+      report.tallies[format] = tally;
+      const started = performance.now();
+      for (let first = 0; first < options.perFormat; first += batch) {
+        const inputs = [];
+        for (let n = first; n < Math.min(options.perFormat, first + batch); n += 1) {
+          const partner = partnerOf(format, n);
+          if (!partners.get(partner)) {
+            partners.add({ id: partner, clientId: partner, channels: ['direct-mail'], formats: [format] });
+            await ensurePartnerFolders(app.layout, partner);
+          }
+          const seed = n % seeds.length;
+          const { data, applied } = mutate(seededRandom(options.seed * 1_000_003 + index * 7_919_993 + n), seeds[seed] as Buffer);
+          const name = nameOf(format, n, seed, partner);
+          // Complete before it appears, as an upload is: written aside, then renamed in.
+          const staged = path.join(staging, name);
+          await writeFile(staged, data);
+          await rename(staged, path.join(app.layout.areaDir(partner, 'inbox'), name));
+          intake.announce(partner, 'inbox', name);
+          inputs.push({ n, partner, name, data, applied });
+        }
+        await intake.idle();
+        for (const input of inputs) {
+          const problem = await verdictOf(app, files.list({ partner: input.partner, name: input.name }), input.partner, input.name, tally);
+          const logged = errors.lines.splice(0).map((line) => `${String(line.event)}: ${String(line.error ?? line.message)}`);
+          const crashed = crashes.splice(0);
+          const all = [problem, ...logged, ...crashed].filter(Boolean);
+          if (all.length) report.findings.push({ format, input: input.n, name: input.name, mutations: input.applied, problem: all.join('; '), data: input.data });
+        }
+        tally.inputs = Math.min(options.perFormat, first + batch);
+        options.onProgress?.(format, tally.inputs);
+      }
+      tally.seconds = (performance.now() - started) / 1000;
+    }
+  } finally {
+    clearInterval(sampler);
+    process.off('uncaughtException', onCrash);
+    process.off('unhandledRejection', onCrash);
+    await app.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  }
+  return report;
+}
+
+/** Why the file of `name` did not end as it must, or undefined when it did; tallies the outcome. */
+async function verdictOf(
+  app: App,
+  rows: { state: string; reasonCode: string | null; reason: string | null; counts: { failed: number } | null }[],
+  partner: string,
+  name: string,
+  tally: FormatTally,
+): Promise<string | undefined> {
+  if (rows.length !== 1) return `${rows.length} ledger rows instead of one`;
+  const row = rows[0]!;
+  if (row.state === 'rejected') {
+    if (!row.reasonCode || !row.reason) return 'rejected without a reason';
+    tally.rejected += 1;
+    tally.reasons[row.reasonCode] = (tally.reasons[row.reasonCode] ?? 0) + 1;
+  } else if (row.state === 'processed') {
+    if ((row.counts?.failed ?? 0) > 0) tally.partial += 1;
+    else tally.processed += 1;
+  } else {
+    return `ended in state ${row.state}${row.reason ? ` (${row.reason})` : ''}`;
+  }
+  const receiptFile = path.join(app.layout.areaDir(partner, 'outbox'), `${name}.receipt.json`);
+  const receipt = await readFile(receiptFile, 'utf8').then(
+    (text) => JSON.parse(text) as { state: string },
+    () => undefined,
+  );
+  if (!receipt) return 'no receipt in the outbox';
+  if (receipt.state !== row.state) return `the receipt says ${receipt.state}, the ledger ${row.state}`;
+  if (existsSync(path.join(app.layout.areaDir(partner, 'inbox'), name))) return 'still in the inbox after its final state';
+  return undefined;
+}
