@@ -1,0 +1,127 @@
+/**
+ * After the crash loop: the database against the ground truth of the files, and every receipt
+ * against the database. Reads only (a read-only connection, the outbox, the inbox).
+ */
+import { createHash } from 'node:crypto';
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { PARTNER, type CrashPlan, type Upload } from './crash-plan.js';
+
+export interface Tally {
+  /** Records the files hold as valid that are not stored. */
+  lost: number;
+  /** Extra copies of stored records. */
+  duplicated: number;
+  problems: string[];
+}
+
+const sha256Of = (upload: Upload): string => createHash('sha256').update(upload.content).digest('hex');
+
+/** Compares how often each key is stored with the keys expected once each. */
+function compareOnce(what: string, expected: readonly string[], stored: Map<string, number>, tally: Tally): void {
+  let lost = 0;
+  let duplicated = 0;
+  for (const key of expected) {
+    const times = stored.get(key) ?? 0;
+    if (times === 0) lost += 1;
+    if (times > 1) duplicated += times - 1;
+  }
+  const wanted = new Set(expected);
+  const strays = [...stored.keys()].filter((key) => !wanted.has(key));
+  tally.lost += lost;
+  tally.duplicated += duplicated;
+  if (lost) tally.problems.push(`${what}: ${lost} lost`);
+  if (duplicated) tally.problems.push(`${what}: ${duplicated} stored twice`);
+  if (strays.length) tally.problems.push(`${what}: ${strays.length} stored that no file holds as valid (${strays.slice(0, 3).join(', ')})`);
+}
+
+/** Compares stored counts per file name with the expected ones. */
+function compareCounts(what: string, expected: Record<string, number>, stored: Map<string, number>, tally: Tally): void {
+  for (const [name, count] of Object.entries(expected)) {
+    const got = stored.get(name) ?? 0;
+    if (got < count) {
+      tally.lost += count - got;
+      tally.problems.push(`${what} of ${name}: ${count - got} of ${count} lost`);
+    } else if (got > count) {
+      tally.duplicated += got - count;
+      tally.problems.push(`${what} of ${name}: ${got - count} stored twice`);
+    }
+  }
+}
+
+const counted = (rows: { key: string; n: number }[]): Map<string, number> => new Map(rows.map((row) => [row.key, row.n]));
+
+interface LedgerRow {
+  id: number;
+  name: string;
+  sha256: string;
+  state: string;
+  total: number | null;
+  accepted: number | null;
+  failed: number | null;
+  duplicates: number | null;
+}
+
+export async function checkAgainstTruth(dataDir: string, plan: CrashPlan): Promise<Tally> {
+  const tally: Tally = { lost: 0, duplicated: 0, problems: [] };
+  const db = new Database(path.join(dataDir, 'posdrop.db'), { readonly: true });
+  try {
+    const all = <T>(sql: string): T[] => db.prepare(sql).all(PARTNER) as T[];
+    const { truth } = plan;
+    compareOnce('purchases', truth.receiptIds, counted(all('SELECT receipt_id AS key, count(*) AS n FROM crowdtwist_purchases WHERE partner_id = ? GROUP BY receipt_id')), tally);
+    compareOnce('returns', truth.returnIds, counted(all('SELECT return_id AS key, count(*) AS n FROM crowdtwist_returns WHERE partner_id = ? GROUP BY return_id')), tally);
+    compareOnce('fulfillments', truth.fulfillmentIds, counted(all('SELECT fulfillment_id AS key, count(*) AS n FROM crowdtwist_fulfillments WHERE partner_id = ? GROUP BY fulfillment_id')), tally);
+    compareOnce('PBJ sales', truth.orderIds, counted(all("SELECT channel || '/' || order_id AS key, count(*) AS n FROM pbj_sales WHERE partner_id = ? GROUP BY key")), tally);
+    const byFile = (table: string) => counted(all(`SELECT f.name AS key, count(*) AS n FROM ${table} r JOIN files f ON f.id = r.file_id WHERE r.partner_id = ? GROUP BY f.name`));
+    compareCounts('Toolbox entries', truth.toolboxEntries, byFile('toolbox_entries'), tally);
+    compareCounts('Carma lines', truth.carmaLines, byFile('carma_purchases'), tally);
+
+    const unbalanced = all<{ code: string }>(
+      `SELECT b.code FROM toolbox_balances b WHERE b.partner_id = ? AND b.balance <> (SELECT coalesce(sum(e.delta), 0) FROM toolbox_entries e
+         WHERE e.partner_id = b.partner_id AND e.campaign_id = b.campaign_id AND e.code = b.code AND e.product = b.product)`,
+    );
+    if (unbalanced.length) tally.problems.push(`Toolbox: ${unbalanced.length} balances differ from the sum of their entries`);
+
+    for (const { day, last } of all<{ day: string; last: number }>('SELECT day, last_processed AS last FROM sequences WHERE partner_id = ?')) {
+      if (truth.sequences[day] !== last) tally.problems.push(`sequence of ${day} at ${last}, expected ${truth.sequences[day]}`);
+    }
+    const days = new Set(all<{ day: string }>('SELECT day FROM sequences WHERE partner_id = ?').map((row) => row.day));
+    for (const day of Object.keys(truth.sequences)) if (!days.has(day)) tally.problems.push(`no sequence for ${day}`);
+
+    const rows = all<LedgerRow>('SELECT id, name, sha256, state, total, accepted, failed, duplicates FROM files WHERE partner_id = ? ORDER BY id');
+    for (const row of rows.filter((row) => row.state !== 'processed' && row.state !== 'rejected')) {
+      tally.problems.push(`${row.name} left ${row.state}`);
+    }
+    for (const upload of plan.uploads) {
+      const row = rows.find((candidate) => candidate.name === upload.name && candidate.sha256 === sha256Of(upload));
+      if (!row) tally.problems.push(`${upload.name} has no ledger row`);
+      else if (row.state !== upload.ends) tally.problems.push(`${upload.name} ended ${row.state}, expected ${upload.ends}`);
+    }
+    await checkReceipts(dataDir, rows, tally);
+  } finally {
+    db.close();
+  }
+  const inbox = await readdir(path.join(dataDir, 'partners', PARTNER, 'inbox')).catch(() => []);
+  if (inbox.length) tally.problems.push(`still in the inbox: ${inbox.join(', ')}`);
+  return tally;
+}
+
+/** The receipt of each name says what its newest ledger row says. */
+async function checkReceipts(dataDir: string, rows: LedgerRow[], tally: Tally): Promise<void> {
+  const newest = new Map<string, LedgerRow>();
+  for (const row of rows) newest.set(row.name, row);
+  for (const row of newest.values()) {
+    const file = path.join(dataDir, 'partners', PARTNER, 'outbox', `${row.name}.receipt.json`);
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text === undefined) {
+      tally.problems.push(`${row.name}: no receipt`);
+      continue;
+    }
+    const receipt = JSON.parse(text) as { state: string; sha256: string; counts: Record<string, number> | null };
+    const counts = row.total === null ? null : { total: row.total, accepted: row.accepted, failed: row.failed, duplicates: row.duplicates };
+    if (receipt.state !== row.state || receipt.sha256 !== row.sha256 || JSON.stringify(receipt.counts) !== JSON.stringify(counts)) {
+      tally.problems.push(`${row.name}: the receipt says ${receipt.state} ${JSON.stringify(receipt.counts)}, the ledger ${row.state} ${JSON.stringify(counts)}`);
+    }
+  }
+}
