@@ -84,6 +84,12 @@ export class SftpSession {
       this.exclusive(id, what, async () => {
         throw new Refusal('permission_denied', `${what} is not allowed here`);
       });
+    // Without a listener ssh2 answers EXTENDED itself, past the flood caps; none is offered.
+    sftp.on('EXTENDED', (id, name) =>
+      this.exclusive(id, 'extended', async () => {
+        throw new Refusal('op_unsupported', `the extension ${name} is not supported`);
+      }),
+    );
     sftp.on('MKDIR', refuse('MKDIR'));
     sftp.on('RMDIR', refuse('RMDIR'));
     sftp.on('SYMLINK', refuse('SYMLINK'));

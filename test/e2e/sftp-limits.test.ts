@@ -3,9 +3,9 @@
  * total and per address, the idle timeout, caps on open handles and on requests in flight.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closed, connectSftp, refusal, sftpCall, STATUS } from '../support/clients.js';
+import { closed, connectSftp, connectSsh, refusal, sftpCall, STATUS } from '../support/clients.js';
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
-import { PACKET, sftpString, uint64 } from '../support/raw-sftp.js';
+import { PACKET, RawSftp, sftpString, statusOf, uint64 } from '../support/raw-sftp.js';
 import { Squatter } from '../support/squatter.js';
 import { floodLargeWrites, floodSmallWrites, rawUpload } from '../support/write-flood.js';
 
@@ -105,6 +105,24 @@ describe('sessions', () => {
     const session = await connectSftp(daemon.port, acme);
     expect(await sftpCall.realpath(session.sftp, '.')).toBe('/');
     session.end();
+  });
+
+  it('answers an extension OP_UNSUPPORTED, and cuts a flood of them like any other', async () => {
+    const client = await connectSsh(daemon.port, { username: acme.id, privateKey: acme.privateKey });
+    const raw = await RawSftp.open(client);
+    const answer = statusOf(await raw.request(PACKET.EXTENDED, sftpString('statvfs@openssh.com'), sftpString('/')));
+    expect(answer).toEqual({ code: STATUS.OP_UNSUPPORTED, message: 'the extension statvfs@openssh.com is not supported' });
+
+    const cutsBefore = daemon.events('sftp.session_cut').length;
+    raw.stopReading();
+    (client as unknown as { _sock: { pause(): void } })._sock.pause();
+    const flood = Array.from({ length: 20_000 }, () => raw.build(PACKET.EXTENDED, sftpString('copy-data'), sftpString('x')));
+    raw.channel.write(Buffer.concat(flood));
+    await waitFor(() => daemon.events('sftp.session_cut').length > cutsBefore);
+    client.destroy();
+    expect(daemon.events('sftp.session_cut').slice(cutsBefore)).toEqual([
+      expect.objectContaining({ partner: 'acme', reason: expect.stringMatching(/request flood/) }),
+    ]);
   });
 
   it('cuts a session whose WRITE data would pile up past its cap', async () => {

@@ -18,6 +18,7 @@ export const PACKET = {
   HANDLE: 102,
   NAME: 104,
   ATTRS: 105,
+  EXTENDED: 200,
 } as const;
 
 export interface Reply {
