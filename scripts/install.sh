@@ -12,7 +12,7 @@
 # the database is migrated when the service starts.
 #
 #   scripts/install.sh --print-unit [--prefix P] [--node N]   print the unit it would install
-#   scripts/install.sh --print-config                         print the default configuration
+#   scripts/install.sh --print-config                         print config/posdrop.example.yaml as it installs it
 set -eu
 
 PREFIX=/opt/posdrop
@@ -54,36 +54,12 @@ render_unit() {
       "$SOURCE/scripts/posdrop.service"
 }
 
+# The configuration for a new server: config/posdrop.example.yaml, the one example operators
+# read, with this script's data directory.
 render_config() {
-  cat <<CONFIG
-# posdrop configuration. Every key and its default: posdrop config check --print
-# Check a change:  posdrop config check --config /etc/posdrop/config.yaml
-# Apply it:        systemctl reload posdrop   (keys that need a restart are named in the log)
-data_dir: $DATA_DIR
-# The demo account is for trying posdrop out; never on a server.
-demo_partner: false
-stop_timeout_seconds: 20
-log:
-  level: info
-sftp:
-  host: 0.0.0.0
-  port: 2222
-  max_upload_bytes: 52428800
-http:
-  # /healthz and /metrics for Prometheus; loopback only unless you put a proxy in front.
-  enabled: true
-  host: 127.0.0.1
-  port: 9464
-jobs:
-  timezone: UTC
-  retention: "17 3 * * *"
-  checkpoint: "*/15 * * * *"
-  summary: "55 23 * * *"
-retention:
-  archive_days: 30
-  outbox_days: 14
-  record_errors_days: 0
-CONFIG
+  grep -q '^data_dir: ' "$SOURCE/config/posdrop.example.yaml" \
+    || die "$SOURCE/config/posdrop.example.yaml has no top-level data_dir line"
+  sed -e "s#^data_dir: .*#data_dir: $DATA_DIR#" "$SOURCE/config/posdrop.example.yaml"
 }
 
 case "$ACTION" in
@@ -110,7 +86,7 @@ fi
 echo "==> $PREFIX"
 rm -rf "$PREFIX.new"
 mkdir -p "$PREFIX.new"
-for part in bin dist node_modules scripts package.json package-lock.json README.md ARCHITECTURE.md; do
+for part in bin config dist node_modules scripts package.json package-lock.json README.md ARCHITECTURE.md; do
   [ -e "$SOURCE/$part" ] && cp -a "$SOURCE/$part" "$PREFIX.new/"
 done
 # The test and build tools are not needed on the server.
