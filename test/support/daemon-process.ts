@@ -17,6 +17,8 @@ const BIN = path.resolve(import.meta.dirname, '../../bin/posdrop.js');
 
 export class DaemonProcess {
   readonly logs: LogLine[] = [];
+  /** What the daemon wrote to stderr (the demo banner, a start-up failure); also passed on. */
+  stderr = '';
   port = 0;
   private exited: Promise<void>;
 
@@ -28,6 +30,10 @@ export class DaemonProcess {
       pending = lines.pop() ?? '';
       for (const line of lines) if (line.startsWith('{')) this.logs.push(JSON.parse(line) as LogLine);
     });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      this.stderr += chunk.toString('utf8');
+      process.stderr.write(chunk);
+    });
     this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
   }
 
@@ -38,7 +44,7 @@ export class DaemonProcess {
    */
   static async start(dataDir: string, env: Record<string, string> = {}): Promise<DaemonProcess> {
     const child = spawn(process.execPath, [BIN, 'serve'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
+      stdio: ['ignore', 'pipe', 'pipe'],
       env: {
         ...process.env,
         POSDROP_DATA_DIR: dataDir,
