@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChildDaemon, FakeSystemd, seedPartner } from '../support/child-daemon.js';
-import { connectSftp, sftpBatch } from '../support/clients.js';
+import { closed, connectSftp, connectSsh, sftpBatch } from '../support/clients.js';
 import { waitFor, type TestPartner } from '../support/daemon.js';
 import { posName } from '../support/names.js';
 
@@ -129,6 +129,42 @@ describe('posdrop serve as a service', () => {
     expect(query(dataDir, "SELECT state, accepted FROM files")).toEqual([{ state: 'processed', accepted: 3 }]);
     const wal = path.join(dataDir, 'posdrop.db-wal');
     expect(existsSync(wal) ? (await stat(wal)).size : 0).toBe(0);
+  });
+
+  it('on SIGTERM stops accepting connections at once, while the file in hand finishes', async () => {
+    const gate = path.join(dataDir, 'gate');
+    daemon = await ChildDaemon.start({ dataDir, gate, config: { stop_timeout_seconds: 60 } });
+    const { sftp: address } = await daemon.runtime(dataDir);
+    const before = await connectSftp(address.port, acme);
+    let beforeClosed = false;
+    void closed(before.client).then(() => (beforeClosed = true));
+    await uploadUntilProcessing(daemon);
+    const logins = daemon.events('sftp.login').length;
+
+    daemon.signal('SIGTERM');
+    await daemon.waitForEvent('daemon.stopping');
+    await waitFor(() => beforeClosed); // sessions are being closed: the SFTP server has stopped listening
+    expect(daemon.child.exitCode).toBeNull();
+    const attempt = await connectSsh(address.port, { username: acme.id, privateKey: acme.privateKey }).then(
+      (client) => {
+        client.end();
+        return 'logged in';
+      },
+      (err: Error) => err.message,
+    );
+    expect(attempt).toMatch(/ECONNREFUSED|closed before it was ready|ECONNRESET/);
+    const openssh = await sftpBatch(address.port, acme, ['ls /outbox']);
+    expect(openssh.code).not.toBe(0);
+    expect(daemon.events('sftp.login')).toHaveLength(logins);
+    // Still in hand, and still the daemon's to finish.
+    expect(daemon.child.exitCode).toBeNull();
+    expect(query(dataDir, 'SELECT state FROM files')).toEqual([{ state: 'processing' }]);
+
+    await writeFile(gate, '');
+    expect((await daemon.exited).code).toBe(0);
+    expect(query(dataDir, 'SELECT state, accepted FROM files')).toEqual([{ state: 'processed', accepted: 3 }]);
+    const receipt = JSON.parse(await readFile(path.join(dataDir, 'partners', 'acme', 'outbox', `${posName(1)}.receipt.json`), 'utf8')) as { state: string };
+    expect(receipt.state).toBe('processed');
   });
 
   it('on SIGTERM mid-file rolls the file back when it cannot finish in time, and the next start processes it once', async () => {
