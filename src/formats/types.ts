@@ -24,13 +24,23 @@ export interface FormatSpec {
   /** Files of one partner and one date are processed in counter order. */
   readonly sequenced: boolean;
   readonly errorPolicy: ErrorPolicy;
-  /**
-   * Records are appended without looking for ones already stored (no dedupe), so processing a
-   * file again stores its records twice: `posdrop reprocess` asks for `--force`.
-   */
-  readonly appendOnly?: boolean;
+  readonly dedupe: FormatDedupe;
   /** Parses, validates and stores the file; a format without one leaves its files `queued`. */
   readonly processor?: FormatProcessor;
+}
+
+/**
+ * What a format stores once, as the rest of posdrop needs to know it (the intake, `posdrop
+ * reprocess`). A delimited format derives it from its declaration's `DedupePolicy`.
+ */
+export interface FormatDedupe {
+  /** A name is accepted once per partner: a later file of that name is refused, whatever its bytes. */
+  readonly namesOnce: boolean;
+  /**
+   * Records are stored again each time they are read (no dedupe): processing a file again stores
+   * its records twice, so `posdrop reprocess` asks for `--force`.
+   */
+  readonly appendOnly: boolean;
 }
 
 export function isFormatId(value: string): value is FormatId {

@@ -87,7 +87,7 @@ function checkReprocessable(file: FileRecord, options: ReprocessOptions): StateC
   const detail = 'queued again by posdrop reprocess';
   if (file.format) {
     const format = (options.formats ?? builtInFormat)(file.format);
-    if (format?.appendOnly && !options.force) {
+    if (format?.dedupe.appendOnly && !options.force) {
       throw new OperatorError(
         'append_only',
         `${file.format} appends every record it reads without looking for duplicates, so ${file.name} would be stored twice; add --force if that is what you want`,

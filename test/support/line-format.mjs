@@ -20,7 +20,7 @@ function processor(spec, options) {
     outputs: ['.errors.json'],
     async process(ctx) {
       ctx.db.exec(TABLES);
-      const table = spec.appendOnly ? 'INSERT INTO test_appended' : 'INSERT OR IGNORE INTO test_records';
+      const table = spec.dedupe.appendOnly ? 'INSERT INTO test_appended' : 'INSERT OR IGNORE INTO test_records';
       const insert = ctx.db.prepare(`${table} (partner, format, line) VALUES (?, ?, ?)`);
       const counts = { total: 0, accepted: 0, failed: 0, duplicates: 0 };
       // Streamed, as the real processors do: the file stays open while it is read.

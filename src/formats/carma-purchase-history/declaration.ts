@@ -24,6 +24,6 @@ export const carmaDeclaration: DelimitedDeclaration = {
   layout: { kind: 'positional', columns: CARMA_COLUMNS },
   shortLines: true,
   errorPolicy: 'skip-line',
-  dedupe: 'append',
+  dedupe: { names: 'reusable', records: { kind: 'append' } },
   maxLineChars: 64 * 1024,
 };

@@ -1,4 +1,5 @@
 import type { FormatSpec } from '../types.js';
+import { formatDedupe } from '../delimited/dedupe.js';
 import { delimitedProcessor } from '../delimited/processor.js';
 import { carmaFormat } from './format.js';
 
@@ -11,8 +12,8 @@ export const carmaPurchaseHistory: FormatSpec = {
     pattern: 'purchasehistory_<list_id>_<any>.(csv|txt)',
     regex: /^purchasehistory_(?<list_id>[^_]+)_(?<any>.+)\.(?<ext>csv|txt)$/,
   },
-  appendOnly: true,
   sequenced: false,
   errorPolicy: carmaFormat.declaration.errorPolicy,
+  dedupe: formatDedupe(carmaFormat.declaration.dedupe),
   processor: delimitedProcessor(carmaFormat),
 };

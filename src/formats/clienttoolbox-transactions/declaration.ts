@@ -30,6 +30,6 @@ export const toolboxDeclaration: DelimitedDeclaration = {
   },
   shortLines: true,
   errorPolicy: 'skip-line',
-  dedupe: 'append',
+  dedupe: { names: 'reusable', records: { kind: 'append' } },
   maxLineChars: 16 * 1024,
 };

@@ -1,4 +1,5 @@
 import type { FormatSpec } from '../types.js';
+import { formatDedupe } from '../delimited/dedupe.js';
 import { delimitedProcessor } from '../delimited/processor.js';
 import { toolboxFormat } from './format.js';
 
@@ -14,5 +15,6 @@ export const clienttoolboxTransactions: FormatSpec = {
   },
   sequenced: false,
   errorPolicy: toolboxFormat.declaration.errorPolicy,
+  dedupe: formatDedupe(toolboxFormat.declaration.dedupe),
   processor: delimitedProcessor(toolboxFormat),
 };

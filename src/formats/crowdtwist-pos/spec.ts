@@ -14,5 +14,7 @@ export const crowdtwistPos: FormatSpec = {
   },
   sequenced: true,
   errorPolicy: 'skip-record',
+  // receipt_id, return_id and fulfillment_id are unique per partner (pos-store.ts): nothing is stored twice
+  dedupe: { namesOnce: false, appendOnly: false },
   processor: crowdtwistProcessor,
 };

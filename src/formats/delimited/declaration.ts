@@ -32,12 +32,29 @@ export type Layout =
   /** No header; column i is `columns[i]`. */
   | { readonly kind: 'positional'; readonly columns: readonly ColumnSpec[] };
 
-/** What happens to a record that is already stored. */
-export type DedupePolicy =
-  /** Stored again, as the source says (Carma: "the data is append only"). */
-  | 'append'
-  /** A line error naming the key already used. */
-  | 'refuse-duplicate-key';
+/**
+ * What a format stores once, as data; the machinery applies it (names in `processor.ts`, records
+ * in `run.ts` through `dedupe.ts`), and `FormatSpec.dedupe` is derived from it.
+ */
+export interface DedupePolicy {
+  /**
+   * `once`: a name is accepted once per partner (PBJ: "You will not be able to upload a file with
+   * the same name twice"); a later file of that name, whatever its bytes, is refused whole. A file
+   * refused does not use its name up. `reusable`: a name says nothing about what was stored.
+   */
+  readonly names: 'once' | 'reusable';
+  readonly records: RecordDedupe;
+}
+
+export type RecordDedupe =
+  /** Stored again each time it is read, as the source says (Carma: "the data is append only"). */
+  | { readonly kind: 'append' }
+  /**
+   * `column` is unique within `scope` (a field of the file's name), across files: a line whose
+   * key is already stored is a line error `code` (PBJ: ORDER_ID per channel). The format's store
+   * enforces the key and answers who holds it.
+   */
+  | { readonly kind: 'unique-key'; readonly column: string; readonly scope?: keyof NameFields; readonly code: string };
 
 export interface DelimitedDeclaration {
   /** `;`, or chosen by the name (Client Toolbox: the extension). */

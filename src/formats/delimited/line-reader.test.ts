@@ -14,7 +14,7 @@ const declaration: DelimitedDeclaration = {
   },
   shortLines: true,
   errorPolicy: 'skip-line',
-  dedupe: 'append',
+  dedupe: { names: 'reusable', records: { kind: 'append' } },
   maxLineChars: 100,
 };
 

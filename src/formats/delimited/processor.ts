@@ -1,12 +1,13 @@
 /**
  * The frame's `FormatProcessor` for any delimited format: a format supplies its declaration, a
  * session (its store and rules for one file) and its dialect answer; this runs the lines and
- * applies the error policy.
+ * applies the error policy and the names part of the dedupe policy.
  */
 import { FileRejected, type RejectCode } from '../../core/errors.js';
 import type { FormatProcessor, ProcessContext, ProcessOutcome, StateOutput } from '../../pipeline/processor.js';
 import type { FileRecord } from '../../store/files.js';
 import type { Partner } from '../../store/partners.js';
+import { claimName } from './accepted-names.js';
 import type { DelimitedDeclaration } from './declaration.js';
 import { ERRORS_CSV } from './error-log.js';
 import { runDelimited, type LineConsumer, type RunSummary } from './run.js';
@@ -17,52 +18,55 @@ export interface FormatSession extends LineConsumer {
   answer(summary: RunSummary, ctx: ProcessContext): Promise<void>;
 }
 
-/** The file is refused before any line is read (PBJ: the name was already used). */
-export interface Refusal {
-  refusal: { code: RejectCode; message: string };
-  answer(ctx: ProcessContext): Promise<void>;
-}
-
 export interface DelimitedFormat {
   readonly declaration: DelimitedDeclaration;
   /** Suffixes of the dialect files it writes through `ctx.outputs`. */
   readonly dialectOutputs: readonly string[];
   /** How many failed lines the dialect answer lists. */
   readonly keepLines?: number;
-  open(ctx: ProcessContext): FormatSession | Refusal;
-  /** The dialect's answer to a refusal of the whole file (not UTF-8), when it has one. */
+  open(ctx: ProcessContext): FormatSession;
+  /** The dialect's answer to a refusal of the whole file (a name already used, not UTF-8), when it has one. */
   answerRefusal?(message: string, ctx: ProcessContext): Promise<void>;
   onStateChange?(file: FileRecord, partner: Partner, dryRun: boolean): StateOutput[];
 }
 
-function isRefusal(opened: FormatSession | Refusal): opened is Refusal {
-  return 'refusal' in opened;
-}
+/** Why a file of a `names: 'once'` format is refused when its name was accepted before (PBJ's words). */
+export const ALREADY_UPLOADED = 'This file has already been uploaded';
+
+const NOTHING = { total: 0, accepted: 0, failed: 0, duplicates: 0 };
 
 export function delimitedProcessor(format: DelimitedFormat): FormatProcessor {
   const processor: FormatProcessor = {
     outputs: [ERRORS_CSV, ...format.dialectOutputs],
     async process(ctx: ProcessContext): Promise<ProcessOutcome> {
-      const opened = format.open(ctx);
-      if (isRefusal(opened)) {
-        await opened.answer(ctx);
-        return { counts: { total: 0, accepted: 0, failed: 0, duplicates: 0 }, rejection: opened.refusal };
-      }
+      if (!nameAvailable(format.declaration, ctx)) return refuse(format, ctx, 'name_used', ALREADY_UPLOADED);
+      const session = format.open(ctx);
       let summary: RunSummary;
       try {
-        summary = await runDelimited(ctx, format.declaration, opened, { keepLines: format.keepLines });
+        summary = await runDelimited(ctx, format.declaration, session, { keepLines: format.keepLines });
       } catch (err) {
         if (!(err instanceof FileRejected) || !format.answerRefusal) throw err;
         // Returned as a rejection (not thrown) so that the frame keeps the dialect answer.
-        await format.answerRefusal(err.message, ctx);
-        return { counts: { total: 0, accepted: 0, failed: 0, duplicates: 0 }, rejection: { code: err.code, message: err.message } };
+        return refuse(format, ctx, err.code, err.message);
       }
-      await opened.answer(summary, ctx);
+      await session.answer(summary, ctx);
       return outcomeOf(summary, format.declaration);
     },
   };
   if (format.onStateChange) processor.onStateChange = format.onStateChange.bind(format);
   return processor;
+}
+
+/** The names policy: a name accepted once is claimed in the file's transaction, before any line. */
+function nameAvailable(declaration: DelimitedDeclaration, ctx: ProcessContext): boolean {
+  if (declaration.dedupe.names !== 'once') return true;
+  const { file, partner, db } = ctx;
+  return claimName(db, { partner: partner.id, format: file.format ?? '', name: file.name, fileId: file.id });
+}
+
+async function refuse(format: DelimitedFormat, ctx: ProcessContext, code: RejectCode, message: string): Promise<ProcessOutcome> {
+  await format.answerRefusal?.(message, ctx);
+  return { counts: NOTHING, rejection: { code, message } };
 }
 
 function outcomeOf(summary: RunSummary, declaration: DelimitedDeclaration): ProcessOutcome {

@@ -6,6 +6,7 @@
 import { fullMessage, type LineProblem } from '../../core/line-problem.js';
 import type { ProcessContext } from '../../pipeline/processor.js';
 import { delimiterFor, type DelimitedDeclaration } from './declaration.js';
+import { keyTakenRule, type KeyHolder, type KeyTaken } from './dedupe.js';
 import { ErrorLog } from './error-log.js';
 import { LineReader } from './line-reader.js';
 import { readUtf8 } from '../../fs/read-utf8.js';
@@ -33,8 +34,12 @@ export interface RunSummary {
 
 /** What a format does with a line whose cells are all valid: store it, or say why not. */
 export interface LineConsumer {
-  /** `values` is by declared column and only valid during the call. */
-  accept(values: readonly unknown[], at: SplitLine): LineProblem | undefined;
+  /**
+   * `values` is by declared column and only valid during the call. Returns nothing when the line
+   * is stored, its problem, or (a `unique-key` policy) who already holds its key: the run words
+   * that line error from the declaration.
+   */
+  accept(values: readonly unknown[], at: SplitLine): LineProblem | KeyHolder | undefined;
 }
 
 /**
@@ -74,6 +79,7 @@ class DelimitedRun implements RecordSink {
   readonly log: ErrorLog;
   readonly summary: RunSummary = { total: 0, accepted: 0, failed: 0, duplicates: 0, errorLines: 0, errorFields: 0, listed: [] };
   private readonly reader: LineReader;
+  private readonly keyTaken: KeyTaken | undefined;
   private header: 'expected' | 'good' | 'bad';
 
   constructor(
@@ -84,6 +90,7 @@ class DelimitedRun implements RecordSink {
   ) {
     this.delimiter = delimiterFor(declaration, ctx.file.fields);
     this.reader = new LineReader(declaration, this.delimiter);
+    this.keyTaken = keyTakenRule(declaration.dedupe.records, declaration.layout.columns, ctx.file.fields);
     this.log = new ErrorLog(ctx.outputs);
     this.header = this.reader.needsHeader ? 'expected' : 'good';
   }
@@ -101,8 +108,15 @@ class DelimitedRun implements RecordSink {
     const problems = this.reader.read(cells);
     if (problems) return this.failed(at, problems);
     const refused = this.consumer.accept(this.reader.values, at);
-    if (refused) this.failed(at, [refused]);
-    else this.summary.accepted += 1;
+    if (refused === undefined) this.summary.accepted += 1;
+    else if ('fileId' in refused) this.failed(at, [this.heldKey()]);
+    else this.failed(at, [refused]);
+  }
+
+  /** A key already stored, worded by the dedupe policy. */
+  private heldKey(): LineProblem {
+    if (!this.keyTaken) throw new Error('a key holder was answered for a format without a unique key');
+    return this.keyTaken(this.reader.values);
   }
 
   broken(problem: LineProblem, at: SplitLine): void {

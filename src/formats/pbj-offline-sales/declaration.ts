@@ -1,4 +1,7 @@
-/** PBJ offline sales as data: comma separated, a header row, every column required, all or nothing. */
+/**
+ * PBJ offline sales as data: comma separated, a header row, every column required, all or nothing,
+ * a name accepted once, ORDER_ID unique per channel across files.
+ */
 import type { DelimitedDeclaration } from '../delimited/declaration.js';
 
 export const PBJ_COLUMNS = [
@@ -17,6 +20,6 @@ export const pbjDeclaration: DelimitedDeclaration = {
   layout: { kind: 'header', columns: PBJ_COLUMNS },
   shortLines: false,
   errorPolicy: 'all-or-nothing',
-  dedupe: 'refuse-duplicate-key',
+  dedupe: { names: 'once', records: { kind: 'unique-key', column: 'ORDER_ID', scope: 'channel', code: 'duplicate_order_id' } },
   maxLineChars: 64 * 1024,
 };

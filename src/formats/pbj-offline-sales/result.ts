@@ -7,8 +7,6 @@ import type { FailedLine, RunSummary } from '../delimited/run.js';
 /** PBJ lists at most this many lines; the rest are counted in `additional_errors`. */
 export const MAX_LISTED_LINES = 100;
 
-export const ALREADY_UPLOADED = 'This file has already been uploaded';
-
 export interface PbjErrorBody {
   error: {
     code: 400;

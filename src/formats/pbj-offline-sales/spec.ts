@@ -1,4 +1,5 @@
 import type { FormatSpec } from '../types.js';
+import { formatDedupe } from '../delimited/dedupe.js';
 import { delimitedProcessor } from '../delimited/processor.js';
 import { pbjFormat } from './format.js';
 
@@ -14,5 +15,6 @@ export const pbjOfflineSales: FormatSpec = {
   },
   sequenced: false,
   errorPolicy: pbjFormat.declaration.errorPolicy,
+  dedupe: formatDedupe(pbjFormat.declaration.dedupe),
   processor: delimitedProcessor(pbjFormat),
 };

@@ -5,6 +5,7 @@ import { crowdtwist } from './003-crowdtwist.js';
 import { delimited } from './004-delimited.js';
 import { heartbeat } from './005-heartbeat.js';
 import { crowdtwistFailedRequests } from './006-crowdtwist-failed-requests.js';
+import { acceptedNames } from './007-accepted-names.js';
 
 /** Every schema version in order; append, never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [ledger, recordErrors, crowdtwist, delimited, heartbeat, crowdtwistFailedRequests];
+export const MIGRATIONS: readonly Migration[] = [ledger, recordErrors, crowdtwist, delimited, heartbeat, crowdtwistFailedRequests, acceptedNames];

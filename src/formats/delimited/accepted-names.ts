@@ -1,0 +1,24 @@
+/** The `accepted_names` table: names a `names: 'once'` format has accepted, per partner. */
+import type { Db } from '../../store/database.js';
+
+export interface NameClaim {
+  partner: string;
+  format: string;
+  name: string;
+  fileId: number;
+}
+
+/**
+ * Uses up the name for `claim.fileId`, inside the file's transaction: a file refused rolls back,
+ * so it does not use the name up. False when another file already has it; true for the file
+ * that has it (processed again).
+ */
+export function claimName(db: Db, claim: NameClaim): boolean {
+  const owner = db
+    .prepare('SELECT file_id FROM accepted_names WHERE partner_id = ? AND format = ? AND name = ?')
+    .pluck()
+    .get(claim.partner, claim.format, claim.name) as number | undefined;
+  if (owner !== undefined) return owner === claim.fileId;
+  db.prepare('INSERT INTO accepted_names (partner_id, format, name, file_id) VALUES (?, ?, ?, ?)').run(claim.partner, claim.format, claim.name, claim.fileId);
+  return true;
+}
