@@ -131,10 +131,16 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         await intake.idle();
         for (const input of inputs) {
           const problem = await verdictOf(app, files.list({ partner: input.partner, name: input.name }), input.partner, input.name, tally);
-          const logged = errors.lines.splice(0).map((line) => `${String(line.event)}: ${String(line.error ?? line.message)}`);
-          const crashed = crashes.splice(0);
-          const all = [problem, ...logged, ...crashed].filter(Boolean);
-          if (all.length) report.findings.push({ format, input: input.n, name: input.name, mutations: input.applied, problem: all.join('; '), data: input.data });
+          if (problem) report.findings.push({ format, input: input.n, name: input.name, mutations: input.applied, problem, data: input.data });
+        }
+        // Error lines and process errors belong to no one input of the batch: its files run side
+        // by side. Reported against the batch's first input; `batch: 1` pins them to one.
+        const logged = errors.lines.splice(0).map((line) => `${String(line.event)}: ${String(line.error ?? line.message)}`);
+        const crashed = crashes.splice(0);
+        if (logged.length || crashed.length) {
+          const [first] = inputs as [(typeof inputs)[number]];
+          const span = inputs.length > 1 ? ` (during inputs ${first.n}–${first.n + inputs.length - 1}; --batch 1 tells which)` : '';
+          report.findings.push({ format, input: first.n, name: first.name, mutations: first.applied, problem: [...logged, ...crashed].join('; ') + span, data: first.data });
         }
         tally.inputs = Math.min(options.perFormat, first + batch);
         options.onProgress?.(format, tally.inputs);

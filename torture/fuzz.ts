@@ -1,5 +1,5 @@
 /**
- * `npm run fuzz [-- --per-format N] [--seed S] [--format F]…`: mutated files of every format
+ * `npm run fuzz [-- --per-format N] [--seed S] [--batch B] [--format F]…` (B files at a time): mutated files of every format
  * through the daemon's way in (torture/fuzz-run.ts). Prints what became of the inputs, keeps every
  * finding's bytes in fuzz-findings/ to make a fixture of, and exits 1 if there was any.
  */
@@ -16,13 +16,15 @@ const { values } = parseArgs({
     'per-format': { type: 'string', default: '10000' },
     seed: { type: 'string', default: String(Date.now() % 1_000_000) },
     format: { type: 'string', multiple: true },
+    batch: { type: 'string', default: '32' },
   },
 });
 const perFormat = Number(values['per-format']);
+const batch = Number(values.batch);
 const seed = Number(values.seed);
 const formats = (values.format ?? [...FORMAT_IDS]).filter((id): id is FormatId => isFormatId(id));
-if (!Number.isInteger(perFormat) || perFormat < 1 || !Number.isInteger(seed) || formats.length !== (values.format ?? FORMAT_IDS).length) {
-  process.stderr.write(`usage: npm run fuzz -- [--per-format N] [--seed S] [--format ${FORMAT_IDS.join('|')}]…\n`);
+if (!Number.isInteger(perFormat) || perFormat < 1 || !Number.isInteger(seed) || !Number.isInteger(batch) || batch < 1 || formats.length !== (values.format ?? FORMAT_IDS).length) {
+  process.stderr.write(`usage: npm run fuzz -- [--per-format N] [--seed S] [--batch B] [--format ${FORMAT_IDS.join('|')}]…\n`);
   process.exit(2);
 }
 
@@ -31,6 +33,7 @@ const report = await runFuzz({
   perFormat,
   seed,
   formats,
+  batch,
   onProgress: (format, done) => {
     if (process.stderr.isTTY) process.stderr.write(`\r${format}: ${done}/${perFormat}`);
   },

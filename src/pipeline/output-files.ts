@@ -20,6 +20,8 @@ interface Pending {
   finalName: string;
   temp: string;
   stream: WriteStream;
+  /** The stream's first error (a full disk): it fails the file, never the process. */
+  error?: Error;
 }
 
 export class OutputFiles {
@@ -38,10 +40,15 @@ export class OutputFiles {
     const temp = path.join(this.dir, `.${finalName}.${randomBytes(4).toString('hex')}.tmp`);
     // flush: fsync before close, so what is renamed into place is on disk
     const stream = createWriteStream(temp, { flags: 'wx', mode: 0o640, flush: true });
+    const file: Pending = { finalName, temp, stream };
+    // Listened to from the start: a stream error nobody listens to is thrown out of the event
+    // loop. A write still under way when the file is discarded ends in one (ERR_STREAM_DESTROYED).
+    stream.on('error', (err) => (file.error ??= err));
     await once(stream, 'open');
-    this.pending.push({ finalName, temp, stream });
+    this.pending.push(file);
     return {
       write: async (chunk) => {
+        if (file.error) throw file.error;
         if (!stream.write(chunk)) await once(stream, 'drain');
       },
     };
@@ -61,9 +68,10 @@ export class OutputFiles {
   /** Flushes, fsyncs and renames every file into place. */
   async commit(): Promise<string[]> {
     for (const file of this.pending) {
-      const closed = once(file.stream, 'close');
+      const closed = closing(file.stream);
       file.stream.end();
       await closed;
+      if (file.error) throw file.error;
     }
     for (const file of this.pending) await rename(file.temp, path.join(this.dir, file.finalName));
     if (this.pending.length) await fsyncDir(this.dir);
@@ -75,7 +83,9 @@ export class OutputFiles {
   /** Drops everything written (the file failed). */
   async discard(): Promise<void> {
     for (const file of this.pending) {
+      const closed = closing(file.stream);
       file.stream.destroy();
+      await closed;
       await unlink(file.temp).catch(() => undefined);
     }
     this.pending.length = 0;
@@ -88,4 +98,10 @@ export class OutputFiles {
       if (!written.includes(name)) await unlink(path.join(this.dir, name)).catch(() => undefined);
     }
   }
+}
+
+/** Resolves when the stream has closed, errors or not (they are recorded by its listener). */
+function closing(stream: WriteStream): Promise<void> {
+  if (stream.closed) return Promise.resolve();
+  return new Promise((resolve) => stream.once('close', () => resolve()));
 }
