@@ -1,5 +1,7 @@
 import type { NameRule } from '../core/naming.js';
 import type { FormatProcessor } from '../pipeline/processor.js';
+import type { Db } from '../store/database.js';
+import type { FileRecord } from '../store/files.js';
 
 export const FORMAT_IDS = [
   'crowdtwist-pos',
@@ -25,6 +27,11 @@ export interface FormatSpec {
   readonly sequenced: boolean;
   readonly errorPolicy: ErrorPolicy;
   readonly dedupe: FormatDedupe;
+  /**
+   * Why `posdrop reprocess` must not process this file again, beyond what `dedupe` says (Client
+   * Toolbox: a batch undone stays undone); `db` is the operator command's own connection.
+   */
+  readonly reprocessRefusal?: (db: Db, file: FileRecord) => string | undefined;
   /** Parses, validates and stores the file; a format without one leaves its files `queued`. */
   readonly processor?: FormatProcessor;
 }

@@ -93,6 +93,8 @@ function checkReprocessable(file: FileRecord, options: ReprocessOptions): StateC
         `${file.format} appends every record it reads without looking for duplicates, so ${file.name} would be stored twice; add --force if that is what you want`,
       );
     }
+    const refusal = format?.reprocessRefusal?.(options.db, file);
+    if (refusal) throw new OperatorError('not_reprocessable', refusal);
     return { detail };
   }
   // Refused by its name: the partner's formats may have changed since, so ask the rules again.

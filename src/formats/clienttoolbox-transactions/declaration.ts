@@ -1,7 +1,8 @@
 /**
  * Client Toolbox batch transactions as data: the delimiter follows the extension, the header
  * names the columns as the guide's `visits_header_N` fields do, a line may stop after `redeemed`
- * (the guide's own example leaves `promo_id` off), bad lines are skipped.
+ * (the guide's own example leaves `promo_id` off), bad lines are skipped, and a batch posts each of
+ * its entries once (processed again, the lines it posted are duplicates).
  */
 import type { DelimitedDeclaration } from '../delimited/declaration.js';
 
@@ -30,6 +31,6 @@ export const toolboxDeclaration: DelimitedDeclaration = {
   },
   shortLines: true,
   errorPolicy: 'skip-line',
-  dedupe: { names: 'reusable', records: { kind: 'append' } },
+  dedupe: { names: 'reusable', records: { kind: 'per-file' } },
   maxLineChars: 16 * 1024,
 };

@@ -35,6 +35,10 @@ class ToolboxSession implements FormatSession {
     this.at = ctx.now().toISOString();
   }
 
+  storedLines(): number[] {
+    return this.ledger.linesOfFile(this.ctx.file.id);
+  }
+
   accept(values: readonly unknown[], at: SplitLine): LineProblem | undefined {
     const campaignId = values[COL.campaign] as string;
     const campaign = this.options.campaigns.find((candidate) => candidate.id === campaignId);

@@ -78,6 +78,11 @@ export class ToolboxLedger {
     this.statements.upsert.run(entry.partner, entry.campaign, entry.code, entry.product, entry.delta, entry.at);
   }
 
+  /** The lines of a file that posted an entry (undone or not): what it stored when processed. */
+  linesOfFile(fileId: number): number[] {
+    return this.db.prepare(`SELECT DISTINCT line FROM toolbox_entries WHERE file_id = ? AND kind != 'undo'`).pluck().all(fileId) as number[];
+  }
+
   entriesOfFile(fileId: number): Entry[] {
     return this.db.prepare(`SELECT ${ENTRY_COLUMNS} FROM toolbox_entries WHERE file_id = ? AND kind != 'undo' ORDER BY id`).all(fileId) as Entry[];
   }

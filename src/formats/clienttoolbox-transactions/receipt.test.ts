@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import type { RunSummary } from '../delimited/run.js';
 import { errorReceipt, successReceipt } from './receipt.js';
 
-const summary = (accepted: number, failedLines: number): RunSummary => ({
-  total: accepted + failedLines,
+const summary = (accepted: number, failedLines: number, alreadyStored = 0): RunSummary => ({
+  total: accepted + alreadyStored + failedLines,
   accepted,
   failed: failedLines,
-  duplicates: 0,
+  duplicates: alreadyStored,
+  alreadyStored,
   errorLines: failedLines,
   errorFields: failedLines,
   listed: Array.from({ length: failedLines }, (_, i) => ({
@@ -20,6 +21,10 @@ describe('Client Toolbox receipt', () => {
     expect(successReceipt(summary(7, 0), { receipt: 'xml', condensed: false })).toBe(
       '<response status="success">\n  <batch status="all_imported">\n    <transactions>7</transactions>\n  </batch>\n</response>\n',
     );
+  });
+  it('counts the transactions a batch posted when it was processed before', () => {
+    expect(successReceipt(summary(0, 0, 7), { receipt: 'xml', condensed: false })).toContain('<batch status="all_imported">\n    <transactions>7</transactions>');
+    expect(successReceipt(summary(1, 1, 2), { receipt: 'xml', condensed: false })).toContain('<batch status="partially_imported">\n    <transactions>3</transactions>');
   });
   it('lists failed lines with escaped text', () => {
     const xml = successReceipt(summary(0, 1), { receipt: 'xml', condensed: false });

@@ -13,9 +13,14 @@ export interface ReceiptStyle {
   condensed: boolean;
 }
 
+/** The batch's transactions in the ledger: posted now, or when it was processed before. */
+function imported(summary: RunSummary): number {
+  return summary.accepted + summary.alreadyStored;
+}
+
 export function batchStatus(summary: RunSummary): BatchStatus {
   if (summary.errorLines === 0) return 'all_imported';
-  return summary.accepted > 0 ? 'partially_imported' : 'none_imported';
+  return imported(summary) > 0 ? 'partially_imported' : 'none_imported';
 }
 
 function xmlEscape(text: string): string {
@@ -37,12 +42,12 @@ export function successReceipt(summary: RunSummary, style: ReceiptStyle): string
   const errors = errorList(summary.listed);
   const unlisted = summary.errorLines - summary.listed.length;
   if (style.receipt === 'json') {
-    const batch: Record<string, unknown> = { status, transactions: summary.accepted };
+    const batch: Record<string, unknown> = { status, transactions: imported(summary) };
     if (errors.length) batch.errors = errors;
     if (unlisted > 0) batch.unlisted_error_lines = unlisted;
     return stringify({ response: { status: 'success', batch } }, style);
   }
-  const lines = ['<response status="success">', `  <batch status="${status}">`, `    <transactions>${summary.accepted}</transactions>`];
+  const lines = ['<response status="success">', `  <batch status="${status}">`, `    <transactions>${imported(summary)}</transactions>`];
   if (errors.length) {
     lines.push('    <errors>');
     for (const error of errors) {

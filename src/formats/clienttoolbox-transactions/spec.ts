@@ -2,6 +2,7 @@ import type { FormatSpec } from '../types.js';
 import { formatDedupe } from '../delimited/dedupe.js';
 import { delimitedProcessor } from '../delimited/processor.js';
 import { toolboxFormat } from './format.js';
+import { undoneRefusal } from './undo.js';
 
 /** Client Toolbox batch transactions: `transactions_<YYYYMMDD>_<batch>.(psv|csv|tsv)`. */
 export const clienttoolboxTransactions: FormatSpec = {
@@ -16,5 +17,6 @@ export const clienttoolboxTransactions: FormatSpec = {
   sequenced: false,
   errorPolicy: toolboxFormat.declaration.errorPolicy,
   dedupe: formatDedupe(toolboxFormat.declaration.dedupe),
+  reprocessRefusal: undoneRefusal,
   processor: delimitedProcessor(toolboxFormat),
 };

@@ -4,7 +4,9 @@
  * already undone, or when a later redemption could only be paid with the batch's points.
  */
 import { OperatorError } from '../../core/errors.js';
-import type { BalanceKey, Entry, ToolboxLedger } from './ledger.js';
+import type { Db } from '../../store/database.js';
+import type { FileRecord } from '../../store/files.js';
+import { ToolboxLedger, type BalanceKey, type Entry } from './ledger.js';
 
 export interface UndoRequest {
   fileId: number;
@@ -74,4 +76,14 @@ export function undoBatch(ledger: ToolboxLedger, request: UndoRequest, nameOf: (
   }
   ledger.recordUndo(request.fileId, request.partner, request.by, request.reason, request.at, entries.length);
   return entries.length;
+}
+
+/**
+ * Why an undone batch is not processed again: its lines count as posted, so none would post
+ * again while the receipt said they were imported.
+ */
+export function undoneRefusal(db: Db, file: FileRecord): string | undefined {
+  const done = new ToolboxLedger(db).undoneAt(file.id);
+  if (!done) return undefined;
+  return `${file.name} was undone by ${done.undone_by} at ${done.undone_at}: processing it again would post none of its entries, which count as posted; to post the batch again, the partner sends it under another name`;
 }

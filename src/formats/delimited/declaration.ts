@@ -50,9 +50,16 @@ export type RecordDedupe =
   /** Stored again each time it is read, as the source says (Carma: "the data is append only"). */
   | { readonly kind: 'append' }
   /**
-   * `column` is unique within `scope` (a field of the file's name), across files: a line whose
-   * key is already stored is a line error `code` (PBJ: ORDER_ID per channel). The format's store
-   * enforces the key and answers who holds it.
+   * A file's lines are stored once: processed again (`posdrop reprocess`), the lines it stored
+   * before count as duplicates and are not read again; the others are (Client Toolbox: a batch
+   * posts each entry once). The format's session lists the lines the file has stored.
+   */
+  | { readonly kind: 'per-file' }
+  /**
+   * As `per-file`, and `column` is unique within `scope` (a field of the file's name) across
+   * files: a line whose key another line already stored is a line error `code` (PBJ: ORDER_ID per
+   * channel). The format's store enforces the key and answers who holds it, so the file's own
+   * earlier lines are found through their key.
    */
   | { readonly kind: 'unique-key'; readonly column: string; readonly scope?: keyof NameFields; readonly code: string };
 

@@ -21,9 +21,13 @@ export interface FailedLine {
 export interface RunSummary {
   /** Data lines (the header excluded). */
   total: number;
+  /** Lines stored by this run. */
   accepted: number;
   failed: number;
+  /** Lines already stored: by this file before (`alreadyStored`), or another file's key. */
   duplicates: number;
+  /** Lines this file stored when it was processed before: in the store, though not by this run. */
+  alreadyStored: number;
   /** Lines with at least one problem, the header included. */
   errorLines: number;
   /** Problems, over all lines. */
@@ -40,6 +44,8 @@ export interface LineConsumer {
    * that line error from the declaration.
    */
   accept(values: readonly unknown[], at: SplitLine): LineProblem | KeyHolder | undefined;
+  /** A `per-file` policy: the lines this file has stored (when it was processed before). */
+  storedLines?(): Iterable<number>;
 }
 
 /**
@@ -77,9 +83,11 @@ export async function runDelimited(
 class DelimitedRun implements RecordSink {
   readonly delimiter: string;
   readonly log: ErrorLog;
-  readonly summary: RunSummary = { total: 0, accepted: 0, failed: 0, duplicates: 0, errorLines: 0, errorFields: 0, listed: [] };
+  readonly summary: RunSummary = { total: 0, accepted: 0, failed: 0, duplicates: 0, alreadyStored: 0, errorLines: 0, errorFields: 0, listed: [] };
   private readonly reader: LineReader;
   private readonly keyTaken: KeyTaken | undefined;
+  /** Lines of this file stored before (`per-file`); undefined when there are none, the usual case. */
+  private readonly stored: ReadonlySet<number> | undefined;
   private header: 'expected' | 'good' | 'bad';
 
   constructor(
@@ -91,6 +99,7 @@ class DelimitedRun implements RecordSink {
     this.delimiter = delimiterFor(declaration, ctx.file.fields);
     this.reader = new LineReader(declaration, this.delimiter);
     this.keyTaken = keyTakenRule(declaration.dedupe.records, declaration.layout.columns, ctx.file.fields);
+    this.stored = storedBefore(declaration, consumer);
     this.log = new ErrorLog(ctx.outputs);
     this.header = this.reader.needsHeader ? 'expected' : 'good';
   }
@@ -105,15 +114,24 @@ class DelimitedRun implements RecordSink {
     this.summary.total += 1;
     // with a bad header no line can be read; they are counted, the header's problems say why
     if (this.header === 'bad') return this.failed(at, undefined);
+    // the same bytes as when it was stored (the identity is the hash): not read or checked again
+    if (this.stored !== undefined && this.stored.has(at.line)) return this.storedBefore();
     const problems = this.reader.read(cells);
     if (problems) return this.failed(at, problems);
     const refused = this.consumer.accept(this.reader.values, at);
     if (refused === undefined) this.summary.accepted += 1;
-    else if ('fileId' in refused) this.failed(at, [this.heldKey()]);
-    else this.failed(at, [refused]);
+    else if (!('fileId' in refused)) this.failed(at, [refused]);
+    else if (refused.fileId === this.ctx.file.id && refused.line === at.line) this.storedBefore();
+    else this.failed(at, [this.heldKey()]);
   }
 
-  /** A key already stored, worded by the dedupe policy. */
+  /** The line is in the store already, put there by this file when it was processed before. */
+  private storedBefore(): void {
+    this.summary.duplicates += 1;
+    this.summary.alreadyStored += 1;
+  }
+
+  /** A key another line already stored, worded by the dedupe policy. */
   private heldKey(): LineProblem {
     if (!this.keyTaken) throw new Error('a key holder was answered for a format without a unique key');
     return this.keyTaken(this.reader.values);
@@ -154,6 +172,14 @@ class DelimitedRun implements RecordSink {
     this.log.add(at.line, at.raw, problems);
     if (summary.listed.length < this.keepLines) summary.listed.push({ line: at.line, problems });
   }
+}
+
+/** The `per-file` policy: the lines the file stored before, asked of the format once per file. */
+function storedBefore(declaration: DelimitedDeclaration, consumer: LineConsumer): ReadonlySet<number> | undefined {
+  if (declaration.dedupe.records.kind !== 'per-file') return undefined;
+  if (!consumer.storedLines) throw new Error('a per-file dedupe policy needs the session to list its stored lines');
+  const lines = new Set(consumer.storedLines());
+  return lines.size > 0 ? lines : undefined;
 }
 
 function moreProblems(count: number): LineProblem {

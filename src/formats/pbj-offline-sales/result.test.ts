@@ -10,6 +10,7 @@ describe('PBJ result body', () => {
       accepted: 0,
       failed,
       duplicates: 0,
+      alreadyStored: 0,
       errorLines: failed,
       errorFields: failed * 2,
       listed: Array.from({ length: failed }, (_, i) => ({
@@ -23,5 +24,9 @@ describe('PBJ result body', () => {
     const body = pbjResult(summary);
     expect(body).toMatchObject({ error: { code: 400, extended: { error_lines: 130, error_fields: 260, additional_errors: 30 } } });
     expect('error' in body && body.error.extended?.errors).toHaveLength(MAX_LISTED_LINES);
+  });
+  it('counts the sales a file stored when it was processed before', () => {
+    const again: RunSummary = { total: 34, accepted: 0, failed: 0, duplicates: 34, alreadyStored: 34, errorLines: 0, errorFields: 0, listed: [] };
+    expect(pbjResult(again)).toEqual({ result: 34 });
   });
 });
