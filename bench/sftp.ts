@@ -44,16 +44,21 @@ export const sftpSection: BenchSection = {
         ours.push(BIG_MB / run.seconds);
         await settle(daemon.dataDir, round + 1);
       }
-      const smallCommands = (dir: string) => [`cd ${dir}`, ...Array.from({ length: SMALL_FILES }, (_, i) => `put ${small}/f${i}.bin`)];
+      // New names each round: the same name and bytes again would be the same file, answered
+      // again but never a new receipt, and the round would wait for receipts that never come.
+      const smallCommands = (dir: string, round: number) => [
+        `cd ${dir}`,
+        ...Array.from({ length: SMALL_FILES }, (_, i) => `put ${small}/f${i}.bin r${round}-f${i}.bin`),
+      ];
       const oursSmall: number[] = [];
       const theirsSmall: number[] = [];
       for (let round = 0; round < 2; round += 1) {
         if (typeof sshd !== 'string') {
           const target = path.join(sshd.target, `small-${round}`);
           await mkdir(target);
-          theirsSmall.push(SMALL_FILES / (await timedSftp(sshd.port, sshd.user, keyFile, smallCommands(target))).seconds);
+          theirsSmall.push(SMALL_FILES / (await timedSftp(sshd.port, sshd.user, keyFile, smallCommands(target, round))).seconds);
         }
-        const run = await timedSftp(daemon.port, 'bench', keyFile, smallCommands('/inbox'));
+        const run = await timedSftp(daemon.port, 'bench', keyFile, smallCommands('/inbox', round));
         oursSmall.push(SMALL_FILES / run.seconds);
         await settle(daemon.dataDir, ROUNDS + SMALL_FILES * (round + 1), 120_000);
       }
