@@ -27,5 +27,6 @@ export function dryRunRecord(partner: Partner, name: string, digest: FileDigest,
     processingStartedAt: null,
     processedAt: verdict.ok ? null : at,
     archivePath: null,
+    leftInboxAt: null,
   };
 }

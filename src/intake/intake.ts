@@ -13,8 +13,8 @@ import { errorMessage } from '../core/errors.js';
 import { FINAL_STATES, type FileState } from '../core/file-state.js';
 import { classifyName } from '../core/naming.js';
 import { looksTemporary, partnerIdProblem, uploadNameProblem } from '../core/safe-name.js';
-import { formatsFor } from '../formats/registry.js';
-import { isMissing } from '../fs/durable.js';
+import { builtInFormat, formatsFor } from '../formats/registry.js';
+import { isMissing, pathExists } from '../fs/durable.js';
 import { isRealDirectory } from '../fs/regular-file.js';
 import type { Log } from '../log.js';
 import type { FileLedger, FileRecord } from '../store/files.js';
@@ -22,6 +22,7 @@ import type { Partner, PartnerStore } from '../store/partners.js';
 import type { WriteLock } from '../store/write-lock.js';
 import type { Answers } from './answers.js';
 import { archiveOriginal } from './archive.js';
+import { arrivalDetail, isNewArrival } from './arrival.js';
 import { dryRunRecord } from './dry-run.js';
 import { digestFile, type FileDigest } from './file-identity.js';
 import { waitUntilStable } from './stable-size.js';
@@ -265,23 +266,28 @@ export class Intake {
   /**
    * Records the file (or finds it by identity) and classifies it by name, in one transaction.
    * A name holds one file: pending records of other bytes under this name describe a file that
-   * was replaced (in place, or while the daemon was stopped) and are withdrawn.
+   * was replaced (in place, or while the daemon was stopped) and are withdrawn, and final ones
+   * have left the inbox. Known bytes are the same file unless they are a new arrival (arrival.ts).
    */
   private async register(partner: Partner, name: string, digest: FileDigest): Promise<FileRecord> {
     const { files, lock, answers } = this.options;
     const result = await lock.transaction(() => {
-      const replaced = files
-        .list({ partner: partner.id, name })
-        .filter((file) => file.sha256 !== digest.sha256 && PENDING_STATES.includes(file.state))
+      const others = files.list({ partner: partner.id, name }).filter((file) => file.sha256 !== digest.sha256);
+      const replaced = others
+        .filter((file) => PENDING_STATES.includes(file.state))
         .map((file) =>
           files.move(file.id, 'rejected', {
             reasonCode: 'withdrawn',
             reason: 'the file was replaced by another file of the same name before it was processed',
+            leftInbox: true,
           }),
         );
       const known = files.find(partner.id, name, digest.sha256);
-      if (known) return { known, replaced };
-      const received = files.insert({ partner: partner.id, name, ...digest });
+      if (known && !isNewArrival(known, known.format ? builtInFormat(known.format)?.dedupe : undefined)) return { known, replaced };
+      for (const file of others) {
+        if (file.leftInboxAt === null && (file.state === 'processed' || file.state === 'rejected')) files.markLeftInbox(file.id);
+      }
+      const received = files.insert({ partner: partner.id, name, ...digest }, known ? arrivalDetail(known) : null);
       return { received, replaced, classified: this.classify(received, partner) };
     });
     // The old receipts first: the new file's receipt, written last, is the one that stays.
@@ -309,10 +315,16 @@ export class Intake {
     return this.options.files.move(file.id, 'queued', { format: verdict.format, fields: verdict.fields });
   }
 
-  /** A final file still in the inbox: answer (again) and archive. */
+  /**
+   * A final file still in the inbox: answer (again) and archive. Only once the original is in the
+   * archive does the ledger say it left the inbox: a stop in between finds it there again as the
+   * same file.
+   */
   async finish(file: FileRecord, partner: Partner, source: string): Promise<void> {
-    await this.options.answers.stateChanged(file, partner);
-    await archiveOriginal(this.options.layout, file, source);
+    const { answers, layout, lock, files } = this.options;
+    await answers.stateChanged(file, partner);
+    await archiveOriginal(layout, file, source);
+    if (file.leftInboxAt === null) await lock.transaction(() => files.markLeftInbox(file.id));
   }
 
   /** The partner removed a file before it was processed. */
@@ -328,6 +340,7 @@ export class Intake {
           files.move(file.id, 'rejected', {
             reasonCode: 'withdrawn',
             reason: 'the file was removed from the inbox before it was processed',
+            leftInbox: true,
           }),
         ),
     );
@@ -347,11 +360,17 @@ export class Intake {
 
   /**
    * A file that was `processing` when the daemon stopped, or that `failed` (posdrop's own fault),
-   * is queued again; the scan that follows finds it in its inbox.
+   * is queued again; the scan that follows finds it in its inbox. A final file whose original is
+   * not in its inbox was archived by a daemon stopped before it could say so.
    */
   private async recoverInterrupted(): Promise<void> {
-    const { files, lock, log } = this.options;
+    const { files, lock, log, layout } = this.options;
+    const archived: FileRecord[] = [];
+    for (const file of files.finalInInbox()) {
+      if (!(await pathExists(path.join(layout.areaDir(file.partner, 'inbox'), file.name)))) archived.push(file);
+    }
     await lock.transaction(() => {
+      for (const file of archived) files.markLeftInbox(file.id);
       for (const file of files.inStates(['processing', 'failed'])) {
         const detail = file.state === 'failed' ? 'failed earlier; tried again after a restart' : 'interrupted; processed again';
         files.move(file.id, 'queued', { detail });

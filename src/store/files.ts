@@ -1,8 +1,10 @@
 /**
- * The file ledger: one row per (partner, name, sha256), its state, counts and history.
- * A state change and its history event are written together; callers hold the write lock.
+ * The file ledger: one row per arrival of a file, its state, counts and history. An identity
+ * (partner, name, sha256) has at most one row whose original is (or may be) in the inbox; its
+ * earlier arrivals have left it. A state change and its history event are written together;
+ * callers hold the write lock.
  */
-import { canMove, type FileState } from '../core/file-state.js';
+import { canMove, FINAL_STATES, type FileState } from '../core/file-state.js';
 import type { NameFields } from '../core/naming.js';
 import type { Db } from './database.js';
 import { Statements } from './statements.js';
@@ -31,6 +33,12 @@ export interface FileRecord {
   processingStartedAt: string | null;
   processedAt: string | null;
   archivePath: string | null;
+  /**
+   * When the original left the inbox: archived once its answer was final, or removed or
+   * replaced by the partner before it was processed. Null while it is (or may still be) there:
+   * found there again, it is this file, resumed from its state.
+   */
+  leftInboxAt: string | null;
 }
 
 export interface FileEvent {
@@ -50,6 +58,8 @@ export interface StateChange {
   archivePath?: string;
   /** Free text for the history (`posdrop show`). */
   detail?: string;
+  /** The original is gone from the inbox with this change (withdrawn, replaced). */
+  leftInbox?: boolean;
 }
 
 export interface FileQuery {
@@ -79,6 +89,7 @@ interface FileRow {
   processing_started_at: string | null;
   processed_at: string | null;
   archive_path: string | null;
+  left_inbox_at: string | null;
 }
 
 function toRecord(row: FileRow): FileRecord {
@@ -102,6 +113,7 @@ function toRecord(row: FileRow): FileRecord {
     processingStartedAt: row.processing_started_at,
     processedAt: row.processed_at,
     archivePath: row.archive_path,
+    leftInboxAt: row.left_inbox_at,
   };
 }
 
@@ -120,15 +132,19 @@ export class FileLedger {
     return row && toRecord(row);
   }
 
+  /**
+   * The file with this identity: the one whose original is (or may be) in the inbox if there is
+   * one, else the newest of the identity's earlier arrivals.
+   */
   find(partner: string, name: string, sha256: string): FileRecord | undefined {
     const row = this.sql
-      .get('SELECT * FROM files WHERE partner_id = ? AND name = ? AND sha256 = ?')
+      .get('SELECT * FROM files WHERE partner_id = ? AND name = ? AND sha256 = ? ORDER BY left_inbox_at IS NULL DESC, id DESC LIMIT 1')
       .get(partner, name, sha256) as FileRow | undefined;
     return row && toRecord(row);
   }
 
-  /** Records a new arrival in state `received`. */
-  insert(file: { partner: string; name: string; sha256: string; size: number }): FileRecord {
+  /** Records a new arrival in state `received`; `detail` goes into its history. */
+  insert(file: { partner: string; name: string; sha256: string; size: number }, detail: string | null = null): FileRecord {
     const at = this.now().toISOString();
     const { lastInsertRowid } = this.sql
       .get(
@@ -137,8 +153,21 @@ export class FileLedger {
       )
       .run(file.partner, file.name, file.sha256, file.size, at, at);
     const id = Number(lastInsertRowid);
-    this.addEvent(id, at, 'received', null);
+    this.addEvent(id, at, 'received', detail);
     return this.get(id) as FileRecord;
+  }
+
+  /** The original has left the inbox (archived); no history event, the state does not change. */
+  markLeftInbox(id: number): void {
+    this.sql.get('UPDATE files SET left_inbox_at = ? WHERE id = ? AND left_inbox_at IS NULL').run(this.now().toISOString(), id);
+  }
+
+  /** Final files not known to have left the inbox: a stop came between their answer and their archive. */
+  finalInInbox(): FileRecord[] {
+    const rows = this.sql
+      .get("SELECT * FROM files WHERE left_inbox_at IS NULL AND state IN ('processed', 'rejected') ORDER BY id")
+      .all() as FileRow[];
+    return rows.map(toRecord);
   }
 
   /** Moves a file to `to`, refusing a transition the state machine does not allow. */
@@ -155,6 +184,9 @@ export class FileLedger {
     if (change.reasonCode !== undefined) columns.reason_code = change.reasonCode;
     if (change.reason !== undefined) columns.reason = change.reason;
     if (change.archivePath !== undefined) columns.archive_path = change.archivePath;
+    // A file going back to work (reprocess, a restart) is in the inbox again.
+    if (!FINAL_STATES.has(to)) columns.left_inbox_at = null;
+    else if (change.leftInbox) columns.left_inbox_at = at;
     if (change.counts !== undefined) {
       columns.total = change.counts?.total ?? null;
       columns.accepted = change.counts?.accepted ?? null;

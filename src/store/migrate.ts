@@ -10,6 +10,12 @@ export interface Migration {
   readonly version: number;
   readonly name: string;
   readonly sql: string;
+  /**
+   * The step rebuilds a table other tables refer to (SQLite cannot drop a constraint in place):
+   * it runs with foreign keys off, as SQLite's procedure for such changes says, and every key is
+   * checked before it commits.
+   */
+  readonly rebuildsTables?: boolean;
 }
 
 export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number {
@@ -23,10 +29,30 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
   }
   for (const migration of migrations) {
     if (migration.version <= current) continue;
-    db.transaction(() => {
-      db.exec(migration.sql);
-      db.pragma(`user_version = ${migration.version}`);
-    }).immediate();
+    if (migration.rebuildsTables) withoutForeignKeys(db, () => step(db, migration));
+    else step(db, migration);
   }
   return latest;
+}
+
+function step(db: Database.Database, migration: Migration): void {
+  db.transaction(() => {
+    db.exec(migration.sql);
+    if (migration.rebuildsTables) {
+      const broken = db.pragma('foreign_key_check') as unknown[];
+      if (broken.length > 0) throw new Error(`migration ${migration.version} (${migration.name}) would break ${broken.length} foreign keys`);
+    }
+    db.pragma(`user_version = ${migration.version}`);
+  }).immediate();
+}
+
+/** `foreign_keys` cannot change inside a transaction: off around it, then as it was. */
+function withoutForeignKeys(db: Database.Database, work: () => void): void {
+  const enforced = db.pragma('foreign_keys', { simple: true }) as number;
+  db.pragma('foreign_keys = OFF');
+  try {
+    work();
+  } finally {
+    db.pragma(`foreign_keys = ${enforced ? 'ON' : 'OFF'}`);
+  }
 }

@@ -19,6 +19,7 @@ const file = (state: FileRecord['state'], extra: Partial<FileRecord> = {}): File
   processingStartedAt: null,
   processedAt: null,
   archivePath: null,
+  leftInboxAt: null,
   ...extra,
 });
 

@@ -6,6 +6,7 @@ import { delimited } from './004-delimited.js';
 import { heartbeat } from './005-heartbeat.js';
 import { crowdtwistFailedRequests } from './006-crowdtwist-failed-requests.js';
 import { acceptedNames } from './007-accepted-names.js';
+import { filesLeftInbox } from './008-files-left-inbox.js';
 
 /** Every schema version in order; append, never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [ledger, recordErrors, crowdtwist, delimited, heartbeat, crowdtwistFailedRequests, acceptedNames];
+export const MIGRATIONS: readonly Migration[] = [ledger, recordErrors, crowdtwist, delimited, heartbeat, crowdtwistFailedRequests, acceptedNames, filesLeftInbox];
