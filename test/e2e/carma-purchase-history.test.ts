@@ -1,7 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestDaemon, type TestPartner } from '../support/daemon.js';
+import type { FormatProcessor } from '../../src/pipeline/processor.js';
+import { BUILT_IN_FORMATS } from '../../src/formats/registry.js';
+import type { FormatSpec } from '../../src/formats/types.js';
+import { sftpBatch } from '../support/clients.js';
+import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
 import { csvRows, drop, fetchJson, fetchOutbox } from '../support/drop.js';
 
 const fixture = (name: string) => readFile(new URL(`../../fixtures/carma/${name}`, import.meta.url));
@@ -105,5 +109,70 @@ describe('Carma purchase history through the daemon', () => {
     });
     expect(rows('L5')).toEqual([]);
     expect(await fetchJson(daemon, carma, 'purchasehistory_L5_latin.csv.status.json')).toMatchObject({ status: 'FINISHED', total: 0 });
+  });
+});
+
+describe("Carma's batch status through a file's life", () => {
+  let daemon: TestDaemon;
+  let carma: TestPartner;
+  /** By state: while its gate is closed, the daemon's write lock stays taken once a file reaches it. */
+  const gates = new Map<string, Promise<void>>();
+
+  function gate(state: string): () => void {
+    let open!: () => void;
+    gates.set(state, new Promise<void>((resolve) => {
+      open = resolve;
+    }));
+    return () => open();
+  }
+
+  /** The real Carma format, whose state documents (written before the next step) take the gates. */
+  function gated(spec: FormatSpec): FormatSpec {
+    const real = spec.processor as FormatProcessor;
+    const onStateChange: FormatProcessor['onStateChange'] = (file, partner, dryRun) => {
+      const closed = gates.get(file.state);
+      if (closed) {
+        gates.delete(file.state);
+        // the next state waits for the lock: this one is what the partner reads meanwhile
+        void daemon.app.running.lock.exclusive(() => closed);
+      }
+      return real.onStateChange?.(file, partner, dryRun) ?? [];
+    };
+    return { ...spec, processor: { ...real, onStateChange } };
+  }
+
+  beforeAll(async () => {
+    const formats = new Map(BUILT_IN_FORMATS.map((spec) => [spec.id, spec.id === 'carma-purchase-history' ? gated(spec) : spec]));
+    daemon = await TestDaemon.start({}, { formats: (id) => formats.get(id as FormatSpec['id']) });
+    carma = await daemon.addPartner({ id: 'carma', formats: ['carma-purchase-history'] });
+  });
+  afterAll(() => daemon.destroy());
+
+  it('reads PENDING while queued, IN_PROGRESS while processed, FINISHED after, over SFTP', async () => {
+    const name = 'purchasehistory_L9_states.csv';
+    const statusOf = (wanted: string) =>
+      waitFor(async () => {
+        const status = (await fetchJson(daemon, carma, `${name}.status.json`)) as Record<string, unknown>;
+        return status.status === wanted && status;
+      }, 20_000);
+    const startProcessing = gate('queued');
+    const finishProcessing = gate('processing');
+    const local = daemon.path(name);
+    await writeFile(local, 's-1;S;1.00\ns-2;S;2.00\nbad;S;2,00\n');
+    expect((await sftpBatch(daemon.port, carma, [`put ${local} /inbox/${name}`])).code).toBe(0);
+
+    const pending = await statusOf('PENDING');
+    expect(pending).toEqual({ id: expect.any(Number), type: 'IMPORT', startTime: null, endTime: null, affected: 0, processed: 0, total: 0, status: 'PENDING' });
+    expect(await daemon.receipt('carma', name)).toMatchObject({ state: 'queued' });
+    startProcessing();
+
+    const inProgress = await statusOf('IN_PROGRESS');
+    expect(inProgress).toMatchObject({ id: pending.id, startTime: expect.any(Number), endTime: null, affected: 0, total: 0 });
+    expect(await daemon.receipt('carma', name)).toMatchObject({ state: 'processing' });
+    finishProcessing();
+
+    const finished = await statusOf('FINISHED');
+    expect(finished).toMatchObject({ id: pending.id, startTime: inProgress.startTime, affected: 2, processed: 2, total: 3 });
+    expect(finished.endTime as number).toBeGreaterThanOrEqual(inProgress.startTime as number);
   });
 });

@@ -1,19 +1,32 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultConfig } from '../../src/config/schema.js';
 import { posdrop } from '../support/cli.js';
+import { run } from '../support/clients.js';
 import { TestDaemon, type TestPartner } from '../support/daemon.js';
 import { csvRows, drop, fetchJson, fetchOutbox } from '../support/drop.js';
 
 const fixture = (name: string) => readFile(new URL(`../../fixtures/clienttoolbox/${name}`, import.meta.url));
 const HEADER = 'campaign_id|code|redeemed|amount|date|authorization|promo_id|service_product\n';
 const NOW = new Date('2026-11-24T09:30:00Z');
+/** One campaign of each type, without apply_ratio: the amount is the change itself. */
+const CAMPAIGNS = [
+  { id: 'G1', type: 'giftcard' },
+  { id: 'E1', type: 'events' },
+  { id: 'R1', type: 'earned' },
+  { id: 'B1', type: 'buyx', ratio: 10 },
+];
 
 describe('Client Toolbox transactions through the daemon', () => {
   let daemon: TestDaemon;
   let guide: TestPartner;
+  let kinds: TestPartner;
   let strict: TestPartner;
+  let plain: TestPartner;
+  let ratio: TestPartner;
   let undoable: TestPartner;
 
   beforeAll(async () => {
@@ -22,12 +35,26 @@ describe('Client Toolbox transactions through the daemon', () => {
         clienttoolbox: {
           // the demo partner's embedded configuration, under another id
           guide: defaultConfig().clienttoolbox.demo,
-          strict: {
+          kinds: {
             receipt: 'json',
             condensed: true,
+            create_new_customers: true,
             campaigns: [
               { id: 'P1', type: 'points' },
               { id: 'B1', type: 'buyx', ratio: 10 },
+            ],
+          },
+          strict: { campaigns: [{ id: 'P1', type: 'points' }] },
+          plain: { create_new_customers: true, campaigns: CAMPAIGNS },
+          ratio: {
+            apply_ratio: true,
+            create_new_customers: true,
+            campaigns: [
+              { id: 'P1', type: 'points', ratio: 10, rewards: { R5: 25 } },
+              { id: 'E1', type: 'events', rewards: { FREE: 3 } },
+              { id: 'R1', type: 'earned', ratio: 2.5 },
+              { id: 'B1', type: 'buyx', ratio: 10 },
+              { id: 'G1', type: 'giftcard', ratio: 10 },
             ],
           },
           undoable: { allow_undo: true, create_new_customers: true, campaigns: [{ id: 'P1', type: 'points' }] },
@@ -36,7 +63,10 @@ describe('Client Toolbox transactions through the daemon', () => {
       { clock: { now: () => NOW } },
     );
     guide = await daemon.addPartner({ id: 'guide', formats: ['clienttoolbox-transactions'] });
+    kinds = await daemon.addPartner({ id: 'kinds', formats: ['clienttoolbox-transactions'] });
     strict = await daemon.addPartner({ id: 'strict', formats: ['clienttoolbox-transactions'] });
+    plain = await daemon.addPartner({ id: 'plain', formats: ['clienttoolbox-transactions'] });
+    ratio = await daemon.addPartner({ id: 'ratio', formats: ['clienttoolbox-transactions'] });
     undoable = await daemon.addPartner({ id: 'undoable', formats: ['clienttoolbox-transactions'] });
   });
   afterAll(() => daemon.destroy());
@@ -54,39 +84,153 @@ describe('Client Toolbox transactions through the daemon', () => {
     ]);
   });
 
-  it('skips one bad line of each kind, answers in condensed JSON, and stores the rest', async () => {
+  it('skips one bad line of each kind, each for its own reason, answers in condensed JSON, and stores the rest', async () => {
     const lines = [
-      'P1|c1|N|10|2026-11-01|auth|7',
+      'P1|c1|N|10|2026-11-01|auth|7', // 2: good, c1 is created with a balance of 10
       'P9|c1|N|10|2026-11-01', // unknown campaign
       'P1|c1|X|10|2026-11-01', // bad redeemed flag
-      'P1|c1|N|10|2013-0315', // bad date
-      'P1|c1|N|ten|', // bad amount
+      'P1|c1|N|10|2013-0315', // the guide's bad date
+      'P1|c1|N|ten|', // not an amount
+      'P1|c1|N|0|', // nothing to add
       'P1|c1|Y|11|', // beyond the balance of 10
       'B1|c1|N|3|||', // buy-X without service_product
       'P1|c1', // stops before redeemed
       '+SUM(1)|c1|N|1', // formula-like unknown campaign
     ];
     const name = 'transactions_20261124_kinds.psv';
-    const receipt = await drop(daemon, strict, name, `${HEADER}${lines.join('\n')}\n`);
-    expect(receipt.counts).toEqual({ total: 9, accepted: 0, failed: 9, duplicates: 0 });
-    const text = await fetchOutbox(daemon, strict, `${name}.result.json`);
+    const receipt = await drop(daemon, kinds, name, `${HEADER}${lines.join('\n')}\n`);
+    expect(receipt.counts).toEqual({ total: 10, accepted: 1, failed: 9, duplicates: 0 });
+    const text = await fetchOutbox(daemon, kinds, `${name}.result.json`);
     expect(text).not.toMatch(/\n./);
-    const answer = JSON.parse(text) as { response: { status: string; batch: { status: string; transactions: number; errors: { line: number; code: string }[] } } };
+    const answer = JSON.parse(text) as {
+      response: { status: string; batch: { status: string; transactions: number; errors: { line: number; column: string; code: string; message: string }[] } };
+    };
     expect(answer.response.status).toBe('success');
-    expect(answer.response.batch.status).toBe('none_imported');
-    expect(answer.response.batch.errors.map((error) => [error.line, error.code])).toEqual([
-      [2, 'unknown_customer'],
-      [3, 'unknown_campaign'],
-      [4, 'invalid_flag'],
-      [5, 'invalid_date'],
-      [6, 'unknown_customer'],
-      [7, 'unknown_customer'],
-      [8, 'unknown_customer'],
-      [9, 'ragged_line'],
-      [10, 'unknown_campaign'],
+    expect(answer.response.batch).toMatchObject({ status: 'partially_imported', transactions: 1 });
+    expect(answer.response.batch.errors.map((error) => [error.line, error.column, error.code])).toEqual([
+      [3, 'campaign_id', 'unknown_campaign'],
+      [4, 'redeemed', 'invalid_flag'],
+      [5, 'date', 'invalid_date'],
+      [6, 'amount', 'invalid_amount'],
+      [7, 'amount', 'not_positive'],
+      [8, 'amount', 'over_balance'],
+      [9, 'service_product', 'missing_field'],
+      [10, '', 'ragged_line'],
+      [11, 'campaign_id', 'unknown_campaign'],
     ]);
-    const rows = csvRows(await fetchOutbox(daemon, strict, `${name}.errors.csv`));
-    expect(rows.at(-1)?.slice(0, 3)).toEqual(['10', 'campaign_id', "'+SUM(1)"]);
+    const messages = answer.response.batch.errors.map((error) => error.message);
+    expect(messages[3]).toMatch(/^amount is not a valid amount; expected/);
+    expect(messages[4]).toBe('amount must be greater than 0; expected an amount greater than 0');
+    expect(messages[5]).toBe('the redemption of 11.00 is more than the balance 10.00 of customer c1 in campaign P1; expected at most 10.00');
+    expect(messages[6]).toBe('service_product is required for a buy-X campaign; expected the product bought, such as Coffees');
+    const rows = csvRows(await fetchOutbox(daemon, kinds, `${name}.errors.csv`));
+    expect(rows.at(-1)?.slice(0, 3)).toEqual(['11', 'campaign_id', "'+SUM(1)"]);
+    const balances = JSON.parse((await posdrop(daemon, ['balances', '--partner', 'kinds', '--json'])).stdout) as { code: string; balance: number }[];
+    expect(balances.map((row) => [row.code, row.balance])).toEqual([['c1', 10]]);
+  });
+
+  it('refuses an unknown customer when create_new_customers is off', async () => {
+    const name = 'transactions_20261124_stranger.psv';
+    const receipt = await drop(daemon, strict, name, 'campaign_id|code|redeemed|amount\nP1|stranger|N|10\n');
+    expect(receipt.counts).toEqual({ total: 1, accepted: 0, failed: 1, duplicates: 0 });
+    const xml = await fetchOutbox(daemon, strict, `${name}.result.xml`);
+    expect(xml).toContain('<batch status="none_imported">');
+    expect(xml).toContain('code="unknown_customer">code stranger is not a customer of this account');
+    expect((await posdrop(daemon, ['balances', '--partner', 'strict'])).stdout).toBe('(none)\n');
+  });
+
+  it("applies the guide's amount rules of each campaign type without apply_ratio, buy-X per product", async () => {
+    const lines = [
+      'G1|g|N|14,95', // gift card: the monetary value
+      'G1|g|Y|4.95',
+      'E1|e|N|', // events: an empty amount is one event
+      'E1|e|N|',
+      'E1|e|Y|2', // redeemed: the number of events
+      'R1|r|N|20.00', // earned: the monetary value
+      'R1|r|Y|5',
+      'B1|b|N|3||||Coffees', // buy-X: items bought, per product
+      'B1|b|N|1||||Cakes',
+      'B1|b|Y|2||||Coffees', // redeemed: the items to deduct, not multiplied by the ratio
+      'B1|b|Y|2||||Cakes', // line 12: beyond the Cakes balance, whatever the Coffees
+    ];
+    const name = 'transactions_20261124_plain.psv';
+    const receipt = await drop(daemon, plain, name, `${HEADER}${lines.join('\n')}\n`);
+    expect(receipt.counts).toEqual({ total: 11, accepted: 10, failed: 1, duplicates: 0 });
+    const xml = await fetchOutbox(daemon, plain, `${name}.result.xml`);
+    expect(xml).toContain('<transactions>10</transactions>');
+    expect(xml).toContain('<error line="12" column="amount" value="2.00" code="over_balance">the redemption of 2.00 is more than the balance 1.00 of customer b in campaign B1');
+    const balances = JSON.parse((await posdrop(daemon, ['balances', '--partner', 'plain', '--json'])).stdout) as { code: string; campaign_id: string; service_product: string | null; balance: number }[];
+    expect(balances.map((row) => [row.code, row.campaign_id, row.service_product, row.balance])).toEqual([
+      ['b', 'B1', 'Cakes', 1],
+      ['b', 'B1', 'Coffees', 1],
+      ['e', 'E1', null, 0],
+      ['g', 'G1', null, 10],
+      ['r', 'R1', null, 15],
+    ]);
+  });
+
+  it('prints the ledger as a table for people', async () => {
+    const table = await posdrop(daemon, ['balances', '--partner', 'plain']);
+    expect(table.code, table.stderr).toBe(0);
+    const at = NOW.toISOString();
+    expect(table.stdout).toBe(
+      [
+        'CODE  CAMPAIGN  PRODUCT  BALANCE  UPDATED',
+        `b     B1        Cakes    1.00     ${at}`,
+        `b     B1        Coffees  1.00     ${at}`,
+        `e     E1        -        0.00     ${at}`,
+        `g     G1        -        10.00    ${at}`,
+        `r     R1        -        15.00    ${at}`,
+        '',
+      ].join('\n'),
+    );
+    const one = await posdrop(daemon, ['balances', '--partner', 'plain', '--code', 'g']);
+    expect(one.stdout.split('\n').slice(1)).toEqual([`g     G1        -        10.00    ${at}`, '']);
+  });
+
+  it("applies the guide's amount rules with apply_ratio: rewards, ratios, and gift cards without one", async () => {
+    const lines = [
+      'P1|p|N|2.50', // points: money times the ratio (10) → 25
+      'P1|p|Y|R5', // redeemed by reward id: its cost, 25
+      'P1|p|Y|R9', // line 4: no such reward
+      'E1|e|N|', // events: one each
+      'E1|e|N|',
+      'E1|e|N|',
+      'E1|e|Y|FREE', // redeemed by reward id: 3 events
+      'R1|r|N|', // earned: events times the ratio (2.5) in money
+      'R1|r|N|2',
+      'R1|r|Y|1,50', // redeemed: money
+      'B1|b|N|20||||Coffees', // buy-X: items bought
+      'B1|b|Y|1||||Coffees', // redeemed: items redeemed times the ratio (10)
+      'B1|b|Y|2||||Coffees', // line 14: 20 more than the 10 left
+      'G1|g|N|49.62', // gift card: apply_ratio does not apply
+    ];
+    const name = 'transactions_20261124_ratio.psv';
+    const receipt = await drop(daemon, ratio, name, `${HEADER}${lines.join('\n')}\n`);
+    expect(receipt.counts).toEqual({ total: 14, accepted: 12, failed: 2, duplicates: 0 });
+    const xml = await fetchOutbox(daemon, ratio, `${name}.result.xml`);
+    expect(xml).toContain('<error line="4" column="amount" value="R9" code="unknown_reward">amount R9 is not a reward of campaign P1; expected a reward id: R5</error>');
+    expect(xml).toContain('<error line="14" column="amount" value="20.00" code="over_balance">the redemption of 20.00 is more than the balance 10.00 of customer b in campaign B1');
+    const balances = JSON.parse((await posdrop(daemon, ['balances', '--partner', 'ratio', '--json'])).stdout) as { code: string; campaign_id: string; balance: number }[];
+    expect(balances.map((row) => [row.code, row.campaign_id, row.balance])).toEqual([
+      ['b', 'B1', 10],
+      ['e', 'E1', 0],
+      ['g', 'G1', 49.62],
+      ['p', 'P1', 0],
+      ['r', 'R1', 6],
+    ]);
+  });
+
+  it("answers a file that is not UTF-8 with the guide's error response, storing nothing", async () => {
+    const name = 'transactions_20261124_latin.psv';
+    const bytes = Buffer.concat([Buffer.from('campaign_id|code|redeemed|amount\n12121|caf'), Buffer.from([0xe9]), Buffer.from('|N|5\n')]);
+    const receipt = await drop(daemon, guide, name, bytes);
+    expect(receipt.state).toBe('rejected');
+    expect(receipt.reason).toMatchObject({ code: 'not_utf8' });
+    const message = (receipt.reason as { message: string }).message;
+    expect(message).toMatch(/^the file is not valid UTF-8: the byte at offset 42 /);
+    expect(await fetchOutbox(daemon, guide, `${name}.result.xml`)).toBe(`<response status="error">\n  <error>${message}</error>\n</response>\n`);
+    expect(JSON.parse((await posdrop(daemon, ['balances', '--partner', 'guide', '--code', 'café', '--json'])).stdout)).toEqual([]);
   });
 
   it('refuses a redemption beyond the balance and takes the one within it', async () => {
@@ -137,5 +281,38 @@ describe('Client Toolbox transactions through the daemon', () => {
     const notAllowed = await posdrop(daemon, ['undo', 'transactions_20100315_guide.psv', '--partner', 'guide', '--reason', 'x']);
     expect(notAllowed.code).toBe(1);
     expect(notAllowed.stderr).toContain('does not allow undo');
+  });
+});
+
+describe('the Client Toolbox configuration, checked at start', () => {
+  const BIN = path.resolve(import.meta.dirname, '../../bin/posdrop.js');
+  let scratch = '';
+  beforeAll(async () => {
+    scratch = await mkdtemp(path.join(tmpdir(), 'posdrop-toolbox-config-'));
+  });
+  afterAll(() => rm(scratch, { recursive: true, force: true }));
+
+  /** `posdrop serve` (built in dist/) on `campaigns` for partner acme: how it ends, and what it says. */
+  async function serveWith(campaigns: unknown[]) {
+    const dataDir = path.join(scratch, `data-${campaigns.length}-${Date.now()}`);
+    const file = path.join(scratch, `config-${Date.now()}.json`);
+    await writeFile(file, JSON.stringify({ data_dir: dataDir, sftp: { port: 0 }, http: { port: 0 }, clienttoolbox: { acme: { campaigns } } }));
+    const result = await run(process.execPath, [BIN, 'serve', '--config', file], { timeoutMs: 20_000 });
+    const started = await readFile(path.join(dataDir, 'posdrop.db')).then(() => true, () => false);
+    return { ...result, started, file };
+  }
+
+  it('refuses to start with a campaign id listed twice, naming the key', async () => {
+    const result = await serveWith([{ id: 'P1', type: 'points' }, { id: 'P1', type: 'giftcard' }]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(`posdrop serve: invalid configuration:\n  - clienttoolbox.acme.campaigns: campaign id P1 is listed twice (from ${result.file})\n`);
+    expect(result.started).toBe(false);
+  });
+
+  it('refuses to start with a campaign type the guide does not know, naming the key and the types', async () => {
+    const result = await serveWith([{ id: 'P1', type: 'points' }, { id: 'L1', type: 'loyalty' }]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^posdrop serve: invalid configuration:\n {2}- clienttoolbox\.acme\.campaigns\.1\.type: .*"points"\|"giftcard"\|"buyx"\|"events"\|"earned"/);
+    expect(result.started).toBe(false);
   });
 });

@@ -105,6 +105,39 @@ describe('PBJ offline sales through the daemon', () => {
     expect(await fetchJson(daemon, jumbo, `${name}.result.json`)).toEqual({ error: { code: 400, message: 'This file has already been uploaded' } });
   });
 
+  it('refuses an ORDER_ID an earlier file used on the channel, and takes it on another channel', async () => {
+    const sale = (order: number) => `${order},7,C1,Ticket,1,2.50,card,2020-04-26`;
+    expect((await drop(daemon, jumbo, 'direct-mail_26-04-2020_a.csv', `${HEADER}${sale(9001)}\n`)).state).toBe('processed');
+    const reused = await drop(daemon, jumbo, 'direct-mail_26-04-2020_b.csv', `${HEADER}${sale(9002)}\n${sale(9001)}\n`);
+    expect(reused.state).toBe('rejected');
+    expect(reused.counts).toEqual({ total: 2, accepted: 0, failed: 1, duplicates: 1 });
+    const result = (await fetchJson(daemon, jumbo, 'direct-mail_26-04-2020_b.csv.result.json')) as { error: { extended: unknown } };
+    expect(result.error.extended).toEqual({
+      errors: [{ line: 3, messages: ['ORDER_ID 9001 has already been used on channel direct-mail'] }],
+      error_lines: 1,
+      error_fields: 1,
+      additional_errors: 0,
+    });
+    expect((await drop(daemon, jumbo, 'retail_26-04-2020_a.csv', `${HEADER}${sale(9001)}\n`)).state).toBe('processed');
+    const ids = Object.fromEntries(daemon.ledger('jumbo').map((row) => [row.name, row.id]));
+    const stored = daemon.app.running.db.prepare('SELECT order_id, channel, file_id FROM pbj_sales WHERE order_id IN (9001, 9002) ORDER BY id').all();
+    expect(stored).toEqual([
+      { order_id: 9001, channel: 'direct-mail', file_id: ids['direct-mail_26-04-2020_a.csv'] },
+      { order_id: 9001, channel: 'retail', file_id: ids['retail_26-04-2020_a.csv'] },
+    ]);
+  });
+
+  it('answers a file that is not UTF-8 with the 400 body, storing nothing', async () => {
+    const name = 'direct-mail_27-04-2020_latin.csv';
+    const bytes = Buffer.concat([Buffer.from(`${HEADER}9101,7,Jos`), Buffer.from([0xe9]), Buffer.from(',Ticket,1,2.50,card,2020-04-27\n')]);
+    const receipt = await drop(daemon, jumbo, name, bytes);
+    expect(receipt.state).toBe('rejected');
+    const message = `the file is not valid UTF-8: the byte at offset ${HEADER.length + 10} (counting from 0) does not begin or continue a UTF-8 character; save the file as UTF-8`;
+    expect(receipt.reason).toEqual({ code: 'not_utf8', message });
+    expect(await fetchJson(daemon, jumbo, `${name}.result.json`)).toEqual({ error: { code: 400, message } });
+    expect(daemon.app.running.db.prepare('SELECT count(*) FROM pbj_sales WHERE order_id = 9101').pluck().get()).toBe(0);
+  });
+
   it('lists at most 20 problems of a line, however many its header has, and counts them all', async () => {
     const unknown = Array.from({ length: 3000 }, (_, i) => `COLUMN_${i}`).join(',');
     const name = 'direct-mail_25-04-2020_wide.csv';
