@@ -44,9 +44,9 @@ export interface FormatDedupe {
   /** A name is accepted once per partner: a later file of that name is refused, whatever its bytes. */
   readonly namesOnce: boolean;
   /**
-   * Records are stored again each time they are read (no dedupe): the same bytes sent again are
-   * a new import, and processing a file again stores its records twice, so `posdrop reprocess`
-   * asks for `--force`.
+   * Records are stored again each time they are read (no dedupe): the same data under another
+   * name is a new import, and processing a file again stores its records twice, so `posdrop
+   * reprocess` asks for `--force`.
    */
   readonly appendOnly: boolean;
 }

@@ -31,13 +31,13 @@ describe('a known identity found in the inbox', () => {
     for (const dedupe of [ONCE, APPEND, DEDUPED]) expect(isNewArrival(known({ leftInboxAt: null }), dedupe)).toBe(false);
     expect(isNewArrival(known({ leftInboxAt: null, state: 'rejected', reasonCode: 'withdrawn' }), DEDUPED)).toBe(false);
   });
-  it('is a new arrival once its original left, for a name accepted once and for append-only records', () => {
+  it('is a new arrival once its original left, for a name accepted once', () => {
     expect(isNewArrival(known({}), ONCE)).toBe(true);
     expect(isNewArrival(known({ state: 'rejected', reasonCode: 'invalid_content' }), ONCE)).toBe(true);
-    expect(isNewArrival(known({}), APPEND)).toBe(true);
   });
-  it('is the same file sent again when the format stores each record once, or the name was refused', () => {
+  it('is the same file sent again when the format stores each record once, appends by name, or the name was refused', () => {
     expect(isNewArrival(known({}), DEDUPED)).toBe(false);
+    expect(isNewArrival(known({}), APPEND)).toBe(false);
     expect(isNewArrival(known({ format: null, state: 'rejected', reasonCode: 'name_unrecognised' }), undefined)).toBe(false);
   });
   it('is a new arrival after a withdrawal, whose file was never processed', () => {

@@ -9,16 +9,18 @@ import type { FileRecord } from '../store/files.js';
 
 /**
  * True when `known` is not the file in the inbox but an earlier arrival of its bytes: its
- * original has left the inbox, and taking the bytes anew is what the format says of a file sent
- * again (PBJ: a name is accepted once, so it is answered "already uploaded"; Carma: append-only,
- * so it is imported again), or `known` was withdrawn before anything of it was processed.
- * Otherwise (CrowdTwist, Client Toolbox, a name refused) the same bytes are the same file, and
- * it gets its answer again without being processed twice.
+ * original has left the inbox, and its format accepts a name once (PBJ: a later upload of the
+ * name is answered "already uploaded", whatever its bytes), or `known` was withdrawn before
+ * anything of it was processed. Otherwise the same bytes under the same name are the same file,
+ * answered again and never stored twice: CrowdTwist and Client Toolbox store each record once,
+ * and for Carma (append-only) the name is the import. A byte-identical upload of a name cannot
+ * be told from a client sending again an upload whose success it did not hear, and appending it
+ * would store every purchase twice; the same data under another name is a new import.
  */
 export function isNewArrival(known: FileRecord, dedupe: FormatDedupe | undefined): boolean {
   if (known.leftInboxAt === null) return false;
   if (known.reasonCode === 'withdrawn') return true;
-  return dedupe !== undefined && (dedupe.namesOnce || dedupe.appendOnly);
+  return dedupe?.namesOnce === true;
 }
 
 /** The history line of a new arrival that repeats an earlier file's bytes. */

@@ -1,7 +1,8 @@
 /**
- * The same bytes under the same name again, through the real daemon: a new arrival (a resend over
- * SFTP, a copy dropped in the inbox) after the first was archived is taken as the format says of
- * a file sent again, while the same file found again (a restart, a stop between its answer and
+ * The same bytes under the same name again, through the real daemon. For PBJ, whose names are
+ * accepted once, a new arrival (a resend over SFTP, a copy dropped in the inbox) after the first
+ * was archived is a file of its own, refused as already uploaded; for the other formats it is the
+ * same file, answered again. The same file found again (a restart, a stop between its answer and
  * its archive) is resumed from its state and never processed twice.
  */
 import { copyFile, readdir, rename, writeFile } from 'node:fs/promises';
@@ -119,15 +120,19 @@ describe('a file sent again', () => {
     expect(await fetchJson(daemon, shop, `${name}.result.json`)).toEqual(ALREADY);
   });
 
-  it('Carma: the same data under the same name is a new import, appended with its own batch id', async () => {
+  it('Carma: the same bytes under the same name are the same import, answered again; under another name they are appended', async () => {
     const name = 'purchasehistory_R1_resend.csv';
     const body = 'r-1;S;1.00\nr-2;S;2.00\n';
     expect((await drop(daemon, shop, name, body)).state).toBe('processed');
+    const [first] = rows(name);
     await resend(name, body);
-    const [first, second] = rows(name);
-    expect([first?.state, second?.state]).toEqual(['processed', 'processed']);
+    expect(rows(name).map((row) => [row.id, row.state])).toEqual([[first?.id, 'processed']]);
+    expect(count("SELECT count(*) FROM carma_purchases WHERE list_id = 'R1'")).toBe(2);
+    expect(await fetchJson(daemon, shop, `${name}.status.json`)).toMatchObject({ id: first?.id, status: 'FINISHED', affected: 2, total: 2 });
+
+    const other = await drop(daemon, shop, 'purchasehistory_R1_second-import.csv', body);
+    expect(other.counts).toMatchObject({ accepted: 2, duplicates: 0 });
     expect(count("SELECT count(*) FROM carma_purchases WHERE list_id = 'R1'")).toBe(4);
-    expect(await fetchJson(daemon, shop, `${name}.status.json`)).toMatchObject({ id: second?.id, status: 'FINISHED', affected: 2, total: 2 });
   });
 
   it('CrowdTwist and Client Toolbox: the same bytes again are the same file, answered again and stored once', async () => {

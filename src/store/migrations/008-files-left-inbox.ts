@@ -1,7 +1,7 @@
 /**
  * The ledger learns when a file's original left the inbox, and an identity (partner, name,
- * sha256) may then arrive again as a new file: PBJ answers a name sent again "already uploaded",
- * Carma imports the same data again. At most one row of an identity is still (or may still be)
+ * sha256) may then arrive again as a new file (PBJ answers a name sent again "already
+ * uploaded"). At most one row of an identity is still (or may still be)
  * in the inbox; that row is the one a rescan or a restart resumes. `files` is rebuilt because
  * SQLite cannot drop its old UNIQUE (partner_id, name, sha256) in place.
  *
