@@ -28,7 +28,8 @@ describe('FailedRequestStore', () => {
     migrate(older, MIGRATIONS.filter((migration) => migration.version <= 5));
     older.close();
     db = openDatabase(file);
-    expect(db.pragma('user_version', { simple: true })).toBe(6);
+    // 6 and every later step: the latest schema, whatever it is now
+    expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.at(-1)?.version);
 
     new PartnerStore(db, () => new Date()).add({ id: 'acme', clientId: '12', channels: [], formats: [] });
     const row = new FileLedger(db, () => new Date()).insert({ partner: 'acme', name: 'a.json', sha256: 'a'.repeat(64), size: 1 });
