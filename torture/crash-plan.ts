@@ -136,7 +136,7 @@ const PBJ_HEADER = 'ORDER_ID,DRAW_NO,CUSTOMER_ID,PRODUCT,QUANTITY,AMOUNT,PAYMENT
 const pbjLines = (first: number, count: number, iso: string): string =>
   Array.from({ length: count }, (_, i) => `${first + i},${40 + (i % 9)},C-${i % 997},Ticket,${1 + (i % 3)},2.50,card,${iso}`).join('\n');
 
-/** PBJ: all or nothing, a name once. One name is refused, fixed, sent again as it was, then reused. */
+/** PBJ: all or nothing, a name once. One name is refused, fixed, sent again as it was, then reused: refused twice. */
 function pbj(size: PlanSize, now: Date, truth: GroundTruth): Upload[] {
   const [{ iso, dashed }] = days(now);
   const uploads: Upload[] = [];
@@ -149,7 +149,8 @@ function pbj(size: PlanSize, now: Date, truth: GroundTruth): Upload[] {
   const fixed = Buffer.from(`${PBJ_HEADER}${pbjLines(9_000_000, 40, iso)}\n`);
   uploads.push({ name, content: Buffer.from(`${PBJ_HEADER}${pbjLines(9_000_000, 40, iso)}\nnot-a-number,1,C,Ticket,1,2.50,card,${iso}\n`), ends: 'rejected' });
   uploads.push({ name, content: fixed, ends: 'processed' });
-  uploads.push({ name, content: fixed, ends: 'processed' });
+  // the same bytes again, once the first is archived: a name is accepted once
+  uploads.push({ name, content: fixed, ends: 'rejected' });
   uploads.push({ name, content: Buffer.from(`${PBJ_HEADER}${pbjLines(9_500_000, 5, iso)}\n`), ends: 'rejected' });
   truth.orderIds.push(...Array.from({ length: 40 }, (_, i) => `retail/${9_000_000 + i}`));
   return uploads;
