@@ -26,6 +26,7 @@ import { arrivalDetail, isNewArrival } from './arrival.js';
 import { dryRunRecord } from './dry-run.js';
 import { digestFile, type FileDigest } from './file-identity.js';
 import { waitUntilStable } from './stable-size.js';
+import { LeftInboxMarks } from './left-inbox-marks.js';
 import { InboxWatcher, WatchLiveness, type WatchStatus, type WatchedFile } from './watcher.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -60,6 +61,7 @@ export class Intake {
   private readonly settling = new Set<string>();
   /** Pending files already registered, by key, with the stat they had: not hashed again. */
   private readonly registered = new Map<string, string>();
+  private readonly leftInbox: LeftInboxMarks;
   private rescanTimer: NodeJS.Timeout | undefined;
   private readonly liveness: WatchLiveness;
   /** The rescan a watcher failure started, so that a burst of failures starts only one. */
@@ -78,6 +80,9 @@ export class Intake {
       onError: (err) => this.watcherFailed(err),
     });
     this.liveness = new WatchLiveness(options.now);
+    this.leftInbox = new LeftInboxMarks(options.files, options.lock, (err) =>
+      options.log.error('intake.mark_failed', { error: errorMessage(err) }),
+    );
   }
 
   /** Resumes interrupted files, picks up what is already in the inboxes, then watches. */
@@ -97,6 +102,7 @@ export class Intake {
     clearInterval(this.rescanTimer);
     await this.watcher.stop();
     await this.queue.stop();
+    await this.leftInbox.flush();
   }
 
   /** An upload path says this file is complete: take it now, without waiting for a stable size. */
@@ -111,13 +117,14 @@ export class Intake {
     this.queue.push(keyOf(file), file);
   }
 
-  /** Resolves when no file is waiting or in hand (tests and the bench use it). */
+  /** Resolves when no file is waiting or in hand and the ledger knows it (tests and the bench use it). */
   async idle(): Promise<void> {
     while (this.settling.size > 0 || this.queue.size > 0) {
       await this.queue.idle();
       if (this.settling.size > 0) await new Promise((resolve) => setTimeout(resolve, 10));
     }
     await this.queue.idle();
+    await this.leftInbox.flush();
   }
 
   /** Whether the inboxes are really being looked at (the health check judges it). */
@@ -246,7 +253,7 @@ export class Intake {
       await this.dryRun(partner, file.name, source, digest);
       return;
     }
-    const registered = await this.register(partner, file.name, digest);
+    const { record: registered, answered } = await this.register(partner, file.name, digest);
     const record =
       this.options.router && !FINAL_STATES.has(registered.state)
         ? await this.options.router.route(registered, partner, source)
@@ -257,7 +264,7 @@ export class Intake {
       if (record !== registered) await this.options.answers.stateChanged(record, partner);
     } else if (FINAL_STATES.has(record.state)) {
       this.registered.delete(key);
-      await this.finish(record, partner, source);
+      await this.finish(record, partner, source, answered && record === registered);
     } else {
       this.registered.set(key, fingerprint);
     }
@@ -269,9 +276,11 @@ export class Intake {
    * was replaced (in place, or while the daemon was stopped) and are withdrawn, and final ones
    * have left the inbox. Known bytes are the same file unless they are a new arrival (arrival.ts).
    */
-  private async register(partner: Partner, name: string, digest: FileDigest): Promise<FileRecord> {
+  private async register(partner: Partner, name: string, digest: FileDigest): Promise<{ record: FileRecord; answered: boolean }> {
     const { files, lock, answers } = this.options;
     const result = await lock.transaction(() => {
+      // Whether a known identity is a new arrival depends on its original having left the inbox.
+      this.leftInbox.writeNow();
       const others = files.list({ partner: partner.id, name }).filter((file) => file.sha256 !== digest.sha256);
       const replaced = others
         .filter((file) => PENDING_STATES.includes(file.state))
@@ -294,11 +303,11 @@ export class Intake {
     for (const file of result.replaced) await answers.stateChanged(file, partner);
     if (result.known) {
       if (result.replaced.length > 0) await answers.stateChanged(result.known, partner);
-      return result.known;
+      return { record: result.known, answered: result.replaced.length > 0 };
     }
     answers.logState(result.received);
     await answers.stateChanged(result.classified, partner);
-    return result.classified;
+    return { record: result.classified, answered: true };
   }
 
   /** Inside the caller's transaction. */
@@ -316,15 +325,15 @@ export class Intake {
   }
 
   /**
-   * A final file still in the inbox: answer (again) and archive. Only once the original is in the
-   * archive does the ledger say it left the inbox: a stop in between finds it there again as the
-   * same file.
+   * A final file still in the inbox: answer (unless `answered` already did for this state) and
+   * archive. Only once the original is in the archive does the ledger say it left the inbox: a
+   * stop in between finds it there again as the same file.
    */
-  async finish(file: FileRecord, partner: Partner, source: string): Promise<void> {
-    const { answers, layout, lock, files } = this.options;
-    await answers.stateChanged(file, partner);
+  async finish(file: FileRecord, partner: Partner, source: string, answered = false): Promise<void> {
+    const { answers, layout } = this.options;
+    if (!answered) await answers.stateChanged(file, partner);
     await archiveOriginal(layout, file, source);
-    if (file.leftInboxAt === null) await lock.transaction(() => files.markLeftInbox(file.id));
+    if (file.leftInboxAt === null) this.leftInbox.note(file);
   }
 
   /** The partner removed a file before it was processed. */

@@ -157,9 +157,14 @@ export class FileLedger {
     return this.get(id) as FileRecord;
   }
 
-  /** The original has left the inbox (archived); no history event, the state does not change. */
-  markLeftInbox(id: number): void {
-    this.sql.get('UPDATE files SET left_inbox_at = ? WHERE id = ? AND left_inbox_at IS NULL').run(this.now().toISOString(), id);
+  /**
+   * The original has left the inbox (archived); no history event, the state does not change. With
+   * `stateChangedAt`, only if the file has not moved since (an operator queued it again).
+   */
+  markLeftInbox(id: number, stateChangedAt?: string): void {
+    const at = this.now().toISOString();
+    if (stateChangedAt === undefined) this.sql.get('UPDATE files SET left_inbox_at = ? WHERE id = ? AND left_inbox_at IS NULL').run(at, id);
+    else this.sql.get('UPDATE files SET left_inbox_at = ? WHERE id = ? AND left_inbox_at IS NULL AND state_changed_at = ?').run(at, id, stateChangedAt);
   }
 
   /** Final files not known to have left the inbox: a stop came between their answer and their archive. */

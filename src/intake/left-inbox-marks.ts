@@ -1,0 +1,46 @@
+/**
+ * Which final files' originals have left the inbox for the archive, told to the ledger with the
+ * next transaction the intake writes anyway instead of one of their own: a commit is an fsync on
+ * the event loop, and one per file was a third of the intake's commits. The mark only matters when
+ * the same bytes come again, and the intake writes pending marks first in the transaction that
+ * registers any arrival; a crash before they are written is covered by the start-up scan, which
+ * marks every final file missing from its inbox.
+ */
+import type { FileLedger, FileRecord } from '../store/files.js';
+import type { WriteLock } from '../store/write-lock.js';
+
+const IDLE_WRITE_MS = 250;
+
+export class LeftInboxMarks {
+  /** File id → its `stateChangedAt` when its original left: a file moved since is not marked. */
+  private readonly pending = new Map<number, string>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly files: FileLedger,
+    private readonly lock: WriteLock,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  /** The original of `file` (final) is in the archive now. */
+  note(file: FileRecord): void {
+    this.pending.set(file.id, file.stateChangedAt);
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.flush().catch(this.onError);
+    }, IDLE_WRITE_MS).unref();
+  }
+
+  /** Writes the pending marks, inside the caller's transaction. */
+  writeNow(): void {
+    for (const [id, stateChangedAt] of this.pending) this.files.markLeftInbox(id, stateChangedAt);
+    this.pending.clear();
+  }
+
+  /** Writes the pending marks in a transaction of their own (when nothing else came, and at stop). */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.pending.size > 0) await this.lock.transaction(() => this.writeNow());
+  }
+}
