@@ -17,6 +17,8 @@ export class LineReader {
   private minCells: number;
   /** The converted values of the line in hand, by declared column; reused for every line. */
   readonly values: unknown[];
+  /** Values from index `reached` on are undefined (what the last line left). */
+  private reached = 0;
 
   constructor(
     private readonly declaration: DelimitedDeclaration,
@@ -65,7 +67,13 @@ export class LineReader {
     const count = cells.length;
     if (count > this.maxCells || count < this.minCells) return [this.countProblem(cells)];
     let problems: LineProblem[] | undefined;
-    for (let i = 0; i < this.columns.length; i += 1) {
+    // A positional line reaches only its own cells, and the count check above has made sure that
+    // every required column is among them: the columns past it simply have no value. (Carma
+    // declares 31 columns; a line usually has 6 or 7.)
+    const reach = this.needsHeader ? this.columns.length : Math.min(count, this.columns.length);
+    for (let i = reach; i < this.reached; i += 1) this.values[i] = undefined;
+    this.reached = reach;
+    for (let i = 0; i < reach; i += 1) {
       const position = this.positions[i] as number;
       const text = position >= 0 && position < count ? (cells[position] as string) : '';
       const column = this.columns[i] as ColumnSpec;

@@ -22,6 +22,9 @@ export interface RecordSink {
   broken(problem: LineProblem, at: SplitLine): void;
 }
 
+/** What makes a line need more than a split: a CR, a NUL, a quote. */
+const SPECIAL = /[\r\0"]/;
+
 function whole(code: string, message: string, expected: string, raw: string): LineProblem {
   return { column: '', value: preview(raw), code, message, expected };
 }
@@ -46,8 +49,12 @@ export class RecordSplitter {
   push(text: string): void {
     let buffer = this.carry + text;
     let pos = 0;
+    // Nearly every piece of a file holds no CR, NUL or quote at all: one scan of the piece then
+    // spares three of every line in it, and its lines are split on the delimiter directly.
+    const plain = !this.open && !SPECIAL.test(buffer);
     for (let nl = buffer.indexOf('\n'); nl !== -1; nl = buffer.indexOf('\n', pos)) {
       if (this.skipping) this.skipping = false;
+      else if (plain && nl - pos <= this.maxLineChars) this.plainLine(buffer.slice(pos, nl));
       else this.line(buffer.slice(pos, nl));
       pos = nl + 1;
       this.lineNo += 1;
@@ -73,6 +80,15 @@ export class RecordSplitter {
       );
       this.open = undefined;
     }
+  }
+
+  /** A line known to hold no CR, NUL or quote, and not too long. */
+  private plainLine(text: string): void {
+    if (text === '') return;
+    const at = this.at;
+    at.line = this.lineNo;
+    at.raw = text;
+    this.sink.record(text.split(this.delimiter), at);
   }
 
   private line(withEnding: string): void {
