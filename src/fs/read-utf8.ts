@@ -19,14 +19,14 @@ async function eachPiece(file: string, onPiece: (bytes: Uint8Array) => Promise<b
   const handle: FileHandle = await open(file, 'r');
   const buffers: [Buffer, Buffer] = [Buffer.allocUnsafe(PIECE_BYTES), Buffer.allocUnsafe(PIECE_BYTES)];
   let turn: 0 | 1 = 0;
-  let next = handle.read(buffers[turn], 0, PIECE_BYTES, null);
+  let next = readAhead(handle, buffers[turn]);
   try {
     for (;;) {
       const { bytesRead } = await next;
       if (bytesRead === 0) return;
       const piece = buffers[turn].subarray(0, bytesRead);
       turn = turn === 0 ? 1 : 0;
-      next = handle.read(buffers[turn], 0, PIECE_BYTES, null);
+      next = readAhead(handle, buffers[turn]);
       if ((await onPiece(piece)) === false) return;
     }
   } finally {
@@ -34,6 +34,17 @@ async function eachPiece(file: string, onPiece: (bytes: Uint8Array) => Promise<b
     await next.catch(() => undefined);
     await handle.close();
   }
+}
+
+/**
+ * Starts reading the next piece. Marked as handled at once: it may fail while the current piece is
+ * still being parsed, and an unhandled rejection ends the daemon; its error is thrown when the
+ * piece is awaited.
+ */
+function readAhead(handle: FileHandle, buffer: Buffer): Promise<{ bytesRead: number }> {
+  const read = handle.read(buffer, 0, PIECE_BYTES, null);
+  read.catch(() => undefined);
+  return read;
 }
 
 /** Calls `onText` with each decoded piece (a leading BOM removed); throws `not_utf8` with the offset. */

@@ -19,6 +19,19 @@ describe('OutputFiles', () => {
     expect(await readdir(dir)).toEqual(['a.json.errors.json']);
   });
 
+  it('fails the commit on a write error, leaving no stream open and no temporary file', async () => {
+    const outputs = new OutputFiles(dir, 'c.json');
+    await (await outputs.create('.errors.json')).write('fine');
+    const broken = await outputs.create('.retry.json');
+    // what a full disk or a vanished folder does to a stream: an error of its own
+    const stream = (outputs as unknown as { pending: { stream: NodeJS.EventEmitter }[] }).pending[1]!.stream;
+    stream.emit('error', Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+    await expect(broken.write('more')).rejects.toThrow(/no space left/);
+    await expect(outputs.commit()).rejects.toThrow(/no space left/);
+    expect(await readdir(dir)).toEqual([]);
+    expect(outputs.names).toEqual([]);
+  });
+
   it('discards a file whose writes are still on their way to the disk, quietly', async () => {
     // A file refused mid-way: its outputs are dropped while the last chunks are being written.
     // The writes finish against a destroyed stream; that must not become an uncaught error.

@@ -71,7 +71,12 @@ export class OutputFiles {
       const closed = closing(file.stream);
       file.stream.end();
       await closed;
-      if (file.error) throw file.error;
+      if (file.error) {
+        // Nothing of this run is renamed into place: the others are closed and removed too.
+        const { error } = file;
+        await this.discard();
+        throw error;
+      }
     }
     for (const file of this.pending) await rename(file.temp, path.join(this.dir, file.finalName));
     if (this.pending.length) await fsyncDir(this.dir);
