@@ -11,6 +11,7 @@ import type { WriteLock } from '../store/write-lock.js';
 
 const IDLE_WRITE_MS = 250;
 
+/** The marks not yet in the ledger, for the intake; see the module's comment. */
 export class LeftInboxMarks {
   /** File id → its `stateChangedAt` when its original left: a file moved since is not marked. */
   private readonly pending = new Map<number, string>();
@@ -31,16 +32,30 @@ export class LeftInboxMarks {
     }, IDLE_WRITE_MS).unref();
   }
 
-  /** Writes the pending marks, inside the caller's transaction. */
-  writeNow(): void {
-    for (const [id, stateChangedAt] of this.pending) this.files.markLeftInbox(id, stateChangedAt);
-    this.pending.clear();
+  /**
+   * Writes the pending marks inside the caller's transaction; hand what it returns to `forget`
+   * once that transaction has committed (rolled back, the marks stay pending).
+   */
+  writeNow(): Written {
+    const written = [...this.pending];
+    for (const [id, stateChangedAt] of written) this.files.markLeftInbox(id, stateChangedAt);
+    return written;
+  }
+
+  /** The marks `written` are committed. */
+  forget(written: Written): void {
+    for (const [id, stateChangedAt] of written) {
+      if (this.pending.get(id) === stateChangedAt) this.pending.delete(id);
+    }
   }
 
   /** Writes the pending marks in a transaction of their own (when nothing else came, and at stop). */
   async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.pending.size > 0) await this.lock.transaction(() => this.writeNow());
+    if (this.pending.size > 0) this.forget(await this.lock.transaction(() => this.writeNow()));
   }
 }
+
+/** Marks written in a transaction: file id and the `stateChangedAt` it was written for. */
+export type Written = readonly (readonly [number, string])[];

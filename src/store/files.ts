@@ -162,9 +162,12 @@ export class FileLedger {
    * `stateChangedAt`, only if the file has not moved since (an operator queued it again).
    */
   markLeftInbox(id: number, stateChangedAt?: string): void {
-    const at = this.now().toISOString();
-    if (stateChangedAt === undefined) this.sql.get('UPDATE files SET left_inbox_at = ? WHERE id = ? AND left_inbox_at IS NULL').run(at, id);
-    else this.sql.get('UPDATE files SET left_inbox_at = ? WHERE id = ? AND left_inbox_at IS NULL AND state_changed_at = ?').run(at, id, stateChangedAt);
+    this.sql
+      .get(
+        `UPDATE files SET left_inbox_at = @at WHERE id = @id AND left_inbox_at IS NULL AND state IN ('processed', 'rejected')
+           AND (@since IS NULL OR state_changed_at = @since)`,
+      )
+      .run({ at: this.now().toISOString(), id, since: stateChangedAt ?? null });
   }
 
   /** Final files not known to have left the inbox: a stop came between their answer and their archive. */
@@ -201,6 +204,12 @@ export class FileLedger {
     this.updateColumns(id, columns);
     this.addEvent(id, at, to, change.detail ?? change.reason ?? null);
     return this.get(id) as FileRecord;
+  }
+
+  /** The rows of `name` whose original is, or may be, in the inbox (pending ones among them). */
+  inInbox(partner: string, name: string): FileRecord[] {
+    const rows = this.sql.get('SELECT * FROM files WHERE partner_id = ? AND name = ? AND left_inbox_at IS NULL ORDER BY id').all(partner, name) as FileRow[];
+    return rows.map(toRecord);
   }
 
   list(query: FileQuery = {}): FileRecord[] {
