@@ -91,7 +91,7 @@ export class App {
     const recordErrors = new RecordErrorStore(db);
     const onRelease = (file: { partner: string; name: string }) => intake.requeue(file.partner, file.name);
     const pipeline = new Pipeline({ layout, config, db, lock, files, recordErrors, answers, log, now, onRelease, ...(formats ? { formats } : {}) });
-    const intake = new Intake({ layout, config: config.intake, lock, files, partners, answers, log, now, router: pipeline });
+    const intake = new Intake({ layout, config: config.intake, lock, files, partners, answers, log, now, router: pipeline, ...(formats ? { formats } : {}) });
     const sftp = new SftpServer({
       config: config.sftp,
       hostKey,

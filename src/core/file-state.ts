@@ -14,6 +14,9 @@ export type FileState = (typeof FILE_STATES)[number];
 /** States after which nothing more happens to a file on its own. */
 export const FINAL_STATES: ReadonlySet<FileState> = new Set(['processed', 'rejected', 'failed']);
 
+/** States of a file waiting in its inbox for its turn (held, or not yet taken in hand). */
+export const PENDING_STATES: ReadonlySet<FileState> = new Set(['received', 'held', 'queued']);
+
 const NEXT: Record<FileState, readonly FileState[]> = {
   received: ['held', 'queued', 'rejected', 'failed'],
   held: ['queued', 'rejected', 'failed'],

@@ -4,16 +4,14 @@
  * name, answers with a receipt, and hands accepted files to the router (the format pipelines).
  * Nothing here knows about SFTP.
  */
-import { lstat, readdir, stat, unlink } from 'node:fs/promises';
+import { lstat, readdir, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { IntakeConfig } from '../config/schema.js';
 import type { DataLayout, UploadArea } from '../data-layout.js';
-import { utcDay } from '../core/calendar.js';
 import { errorMessage } from '../core/errors.js';
-import { FINAL_STATES, type FileState } from '../core/file-state.js';
-import { classifyName } from '../core/naming.js';
+import { FINAL_STATES, PENDING_STATES } from '../core/file-state.js';
 import { looksTemporary, partnerIdProblem, uploadNameProblem } from '../core/safe-name.js';
-import { builtInFormat, formatsFor } from '../formats/registry.js';
+import { builtInFormat, type FormatLookup } from '../formats/registry.js';
 import { isMissing, pathExists } from '../fs/durable.js';
 import { isRealDirectory } from '../fs/regular-file.js';
 import type { Log } from '../log.js';
@@ -22,11 +20,11 @@ import type { Partner, PartnerStore } from '../store/partners.js';
 import type { WriteLock } from '../store/write-lock.js';
 import type { Answers } from './answers.js';
 import { archiveOriginal } from './archive.js';
-import { arrivalDetail, isNewArrival } from './arrival.js';
 import { dryRunRecord } from './dry-run.js';
 import { digestFile, type FileDigest } from './file-identity.js';
 import { waitUntilStable } from './stable-size.js';
 import { LeftInboxMarks } from './left-inbox-marks.js';
+import { Registration } from './registration.js';
 import { InboxWatcher, WatchLiveness, type WatchStatus, type WatchedFile } from './watcher.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -51,9 +49,10 @@ export interface IntakeOptions {
   log: Log;
   now: () => Date;
   router?: FileRouter;
+  /** The formats and their dedupe rules; the built-ins unless a test brings its own. */
+  formats?: FormatLookup;
 }
 
-const PENDING_STATES: readonly FileState[] = ['received', 'held', 'queued'];
 
 export class Intake {
   private readonly queue: WorkQueue<WatchedFile>;
@@ -62,10 +61,11 @@ export class Intake {
   /** Pending files already registered, by key, with the stat they had: not hashed again. */
   private readonly registered = new Map<string, string>();
   private readonly leftInbox: LeftInboxMarks;
+  private readonly registration: Registration;
   private rescanTimer: NodeJS.Timeout | undefined;
   private readonly liveness: WatchLiveness;
-  /** The rescan a watcher failure started, so that a burst of failures starts only one. */
-  private recovery: Promise<void> | undefined;
+  /** The rescan under way: one at a time, whoever asks (the timer, a watcher failure), and stop() waits for it. */
+  private scanning: Promise<void> | undefined;
   private stopped = false;
 
   constructor(private readonly options: IntakeOptions) {
@@ -83,6 +83,9 @@ export class Intake {
     this.leftInbox = new LeftInboxMarks(options.files, options.lock, (err) =>
       options.log.error('intake.mark_failed', { error: errorMessage(err) }),
     );
+    const { layout, files, lock, answers, now } = options;
+    const formats = options.formats ?? builtInFormat;
+    this.registration = new Registration({ layout, files, lock, answers, leftInbox: this.leftInbox, formats, now });
   }
 
   /** Resumes interrupted files, picks up what is already in the inboxes, then watches. */
@@ -101,6 +104,7 @@ export class Intake {
     this.stopped = true;
     clearInterval(this.rescanTimer);
     await this.watcher.stop();
+    await this.scanning?.catch(() => undefined);
     await this.queue.stop();
     await this.leftInbox.flush();
   }
@@ -141,7 +145,12 @@ export class Intake {
    * Every file in every inbox, and pending ledger rows whose file has gone. A folder that cannot
    * be read does not stop the others; the rescan then fails, naming it.
    */
-  async rescan(): Promise<void> {
+  rescan(): Promise<void> {
+    this.scanning ??= this.scanOnce().finally(() => (this.scanning = undefined));
+    return this.scanning;
+  }
+
+  private async scanOnce(): Promise<void> {
     const succeeded = this.liveness.rescanBegins();
     try {
       const unreadable = await this.scanInboxes();
@@ -157,7 +166,7 @@ export class Intake {
   private async scanInboxes(): Promise<string[]> {
     const root = this.options.layout.partnersRoot;
     // Created at start: gone now, every inbox is out of sight (a volume unmounted, a folder moved).
-    if (!(await stat(root).then((s) => s.isDirectory(), () => false))) throw new Error(`${root} is missing or not a folder`);
+    if (!(await isRealDirectory(root))) throw new Error(`${root} is missing or not a folder`);
     const unreadable: string[] = [];
     for (const partner of await listNames(root)) {
       if (partnerIdProblem(partner)) continue;
@@ -170,7 +179,7 @@ export class Intake {
         }
       }
     }
-    for (const file of this.options.files.inStates(PENDING_STATES)) {
+    for (const file of this.options.files.inStates([...PENDING_STATES])) {
       const key = keyOf({ partner: file.partner, area: 'inbox', name: file.name });
       // Another process (an operator's `posdrop release`) may have moved a held file on.
       if (file.state === 'queued') this.registered.delete(key);
@@ -185,9 +194,7 @@ export class Intake {
     log.warn('intake.watcher_error', { error: errorMessage(err), note: 'rescanning the inboxes' });
     this.liveness.failed(`the inbox watcher failed: ${errorMessage(err)}`);
     if (this.stopped) return;
-    this.recovery ??= this.rescan()
-      .catch((failure: unknown) => log.error('intake.rescan_failed', { error: errorMessage(failure) }))
-      .finally(() => (this.recovery = undefined));
+    this.rescan().catch((failure: unknown) => log.error('intake.rescan_failed', { error: errorMessage(failure) }));
   }
 
   private notice(file: WatchedFile, complete: boolean): void {
@@ -235,7 +242,8 @@ export class Intake {
     });
     if (!stats) {
       this.registered.delete(key);
-      if (file.area === 'inbox') await this.withdraw(file.partner, file.name);
+      const owner = file.area === 'inbox' ? partners.get(file.partner) : undefined;
+      if (owner) await this.registration.withdraw(owner, file.name);
       return;
     }
     if (looksTemporary(file.name)) return; // waits for its rename
@@ -253,7 +261,7 @@ export class Intake {
       await this.dryRun(partner, file.name, source, digest);
       return;
     }
-    const { record: registered, answered } = await this.register(partner, file.name, digest);
+    const { record: registered, answered } = await this.registration.register(partner, file.name, digest);
     const record =
       this.options.router && !FINAL_STATES.has(registered.state)
         ? await this.options.router.route(registered, partner, source)
@@ -271,89 +279,15 @@ export class Intake {
   }
 
   /**
-   * Records the file (or finds it by identity) and classifies it by name, in one transaction.
-   * A name holds one file: pending records of other bytes under this name describe a file that
-   * was replaced (in place, or while the daemon was stopped) and are withdrawn, and final ones
-   * have left the inbox. Known bytes are the same file unless they are a new arrival (arrival.ts).
-   */
-  private async register(partner: Partner, name: string, digest: FileDigest): Promise<{ record: FileRecord; answered: boolean }> {
-    const { files, lock, answers } = this.options;
-    const result = await lock.transaction(() => {
-      // Whether a known identity is a new arrival depends on its original having left the inbox.
-      this.leftInbox.writeNow();
-      const others = files.list({ partner: partner.id, name }).filter((file) => file.sha256 !== digest.sha256);
-      const replaced = others
-        .filter((file) => PENDING_STATES.includes(file.state))
-        .map((file) =>
-          files.move(file.id, 'rejected', {
-            reasonCode: 'withdrawn',
-            reason: 'the file was replaced by another file of the same name before it was processed',
-            leftInbox: true,
-          }),
-        );
-      const known = files.find(partner.id, name, digest.sha256);
-      if (known && !isNewArrival(known, known.format ? builtInFormat(known.format)?.dedupe : undefined)) return { known, replaced };
-      for (const file of others) {
-        if (file.leftInboxAt === null && (file.state === 'processed' || file.state === 'rejected')) files.markLeftInbox(file.id);
-      }
-      const received = files.insert({ partner: partner.id, name, ...digest }, known ? arrivalDetail(known) : null);
-      return { received, replaced, classified: this.classify(received, partner) };
-    });
-    // The old receipts first: the new file's receipt, written last, is the one that stays.
-    for (const file of result.replaced) await answers.stateChanged(file, partner);
-    if (result.known) {
-      if (result.replaced.length > 0) await answers.stateChanged(result.known, partner);
-      return { record: result.known, answered: result.replaced.length > 0 };
-    }
-    answers.logState(result.received);
-    await answers.stateChanged(result.classified, partner);
-    return { record: result.classified, answered: true };
-  }
-
-  /** Inside the caller's transaction. */
-  private classify(file: FileRecord, partner: Partner): FileRecord {
-    const rules = formatsFor(partner.formats).map((format) => format.name);
-    const verdict = classifyName(file.name, rules, partner, utcDay(this.options.now()));
-    if (!verdict.ok) {
-      return this.options.files.move(file.id, 'rejected', {
-        reasonCode: verdict.code,
-        reason: verdict.message,
-        archivePath: this.options.layout.archivePathOf(file),
-      });
-    }
-    return this.options.files.move(file.id, 'queued', { format: verdict.format, fields: verdict.fields });
-  }
-
-  /**
    * A final file still in the inbox: answer (unless `answered` already did for this state) and
    * archive. Only once the original is in the archive does the ledger say it left the inbox: a
    * stop in between finds it there again as the same file.
    */
-  async finish(file: FileRecord, partner: Partner, source: string, answered = false): Promise<void> {
+  private async finish(file: FileRecord, partner: Partner, source: string, answered: boolean): Promise<void> {
     const { answers, layout } = this.options;
     if (!answered) await answers.stateChanged(file, partner);
     await archiveOriginal(layout, file, source);
     if (file.leftInboxAt === null) this.leftInbox.note(file);
-  }
-
-  /** The partner removed a file before it was processed. */
-  private async withdraw(partnerId: string, name: string): Promise<void> {
-    const { files, lock, answers, partners } = this.options;
-    const partner = partners.get(partnerId);
-    if (!partner) return;
-    const withdrawn = await lock.transaction(() =>
-      files
-        .list({ partner: partnerId, name })
-        .filter((file) => PENDING_STATES.includes(file.state))
-        .map((file) =>
-          files.move(file.id, 'rejected', {
-            reasonCode: 'withdrawn',
-            reason: 'the file was removed from the inbox before it was processed',
-            leftInbox: true,
-          }),
-        ),
-    );
-    for (const file of withdrawn) await answers.stateChanged(file, partner);
   }
 
   /** `/validate`: name (and, with a router, content) checked; nothing stored, no name used up. */

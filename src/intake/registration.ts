@@ -1,0 +1,103 @@
+/**
+ * A file found in an inbox, written into the ledger: found again by identity, or recorded and
+ * classified by name in one transaction. A name holds one file: pending rows of other bytes under
+ * it describe a file that was replaced (in place, or while the daemon was stopped) and are
+ * withdrawn, as are the pending rows of a name whose file the partner removed.
+ */
+import type { DataLayout } from '../data-layout.js';
+import { utcDay } from '../core/calendar.js';
+import { PENDING_STATES } from '../core/file-state.js';
+import { classifyName } from '../core/naming.js';
+import { formatsFor, type FormatLookup } from '../formats/registry.js';
+import type { FileLedger, FileRecord } from '../store/files.js';
+import type { Partner } from '../store/partners.js';
+import type { WriteLock } from '../store/write-lock.js';
+import type { Answers } from './answers.js';
+import { arrivalDetail, isNewArrival } from './arrival.js';
+import type { FileDigest } from './file-identity.js';
+import type { LeftInboxMarks } from './left-inbox-marks.js';
+
+export interface RegistrationOptions {
+  layout: DataLayout;
+  files: FileLedger;
+  lock: WriteLock;
+  answers: Answers;
+  leftInbox: LeftInboxMarks;
+  formats: FormatLookup;
+  now: () => Date;
+}
+
+/** The file's ledger row, and whether its current state was answered (its receipt written) here. */
+export interface Registered {
+  record: FileRecord;
+  answered: boolean;
+}
+
+export class Registration {
+  constructor(private readonly options: RegistrationOptions) {}
+
+  /** Records the file (or finds it by identity) and classifies it by name, in one transaction. */
+  async register(partner: Partner, name: string, digest: FileDigest): Promise<Registered> {
+    const { files, lock, answers, leftInbox, formats } = this.options;
+    const result = await lock.transaction(() => {
+      // Whether a known identity is a new arrival depends on its original having left the inbox.
+      const marked = leftInbox.writeNow();
+      const inInbox = files.inInbox(partner.id, name);
+      const others = inInbox.filter((file) => file.sha256 !== digest.sha256);
+      const replaced = others
+        .filter((file) => PENDING_STATES.has(file.state))
+        .map((file) =>
+          files.move(file.id, 'rejected', {
+            reasonCode: 'withdrawn',
+            reason: 'the file was replaced by another file of the same name before it was processed',
+            leftInbox: true,
+          }),
+        );
+      const known = inInbox.find((file) => file.sha256 === digest.sha256) ?? files.find(partner.id, name, digest.sha256);
+      if (known && !isNewArrival(known, known.format ? formats(known.format)?.dedupe : undefined)) return { marked, known, replaced };
+      // Other bytes are in the inbox under this name now: its processed and refused files have left.
+      for (const file of others) files.markLeftInbox(file.id);
+      const received = files.insert({ partner: partner.id, name, ...digest }, known ? arrivalDetail(known) : null);
+      return { marked, received, replaced, classified: this.classify(received, partner) };
+    });
+    leftInbox.forget(result.marked);
+    // The old receipts first: the new file's receipt, written last, is the one that stays.
+    for (const file of result.replaced) await answers.stateChanged(file, partner);
+    if (result.known) {
+      if (result.replaced.length > 0) await answers.stateChanged(result.known, partner);
+      return { record: result.known, answered: result.replaced.length > 0 };
+    }
+    answers.logState(result.received);
+    await answers.stateChanged(result.classified, partner);
+    return { record: result.classified, answered: true };
+  }
+
+  /** The partner removed a file before it was processed: its pending rows are withdrawn. */
+  async withdraw(partner: Partner, name: string): Promise<void> {
+    const { files, lock, answers } = this.options;
+    const withdrawn = await lock.transaction(() =>
+      files
+        .inInbox(partner.id, name)
+        .filter((file) => PENDING_STATES.has(file.state))
+        .map((file) =>
+          files.move(file.id, 'rejected', {
+            reasonCode: 'withdrawn',
+            reason: 'the file was removed from the inbox before it was processed',
+            leftInbox: true,
+          }),
+        ),
+    );
+    for (const file of withdrawn) await answers.stateChanged(file, partner);
+  }
+
+  /** Inside the caller's transaction: `queued` with its format, or `rejected` with the rule broken. */
+  private classify(file: FileRecord, partner: Partner): FileRecord {
+    const { files, layout, now } = this.options;
+    const rules = formatsFor(partner.formats).map((format) => format.name);
+    const verdict = classifyName(file.name, rules, partner, utcDay(now()));
+    if (!verdict.ok) {
+      return files.move(file.id, 'rejected', { reasonCode: verdict.code, reason: verdict.message, archivePath: layout.archivePathOf(file) });
+    }
+    return files.move(file.id, 'queued', { format: verdict.format, fields: verdict.fields });
+  }
+}
