@@ -2,11 +2,10 @@
  * After the crash loop: the database against the ground truth of the files, and every receipt
  * against the database. Reads only (a read-only connection, the outbox, the inbox).
  */
-import { createHash } from 'node:crypto';
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { PARTNER, type CrashPlan, type Upload } from './crash-plan.js';
+import { PARTNER, sha256Of, type CrashPlan } from './crash-plan.js';
 
 export interface Tally {
   /** Records the files hold as valid that are not stored. */
@@ -15,8 +14,6 @@ export interface Tally {
   duplicated: number;
   problems: string[];
 }
-
-const sha256Of = (upload: Upload): string => createHash('sha256').update(upload.content).digest('hex');
 
 /** Compares how often each key is stored with the keys expected once each. */
 function compareOnce(what: string, expected: readonly string[], stored: Map<string, number>, tally: Tally): void {

@@ -5,6 +5,7 @@
  * PBJ name is refused, fixed and reused, and every format carries bad records beside good ones.
  * Pure: no I/O.
  */
+import { createHash } from 'node:crypto';
 import { seededRandom, type Random } from '../bench/support/seeded-random.js';
 
 export const PARTNER = 'acme';
@@ -16,6 +17,11 @@ export interface Upload {
   content: Buffer;
   /** The state its ledger row must end in. */
   ends: 'processed' | 'rejected';
+}
+
+/** The upload's sha256, as the ledger keys a file. */
+export function sha256Of(upload: Upload): string {
+  return createHash('sha256').update(upload.content).digest('hex');
 }
 
 /** What must be stored, once each. */

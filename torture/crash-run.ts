@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { DaemonLogs } from '../bench/support/daemon-logs.js';
 import { keyPair, posdrop, runSftp, sleep, startDaemon, type Daemon } from '../bench/support/processes.js';
 import { seededRandom, type Random } from '../bench/support/seeded-random.js';
-import { CHANNELS, crashPlan, FULL_SIZE, PARTNER, recordCount, type CrashPlan, type PlanSize, type Upload } from './crash-plan.js';
+import { CHANNELS, crashPlan, FULL_SIZE, PARTNER, recordCount, sha256Of, type CrashPlan, type PlanSize, type Upload } from './crash-plan.js';
 import { checkAgainstTruth, type Tally } from './crash-check.js';
 
 export const KILL_PHASES = ['upload', 'parse', 'commit', 'answer'] as const;
@@ -36,9 +36,17 @@ export interface CrashReport extends Tally {
   problems: string[];
 }
 
-/** The partner's side: the plan's uploads in order, each until its `put` succeeds. */
+/**
+ * The partner's side: the plan's uploads in order, each until it is delivered. A kill can take the
+ * reply to a CLOSE whose file did land; sent again, that upload is refused while its file waits in
+ * the inbox (held, it may wait for an upload later in the plan). So a failed `put` counts as
+ * delivered when the ledger holds a row of its name and bytes for it, as a partner who lists
+ * /inbox would see: as many rows as the times the plan sends those bytes under that name so far.
+ */
 class Uploader {
   private next = 0;
+  /** For each upload: the how-manieth time the plan sends its name and bytes (from 1). */
+  private readonly occurrence: number[];
   /** Set while a `put` runs. */
   inFlight: Upload | undefined;
   private readonly started: ((upload: Upload) => void)[] = [];
@@ -47,7 +55,15 @@ class Uploader {
     private readonly plan: CrashPlan,
     private readonly files: string[],
     private readonly keyFile: string,
-  ) {}
+    private readonly dataDir: string,
+  ) {
+    const seen = new Map<string, number>();
+    this.occurrence = plan.uploads.map((upload) => {
+      const key = `${upload.name}/${sha256Of(upload)}`;
+      seen.set(key, (seen.get(key) ?? 0) + 1);
+      return seen.get(key) as number;
+    });
+  }
 
   get done(): boolean {
     return this.next >= this.plan.uploads.length;
@@ -70,9 +86,28 @@ class Uploader {
       for (const notify of this.started.splice(0)) notify(upload);
       const run = await runSftp(port, PARTNER, this.keyFile, [`put ${this.files[this.next]} /inbox/${upload.name}`]);
       this.inFlight = undefined;
-      if (run.code !== 0) return;
+      if (run.code !== 0 && !this.landed(upload, this.occurrence[this.next] as number)) return;
       this.next += 1;
     }
+  }
+
+  /** The ledger has a row for this sending of the upload's name and bytes: its file is in. */
+  private landed(upload: Upload, occurrence: number): boolean {
+    const rows = ledger(this.dataDir, (db) =>
+      db.prepare('SELECT count(*) FROM files WHERE partner_id = ? AND name = ? AND sha256 = ?').pluck().get(PARTNER, upload.name, sha256Of(upload)),
+    ) as number;
+    return rows >= occurrence;
+  }
+}
+
+/** Runs `query` on a read-only connection of its own (the daemon writes beside it). */
+function ledger<T>(dataDir: string, query: (db: Database.Database) => T): T {
+  const db = new Database(path.join(dataDir, 'posdrop.db'), { readonly: true });
+  try {
+    db.pragma('busy_timeout = 5000');
+    return query(db);
+  } finally {
+    db.close();
   }
 }
 
@@ -130,15 +165,9 @@ async function start(dataDir: string, plan: CrashPlan): Promise<{ daemon: Daemon
   return { daemon, logs: new DaemonLogs(daemon.child.stdout!) };
 }
 
-/** Pending rows or files still in the inbox: the daemon has work left. */
+/** Pending rows: the daemon has work left. */
 function busy(dataDir: string): boolean {
-  const db = new Database(path.join(dataDir, 'posdrop.db'), { readonly: true });
-  try {
-    db.pragma('busy_timeout = 5000');
-    return (db.prepare("SELECT count(*) FROM files WHERE state NOT IN ('processed', 'rejected')").pluck().get() as number) > 0;
-  } finally {
-    db.close();
-  }
+  return ledger(dataDir, (db) => (db.prepare("SELECT count(*) FROM files WHERE state NOT IN ('processed', 'rejected')").pluck().get() as number) > 0);
 }
 
 export async function runCrashLoop(options: CrashOptions): Promise<CrashReport> {
@@ -157,7 +186,7 @@ export async function runCrashLoop(options: CrashOptions): Promise<CrashReport> 
   const { keyFile, publicKey } = await keyPair(work);
   const byPhase: Record<KillPhase, number> = { upload: 0, parse: 0, commit: 0, answer: 0, idle: 0 };
   const times = new Map<string, number>();
-  const uploader = new Uploader(plan, files, keyFile);
+  const uploader = new Uploader(plan, files, keyFile, dataDir);
   let { daemon, logs } = await start(dataDir, plan);
   try {
     posdrop(daemon, ['partners', 'add', PARTNER, '--format', 'all', '--client-id', PARTNER, ...CHANNELS.flatMap((channel) => ['--channel', channel]), '--key', publicKey]);
