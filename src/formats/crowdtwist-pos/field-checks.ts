@@ -3,7 +3,7 @@
  * otherwise records a problem that names the field, what was expected and what was found.
  */
 import type { Extra, FieldProblem } from './requests.js';
-import { writtenMembers, type PathStep } from './written-members.js';
+import { childPath, WrittenObjects } from './written-members.js';
 
 /** A parsed JSON object. */
 export type JsonObject = Record<string, unknown>;
@@ -24,19 +24,11 @@ export function describeValue(value: unknown): string {
 }
 
 /** Joins a path: `data` + `items` → `data.items`; `` + `type` → `type`. */
-export function fieldPath(parent: string, key: string | number): string {
-  if (typeof key === 'number') return `${parent}[${key}]`;
-  return parent ? `${parent}.${key}` : key;
-}
+export const fieldPath: (parent: string, key: string | number) => string = childPath;
 
 interface Presence {
   /** Absent and null are fine; the reader then returns undefined without a problem. */
   optional?: boolean;
-}
-
-/** The steps of a path that leads through known keys only (`data.items[0]` → data, items, 0). */
-function pathSteps(path: string): PathStep[] {
-  return [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map(([, key, index]) => (index === undefined ? (key as string) : Number(index)));
 }
 
 /** Reads fields of one request and collects every problem found. */
@@ -45,8 +37,13 @@ export class FieldReader {
   /** Paths of the fields posdrop does not know (`data.items[0].gift`): kept as written, never looked into. */
   readonly unknownFields: string[] = [];
 
-  /** `written`: the request as it stands in the file, where unknown fields are copied from. */
-  constructor(private readonly written: string) {}
+  /** Where unknown fields are copied from: the request as it stands in the file. */
+  private readonly written: WrittenObjects;
+
+  /** `written`: the request's text in the file. */
+  constructor(written: string) {
+    this.written = new WrittenObjects(written);
+  }
 
   /**
    * The fields of `object` (at `path`) not in `known`, as a JSON object of their members copied
@@ -55,7 +52,7 @@ export class FieldReader {
   extra(object: JsonObject, known: ReadonlySet<string>, path: string): Extra {
     if (Object.keys(object).every((key) => known.has(key))) return null;
     const kept: string[] = [];
-    for (const [key, member] of writtenMembers(this.written, pathSteps(path))) {
+    for (const [key, member] of this.written.membersAt(path)) {
       if (known.has(key)) continue;
       kept.push(member);
       this.unknownFields.push(fieldPath(path, key));
