@@ -30,4 +30,16 @@ describe('the reload queue (SIGHUP)', () => {
     await Promise.all([queue.request(), queue.request()]);
     expect(events).toEqual(['begin 1', 'end 1', 'begin 2', 'end 2']);
   });
+
+  it('goes on after a reload that failed', async () => {
+    let n = 0;
+    const queue = new ReloadQueue(async () => {
+      n += 1;
+      if (n === 1) throw new Error('the first one broke');
+    });
+    queue.started();
+    await expect(queue.request()).rejects.toThrow('the first one broke');
+    await queue.request();
+    expect(n).toBe(2);
+  });
 });

@@ -17,9 +17,13 @@ export class ReloadQueue {
     this.open();
   }
 
-  /** A SIGHUP: reloads after start-up and after every reload asked for before it. */
+  /**
+   * A SIGHUP: reloads after start-up and after every reload asked for before it. The promise
+   * rejects if this reload does; the ones after it run all the same.
+   */
   request(): Promise<void> {
-    this.tail = this.tail.then(() => this.reload());
-    return this.tail;
+    const run = this.tail.then(() => this.reload());
+    this.tail = run.catch(() => undefined);
+    return run;
   }
 }
