@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { repoRootFrom } from '../bench/support/repo-root.js';
 import type { FormatId } from '../src/formats/types.js';
+import { purchase } from './crash-plan.js';
 
 const FIXTURES = path.join(repoRootFrom(import.meta.url), 'fixtures');
 const fixture = (...parts: string[]): Buffer => readFileSync(path.join(FIXTURES, ...parts));
@@ -32,26 +33,7 @@ export const FUZZ_TOOLBOX = {
 const POS_RELATIONS = JSON.stringify(
   {
     pos_data: [
-      {
-        type: 'purchase',
-        data: {
-          receipt_id: 'fz-1',
-          order_id: 'o-1',
-          user_id: 7,
-          total: 30,
-          subtotal: 28,
-          date_purchased: '2020-01-02T03:04:05+01:00',
-          channel_id: 1,
-          currency: 'EUR',
-          custom_data: {},
-          items: [
-            { sku: 'a', price: 10, quantity: 2 },
-            { sku: 'b', price: 10, quantity: 1, is_awaiting_fulfillment: true },
-          ],
-          tenders: [{ type: 1, amount: 30 }],
-          coupons: ['c1'],
-        },
-      },
+      purchase('fz-1', true),
       { type: 'return', data: { receipt_id: 'fz-1', return_id: 'r-1', date_returned: '2020-01-03T00:00:00Z', items: [{ sku: 'a', quantity: 1, price: 10 }] } },
       { type: 'fulfillment', data: { receipt_id: 'fz-1', fulfillment_id: 'f-1', date_fulfilled: '2020-01-04T00:00:00Z', items: [{ sku: 'b', quantity: 1 }] } },
       { type: 'return', data: { receipt_id: 'fz-1', return_id: 'r-2', date_returned: '2020-01-05T00:00:00Z', items: [{ sku: 'a', quantity: 5 }] } },
@@ -84,18 +66,21 @@ export function seedsOf(format: FormatId): Buffer[] {
   }
 }
 
+/** CrowdTwist inputs past this many need a partner of their own (each day is used once). */
+export const DAYS_PER_PARTNER = 12_000;
+
 const DAY_MS = 86_400_000;
 const FIRST_DAY = Date.UTC(1990, 0, 1);
 
 /**
  * A name for input `n` of `format`, unique within the run. CrowdTwist files get a day of their
- * own each (counter 0001), so none waits for a predecessor that was refused: 13,000 days fit
- * between 1990 and today, and `n` beyond that goes to the next partner (`round`).
+ * own each (counter 0001), so none waits for a predecessor that was refused: {@link DAYS_PER_PARTNER}
+ * days from 1990 on, all before today; the fuzz run gives the inputs past them another partner.
  */
 export function nameOf(format: FormatId, n: number, seed: number, clientId: string): string {
   switch (format) {
     case 'crowdtwist-pos': {
-      const day = new Date(FIRST_DAY + (n % 12_000) * DAY_MS).toISOString().slice(0, 10).replaceAll('-', '');
+      const day = new Date(FIRST_DAY + (n % DAYS_PER_PARTNER) * DAY_MS).toISOString().slice(0, 10).replaceAll('-', '');
       return `${day}_0001_${clientId}_pos_fuzz-${n}.json`;
     }
     case 'pbj-offline-sales':
@@ -106,6 +91,3 @@ export function nameOf(format: FormatId, n: number, seed: number, clientId: stri
       return `purchasehistory_L1_${n}.csv`;
   }
 }
-
-/** CrowdTwist inputs past this many need a partner of their own (each day is used once). */
-export const DAYS_PER_PARTNER = 12_000;

@@ -74,7 +74,8 @@ function days(now: Date): [Day, Day] {
   return [day(1), day(2)];
 }
 
-function purchase(receiptId: string, awaiting = false): Record<string, unknown> {
+/** A valid purchase request with two items, the second awaiting fulfillment when `awaiting`. */
+export function purchase(receiptId: string, awaiting = false): Record<string, unknown> {
   return {
     type: 'purchase',
     data: {

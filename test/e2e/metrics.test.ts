@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_FORMATS } from '../../src/formats/registry.js';
@@ -7,6 +6,7 @@ import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
 import { lineFormats } from '../support/line-format.mjs';
 import { sample, scrape, type Samples } from '../support/prometheus.js';
 import { posName } from '../support/names.js';
+import { freePort } from '../../bench/support/processes.js';
 
 describe('metrics and health over HTTP', () => {
   let daemon: TestDaemon;
@@ -155,10 +155,3 @@ describe('http.enabled: false', () => {
   });
 });
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}

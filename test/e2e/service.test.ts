@@ -9,6 +9,7 @@ import { ChildDaemon, FakeSystemd, seedPartner } from '../support/child-daemon.j
 import { closed, connectSftp, connectSsh, sftpBatch } from '../support/clients.js';
 import { waitFor, type TestPartner } from '../support/daemon.js';
 import { posName } from '../support/names.js';
+import { freePort } from '../../bench/support/processes.js';
 
 
 /** Reads the daemon's database after it has exited (or beside it: WAL lets us). */
@@ -33,13 +34,6 @@ function banner(port: number): Promise<string> {
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('posdrop serve as a service', () => {
   let dataDir: string;
