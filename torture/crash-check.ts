@@ -60,6 +60,7 @@ interface LedgerRow {
   duplicates: number | null;
 }
 
+/** Compares the database, receipts and inbox under `dataDir` with the plan's ground truth. */
 export async function checkAgainstTruth(dataDir: string, plan: CrashPlan): Promise<Tally> {
   const tally: Tally = { lost: 0, duplicated: 0, problems: [] };
   const db = new Database(path.join(dataDir, 'posdrop.db'), { readonly: true });

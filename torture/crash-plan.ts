@@ -206,6 +206,7 @@ function interleave(random: Random, queues: Upload[][]): Upload[] {
   return out;
 }
 
+/** The uploads of one crash loop and their ground truth, the same for the same `seed` and day. */
 export function crashPlan(seed: number, size: PlanSize = FULL_SIZE, now = new Date()): CrashPlan {
   const random = seededRandom(seed);
   const truth: GroundTruth = { receiptIds: [], returnIds: [], fulfillmentIds: [], orderIds: [], toolboxEntries: {}, carmaLines: {}, sequences: {} };

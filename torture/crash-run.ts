@@ -15,9 +15,10 @@ import { seededRandom, type Random } from '../bench/support/seeded-random.js';
 import { CHANNELS, crashPlan, FULL_SIZE, PARTNER, recordCount, sha256Of, type CrashPlan, type PlanSize, type Upload } from './crash-plan.js';
 import { checkAgainstTruth, type Tally } from './crash-check.js';
 
-export const KILL_PHASES = ['upload', 'parse', 'commit', 'answer'] as const;
+const KILL_PHASES = ['upload', 'parse', 'commit', 'answer'] as const;
 export type KillPhase = (typeof KILL_PHASES)[number] | 'idle';
 
+/** How long a crash loop runs, and from which seed (the plan and the moments of the kills). */
 export interface CrashOptions {
   rounds: number;
   seed: number;
@@ -26,6 +27,7 @@ export interface CrashOptions {
   onRound?: (round: number, phase: KillPhase, aimed: KillPhase) => void;
 }
 
+/** What a crash loop did and what it found. */
 export interface CrashReport extends Tally {
   rounds: number;
   kills: number;
@@ -170,6 +172,7 @@ function busy(dataDir: string): boolean {
   return ledger(dataDir, (db) => (db.prepare("SELECT count(*) FROM files WHERE state NOT IN ('processed', 'rejected')").pluck().get() as number) > 0);
 }
 
+/** Runs the plan of `options.seed` with `options.rounds` kills, then compares the database with its truth. */
 export async function runCrashLoop(options: CrashOptions): Promise<CrashReport> {
   const random = seededRandom(options.seed);
   const plan = crashPlan(options.seed, options.size ?? FULL_SIZE);

@@ -19,6 +19,7 @@ import { seededRandom } from '../bench/support/seeded-random.js';
 import { DAYS_PER_PARTNER, FUZZ_PARTNERS, FUZZ_TOOLBOX, nameOf, seedsOf } from './corpus.js';
 import { mutate, type MutationName } from './mutations.js';
 
+/** A fuzz run: how many inputs, from which seed, how many files at a time. */
 export interface FuzzOptions {
   /** Inputs per format. */
   perFormat: number;
@@ -41,6 +42,7 @@ export interface Finding {
   data: Buffer;
 }
 
+/** What became of one format's inputs. */
 export interface FormatTally {
   inputs: number;
   /** Every record accepted. */
@@ -53,6 +55,7 @@ export interface FormatTally {
   seconds: number;
 }
 
+/** What a fuzz run did: per format, the outcomes; over all, the findings and the peak memory. */
 export interface FuzzReport {
   seed: number;
   tallies: Partial<Record<FormatId, FormatTally>>;
@@ -77,6 +80,7 @@ function partnerOf(format: FormatId, n: number): string {
   return round === 0 ? FUZZ_PARTNERS[format] : `${FUZZ_PARTNERS[format]}-${round}`;
 }
 
+/** Sends `perFormat` mutated inputs of each format through a fresh App; what became of them. */
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const formats = options.formats ?? FORMAT_IDS;
   const batch = options.batch ?? 32;

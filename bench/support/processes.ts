@@ -139,6 +139,7 @@ export interface Timed {
   stdout: string;
 }
 
+/** How an `sftp -b` session ended: its exit code and what it printed, with its wall time. */
 export interface SftpRun extends Timed {
   code: number | null;
   stderr: string;

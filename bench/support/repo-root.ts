@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The posdrop checkout that holds the module at `moduleUrl` (its `import.meta.url`). */
 export function repoRootFrom(moduleUrl: string): string {
   let dir = path.dirname(fileURLToPath(moduleUrl));
   for (;;) {

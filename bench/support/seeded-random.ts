@@ -4,6 +4,7 @@
  */
 export type Random = () => number;
 
+/** Numbers in [0, 1), the same sequence for the same `seed`. */
 export function seededRandom(seed: number): Random {
   let state = seed >>> 0;
   return () => {

@@ -91,7 +91,7 @@ export class Health {
  * The watcher is alive when chokidar runs, no failure of it or of a rescan is left unrecovered,
  * and a rescan has read every inbox within the last MISSED_RESCANS periods.
  */
-export function watcherCheck(status: WatchStatus, now: Date, rescanSeconds: number): Check {
+function watcherCheck(status: WatchStatus, now: Date, rescanSeconds: number): Check {
   if (!status.running) return { ok: false, detail: 'the inbox watcher is not running' };
   if (status.problem) {
     return { ok: false, detail: `${status.problem.message} (at ${status.problem.at.toISOString()}); no rescan has succeeded since` };

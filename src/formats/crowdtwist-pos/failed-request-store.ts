@@ -24,6 +24,7 @@ interface Row {
   request: string;
 }
 
+/** The failed CrowdTwist requests of each file as the partner sent them, for `posdrop errors`. */
 export class FailedRequestStore {
   private readonly sql: Statements;
 

@@ -1,6 +1,7 @@
 /** The `accepted_names` table: names a `names: 'once'` format has accepted, per partner. */
 import type { Db } from '../../store/database.js';
 
+/** Who holds a name of a name-once format: the file whose processing claimed it. */
 export interface NameClaim {
   partner: string;
   format: string;

@@ -46,6 +46,7 @@ export interface DedupePolicy {
   readonly records: RecordDedupe;
 }
 
+/** What makes a record a duplicate: nothing (append), the file's own earlier lines (per-file), or those and a key stored before (unique-key). */
 export type RecordDedupe =
   /** Stored again each time it is read, as the source says (Carma: "the data is append only"). */
   | { readonly kind: 'append' }

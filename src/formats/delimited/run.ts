@@ -54,7 +54,7 @@ export interface LineConsumer {
  * every listed problem repeats the raw line in the error log, so an unbounded list would turn a
  * 60 KB header into hundreds of MB.
  */
-export const MAX_PROBLEMS_PER_LINE = 20;
+const MAX_PROBLEMS_PER_LINE = 20;
 
 export interface RunOptions {
   /** How many failed lines the summary lists (the rest are counted). */
