@@ -44,15 +44,7 @@ export class Registration {
       const marked = leftInbox.writeNow();
       const inInbox = files.inInbox(partner.id, name);
       const others = inInbox.filter((file) => file.sha256 !== digest.sha256);
-      const replaced = others
-        .filter((file) => PENDING_STATES.has(file.state))
-        .map((file) =>
-          files.move(file.id, 'rejected', {
-            reasonCode: 'withdrawn',
-            reason: 'the file was replaced by another file of the same name before it was processed',
-            leftInbox: true,
-          }),
-        );
+      const replaced = withdrawPending(files, others, 'the file was replaced by another file of the same name before it was processed');
       const known = inInbox.find((file) => file.sha256 === digest.sha256) ?? files.find(partner.id, name, digest.sha256);
       if (known && !isNewArrival(known, known.format ? formats(known.format)?.dedupe : undefined)) return { marked, known, replaced };
       // Other bytes are in the inbox under this name now: its processed and refused files have left.
@@ -76,16 +68,7 @@ export class Registration {
   async withdraw(partner: Partner, name: string): Promise<void> {
     const { files, lock, answers } = this.options;
     const withdrawn = await lock.transaction(() =>
-      files
-        .inInbox(partner.id, name)
-        .filter((file) => PENDING_STATES.has(file.state))
-        .map((file) =>
-          files.move(file.id, 'rejected', {
-            reasonCode: 'withdrawn',
-            reason: 'the file was removed from the inbox before it was processed',
-            leftInbox: true,
-          }),
-        ),
+      withdrawPending(files, files.inInbox(partner.id, name), 'the file was removed from the inbox before it was processed'),
     );
     for (const file of withdrawn) await answers.stateChanged(file, partner);
   }
@@ -100,4 +83,11 @@ export class Registration {
     }
     return files.move(file.id, 'queued', { format: verdict.format, fields: verdict.fields });
   }
+}
+
+/** Inside a transaction: the pending files among `rows` withdrawn (refused, their original gone), with `reason`. */
+function withdrawPending(files: FileLedger, rows: readonly FileRecord[], reason: string): FileRecord[] {
+  return rows
+    .filter((file) => PENDING_STATES.has(file.state))
+    .map((file) => files.move(file.id, 'rejected', { reasonCode: 'withdrawn', reason, leftInbox: true }));
 }
