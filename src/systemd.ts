@@ -1,7 +1,8 @@
 /**
  * systemd's notify protocol (`Type=notify`): `READY=1` once the SFTP port listens, `RELOADING=1`
  * around a SIGHUP, `STOPPING=1` on the way out (with `EXTEND_TIMEOUT_USEC`, so that systemd waits
- * as long as posdrop may take), and `WATCHDOG=1` pings when the unit sets `WatchdogSec=`. The messages are datagrams on the unix socket named by `$NOTIFY_SOCKET`.
+ * as long as posdrop may take), and `WATCHDOG=1` pings when the unit sets `WatchdogSec=`. The
+ * messages are datagrams on the unix socket named by `$NOTIFY_SOCKET`.
  *
  * Node has no unix datagram sockets, so this uses `unix-dgram` (a small native module by a Node
  * core maintainer, the one zigbee2mqtt uses for the same purpose). Sending from the daemon's own

@@ -131,7 +131,7 @@ function queueAgain(
   place: () => void,
 ): { file: FileRecord; at: string; events: number } {
   const { db, files } = options;
-  // The transaction may wait for the daemon's file in hand.
+  // The daemon may hold a large file's transaction for a minute: wait for it, not busy_timeout's 10 s.
   return waitingForTheDaemon(db, () =>
     db
       .transaction(() => {
