@@ -16,6 +16,7 @@ import { FORMAT_IDS, type FormatId } from '../src/formats/types.js';
 import { ensurePartnerFolders } from '../src/fs/partner-folders.js';
 import { createLog } from '../src/log.js';
 import { seededRandom } from '../bench/support/seeded-random.js';
+import { expectedTotal } from './line-count.js';
 import { DAYS_PER_PARTNER, FUZZ_PARTNERS, FUZZ_TOOLBOX, nameOf, seedsOf } from './corpus.js';
 import { mutate, type MutationName } from './mutations.js';
 
@@ -134,7 +135,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         }
         await intake.idle();
         for (const input of inputs) {
-          const problem = await verdictOf(app, files.list({ partner: input.partner, name: input.name }), input.partner, input.name, tally);
+          const rows = files.list({ partner: input.partner, name: input.name });
+          const problem = (await verdictOf(app, rows, input.partner, input.name, tally)) ?? uncountedLines(format, rows[0]?.counts ?? null, input.data);
           if (problem) report.findings.push({ format, input: input.n, name: input.name, mutations: input.applied, problem, data: input.data });
         }
         // Error lines and process errors belong to no one input of the batch: its files run side
@@ -159,6 +161,13 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     await rm(dataDir, { recursive: true, force: true });
   }
   return report;
+}
+
+/** A delimited file whose `total` is not its count of physical lines: lines lost (or made up) without a word. */
+function uncountedLines(format: FormatId, counts: { total: number } | null, data: Buffer): string | undefined {
+  const expected = expectedTotal(format, data);
+  if (expected === undefined || counts === null || counts.total === expected) return undefined;
+  return `total ${counts.total}, but the file has ${expected} data lines`;
 }
 
 /** Why the file of `name` did not end as it must, or undefined when it did; tallies the outcome. */

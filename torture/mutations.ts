@@ -29,6 +29,9 @@ const INVALID_UTF8 = ['80', 'c3', 'c328', 'e282', 'f09f98', 'c0af', 'e080af', 'e
 const SPECIAL = [',', ';', '|', '\t', '"', "'", '\n', '\r', '\r\n', '\0', '\\', '\uFEFF', '{', '}', '[', ']', ':', '=', '+', '-', '@'];
 
 /** Numbers that stress conversions: past 2^53, past a double, negative zero, exponents, not numbers. */
+/** Ordinary text for random lines: letters, digits, a space, a point, a decimal comma's digits, a few letters beyond ASCII. */
+const RANDOM_TEXT = ['a', 'Z', '0', '7', ' ', '.', 'é', '€', '😀', '5" screen', '""', 'x"'];
+
 const AWKWARD_NUMBERS = ['9007199254740993', '-9007199254740993', '1e309', '-1e309', '-0', '0.0000000000000000000001', '1E+2', '0x1F', 'NaN', 'Infinity', '00000000000000000001', '1,000.50', '1.000,50', '.', '-', '1e', '18446744073709551616'];
 
 /**
@@ -131,6 +134,15 @@ export const MUTATIONS = {
     else lines.splice(a, 1);
     return Buffer.from(lines.join('\n'), 'latin1');
   },
+  /** Lines after the first replaced by random text of quotes, delimiters, line ends, NUL and letters. */
+  randomLines(random: Random, data: Buffer): Buffer {
+    const first = data.indexOf(0x0a);
+    const keep = first === -1 ? data.length : first + 1;
+    const chars = [...SPECIAL, ...RANDOM_TEXT];
+    let text = '';
+    for (let i = int(random, 400); i > 0; i -= 1) text += pick(random, chars);
+    return Buffer.concat([data.subarray(0, keep), Buffer.from(text)]);
+  },
 } satisfies Record<string, (random: Random, data: Buffer) => Buffer>;
 
 export type MutationName = keyof typeof MUTATIONS;
@@ -152,6 +164,7 @@ const WEIGHTS: Record<MutationName, number> = {
   swapDelimiter: 1,
   prototypeKey: 2,
   shuffleLines: 3,
+  randomLines: 2,
 };
 const CHOICES = (Object.entries(WEIGHTS) as [MutationName, number][]).flatMap(([name, weight]) => Array<MutationName>(weight).fill(name));
 

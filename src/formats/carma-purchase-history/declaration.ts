@@ -1,5 +1,5 @@
 /**
- * Carma purchase history as data: semicolon, no header, 31 positional columns of which the first
+ * Carma purchase history as data: semicolon, no quoting, no header, 31 positional columns of which the first
  * three are required; a line may stop after any column from 2 on. Append-only.
  */
 import type { ColumnSpec, DelimitedDeclaration } from '../delimited/declaration.js';
@@ -21,6 +21,7 @@ export const CARMA_FIXED_COLUMNS = 6;
 
 export const carmaDeclaration: DelimitedDeclaration = {
   delimiter: ';',
+  quoting: 'none',
   layout: { kind: 'positional', columns: CARMA_COLUMNS },
   shortLines: true,
   errorPolicy: 'skip-line',

@@ -1,8 +1,9 @@
 /**
- * Client Toolbox batch transactions as data: the delimiter follows the extension, the header
- * names the columns as the guide's `visits_header_N` fields do, a line may stop after `redeemed`
- * (the guide's own example leaves `promo_id` off), bad lines are skipped, and a batch posts each of
- * its entries once (processed again, the lines it posted are duplicates).
+ * Client Toolbox batch transactions as data: the delimiter follows the extension, a quote is data
+ * (the guide knows no quoting), the header names the columns as the guide's `visits_header_N`
+ * fields do, a line may stop after `redeemed` (the guide's own example leaves `promo_id` off), bad
+ * lines are skipped, and a batch posts each of its entries once (processed again, the lines it
+ * posted are duplicates).
  */
 import type { DelimitedDeclaration } from '../delimited/declaration.js';
 
@@ -13,6 +14,7 @@ export const COL = { campaign: 0, code: 1, redeemed: 2, amount: 3, date: 4, auth
 
 export const toolboxDeclaration: DelimitedDeclaration = {
   delimiter: (fields) => DELIMITERS[fields.ext ?? ''] ?? '|',
+  quoting: 'none',
   layout: {
     kind: 'header',
     columns: [

@@ -7,7 +7,6 @@ import { utcDay } from '../../core/calendar.js';
 import type { LineProblem } from '../../core/line-problem.js';
 import type { CampaignConfig, ToolboxPartnerConfig } from '../../config/schema.js';
 import type { ProcessContext } from '../../pipeline/processor.js';
-import { delimiterFor } from '../delimited/declaration.js';
 import type { DelimitedFormat, FormatSession } from '../delimited/processor.js';
 import type { SplitLine } from '../delimited/record-splitter.js';
 import { COL, toolboxDeclaration } from './declaration.js';
@@ -23,14 +22,12 @@ function lineProblem(column: string, value: string, code: string, message: strin
 class ToolboxSession implements FormatSession {
   private readonly ledger: ToolboxLedger;
   private readonly options: ToolboxPartnerConfig;
-  private readonly comma: boolean;
   private readonly today: string;
   private readonly at: string;
 
   constructor(private readonly ctx: ProcessContext) {
     this.ledger = new ToolboxLedger(ctx.db);
     this.options = toolboxOptions(ctx.config, ctx.partner.id);
-    this.comma = delimiterFor(toolboxDeclaration, ctx.file.fields) === ',';
     this.today = utcDay(ctx.now());
     this.at = ctx.now().toISOString();
   }
@@ -67,15 +64,13 @@ class ToolboxSession implements FormatSession {
     return undefined;
   }
 
-  /** What depends on the campaign type and the delimiter rather than on one cell. */
+  /** What depends on the campaign type rather than on one cell. */
   private columnRules(campaign: CampaignConfig, values: readonly unknown[]): LineProblem | undefined {
     if (campaign.type === 'buyx' && !values[COL.product]) {
       return lineProblem('service_product', '', 'missing_field', 'service_product is required for a buy-X campaign', 'the product bought, such as Coffees');
     }
-    const promoIds = (values[COL.promo] as string | undefined) ?? '';
-    if (this.comma && promoIds.includes(',')) {
-      return lineProblem('promo_id', promoIds, 'promo_id_comma', 'promo_id lists several ids, but the file is comma delimited', 'one promo_id, or a pipe or tab delimited file');
-    }
+    // Several promo ids need a delimiter other than a comma: the format has no quoting, so in a
+    // comma file they are more cells than the header names, a ragged line.
     return undefined;
   }
 

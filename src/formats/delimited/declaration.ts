@@ -64,9 +64,18 @@ export type RecordDedupe =
    */
   | { readonly kind: 'unique-key'; readonly column: string; readonly scope?: keyof NameFields; readonly code: string };
 
+/**
+ * Whether a `"` means anything. `rfc4180`: a cell may be wholly in double quotes, inner quotes
+ * doubled, within its line (PBJ, a header-and-comma CSV). `none`: a quote is a character like any
+ * other (Carma and Client Toolbox, whose guides never mention quoting: `5" screen` is data).
+ * Either way a line ends at its line break: a quoted cell never spans lines.
+ */
+export type Quoting = 'rfc4180' | 'none';
+
 export interface DelimitedDeclaration {
   /** `;`, or chosen by the name (Client Toolbox: the extension). */
   readonly delimiter: string | ((fields: NameFields) => string);
+  readonly quoting: Quoting;
   readonly layout: Layout;
   /**
    * A line may stop after its last required column (the rest read as empty). Otherwise a line

@@ -4,6 +4,7 @@ import { LineReader } from './line-reader.js';
 
 const declaration: DelimitedDeclaration = {
   delimiter: ',',
+  quoting: 'rfc4180',
   layout: {
     kind: 'header',
     columns: [

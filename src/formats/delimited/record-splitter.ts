@@ -1,17 +1,21 @@
 /**
- * Cuts decoded text into records. Lines without a quote character (nearly all of them) are split
- * on the delimiter directly; a line with quotes is gathered into its whole record (a quoted cell
- * may hold line breaks) and parsed by csv-parse, so quoting follows RFC 4180 exactly while a bad
- * quote costs only its own record. Structural faults (lone CR, NUL, over-long, bad quoting) are
- * reported per line, never thrown.
+ * Cuts decoded text into records, one per physical line: a line ends at its LF, always, whatever
+ * it holds, so no byte of a file can make the lines after it disappear uncounted. Lines without a
+ * special character (nearly all of them) are split on the delimiter directly. In a format with CSV
+ * quoting (PBJ), a line with a quote is parsed by csv-parse, so quoting within the line follows
+ * RFC 4180 exactly; a quote left open at the line's end is that line's error, never a reason to
+ * gather the next ones. In a format without quoting (Carma, Client Toolbox), `"` is a character like
+ * any other (`5" screen`). Structural faults (lone CR, NUL, over-long, bad quoting) are reported per
+ * line, never thrown.
  */
 import { parse as parseCsv } from 'csv-parse/sync';
 import { preview, type LineProblem } from '../../core/line-problem.js';
+import type { Quoting } from './declaration.js';
 
 export interface SplitLine {
-  /** Physical line number (from 1) where the record starts. */
+  /** Physical line number (from 1). */
   line: number;
-  /** The record as written, without its line ending. */
+  /** The line as written, without its line ending. */
   raw: string;
 }
 
@@ -22,8 +26,14 @@ export interface RecordSink {
   broken(problem: LineProblem, at: SplitLine): void;
 }
 
-/** What makes a line need more than a split: a CR, a NUL, a quote. */
-const SPECIAL = /[\r\0"]/;
+export interface SplitterOptions {
+  readonly delimiter: string;
+  readonly maxLineChars: number;
+  readonly quoting: Quoting;
+}
+
+/** What makes a line need more than a split: a CR, a NUL, and a quote where quoting exists. */
+const SPECIAL: Record<Quoting, RegExp> = { rfc4180: /[\r\0"]/, none: /[\r\0]/ };
 
 function whole(code: string, message: string, expected: string, raw: string): LineProblem {
   return { column: '', value: preview(raw), code, message, expected };
@@ -33,25 +43,31 @@ export class RecordSplitter {
   private carry = '';
   /** The next physical line's number. */
   private lineNo = 1;
-  /** A quoted record still open across lines. */
-  private open: { line: number; text: string } | undefined;
   /** Inside a line already reported as too long: drop text until its end. */
   private skipping = false;
-  /** Reused for every plain line: the sink reads it during its call only. */
+  /** Reused for every line: the sink reads it during its call only. */
   private readonly at: SplitLine = { line: 0, raw: '' };
+  private readonly delimiter: string;
+  private readonly maxLineChars: number;
+  private readonly quoted: boolean;
+  private readonly special: RegExp;
 
   constructor(
-    private readonly delimiter: string,
-    private readonly maxLineChars: number,
+    options: SplitterOptions,
     private readonly sink: RecordSink,
-  ) {}
+  ) {
+    this.delimiter = options.delimiter;
+    this.maxLineChars = options.maxLineChars;
+    this.quoted = options.quoting === 'rfc4180';
+    this.special = SPECIAL[options.quoting];
+  }
 
   push(text: string): void {
     let buffer = this.carry + text;
     let pos = 0;
-    // Nearly every piece of a file holds no CR, NUL or quote at all: one scan of the piece then
+    // Nearly every piece of a file holds no special character at all: one scan of the piece then
     // spares three of every line in it, and its lines are split on the delimiter directly.
-    const plain = !this.open && !SPECIAL.test(buffer);
+    const plain = !this.special.test(buffer);
     for (let nl = buffer.indexOf('\n'); nl !== -1; nl = buffer.indexOf('\n', pos)) {
       if (this.skipping) this.skipping = false;
       else if (plain && nl - pos <= this.maxLineChars) this.plainLine(buffer.slice(pos, nl));
@@ -69,67 +85,50 @@ export class RecordSplitter {
     this.carry = buffer;
   }
 
+  /** The last line, when the file does not end with a line break. */
   end(): void {
     if (this.carry !== '' && !this.skipping) this.line(this.carry);
     this.carry = '';
-    if (this.open) {
-      const raw = this.open.text;
-      this.sink.broken(
-        whole('unclosed_quote', 'the line has a quoted field that is never closed', 'a closing quote (") before the end of the file', raw),
-        { line: this.open.line, raw },
-      );
-      this.open = undefined;
-    }
   }
 
-  /** A line known to hold no CR, NUL or quote, and not too long. */
+  /** A line known to hold no special character, and not too long. */
   private plainLine(text: string): void {
     if (text === '') return;
-    const at = this.at;
-    at.line = this.lineNo;
-    at.raw = text;
+    const at = this.here(text);
     this.sink.record(text.split(this.delimiter), at);
   }
 
   private line(withEnding: string): void {
     const text = withEnding.endsWith('\r') ? withEnding.slice(0, -1) : withEnding;
-    if (this.open) {
-      this.continueQuoted(`${this.open.text}\n${text}`);
-      return;
-    }
     if (text === '') return; // empty lines carry no record
-    const at = this.at;
-    at.line = this.lineNo;
-    at.raw = text;
+    const at = this.here(text);
     if (text.length > this.maxLineChars) {
       this.tooLong(text);
     } else if (text.includes('\r')) {
       this.sink.broken(whole('lone_cr', 'the line contains a carriage return (CR) that does not end it', 'lines ended by LF or CR LF', text), at);
     } else if (text.includes('\0')) {
       this.sink.broken(whole('nul_byte', 'the line contains a NUL byte', 'text without NUL (0x00) bytes', text), at);
-    } else if (!text.includes('"')) {
+    } else if (!this.quoted || !text.includes('"')) {
       this.sink.record(text.split(this.delimiter), at);
     } else if (endsInsideQuotes(text, this.delimiter)) {
-      this.open = { line: this.lineNo, text };
+      this.sink.broken(
+        whole('unclosed_quote', 'the line has a quoted field that is not closed on the line', 'a closing quote (") before the end of the line', text),
+        at,
+      );
     } else {
-      this.quoted(text, at);
+      this.parseQuoted(text, at);
     }
   }
 
-  private continueQuoted(text: string): void {
-    const open = this.open as { line: number };
-    if (text.length > this.maxLineChars) {
-      this.open = undefined;
-      this.tooLong(text, open.line);
-    } else if (endsInsideQuotes(text, this.delimiter)) {
-      this.open = { line: open.line, text };
-    } else {
-      this.open = undefined;
-      this.quoted(text, { line: open.line, raw: text });
-    }
+  private here(text: string): SplitLine {
+    const at = this.at;
+    at.line = this.lineNo;
+    at.raw = text;
+    return at;
   }
 
-  private quoted(text: string, at: SplitLine): void {
+  /** A line with quotes, and none of them left open. */
+  private parseQuoted(text: string, at: SplitLine): void {
     try {
       const records = parseCsv(text, { delimiter: this.delimiter, relax_column_count: true, record_delimiter: ['\n'] }) as string[][];
       this.sink.record(records[0] ?? [''], at);
@@ -139,10 +138,10 @@ export class RecordSplitter {
     }
   }
 
-  private tooLong(text: string, line = this.lineNo): void {
+  private tooLong(text: string): void {
     this.sink.broken(
       whole('line_too_long', `the line is longer than ${this.maxLineChars} characters`, `lines of at most ${this.maxLineChars} characters`, text),
-      { line, raw: preview(text) },
+      { line: this.lineNo, raw: preview(text) },
     );
   }
 }

@@ -68,7 +68,7 @@ export async function runDelimited(
   options: RunOptions = {},
 ): Promise<RunSummary> {
   const run = new DelimitedRun(ctx, declaration, consumer, options.keepLines ?? 1000);
-  const splitter = new RecordSplitter(run.delimiter, declaration.maxLineChars, run);
+  const splitter = new RecordSplitter({ delimiter: run.delimiter, maxLineChars: declaration.maxLineChars, quoting: declaration.quoting }, run);
   await readUtf8(ctx.source, (text) => {
     splitter.push(text);
     return run.log.flush();

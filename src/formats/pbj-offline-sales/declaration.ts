@@ -1,5 +1,5 @@
 /**
- * PBJ offline sales as data: comma separated, a header row, every column required, all or nothing,
+ * PBJ offline sales as data: comma separated with CSV quoting within a line, a header row, every column required, all or nothing,
  * a name accepted once, ORDER_ID unique per channel across files.
  */
 import type { DelimitedDeclaration } from '../delimited/declaration.js';
@@ -17,6 +17,7 @@ export const PBJ_COLUMNS = [
 
 export const pbjDeclaration: DelimitedDeclaration = {
   delimiter: ',',
+  quoting: 'rfc4180',
   layout: { kind: 'header', columns: PBJ_COLUMNS },
   shortLines: false,
   errorPolicy: 'all-or-nothing',
