@@ -29,6 +29,9 @@ import { RecordErrorStore } from './store/record-errors.js';
 import { SequenceStore } from './store/sequences.js';
 import { PartnerStore } from './store/partners.js';
 import { WriteLock } from './store/write-lock.js';
+import { NotificationStore } from './store/notifications.js';
+import { Deliverer } from './notify/deliverer.js';
+import { Notifier } from './notify/notifier.js';
 
 export interface AppOptions {
   config: Config;
@@ -54,6 +57,7 @@ interface Parts {
   intake: Intake;
   sftp: SftpServer;
   ops: Operations;
+  deliverer: Deliverer;
 }
 
 export class App {
@@ -80,7 +84,9 @@ export class App {
     const db = openDatabase(layout.database);
     const lock = new WriteLock(db);
     const partners = new PartnerStore(db, now);
-    const files = new FileLedger(db, now);
+    const notifications = new NotificationStore(db, now);
+    const notifier = new Notifier(config.notifications, notifications, lock, now);
+    const files = new FileLedger(db, now, notifier.fileMoved);
     const hostKey = await loadOrCreateHostKey(config.sftp.host_key || layout.defaultHostKey, log);
     const demo = config.demo_partner ? await ensureDemoPartner(partners, layout, config.sftp) : undefined;
     if (demo) log.info('partner.demo_created', { partner: demo.username, credentials: demo.file });
@@ -104,6 +110,7 @@ export class App {
         intake.announce(partner, area, name);
       },
       onChanged: (partner, area, name) => intake.announce(partner, area, name),
+      onBanned: (address, failures, until) => raise('partner.banned', null, { address, failures, until: until.toISOString() }),
     });
     const staleHolds = new StaleHoldsJob({
       config: config.sequencer,
@@ -112,13 +119,31 @@ export class App {
       formats: formats ?? builtInFormat,
       log,
       now,
+      onStale: (partner, fields) => raise('sequence.stale', partner, fields),
     });
+    const raise = (...event: Parameters<Notifier['raise']>) => {
+      notifier.raise(...event).then(
+        () => deliverer.wake(),
+        (err: unknown) => log.error('notification.raise_failed', { event: event[0], error: errorMessage(err) }),
+      );
+    };
     const ops = new Operations({ config, layout, log, now, db, lock, intake, sftp, answers, jobs: [staleHolds] });
-    this.parts = { db, lock, files, partners, intake, sftp, ops };
+    const deliverer = new Deliverer({
+      config: config.notifications,
+      store: notifications,
+      lock,
+      log,
+      now,
+      onAttemptFailed: (subscription) => ops.metrics.notificationFailed(subscription),
+    });
+    // a committed state may have raised an event: send it now rather than at the next poll
+    answers.onState((_file, dryRun) => dryRun || deliverer.wake());
+    this.parts = { db, lock, files, partners, intake, sftp, ops, deliverer };
 
     await intake.start();
     const address = await sftp.start();
     await ops.start();
+    deliverer.start();
     await this.writeRuntimeFile();
     log.info('daemon.ready', { data_dir: layout.root, sftp_host: address.address, sftp_port: address.port });
     return { sftp: address, http: ops.httpAddress, demo };
@@ -195,6 +220,7 @@ export class App {
     };
     this.log.info('daemon.stopping', {});
     await step('jobs and http', () => parts.ops.stop());
+    await step('notifications', () => parts.deliverer.stop());
     await step('sftp', () => parts.sftp.stop());
     await step('intake', () => parts.intake.stop());
     await step('writes', () => parts.lock.idle());

@@ -9,6 +9,7 @@ import { configCheckCommand } from './commands/config-check.js';
 import { errorsCommand } from './commands/errors.js';
 import { filesCommand } from './commands/files.js';
 import { heldCommand } from './commands/held.js';
+import { notificationCommands } from './commands/notifications.js';
 import { partnerCommands } from './commands/partners.js';
 import { reprocessCommand } from './commands/reprocess.js';
 import { releaseCommand } from './commands/release.js';
@@ -29,6 +30,7 @@ export const COMMANDS: Command[] = [
   heldCommand,
   releaseCommand,
   ...partnerCommands,
+  ...notificationCommands,
   reprocessCommand,
   backupCommand,
   restoreCommand,

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { httpSchema, jobsSchema, retentionSchema } from './ops-schema.js';
+import { notificationsSchema } from './notify-schema.js';
 
 const port = z.number().int().min(0).max(65535);
 const positive = z.number().int().positive();
@@ -143,6 +144,7 @@ export const configSchema = z.strictObject({
   retention: retentionSchema,
   sequencer: sequencerSchema,
   crowdtwist: crowdtwistSchema,
+  notifications: notificationsSchema,
 });
 
 export type Config = z.infer<typeof configSchema>;

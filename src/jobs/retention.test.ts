@@ -52,7 +52,7 @@ describe('retention', () => {
 
     const counts = await runRetention({ layout, db, log: quiet, now: () => NOW, config: { archive_days: 30, outbox_days: 14, record_errors_days: 0 } });
 
-    expect(counts).toEqual({ archive_files: 2, archive_days: 1, outbox_files: 1, record_errors: 0 });
+    expect(counts).toEqual({ archive_files: 2, archive_days: 1, outbox_files: 1, record_errors: 0, notifications: 0 });
     expect(await readdir(path.join(layout.root, 'archive', 'acme'))).toEqual(['2026-06-01']);
     expect((await readdir(outbox)).sort()).toEqual(['.write-in-progress.tmp', 'waiting.json.receipt.json', 'young.json.receipt.json']);
     expect(files.get(held.id)?.state).toBe('held');
@@ -69,7 +69,7 @@ describe('retention', () => {
     requests.add(file.id, { index: 1, receiptId: 'r1', type: 'purchase', request: '{"type":"purchase"}' });
 
     const keep = await runRetention({ layout, db, log: quiet, now: () => NOW, config: { archive_days: 0, outbox_days: 0, record_errors_days: 0 } });
-    expect(keep).toEqual({ archive_files: 0, archive_days: 0, outbox_files: 0, record_errors: 0 });
+    expect(keep).toEqual({ archive_files: 0, archive_days: 0, outbox_files: 0, record_errors: 0, notifications: 0 });
     expect(new RecordErrorStore(db).count(file.id)).toBe(1);
     expect(requests.list(file.id)).toHaveLength(1);
 

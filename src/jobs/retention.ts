@@ -12,6 +12,7 @@ import { isMissing, namesIn } from '../fs/durable.js';
 import type { DataLayout } from '../data-layout.js';
 import type { Log } from '../log.js';
 import type { Db } from '../store/database.js';
+import { NotificationStore } from '../store/notifications.js';
 
 export interface RetentionOptions {
   layout: DataLayout;
@@ -27,6 +28,8 @@ export interface RetentionCounts {
   archive_days: number;
   outbox_files: number;
   record_errors: number;
+  /** Webhook deliveries delivered or dead-lettered before the outbox cutoff. */
+  notifications: number;
 }
 
 const PENDING_STATES = "('received', 'held', 'queued', 'processing')";
@@ -34,9 +37,12 @@ const PENDING_STATES = "('received', 'held', 'queued', 'processing')";
 /** One retention pass; runs under the write lock (the scheduler sees to it). */
 export async function runRetention(options: RetentionOptions): Promise<RetentionCounts> {
   const { config, now, log } = options;
-  const counts: RetentionCounts = { archive_files: 0, archive_days: 0, outbox_files: 0, record_errors: 0 };
+  const counts: RetentionCounts = { archive_files: 0, archive_days: 0, outbox_files: 0, record_errors: 0, notifications: 0 };
   if (config.archive_days > 0) await pruneArchive(options, cutoff(now(), config.archive_days), counts);
-  if (config.outbox_days > 0) await pruneOutboxes(options, cutoff(now(), config.outbox_days), counts);
+  if (config.outbox_days > 0) {
+    await pruneOutboxes(options, cutoff(now(), config.outbox_days), counts);
+    counts.notifications = await new NotificationStore(options.db, now).forget(cutoff(now(), config.outbox_days));
+  }
   if (config.record_errors_days > 0) counts.record_errors = pruneRecordErrors(options.db, cutoff(now(), config.record_errors_days));
   log.info('job.retention.done', { ...counts, archive_keep_days: config.archive_days, outbox_keep_days: config.outbox_days });
   return counts;

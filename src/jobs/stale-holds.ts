@@ -20,6 +20,8 @@ export interface StaleHoldsOptions {
   formats: FormatLookup;
   log: Log;
   now: () => Date;
+  /** Each stale gap's alert, besides its log line (the `sequence.stale` webhook). */
+  onStale?: (partner: string, fields: Record<string, unknown>) => void;
 }
 
 /** The `stale-holds` job of the scheduler. */
@@ -37,8 +39,7 @@ export class StaleHoldsJob implements Job {
     const { files, sequences, formats, log, now, config } = this.options;
     for (const gap of staleGaps(listGaps(files, sequences, formats), now(), config.stale_minutes)) {
       this.reported += 1;
-      log.warn('sequence.stale', {
-        partner: gap.partner,
+      const fields = {
         format: gap.format,
         date: gap.day,
         expected: formatCounter(gap.expected),
@@ -47,7 +48,9 @@ export class StaleHoldsJob implements Job {
         held_since: gap.heldSince,
         minutes: gap.minutes,
         threshold_minutes: config.stale_minutes,
-      });
+      };
+      log.warn('sequence.stale', { partner: gap.partner, ...fields });
+      this.options.onStale?.(gap.partner, fields);
     }
   }
 }

@@ -10,6 +10,7 @@ import type { UploadArea } from '../data-layout.js';
 import type { SftpStats } from '../sftp/server.js';
 import type { Db } from '../store/database.js';
 import type { FileRecord } from '../store/files.js';
+import { NotificationStore } from '../store/notifications.js';
 
 export interface MetricsSources {
   /** A read-only connection: scrapes never wait for, nor see inside, a file's transaction. */
@@ -31,6 +32,7 @@ export class Metrics {
   private readonly latency: client.Histogram<'partner' | 'area'>;
   private readonly jobRuns: client.Counter<'job' | 'result'>;
   private readonly jobSuccess: client.Gauge<'job'>;
+  private readonly notificationFailures: client.Counter<'subscription'>;
   /** Upload close times by `partner/area/name`, until the file's answer is written. */
   private readonly delivered = new Map<string, number>();
   /** Final states already counted, by file id: a file answered again is not counted twice. */
@@ -62,9 +64,50 @@ export class Metrics {
       labelNames: ['job'],
       registers,
     });
+    this.notificationFailures = counter('posdrop_notification_attempt_failures_total', 'Webhook attempts that failed (each is retried or dead-lettered), by subscription', [
+      'subscription',
+    ]);
     this.ledgerGauges(registers);
+    this.notificationGauges(registers);
     this.sftpGauges(registers);
   }
+
+  /** A webhook attempt failed. */
+  notificationFailed(subscription: string): void {
+    this.notificationFailures.inc({ subscription });
+  }
+
+  /** The webhook outbox by subscription and state, and the age of its oldest pending delivery. */
+  private notificationGauges(registers: client.Registry[]): void {
+    const { now: clock } = this.sources;
+    const outbox = new NotificationStore(this.sources.readDb, clock);
+    new client.Gauge({
+      name: 'posdrop_notifications',
+      help: 'Webhook deliveries by subscription and state (pending, delivered, dead)',
+      labelNames: ['subscription', 'state'],
+      registers,
+      async collect() {
+        this.reset();
+        for (const row of await outbox.figures()) {
+          for (const state of ['pending', 'delivered', 'dead'] as const) this.set({ subscription: row.subscription, state }, row[state]);
+        }
+      },
+    });
+    new client.Gauge({
+      name: 'posdrop_notification_oldest_pending_seconds',
+      help: 'Age of the oldest webhook delivery not yet delivered, by subscription (0 when none is pending)',
+      labelNames: ['subscription'],
+      registers,
+      async collect() {
+        this.reset();
+        const now = clock().getTime();
+        for (const row of await outbox.figures()) {
+          this.set({ subscription: row.subscription }, row.oldestPendingAt ? Math.max(0, (now - Date.parse(row.oldestPendingAt)) / 1000) : 0);
+        }
+      },
+    });
+  }
+
 
   /** A complete upload landed in a partner's inbox or validate folder. */
   uploadDelivered(partner: string, area: UploadArea, name: string, size: number): void {

@@ -35,6 +35,16 @@ export const LIVE_KEYS: ReadonlySet<string> = new Set([
   'retention.record_errors_days',
 ]);
 
+/**
+ * Sections read whole at each use: every key under them is live, those named by partner too. The
+ * webhook subscriptions are looked up by name at each attempt.
+ */
+const LIVE_SECTIONS: readonly string[] = ['notifications.'];
+
+function isLive(key: string): boolean {
+  return LIVE_KEYS.has(key) || LIVE_SECTIONS.some((section) => key.startsWith(section));
+}
+
 export interface ReloadPlan {
   /** Changed keys applied now. */
   live: string[];
@@ -47,7 +57,7 @@ type Tree = Record<string, unknown>;
 /** Compares two valid configurations key by key. */
 export function planReload(current: Config, next: Config): ReloadPlan {
   const changed = changedKeys(current as unknown as Tree, next as unknown as Tree);
-  return { live: changed.filter((key) => LIVE_KEYS.has(key)), restart: changed.filter((key) => !LIVE_KEYS.has(key)) };
+  return { live: changed.filter(isLive), restart: changed.filter((key) => !isLive(key)) };
 }
 
 /** Writes the values of `keys` from `next` into `current`, in place. */

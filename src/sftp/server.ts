@@ -27,6 +27,8 @@ export interface SftpServerOptions {
   onDelivered: (partner: string, area: UploadArea, name: string, size: number) => void;
   /** A pending file was removed or renamed by its partner. */
   onChanged: (partner: string, area: UploadArea, name: string) => void;
+  /** An address was banned after repeated login failures. */
+  onBanned?: (address: string, failures: number, until: Date) => void;
 }
 
 export interface SftpStats {
@@ -71,8 +73,10 @@ export class SftpServer {
       windowMs: config.ban_window_minutes * 60_000,
       banMs: config.ban_minutes * 60_000,
       now,
-      onBan: (address, failures, until) =>
-        log.warn('sftp.address_banned', { address, failures, until: new Date(until).toISOString() }),
+      onBan: (address, failures, until) => {
+        log.warn('sftp.address_banned', { address, failures, until: new Date(until).toISOString() });
+        options.onBanned?.(address, failures, new Date(until));
+      },
     });
     this.registry = new UploadRegistry(config.recent_upload_seconds * 1000, now);
     this.ssh = new ssh2.Server(

@@ -117,12 +117,19 @@ function toRecord(row: FileRow): FileRecord {
   };
 }
 
+/**
+ * Hears every move inside it, before the statement sequence returns: what it writes joins the
+ * move's transaction (the webhook outbox), so it commits or rolls back with the state.
+ */
+export type MoveObserver = (file: FileRecord) => void;
+
 export class FileLedger {
   private readonly sql: Statements;
 
   constructor(
     db: Db,
     private readonly now: () => Date,
+    private readonly onMove?: MoveObserver,
   ) {
     this.sql = new Statements(db);
   }
@@ -203,7 +210,9 @@ export class FileLedger {
     }
     this.updateColumns(id, columns);
     this.addEvent(id, at, to, change.detail ?? change.reason ?? null);
-    return this.get(id) as FileRecord;
+    const moved = this.get(id) as FileRecord;
+    this.onMove?.(moved);
+    return moved;
   }
 
   /** The rows of `name` whose original is, or may be, in the inbox (pending ones among them). */

@@ -7,6 +7,7 @@ import { heartbeat } from './005-heartbeat.js';
 import { crowdtwistFailedRequests } from './006-crowdtwist-failed-requests.js';
 import { acceptedNames } from './007-accepted-names.js';
 import { filesLeftInbox } from './008-files-left-inbox.js';
+import { notifications } from './009-notifications.js';
 
 /** Every schema version in order; append, never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [ledger, recordErrors, crowdtwist, delimited, heartbeat, crowdtwistFailedRequests, acceptedNames, filesLeftInbox];
+export const MIGRATIONS: readonly Migration[] = [ledger, recordErrors, crowdtwist, delimited, heartbeat, crowdtwistFailedRequests, acceptedNames, filesLeftInbox, notifications];
