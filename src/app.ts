@@ -14,6 +14,7 @@ import { writeFileAtomic } from './fs/durable.js';
 import { ensurePartnerFolders } from './fs/partner-folders.js';
 import { Answers } from './intake/answers.js';
 import { Intake } from './intake/intake.js';
+import { Unpacker } from './intake/unpack.js';
 import { StaleHoldsJob } from './jobs/stale-holds.js';
 import { createLog, type Log } from './log.js';
 import { Operations } from './ops/operations.js';
@@ -97,7 +98,19 @@ export class App {
     const recordErrors = new RecordErrorStore(db);
     const onRelease = (file: { partner: string; name: string }) => intake.requeue(file.partner, file.name);
     const pipeline = new Pipeline({ layout, config, db, lock, files, recordErrors, answers, log, now, onRelease, ...(formats ? { formats } : {}) });
-    const intake = new Intake({ layout, config: config.intake, lock, files, partners, answers, log, now, router: pipeline, ...(formats ? { formats } : {}) });
+    const unpacker = new Unpacker({
+      layout,
+      files,
+      lock,
+      answers,
+      log,
+      limits: (partner) => ({
+        maxBytes: partner.maxUploadBytes ?? config.sftp.max_upload_bytes,
+        maxRatio: config.intake.unpack_max_ratio,
+        maxMembers: config.intake.unpack_max_members,
+      }),
+    });
+    const intake = new Intake({ layout, config: config.intake, lock, files, partners, answers, log, now, router: pipeline, unpacker, ...(formats ? { formats } : {}) });
     const sftp = new SftpServer({
       config: config.sftp,
       hostKey,

@@ -45,6 +45,10 @@ export class DataLayout {
   spoolDir(partner: string, area: UploadArea): string {
     return path.join(this.spoolRoot, partner, area);
   }
+  /** Where compressed uploads' members are inflated before they are linked into an inbox (no partner id starts with a dot). */
+  get unpackDir(): string {
+    return path.join(this.spoolRoot, '.unpack');
+  }
   archiveDir(partner: string, day: string): string {
     return path.join(this.root, 'archive', partner, day);
   }

@@ -51,6 +51,10 @@ export const intakeSchema = z
      * are meanwhile hashed, answered and archived.
      */
     workers: z.number().int().min(1).max(32).default(4),
+    /** A compressed upload that inflates more than this many times its size is refused (a bomb). */
+    unpack_max_ratio: z.number().int().min(10).default(1000),
+    /** Files one zip archive may hold. */
+    unpack_max_members: z.number().int().min(1).max(10_000).default(100),
   })
   .prefault({});
 

@@ -23,7 +23,14 @@ export type RejectCode =
   | 'too_deep'
   | 'too_large'
   | 'invalid_content'
-  | 'format_unavailable';
+  | 'format_unavailable'
+  | 'not_compressed'
+  | 'archive_member_path'
+  | 'archive_member_name'
+  | 'archive_member_pending'
+  | 'too_many_members'
+  | 'inflated_too_large'
+  | 'compression_ratio';
 
 export class PosdropError extends Error {
   constructor(

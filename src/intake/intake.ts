@@ -4,7 +4,7 @@
  * name, answers with a receipt, and hands accepted files to the router (the format pipelines).
  * Nothing here knows about SFTP.
  */
-import { lstat, readdir, unlink } from 'node:fs/promises';
+import { lstat, readdir, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { IntakeConfig } from '../config/schema.js';
 import type { DataLayout, UploadArea } from '../data-layout.js';
@@ -25,6 +25,7 @@ import { digestFile, type FileDigest } from './file-identity.js';
 import { waitUntilStable } from './stable-size.js';
 import { LeftInboxMarks } from './left-inbox-marks.js';
 import { Registration } from './registration.js';
+import { Unpacker } from './unpack.js';
 import { InboxWatcher, WatchLiveness, type WatchStatus, type WatchedFile } from './watcher.js';
 import { WorkQueue } from './work-queue.js';
 
@@ -49,6 +50,8 @@ export interface IntakeOptions {
   log: Log;
   now: () => Date;
   router?: FileRouter;
+  /** Unpacks compressed uploads; without it they are refused by name like any unknown file. */
+  unpacker?: Unpacker;
   /** The formats and their dedupe rules; the built-ins unless a test brings its own. */
   formats?: FormatLookup;
 }
@@ -262,10 +265,7 @@ export class Intake {
       return;
     }
     const { record: registered, answered } = await this.registration.register(partner, file.name, digest);
-    const record =
-      this.options.router && !FINAL_STATES.has(registered.state)
-        ? await this.options.router.route(registered, partner, source)
-        : registered;
+    const record = FINAL_STATES.has(registered.state) ? registered : await this.onward(registered, partner, source);
     if (record.state === 'failed') {
       // Kept in the inbox: a failure is posdrop's fault, and the file is tried again at restart.
       this.registered.set(key, fingerprint);
@@ -276,6 +276,17 @@ export class Intake {
     } else {
       this.registered.set(key, fingerprint);
     }
+  }
+
+  /** A registered, pending file: unpacked when it is compressed, else routed to its format. */
+  private async onward(file: FileRecord, partner: Partner, source: string): Promise<FileRecord> {
+    const { unpacker, router } = this.options;
+    if (unpacker && Unpacker.wants(file)) {
+      const { record, members } = await unpacker.unpack(file, partner, source);
+      for (const name of members) this.notice({ partner: partner.id, area: 'inbox', name }, true);
+      return record;
+    }
+    return router ? router.route(file, partner, source) : file;
   }
 
   /**
@@ -308,6 +319,8 @@ export class Intake {
    */
   private async recoverInterrupted(): Promise<void> {
     const { files, lock, log, layout } = this.options;
+    // members of a compressed file inflated by a daemon that stopped before linking them
+    await rm(layout.unpackDir, { recursive: true, force: true });
     const archived: FileRecord[] = [];
     for (const file of files.finalInInbox()) {
       if (!(await pathExists(path.join(layout.areaDir(file.partner, 'inbox'), file.name)))) archived.push(file);

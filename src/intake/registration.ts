@@ -8,6 +8,7 @@ import type { DataLayout } from '../data-layout.js';
 import { utcDay } from '../core/calendar.js';
 import { PENDING_STATES } from '../core/file-state.js';
 import { classifyName } from '../core/naming.js';
+import { envelopeOf } from '../core/envelope.js';
 import { formatsFor, type FormatLookup } from '../formats/registry.js';
 import type { FileLedger, FileRecord } from '../store/files.js';
 import type { Partner } from '../store/partners.js';
@@ -73,9 +74,13 @@ export class Registration {
     for (const file of withdrawn) await answers.stateChanged(file, partner);
   }
 
-  /** Inside the caller's transaction: `queued` with its format, or `rejected` with the rule broken. */
+  /**
+   * Inside the caller's transaction: `queued` with its format, or `rejected` with the rule broken.
+   * A compressed file is `queued` without a format: the names of its members are classified.
+   */
   private classify(file: FileRecord, partner: Partner): FileRecord {
     const { files, layout, now } = this.options;
+    if (envelopeOf(file.name)) return files.move(file.id, 'queued', { detail: 'compressed: each file inside is taken on its own' });
     const rules = formatsFor(partner.formats).map((format) => format.name);
     const verdict = classifyName(file.name, rules, partner, utcDay(now()));
     if (!verdict.ok) {
