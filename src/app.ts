@@ -15,6 +15,7 @@ import { ensurePartnerFolders } from './fs/partner-folders.js';
 import { Answers } from './intake/answers.js';
 import { Intake } from './intake/intake.js';
 import { Unpacker } from './intake/unpack.js';
+import { KEY_UNREADABLE, pgpKeysFor } from './intake/decrypt.js';
 import { StaleHoldsJob } from './jobs/stale-holds.js';
 import { createLog, type Log } from './log.js';
 import { Operations } from './ops/operations.js';
@@ -109,6 +110,11 @@ export class App {
         maxRatio: config.intake.unpack_max_ratio,
         maxMembers: config.intake.unpack_max_members,
       }),
+      pgpKeys: (partner) =>
+        pgpKeysFor(config.pgp, partner.id).catch((err: unknown) => {
+          log.error('pgp.key_unreadable', { partner: partner.id, error: errorMessage(err) });
+          return KEY_UNREADABLE;
+        }),
     });
     const intake = new Intake({ layout, config: config.intake, lock, files, partners, answers, log, now, router: pipeline, unpacker, ...(formats ? { formats } : {}) });
     const sftp = new SftpServer({

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { httpSchema, jobsSchema, retentionSchema } from './ops-schema.js';
 import { notificationsSchema } from './notify-schema.js';
+import { pgpSchema } from './pgp-schema.js';
 
 const port = z.number().int().min(0).max(65535);
 const positive = z.number().int().positive();
@@ -149,6 +150,7 @@ export const configSchema = z.strictObject({
   sequencer: sequencerSchema,
   crowdtwist: crowdtwistSchema,
   notifications: notificationsSchema,
+  pgp: pgpSchema,
 });
 
 export type Config = z.infer<typeof configSchema>;

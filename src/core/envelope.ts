@@ -1,12 +1,13 @@
 /**
- * Compressed uploads: a name ending in `.gz` holds one file, named without the ending; a `.zip`
- * holds the files its members name. Pure: which names are envelopes, what a member may be called,
- * and the limits checked while inflating.
+ * Compressed and encrypted uploads: a name ending in `.gz` holds one file, named without the
+ * ending, and so does one ending in `.pgp`, `.gpg` or `.asc` (OpenPGP); a `.zip` holds the files its
+ * members name. Pure: which names are envelopes, what a member may be called, and the limits
+ * checked while the bytes come out.
  */
 import type { RejectCode } from './errors.js';
 import { uploadNameProblem } from './safe-name.js';
 
-export type EnvelopeKind = 'gzip' | 'zip';
+export type EnvelopeKind = 'gzip' | 'zip' | 'pgp';
 
 export interface Envelope {
   kind: EnvelopeKind;
@@ -18,6 +19,9 @@ export interface Envelope {
 export function envelopeOf(name: string): Envelope | undefined {
   const lower = name.toLowerCase();
   if (lower.endsWith('.gz') && name.length > 3) return { kind: 'gzip', inner: name.slice(0, -3) };
+  for (const ending of ['.pgp', '.gpg', '.asc']) {
+    if (lower.endsWith(ending) && name.length > 4) return { kind: 'pgp', inner: name.slice(0, -4) };
+  }
   if (lower.endsWith('.zip') && name.length > 4) return { kind: 'zip' };
   return undefined;
 }

@@ -30,7 +30,10 @@ export type RejectCode =
   | 'archive_member_pending'
   | 'too_many_members'
   | 'inflated_too_large'
-  | 'compression_ratio';
+  | 'compression_ratio'
+  | 'not_decryptable'
+  | 'bad_signature'
+  | 'pgp_unavailable';
 
 export class PosdropError extends Error {
   constructor(

@@ -1,7 +1,7 @@
 /**
  * Inflates a compressed upload's members into a scratch folder in the spool, never into a watched
  * one: gzip with Node's zlib, zip with yauzl (which reads the central directory and checks each
- * member's declared sizes). Every limit is checked while the bytes come out, so a bomb costs at
+ * member's declared sizes), OpenPGP with OpenPGP.js (`decrypt.ts`). Every limit is checked while the bytes come out, so a bomb costs at
  * most one limit's worth of disk and never more memory than a stream's buffers. Each member is
  * hashed as it is written and fsynced before it is handed back.
  */
@@ -16,6 +16,7 @@ import yauzl from 'yauzl';
 import { inflateProblem, memberNameProblem, type Envelope, type InflateLimits, type MemberProblem } from '../core/envelope.js';
 import { errorMessage } from '../core/errors.js';
 import { ensureDir } from '../fs/durable.js';
+import { decryptedStream, decryptionProblem, type PgpKeys } from './decrypt.js';
 
 /** One file that came out, waiting in the scratch folder. */
 export interface InflatedMember {
@@ -33,20 +34,34 @@ export class EnvelopeRefused extends Error {
   }
 }
 
-/** Inflates every member of `source` (`compressedBytes` long) into `scratch`; throws EnvelopeRefused. */
-export async function inflateMembers(envelope: Envelope, source: string, compressedBytes: number, scratch: string, limits: InflateLimits): Promise<InflatedMember[]> {
+/** Where the keys for an encrypted upload come from, when one comes. */
+export type PgpKeySource = () => Promise<PgpKeys | MemberProblem>;
+
+/** Inflates (or decrypts) every member of `source` (`compressedBytes` long) into `scratch`; throws EnvelopeRefused. */
+export async function inflateMembers(
+  envelope: Envelope,
+  source: string,
+  compressedBytes: number,
+  scratch: string,
+  limits: InflateLimits,
+  pgp: PgpKeySource,
+): Promise<InflatedMember[]> {
   await ensureDir(scratch);
   const budget = new InflateBudget(compressedBytes, limits);
   const members: InflatedMember[] = [];
   try {
-    if (envelope.kind === 'gzip') {
+    if (envelope.kind !== 'zip') {
       const name = envelope.inner as string;
       const problem = memberNameProblem(name);
       if (problem) throw new EnvelopeRefused(problem);
-      members.push(await writeMember(name, createReadStream(source).pipe(createGunzip()), scratch, budget, 'gzip'));
+      if (envelope.kind === 'gzip') {
+        members.push(await writeMember(name, createReadStream(source).pipe(createGunzip()), scratch, budget, notReadable('gzip')));
+      } else {
+        members.push(await writeMember(name, await decrypted(source, pgp), scratch, budget, decryptionProblem));
+      }
     } else {
       for await (const entry of zipEntries(source, limits)) {
-        members.push(await writeMember(entry.name, await entry.open(), scratch, budget, 'zip'));
+        members.push(await writeMember(entry.name, await entry.open(), scratch, budget, notReadable('zip')));
       }
     }
     return members;
@@ -72,7 +87,20 @@ class InflateBudget {
   }
 }
 
-async function writeMember(name: string, content: Readable, scratch: string, budget: InflateBudget, kind: 'gzip' | 'zip'): Promise<InflatedMember> {
+const notReadable =
+  (kind: 'gzip' | 'zip') =>
+  (err: unknown): MemberProblem => ({ code: 'not_compressed', message: `the file is not readable ${kind}: ${errorMessage(err)}` });
+
+async function decrypted(source: string, pgp: PgpKeySource): Promise<Readable> {
+  const keys = await pgp();
+  if ('code' in keys) throw new EnvelopeRefused(keys);
+  const stream = await decryptedStream(source, keys);
+  if ('code' in stream) throw new EnvelopeRefused(stream);
+  return stream;
+}
+
+/** Writes one member, counting it against the budget; a stream's failure is refused as `failure` says. */
+async function writeMember(name: string, content: Readable, scratch: string, budget: InflateBudget, failure: (err: unknown) => MemberProblem): Promise<InflatedMember> {
   const temp = path.join(scratch, `${randomBytes(8).toString('hex')}.member`);
   const hash = createHash('sha256');
   let size = 0;
@@ -94,7 +122,7 @@ async function writeMember(name: string, content: Readable, scratch: string, bud
   } catch (err) {
     await unlink(temp).catch(() => undefined);
     if (err instanceof EnvelopeRefused) throw err;
-    throw new EnvelopeRefused({ code: 'not_compressed', message: `the file is not readable ${kind === 'gzip' ? 'gzip' : 'zip'}: ${errorMessage(err)}` });
+    throw new EnvelopeRefused(failure(err));
   }
   // on disk before it is linked into an inbox: an fsync through any descriptor flushes the file
   const handle = await open(temp, 'r');

@@ -17,6 +17,7 @@ import type { Partner } from '../store/partners.js';
 import type { WriteLock } from '../store/write-lock.js';
 import type { Answers } from './answers.js';
 import { digestFile } from './file-identity.js';
+import type { PgpKeys } from './decrypt.js';
 import { EnvelopeRefused, inflateMembers, type InflatedMember } from './inflate.js';
 
 export interface UnpackerOptions {
@@ -27,6 +28,8 @@ export interface UnpackerOptions {
   log: Log;
   /** The caps for one partner's compressed uploads (its upload limit per member). */
   limits: (partner: Partner) => InflateLimits;
+  /** The OpenPGP keys for one partner's encrypted uploads. */
+  pgpKeys: (partner: Partner) => Promise<PgpKeys | MemberProblem>;
 }
 
 /** The compressed file's final row, and the members now waiting in the inbox. */
@@ -49,7 +52,9 @@ export class Unpacker {
     await answers.stateChanged(processing, partner);
     let inflated: InflatedMember[];
     try {
-      inflated = await inflateMembers(envelopeOf(file.name)!, source, file.size, layout.unpackDir, this.options.limits(partner));
+      inflated = await inflateMembers(envelopeOf(file.name)!, source, file.size, layout.unpackDir, this.options.limits(partner), () =>
+        this.options.pgpKeys(partner),
+      );
     } catch (err) {
       if (err instanceof EnvelopeRefused) return { record: await this.refuse(file, err.problem), members: [] };
       throw err;
