@@ -3,7 +3,8 @@
  * own: `node dist/bench/crowdtwist-child.js <posdrop|parse-whole|stream-json> <file>`. Prints one
  * JSON line: seconds, rows stored, peak RSS.
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { createGzip } from 'node:zlib';
 import { copyFile, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,7 +23,7 @@ import { PosStore } from '../src/formats/crowdtwist-pos/pos-store.js';
 import type { Purchase } from '../src/formats/crowdtwist-pos/requests.js';
 
 /** Which way of ingesting the batch a run measures. */
-export type Mode = 'posdrop' | 'parse-whole' | 'stream-json';
+export type Mode = 'posdrop' | 'posdrop-gz' | 'parse-whole' | 'stream-json';
 
 /** What one run reports to the bench section. */
 export interface RunResult {
@@ -99,8 +100,12 @@ async function streamJson(file: string, start: () => void): Promise<number> {
   return count;
 }
 
-/** posdrop itself: the file lands in a partner's inbox; done when its rows are committed and answered. */
-async function posdrop(file: string, start: () => void): Promise<number> {
+/**
+ * posdrop itself: the file lands in a partner's inbox; done when its rows are committed and
+ * answered. With `gzip`, what lands is the file gzip-compressed (made before the clock starts),
+ * which posdrop inflates into the inbox before it takes it.
+ */
+async function posdrop(file: string, start: () => void, gzip = false): Promise<number> {
   const dir = await mkdtemp(path.join(tmpdir(), 'posdrop-bench-'));
   const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
   const config = configSchema.parse({ data_dir: dir, demo_partner: false, sftp: { port: 0 }, log: { level: 'warn' } });
@@ -109,13 +114,15 @@ async function posdrop(file: string, start: () => void): Promise<number> {
   const { partners, intake, files } = app.running;
   partners.add({ id: 'bench', clientId: '12', channels: [], formats: ['crowdtwist-pos'] });
   const name = '20170623_0001_12_pos_bench.json';
-  const staged = path.join(dir, name);
-  await copyFile(file, staged);
+  const arriving = gzip ? `${name}.gz` : name;
+  const staged = path.join(dir, arriving);
+  if (gzip) await pipeline(createReadStream(file), createGzip(), createWriteStream(staged));
+  else await copyFile(file, staged);
   const inbox = app.layout.areaDir('bench', 'inbox');
   await ensurePartnerFolders(app.layout, 'bench');
   start();
-  await rename(staged, path.join(inbox, name));
-  intake.announce('bench', 'inbox', name);
+  await rename(staged, path.join(inbox, arriving));
+  intake.announce('bench', 'inbox', arriving);
   await intake.idle();
   const record = files.list({ partner: 'bench', name })[0];
   await app.stop();
@@ -130,6 +137,7 @@ async function main(): Promise<void> {
   const start = () => (started = performance.now());
   const purchases =
     mode === 'posdrop' ? await posdrop(file, start)
+    : mode === 'posdrop-gz' ? await posdrop(file, start, true)
     : mode === 'parse-whole' ? await parseWhole(file, start)
     : await streamJson(file, start);
   const seconds = (performance.now() - started) / 1000;

@@ -17,6 +17,7 @@ import { ensurePartnerFolders } from '../src/fs/partner-folders.js';
 import { createLog } from '../src/log.js';
 import { seededRandom } from '../bench/support/seeded-random.js';
 import { expectedTotal } from './line-count.js';
+import { fuzzKey, WRAPPED_NAME, wrap, wrappingOf } from './wrappings.js';
 import { DAYS_PER_PARTNER, FUZZ_PARTNERS, FUZZ_TOOLBOX, nameOf, seedsOf } from './corpus.js';
 import { mutate, type MutationName } from './mutations.js';
 
@@ -89,6 +90,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const scratch = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
   const dataDir = await mkdtemp(path.join(scratch, 'posdrop-fuzz-'));
   const errors = new ErrorLines();
+  const key = await fuzzKey();
+  await writeFile(path.join(dataDir, 'pgp-server.asc'), key.armoredPrivate, { mode: 0o600 });
   const config = configSchema.parse({
     data_dir: dataDir,
     demo_partner: false,
@@ -96,6 +99,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     sftp: { port: 0 },
     http: { enabled: false },
     intake: { rescan_seconds: 3600 },
+    pgp: { private_key_file: path.join(dataDir, 'pgp-server.asc') },
     clienttoolbox: { [FUZZ_PARTNERS['clienttoolbox-transactions']]: FUZZ_TOOLBOX },
   });
   const app = new App({ config, log: createLog({ level: 'warn', stream: errors }) });
@@ -126,17 +130,22 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
           const seed = n % seeds.length;
           const { data, applied } = mutate(seededRandom(options.seed * 1_000_003 + index * 7_919_993 + n), seeds[seed] as Buffer);
           const name = nameOf(format, n, seed, partner);
+          const wrapping = wrappingOf(n);
+          const sent = WRAPPED_NAME[wrapping](name);
           // Complete before it appears, as an upload is: written aside, then renamed in.
-          const staged = path.join(staging, name);
-          await writeFile(staged, data);
-          await rename(staged, path.join(app.layout.areaDir(partner, 'inbox'), name));
-          intake.announce(partner, 'inbox', name);
-          inputs.push({ n, partner, name, data, applied });
+          const staged = path.join(staging, sent);
+          await writeFile(staged, await wrap(wrapping, data, key.publicKey));
+          await rename(staged, path.join(app.layout.areaDir(partner, 'inbox'), sent));
+          intake.announce(partner, 'inbox', sent);
+          inputs.push({ n, partner, name, sent, data, applied });
         }
         await intake.idle();
         for (const input of inputs) {
+          // the compressed or encrypted file itself must simply be taken; the file inside is the input
+          const wrapper = input.sent === input.name ? undefined : files.list({ partner: input.partner, name: input.sent });
+          const unwrapped = wrapper && ((await verdictOf(app, wrapper, input.partner, input.sent)) ?? (wrapper[0]?.state === 'processed' ? undefined : `the ${input.sent} around it ended ${wrapper[0]?.state}: ${wrapper[0]?.reason}`));
           const rows = files.list({ partner: input.partner, name: input.name });
-          const problem = (await verdictOf(app, rows, input.partner, input.name, tally)) ?? uncountedLines(format, rows[0]?.counts ?? null, input.data);
+          const problem = unwrapped ?? (await verdictOf(app, rows, input.partner, input.name, tally)) ?? uncountedLines(format, rows[0]?.counts ?? null, input.data);
           if (problem) report.findings.push({ format, input: input.n, name: input.name, mutations: input.applied, problem, data: input.data });
         }
         // Error lines and process errors belong to no one input of the batch: its files run side
@@ -170,23 +179,25 @@ function uncountedLines(format: FormatId, counts: { total: number } | null, data
   return `total ${counts.total}, but the file has ${expected} data lines`;
 }
 
-/** Why the file of `name` did not end as it must, or undefined when it did; tallies the outcome. */
+/** Why the file of `name` did not end as it must, or undefined when it did; tallies the outcome of an input. */
 async function verdictOf(
   app: App,
   rows: { state: string; reasonCode: string | null; reason: string | null; counts: { failed: number } | null }[],
   partner: string,
   name: string,
-  tally: FormatTally,
+  tally?: FormatTally,
 ): Promise<string | undefined> {
   if (rows.length !== 1) return `${rows.length} ledger rows instead of one`;
   const row = rows[0]!;
   if (row.state === 'rejected') {
     if (!row.reasonCode || !row.reason) return 'rejected without a reason';
-    tally.rejected += 1;
-    tally.reasons[row.reasonCode] = (tally.reasons[row.reasonCode] ?? 0) + 1;
+    if (tally) {
+      tally.rejected += 1;
+      tally.reasons[row.reasonCode] = (tally.reasons[row.reasonCode] ?? 0) + 1;
+    }
   } else if (row.state === 'processed') {
-    if ((row.counts?.failed ?? 0) > 0) tally.partial += 1;
-    else tally.processed += 1;
+    if (tally && (row.counts?.failed ?? 0) > 0) tally.partial += 1;
+    else if (tally) tally.processed += 1;
   } else {
     return `ended in state ${row.state}${row.reason ? ` (${row.reason})` : ''}`;
   }
