@@ -5,7 +5,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { PARTNER, sha256Of, type CrashPlan } from './crash-plan.js';
+import { PARTNER, sha256Of, WEBHOOK, type CrashPlan } from './crash-plan.js';
 
 export interface Tally {
   /** Records the files hold as valid that are not stored. */
@@ -99,12 +99,36 @@ export async function checkAgainstTruth(dataDir: string, plan: CrashPlan): Promi
       else if (!states.includes(upload.ends)) tally.problems.push(`${upload.name} ended ${states.join(', ')}, expected ${upload.ends}`);
     }
     await checkReceipts(dataDir, rows, tally);
+    checkWebhooks(db, rows, tally);
   } finally {
     db.close();
   }
   const inbox = await readdir(path.join(dataDir, 'partners', PARTNER, 'inbox')).catch(() => []);
   if (inbox.length) tally.problems.push(`still in the inbox: ${inbox.join(', ')}`);
   return tally;
+}
+
+/**
+ * Each final state a file reached raised its webhook once: none lost to a kill after the commit,
+ * none raised twice, and none for a file whose transaction the kill rolled back.
+ */
+function checkWebhooks(db: Database.Database, rows: LedgerRow[], tally: Tally): void {
+  const raised = new Map<string, number>();
+  const events = db
+    .prepare("SELECT file_id AS id, event, count(*) AS n FROM notification_deliveries WHERE subscription = ? AND event IN ('file.processed', 'file.rejected') GROUP BY 1, 2")
+    .all(WEBHOOK) as { id: number; event: string; n: number }[];
+  for (const event of events) raised.set(`${event.id}/${event.event}`, event.n);
+  let lost = 0;
+  let twice = 0;
+  for (const row of rows) {
+    const times = raised.get(`${row.id}/file.${row.state}`) ?? 0;
+    if (times === 0) lost += 1;
+    if (times > 1) twice += times - 1;
+    raised.delete(`${row.id}/file.${row.state}`);
+  }
+  if (lost) tally.problems.push(`webhooks: ${lost} final states raised no event`);
+  if (twice) tally.problems.push(`webhooks: ${twice} events raised twice`);
+  if (raised.size) tally.problems.push(`webhooks: ${raised.size} events for a state its file is not in (${[...raised.keys()].slice(0, 3).join(', ')})`);
 }
 
 /** The receipt of each name says what its newest ledger row says. */

@@ -217,9 +217,14 @@ export function crashPlan(seed: number, size: PlanSize = FULL_SIZE, now = new Da
     config: {
       intake: { rescan_seconds: 5 },
       clienttoolbox: { [PARTNER]: { create_new_customers: true, campaigns: [{ id: 'L1', type: 'points', ratio: 1 }] } },
+      // Nobody listens there: the deliveries stay in the outbox, where the check counts them.
+      notifications: { subscriptions: [{ name: WEBHOOK, url: 'http://127.0.0.1:9/posdrop', secret: 'crash-loop-webhook-secret' }], backoff_seconds: 60 },
     },
   };
 }
+
+/** The crash loop's webhook subscription: every final state must be in its outbox exactly once. */
+export const WEBHOOK = 'crash';
 
 /** Records the truth counts: what "records" means in the loop's report. */
 export function recordCount(truth: GroundTruth): number {
