@@ -73,7 +73,7 @@ export class Unpacker {
     const fresh: InflatedMember[] = [];
     for (const member of inflated) {
       const target = path.join(inbox, member.name);
-      const known = files.find(partner.id, member.name, member.sha256);
+      const known = await lock.exclusive(() => files.find(partner.id, member.name, member.sha256));
       if (known && known.id > file.id) continue; // delivered by an earlier run of this file
       if (await pathExists(target)) {
         if ((await digestFile(target))?.sha256 === member.sha256) continue;

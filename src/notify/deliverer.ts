@@ -89,7 +89,10 @@ export class Deliverer {
 
   private async pass(): Promise<number> {
     const { store, config, now } = this.options;
-    const { due, nextDueAt } = pick(await store.pending(PASS_ROWS), now(), config.concurrency);
+    // Read when no transaction of this process is open: inside a file's, its own uncommitted
+    // event would be seen, and sent, before the file commits (or rolls back).
+    const pending = await this.options.lock.exclusive(() => store.pending(PASS_ROWS));
+    const { due, nextDueAt } = pick(pending, now(), config.concurrency);
     this.nextDue = nextDueAt;
     if (due.length === 0) return 0;
     const outcomes = await Promise.all(due.map((delivery) => this.attempt(delivery)));

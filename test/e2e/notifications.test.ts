@@ -106,6 +106,8 @@ describe('webhook notifications', () => {
   });
 
   it('dead-letters a delivery past its retry period, and sends it again on retry', async () => {
+    // what the tests before raised (a partner's own copies too) has all arrived first
+    await waitFor(async () => (await posdrop(daemon, ['notifications', 'list', '--state', 'pending', '--json'])).stdout.trim() === '[]', 10_000);
     daemon.config.notifications.retry_hours = 0.5 / 3600; // half a second
     await receiver.close();
     await drop(daemon, other, 'purchasehistory_L2_dead.csv', 'o-9;S;1.00\n');
@@ -113,7 +115,9 @@ describe('webhook notifications', () => {
       const listed = JSON.parse((await posdrop(daemon, ['notifications', 'list', '--state', 'dead', '--json'])).stdout) as { id: number; event: string; last_error: string }[];
       return listed.length > 0 && listed;
     }, 10_000);
-    expect(dead[0]).toMatchObject({ event: 'file.processed', last_error: 'ECONNREFUSED' });
+    expect(dead.map((delivery) => delivery.event)).toEqual(['file.processed']);
+    // refused outright, or cut as the receiver closed: a connection error, named by its code
+    for (const delivery of dead) expect(delivery.last_error).toMatch(/^(ECONNREFUSED|ECONNRESET|UND_ERR_SOCKET)$/);
     daemon.config.notifications.retry_hours = 24;
     await receiver.reopen();
     const retried = await posdrop(daemon, ['notifications', 'retry', '--dead']);
