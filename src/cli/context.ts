@@ -7,6 +7,7 @@ import { DataLayout } from '../data-layout.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { FileLedger } from '../store/files.js';
 import { PartnerStore } from '../store/partners.js';
+import { ReadModel } from '../read-model/read-model.js';
 import type { CommandInput } from './command.js';
 
 export interface Context {
@@ -15,6 +16,8 @@ export interface Context {
   db: Db;
   files: FileLedger;
   partners: PartnerStore;
+  /** The ledger's read model, shared with the console and the metrics. */
+  read: ReadModel;
 }
 
 export function configFrom(input: CommandInput): Config {
@@ -34,7 +37,7 @@ export async function withContext<T>(input: CommandInput, work: (ctx: Context) =
   const db = openDatabase(layout.database);
   const now = () => new Date();
   try {
-    return await work({ config, layout, db, files: new FileLedger(db, now), partners: new PartnerStore(db, now) });
+    return await work({ config, layout, db, files: new FileLedger(db, now), partners: new PartnerStore(db, now), read: new ReadModel(db, now) });
   } finally {
     db.close();
   }

@@ -8,13 +8,13 @@ import client from 'prom-client';
 import { FINAL_STATES } from '../core/file-state.js';
 import type { UploadArea } from '../data-layout.js';
 import type { SftpStats } from '../sftp/server.js';
-import type { Db } from '../store/database.js';
+import type { ReadModel } from '../read-model/read-model.js';
 import type { FileRecord } from '../store/files.js';
 import { NotificationStore } from '../store/notifications.js';
 
 export interface MetricsSources {
-  /** A read-only connection: scrapes never wait for, nor see inside, a file's transaction. */
-  readDb: Db;
+  /** The ledger on a read-only connection: scrapes never wait for, nor see inside, a file's transaction. */
+  read: ReadModel;
   sftpStats: () => SftpStats;
   /** The daemon's clock: hold ages are measured on the clock that stamped the holds. */
   now: () => Date;
@@ -147,32 +147,25 @@ export class Metrics {
   }
 
   private ledgerGauges(registers: client.Registry[]): void {
-    const { readDb: db, now: clock } = this.sources;
+    const { read, now: clock } = this.sources;
     new client.Gauge({
       name: 'posdrop_files',
       help: 'Files in the ledger, by partner, format and state',
       labelNames: ['partner', 'format', 'state'],
       registers,
-      collect() {
+      async collect() {
         this.reset();
-        const rows = db
-          .prepare("SELECT partner_id AS partner, coalesce(format, 'none') AS format, state, count(*) AS n FROM files GROUP BY 1, 2, 3")
-          .all() as { partner: string; format: string; state: string; n: number }[];
-        for (const row of rows) this.set({ partner: row.partner, format: row.format, state: row.state }, row.n);
+        for (const row of await read.fileCounts()) this.set({ partner: row.partner, format: row.format, state: row.state }, row.n);
       },
     });
-    const holds = () =>
-      db
-        .prepare("SELECT partner_id AS partner, count(*) AS n, min(state_changed_at) AS oldest FROM files WHERE state = 'held' GROUP BY 1")
-        .all() as { partner: string; n: number; oldest: string }[];
     new client.Gauge({
       name: 'posdrop_held_files',
       help: 'Files held for a missing predecessor, by partner',
       labelNames: ['partner'],
       registers,
-      collect() {
+      async collect() {
         this.reset();
-        for (const row of holds()) this.set({ partner: row.partner }, row.n);
+        for (const row of await read.holdsByPartner()) this.set({ partner: row.partner }, row.n);
       },
     });
     new client.Gauge({
@@ -180,10 +173,10 @@ export class Metrics {
       help: 'Age of the oldest hold, by partner',
       labelNames: ['partner'],
       registers,
-      collect() {
+      async collect() {
         this.reset();
         const now = clock().getTime();
-        for (const row of holds()) this.set({ partner: row.partner }, Math.max(0, (now - Date.parse(row.oldest)) / 1000));
+        for (const row of await read.holdsByPartner()) this.set({ partner: row.partner }, Math.max(0, (now - Date.parse(row.oldest)) / 1000));
       },
     });
   }

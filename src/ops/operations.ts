@@ -18,6 +18,7 @@ import type { SftpServer } from '../sftp/server.js';
 import type { Db } from '../store/database.js';
 import type { FileRecord } from '../store/files.js';
 import type { WriteLock } from '../store/write-lock.js';
+import { ReadModel } from '../read-model/read-model.js';
 import { Health } from './health.js';
 import { Metrics } from './metrics.js';
 
@@ -38,6 +39,8 @@ export interface OperationsParts {
 export class Operations {
   readonly metrics: Metrics;
   readonly health: Health;
+  /** The ledger's read model on the read-only connection (metrics, console). */
+  readonly read: ReadModel;
   private readonly readDb: Db;
   private http: OpsServer | undefined;
   private scheduler: Scheduler | undefined;
@@ -48,7 +51,8 @@ export class Operations {
     const { layout, db, lock, intake, sftp, answers, now } = parts;
     this.readDb = new Database(layout.database, { readonly: true, fileMustExist: true });
     this.readDb.pragma('busy_timeout = 2000');
-    this.metrics = new Metrics({ readDb: this.readDb, sftpStats: () => sftp.stats(), now });
+    this.read = new ReadModel(this.readDb, now);
+    this.metrics = new Metrics({ read: this.read, sftpStats: () => sftp.stats(), now });
     this.health = new Health({
       db,
       lock,

@@ -69,7 +69,8 @@ export interface FileQuery {
   limit?: number;
 }
 
-interface FileRow {
+/** A `files` row as SQLite returns it. */
+export interface FileRow {
   id: number;
   partner_id: string;
   name: string;
@@ -92,7 +93,8 @@ interface FileRow {
   left_inbox_at: string | null;
 }
 
-function toRecord(row: FileRow): FileRecord {
+/** A `files` row as the rest of posdrop sees it. */
+export function toRecord(row: FileRow): FileRecord {
   return {
     id: row.id,
     partner: row.partner_id,

@@ -7,7 +7,6 @@ import type { Db } from '../../store/database.js';
 import type { Command } from '../command.js';
 import { withContext } from '../context.js';
 import { printJson, printTable, RawJson } from '../output.js';
-import { findFile } from './show.js';
 
 const VALUE_WIDTH = 30;
 const REQUEST_WIDTH = 100;
@@ -39,8 +38,8 @@ export const errorsCommand: Command = {
     if (input.positionals.length > 1) throw new UsageError('errors takes one file at a time');
     const limit = Number(input.values.limit);
     if (!Number.isInteger(limit) || limit <= 0) throw new UsageError('--limit must be a positive whole number');
-    const { file, errors, stored, notStored, requests } = await withContext(input, ({ files, db }) => {
-      const found = findFile(files, ref, input.values.partner as string | undefined);
+    const { file, errors, stored, notStored, requests } = await withContext(input, async ({ db, read }) => {
+      const found = await read.findFile(ref, input.values.partner as string | undefined);
       const store = new RecordErrorStore(db);
       const listed = store.list(found.id, limit);
       return { file: found, errors: listed, stored: store.count(found.id), notStored: store.notStored(found.id), requests: failedRequestsOf(db, found, listed) };

@@ -5,24 +5,9 @@ import type { Command } from '../command.js';
 import { withContext } from '../context.js';
 import { printJson, printTable } from '../output.js';
 
-/** The shape of a file in `--json` listings. */
-export function fileJson(file: FileRecord) {
-  return {
-    id: file.id,
-    partner: file.partner,
-    name: file.name,
-    format: file.format,
-    state: file.state,
-    reason_code: file.reasonCode,
-    reason: file.reason,
-    sha256: file.sha256,
-    size: file.size,
-    fields: file.fields,
-    received_at: file.receivedAt,
-    processed_at: file.processedAt,
-    ...(file.counts ?? {}),
-  };
-}
+import { fileJson } from '../../read-model/file-json.js';
+
+export { fileJson };
 
 export const filesCommand: Command = {
   name: 'files',
@@ -42,8 +27,8 @@ export const filesCommand: Command = {
     }
     const limit = Number(values.limit);
     if (!Number.isInteger(limit) || limit <= 0) throw new UsageError('--limit must be a positive whole number');
-    const files = await withContext({ values, stdout, ...rest }, ({ files }) =>
-      files.list({ partner: values.partner as string | undefined, state: state as FileRecord['state'] | undefined, limit }),
+    const files = await withContext({ values, stdout, ...rest }, async ({ read }) =>
+      (await read.listFiles({ partner: values.partner as string | undefined, state: state as FileRecord['state'] | undefined }, { limit })).rows,
     );
     if (values.json) return printJson(stdout, files.map(fileJson));
     printTable(

@@ -10,7 +10,6 @@ import { runningDaemon } from '../daemon-runtime.js';
 import { printJson } from '../output.js';
 import { progressBar, type ProgressBar } from '../progress.js';
 import { fileJson } from './files.js';
-import { findFile } from './show.js';
 
 const POLL_MS = 250;
 
@@ -39,7 +38,7 @@ export const reprocessCommand: Command = {
     if (!ref) throw new UsageError('reprocess needs a file id or name');
     if (input.positionals.length > 1) throw new UsageError('reprocess takes one file at a time');
     return withContext(input, async (ctx) => {
-      const found = findFile(ctx.files, ref, input.values.partner as string | undefined);
+      const found = await ctx.read.findFile(ref, input.values.partner as string | undefined);
       let bar: ProgressBar | undefined = progressBar(input.stderr, 'copying', found.size);
       const requeued = await requeueForReprocess(found, {
         ...ctx,

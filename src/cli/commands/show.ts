@@ -1,27 +1,9 @@
-import { OperatorError, UsageError } from '../../core/errors.js';
-import { builtInFormat } from '../../formats/registry.js';
-import { sequenceInfo } from '../../pipeline/sequence-gaps.js';
-import { SequenceStore } from '../../store/sequences.js';
-import type { FileLedger, FileRecord } from '../../store/files.js';
+import { UsageError } from '../../core/errors.js';
 import type { Command } from '../command.js';
 import { withContext } from '../context.js';
 import { printFields, printJson } from '../output.js';
 import { fileJson } from './files.js';
 import { sequenceFields, sequenceJson } from './held.js';
-
-/** A file by id, or the newest file with that name (optionally of one partner). */
-export function findFile(files: FileLedger, ref: string, partner?: string): FileRecord {
-  const byId = /^\d+$/.test(ref) ? files.get(Number(ref)) : undefined;
-  if (byId) return byId;
-  const named = files.list({ name: ref, partner, limit: 100 });
-  const file = named[0];
-  if (!file) throw new OperatorError('not_found', `no file ${JSON.stringify(ref)}${partner ? ` for partner ${partner}` : ''}`);
-  const partners = [...new Set(named.map((one) => one.partner))];
-  if (partners.length > 1) {
-    throw new OperatorError('ambiguous', `partners ${partners.join(', ')} each sent a file named ${ref}: add --partner, or give the file id`);
-  }
-  return file;
-}
 
 export const showCommand: Command = {
   name: 'show',
@@ -31,10 +13,9 @@ export const showCommand: Command = {
   async run(input) {
     const [ref] = input.positionals;
     if (!ref) throw new UsageError('show needs a file id or name');
-    const { file, events, sequence } = await withContext(input, ({ files, db }) => {
-      const found = findFile(files, ref, input.values.partner as string | undefined);
-      const info = sequenceInfo(found, new SequenceStore(db, () => new Date()), builtInFormat);
-      return { file: found, events: files.events(found.id), sequence: info };
+    const { file, events, sequence } = await withContext(input, async ({ read }) => {
+      const found = await read.findFile(ref, input.values.partner as string | undefined);
+      return { file: found, events: await read.history(found.id), sequence: await read.sequence(found) };
     });
     if (input.values.json) {
       const extra = sequence ? { sequence: sequenceJson(sequence) } : {};

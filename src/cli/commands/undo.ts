@@ -6,7 +6,6 @@ import { undoBatch } from '../../formats/clienttoolbox-transactions/undo.js';
 import type { Command } from '../command.js';
 import { withContext } from '../context.js';
 import { printJson } from '../output.js';
-import { findFile } from './show.js';
 
 function operator(given: unknown): string {
   if (typeof given === 'string' && given.trim()) return given.trim();
@@ -25,8 +24,8 @@ export const undoCommand: Command = {
     const reason = (input.values.reason as string | undefined)?.trim();
     if (!reason) throw new UsageError('undo needs --reason: it is kept with the undo');
     const by = operator(input.values.by);
-    const done = await withContext(input, ({ db, files, config }) => {
-      const file = findFile(files, ref, input.values.partner as string | undefined);
+    const done = await withContext(input, async ({ db, files, config, read }) => {
+      const file = await read.findFile(ref, input.values.partner as string | undefined);
       if (file.format !== 'clienttoolbox-transactions') throw new OperatorError('not_undoable', `${file.name} is not a Client Toolbox batch`);
       if (file.state !== 'processed') throw new OperatorError('not_undoable', `${file.name} is ${file.state}; only a processed batch can be undone`);
       if (!toolboxOptions(config, file.partner).allow_undo) {

@@ -1,0 +1,234 @@
+/**
+ * One read model of the ledger for everyone who looks at it: the CLI, the console and the
+ * metrics ask the same questions here and get the same answers. The daemon reads through its
+ * read-only connection, so a read never waits for, nor sees inside, the transaction of the file
+ * in hand. The API is async so that a store behind a network answers through the same calls.
+ */
+import { OperatorError } from '../core/errors.js';
+import type { FileState } from '../core/file-state.js';
+import type { RecordError } from '../core/record-error.js';
+import { builtInFormat, type FormatLookup } from '../formats/registry.js';
+import { listGaps, sequenceInfo, type SequenceGap, type SequenceInfo } from '../pipeline/sequence-gaps.js';
+import type { Db } from '../store/database.js';
+import { FileLedger, toRecord, type FileEvent, type FileRecord, type FileRow } from '../store/files.js';
+import { PartnerStore, type Partner, type PartnerKey } from '../store/partners.js';
+import { SequenceStore } from '../store/sequences.js';
+import { Statements } from '../store/statements.js';
+import { fileWhere, type FileFilter, type Page } from './file-query.js';
+
+/** A stored record error with the row id that pages it. */
+export interface StoredRecordError extends RecordError {
+  id: number;
+}
+
+/** Where the next page of record errors starts: after this position and row. */
+export interface ErrorCursor {
+  position: number;
+  id: number;
+}
+
+/** Records of one partner's files processed on one day (UTC). */
+export interface DayRecords {
+  day: string;
+  partner: string;
+  accepted: number;
+  failed: number;
+  duplicates: number;
+}
+
+/** Files of one partner, format and state. */
+export interface FileCount {
+  partner: string;
+  format: string;
+  state: FileState;
+  n: number;
+}
+
+/** A partner as the console lists it: its row, key fingerprints, and its last upload. */
+export interface PartnerSummary extends Omit<Partner, 'passwordHash'> {
+  hasPassword: boolean;
+  keys: PartnerKey[];
+  lastUploadAt: string | null;
+  files: number;
+}
+
+const DAY_MS = 86_400_000;
+
+export class ReadModel {
+  private readonly files: FileLedger;
+  private readonly sql: Statements;
+
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => Date = () => new Date(),
+    private readonly formats: FormatLookup = builtInFormat,
+  ) {
+    this.files = new FileLedger(db, now);
+    this.sql = new Statements(db);
+  }
+
+  /** A file by its id. */
+  async file(id: number): Promise<FileRecord | undefined> {
+    return this.files.get(id);
+  }
+
+  /**
+   * A file by id, or the newest file with that name (of `partner`, if given); an OperatorError
+   * when there is none, or when several partners sent the name and none was given.
+   */
+  async findFile(ref: string, partner?: string): Promise<FileRecord> {
+    const byId = /^\d+$/.test(ref) ? this.files.get(Number(ref)) : undefined;
+    if (byId) return byId;
+    const named = this.files.list({ name: ref, partner, limit: 100 });
+    const file = named[0];
+    if (!file) throw new OperatorError('not_found', `no file ${JSON.stringify(ref)}${partner ? ` for partner ${partner}` : ''}`);
+    const partners = [...new Set(named.map((one) => one.partner))];
+    if (partners.length > 1) {
+      throw new OperatorError('ambiguous', `partners ${partners.join(', ')} each sent a file named ${ref}: add --partner, or give the file id`);
+    }
+    return file;
+  }
+
+  /** Files matching `filter`, newest first, `limit` at a time; `before` is the previous page's `next`. */
+  async listFiles(filter: FileFilter, page: { before?: number | undefined; limit: number }): Promise<Page<FileRecord>> {
+    const { sql, params } = fileWhere(filter, page.before);
+    const rows = this.sql.get(`SELECT * FROM files ${sql} ORDER BY id DESC LIMIT ?`).all(...params, page.limit + 1) as FileRow[];
+    const more = rows.length > page.limit;
+    const shown = rows.slice(0, page.limit).map(toRecord);
+    return { rows: shown, next: more ? (shown.at(-1)?.id ?? null) : null };
+  }
+
+  /** A file's state history, oldest first. */
+  async history(id: number): Promise<FileEvent[]> {
+    return this.files.events(id);
+  }
+
+  /** Where a file stands in its counter sequence; undefined when its format has none. */
+  async sequence(file: FileRecord): Promise<SequenceInfo | undefined> {
+    return sequenceInfo(file, new SequenceStore(this.db, this.now), this.formats);
+  }
+
+  /** Every gap, oldest hold first, each with its held files. */
+  async holds(): Promise<SequenceGap[]> {
+    return listGaps(this.files, new SequenceStore(this.db, this.now), this.formats);
+  }
+
+  /** A file's record errors in file order, `limit` at a time, of one code if given. */
+  async recordErrors(fileId: number, page: { code?: string | undefined; after?: ErrorCursor | undefined; limit: number }): Promise<Page<StoredRecordError, ErrorCursor>> {
+    const where = ['file_id = @file'];
+    if (page.code) where.push('code = @code');
+    if (page.after) where.push('(position, id) > (@position, @id)');
+    const rows = this.sql
+      .get(
+        `SELECT id, position, record_key, field, code, message, value FROM record_errors WHERE ${where.join(' AND ')}
+         ORDER BY position, id LIMIT @limit`,
+      )
+      .all({ file: fileId, code: page.code ?? null, position: page.after?.position ?? 0, id: page.after?.id ?? 0, limit: page.limit + 1 }) as ErrorRow[];
+    const shown = rows.slice(0, page.limit).map(toRecordError);
+    const last = shown.at(-1);
+    return { rows: shown, next: rows.length > page.limit && last ? { position: last.position, id: last.id } : null };
+  }
+
+  /** How many errors of each code a file has stored, the most frequent first. */
+  async errorCodes(fileId: number): Promise<{ code: string; n: number }[]> {
+    return this.sql.get('SELECT code, count(*) AS n FROM record_errors WHERE file_id = ? GROUP BY code ORDER BY n DESC, code').all(fileId) as {
+      code: string;
+      n: number;
+    }[];
+  }
+
+  /** Errors counted for a file but not stored (past the per-file cap). */
+  async errorsNotStored(fileId: number): Promise<number> {
+    const row = this.sql.get('SELECT errors_not_stored AS n FROM files WHERE id = ?').get(fileId) as { n: number } | undefined;
+    return row?.n ?? 0;
+  }
+
+  /** Files in the ledger by partner, format and state (`posdrop_files`). */
+  async fileCounts(): Promise<FileCount[]> {
+    return this.sql
+      .get("SELECT partner_id AS partner, coalesce(format, 'none') AS format, state, count(*) AS n FROM files GROUP BY 1, 2, 3")
+      .all() as FileCount[];
+  }
+
+  /** Per partner: held files and since when the oldest is held. */
+  async holdsByPartner(): Promise<{ partner: string; n: number; oldest: string }[]> {
+    return this.sql
+      .get("SELECT partner_id AS partner, count(*) AS n, min(state_changed_at) AS oldest FROM files WHERE state = 'held' GROUP BY 1")
+      .all() as { partner: string; n: number; oldest: string }[];
+  }
+
+  /** Files received since `since`, by partner and state (their state now). */
+  async statesSince(since: Date, partner?: string): Promise<{ partner: string; state: FileState; n: number }[]> {
+    return this.sql
+      .get(
+        `SELECT partner_id AS partner, state, count(*) AS n FROM files WHERE received_at >= @since AND (@partner IS NULL OR partner_id = @partner)
+         GROUP BY 1, 2 ORDER BY 1, 2`,
+      )
+      .all({ since: since.toISOString(), partner: partner ?? null }) as { partner: string; state: FileState; n: number }[];
+  }
+
+  /** Records accepted, failed and duplicate per partner per day, the last `days` days (today included). */
+  async dailyRecords(days: number, partner?: string): Promise<DayRecords[]> {
+    const first = new Date(Math.floor(this.now().getTime() / DAY_MS) * DAY_MS - (days - 1) * DAY_MS);
+    return this.sql
+      .get(
+        `SELECT substr(processed_at, 1, 10) AS day, partner_id AS partner, sum(coalesce(accepted, 0)) AS accepted,
+                sum(coalesce(failed, 0)) AS failed, sum(coalesce(duplicates, 0)) AS duplicates
+         FROM files WHERE processed_at >= @first AND state = 'processed' AND (@partner IS NULL OR partner_id = @partner)
+         GROUP BY 1, 2 ORDER BY 1, 2`,
+      )
+      .all({ first: first.toISOString(), partner: partner ?? null }) as DayRecords[];
+  }
+
+  /** The newest files refused whole, with their reasons. */
+  async recentRejections(limit: number): Promise<FileRecord[]> {
+    const rows = this.sql.get("SELECT * FROM files WHERE state = 'rejected' ORDER BY id DESC LIMIT ?").all(limit) as FileRow[];
+    return rows.map(toRecord);
+  }
+
+  /** Every partner with its keys, whether it has a password, its last upload and file count. */
+  async partners(): Promise<PartnerSummary[]> {
+    const store = new PartnerStore(this.db, this.now);
+    const uploads = new Map(
+      (this.sql.get('SELECT partner_id AS partner, max(received_at) AS last, count(*) AS n FROM files GROUP BY 1').all() as {
+        partner: string;
+        last: string;
+        n: number;
+      }[]).map((row) => [row.partner, row]),
+    );
+    return store.list().map(({ passwordHash, ...partner }) => ({
+      ...partner,
+      hasPassword: passwordHash !== null,
+      keys: store.keys(partner.id),
+      lastUploadAt: uploads.get(partner.id)?.last ?? null,
+      files: uploads.get(partner.id)?.n ?? 0,
+    }));
+  }
+
+  /** One partner, as `partners()` lists it. */
+  async partner(id: string): Promise<PartnerSummary | undefined> {
+    return (await this.partners()).find((partner) => partner.id === id);
+  }
+}
+
+interface ErrorRow {
+  id: number;
+  position: number;
+  record_key: string | null;
+  field: string | null;
+  code: string;
+  message: string;
+  value: string | null;
+}
+
+function toRecordError(row: ErrorRow): StoredRecordError {
+  return {
+    id: row.id,
+    position: row.position,
+    key: row.record_key ?? undefined,
+    field: row.field ?? undefined,
+    code: row.code,
+    message: row.message,
+    value: row.value ?? undefined,
+  };
+}
