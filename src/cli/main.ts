@@ -10,6 +10,7 @@ import { errorsCommand } from './commands/errors.js';
 import { filesCommand } from './commands/files.js';
 import { heldCommand } from './commands/held.js';
 import { notificationCommands } from './commands/notifications.js';
+import { operatorCommands } from './commands/operators.js';
 import { partnerCommands } from './commands/partners.js';
 import { reprocessCommand } from './commands/reprocess.js';
 import { releaseCommand } from './commands/release.js';
@@ -31,6 +32,7 @@ export const COMMANDS: Command[] = [
   releaseCommand,
   ...partnerCommands,
   ...notificationCommands,
+  ...operatorCommands,
   reprocessCommand,
   backupCommand,
   restoreCommand,

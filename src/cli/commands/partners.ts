@@ -62,7 +62,7 @@ async function readStdinLine(stdin: NodeJS.ReadableStream): Promise<string> {
 }
 
 /** `--password-stdin` or `--generate-password`; undefined when neither was given. */
-async function passwordFrom(input: CommandInput): Promise<{ password: string; generated: boolean } | undefined> {
+export async function passwordFrom(input: CommandInput): Promise<{ password: string; generated: boolean } | undefined> {
   if (input.values['password-stdin'] && input.values['generate-password']) {
     throw new UsageError('use either --password-stdin or --generate-password');
   }
@@ -96,7 +96,7 @@ function keyLinesFromOptions(values: CommandInput['values'], keyOption: string, 
   return lines;
 }
 
-const passwordOptions = {
+export const passwordOptions = {
   'password-stdin': { type: 'boolean' },
   'generate-password': { type: 'boolean' },
 } as const;
