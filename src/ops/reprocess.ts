@@ -39,6 +39,8 @@ export interface ReprocessOptions {
   /** Bytes copied so far, of `total`. */
   onCopy?: (done: number, total: number) => void;
   formats?: FormatLookup;
+  /** Who asked and why, for the file's history (the console; the CLI records the command). */
+  requestedBy?: { operator: string; reason: string };
 }
 
 export interface Requeued {
@@ -84,7 +86,8 @@ function checkReprocessable(file: FileRecord, options: ReprocessOptions): StateC
   }
   const partner = options.partners.get(file.partner);
   if (!partner) throw new OperatorError('not_found', `partner ${file.partner} no longer exists`);
-  const detail = 'queued again by posdrop reprocess';
+  const by = options.requestedBy;
+  const detail = by ? `queued again by ${by.operator} in the console: ${by.reason}` : 'queued again by posdrop reprocess';
   if (file.format) {
     const format = (options.formats ?? builtInFormat)(file.format);
     if (format?.dedupe.appendOnly && !options.force) {

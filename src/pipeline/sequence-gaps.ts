@@ -9,6 +9,8 @@ import type { FormatLookup } from '../formats/registry.js';
 import { waitingForTheDaemon, type Db } from '../store/database.js';
 import type { FileLedger, FileRecord } from '../store/files.js';
 import type { SequenceKey, SequenceSkip, SequenceStore } from '../store/sequences.js';
+import type { Outbox } from '../outbox/outbox.js';
+import { receiptFor } from '../outbox/receipt.js';
 import { heldInSequence, releaseHeld, sequencePlace, waitingFor } from './sequencing.js';
 
 /** A held file, as a gap lists it. */
@@ -109,4 +111,15 @@ export function releaseGap(db: Db, files: FileLedger, sequences: SequenceStore, 
     return { skip, released: releaseHeld(files, key, through, formats, detail) };
   });
   return waitingForTheDaemon(db, () => release.immediate());
+}
+
+/**
+ * After a release, the files of `key` still held learn what they wait for now (their receipts
+ * say so); the released ones are answered by the daemon as it processes them.
+ */
+export async function answerStillHeld(outbox: Outbox, files: FileLedger, key: SequenceKey, lastProcessed: number, formats: FormatLookup, now: () => Date): Promise<void> {
+  for (const file of heldInSequence(files, key, formats)) {
+    const place = sequencePlace(file, formats);
+    if (place) await outbox.writeReceipt(receiptFor(file, now(), { waitingFor: waitingFor(place, lastProcessed) }));
+  }
 }

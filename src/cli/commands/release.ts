@@ -5,11 +5,8 @@ import { parseCalendarDate } from '../../core/calendar.js';
 import { formatCounter } from '../../core/sequencer.js';
 import { builtInFormat } from '../../formats/registry.js';
 import { Outbox } from '../../outbox/outbox.js';
-import { receiptFor } from '../../outbox/receipt.js';
-import { releaseGap } from '../../pipeline/sequence-gaps.js';
-import { heldInSequence, sequencePlace, waitingFor } from '../../pipeline/sequencing.js';
-import type { FileLedger } from '../../store/files.js';
-import { SequenceStore, type SequenceKey } from '../../store/sequences.js';
+import { answerStillHeld, releaseGap } from '../../pipeline/sequence-gaps.js';
+import { SequenceStore } from '../../store/sequences.js';
 import type { Command, CommandInput } from '../command.js';
 import { withContext } from '../context.js';
 import { printJson } from '../output.js';
@@ -37,14 +34,6 @@ function parseRequest(input: CommandInput) {
   return { key: { partner, format, day }, through: Number(throughText), reason: requireValue(input, 'reason'), by };
 }
 
-/** Files still held learn what they wait for now; the daemon answers the released ones itself. */
-async function answerStillHeld(outbox: Outbox, files: FileLedger, key: SequenceKey, lastProcessed: number): Promise<void> {
-  for (const file of heldInSequence(files, key, builtInFormat)) {
-    const place = sequencePlace(file, builtInFormat);
-    if (place) await outbox.writeReceipt(receiptFor(file, new Date(), { waitingFor: waitingFor(place, lastProcessed) }));
-  }
-}
-
 /** `posdrop release`. */
 export const releaseCommand: Command = {
   name: 'release',
@@ -70,7 +59,7 @@ export const releaseCommand: Command = {
       if (!partners.get(request.key.partner)) throw new OperatorError('not_found', `no partner ${JSON.stringify(request.key.partner)}`);
       const sequences = new SequenceStore(db, () => new Date());
       const released = releaseGap(db, files, sequences, builtInFormat, request);
-      await answerStillHeld(new Outbox(layout), files, request.key, request.through);
+      await answerStillHeld(new Outbox(layout), files, request.key, request.through, builtInFormat, () => new Date());
       return { result: released, rescan: config.intake.rescan_seconds };
     });
     const { skip, released } = result;

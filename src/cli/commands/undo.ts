@@ -1,8 +1,7 @@
 import { userInfo } from 'node:os';
-import { OperatorError, UsageError } from '../../core/errors.js';
-import { ToolboxLedger } from '../../formats/clienttoolbox-transactions/ledger.js';
+import { UsageError } from '../../core/errors.js';
 import { toolboxOptions } from '../../formats/clienttoolbox-transactions/options.js';
-import { undoBatch } from '../../formats/clienttoolbox-transactions/undo.js';
+import { undoFile } from '../../formats/clienttoolbox-transactions/undo.js';
 import type { Command } from '../command.js';
 import { withContext } from '../context.js';
 import { printJson } from '../output.js';
@@ -26,16 +25,9 @@ export const undoCommand: Command = {
     const by = operator(input.values.by);
     const done = await withContext(input, async ({ db, files, config, read }) => {
       const file = await read.findFile(ref, input.values.partner as string | undefined);
-      if (file.format !== 'clienttoolbox-transactions') throw new OperatorError('not_undoable', `${file.name} is not a Client Toolbox batch`);
-      if (file.state !== 'processed') throw new OperatorError('not_undoable', `${file.name} is ${file.state}; only a processed batch can be undone`);
-      if (!toolboxOptions(config, file.partner).allow_undo) {
-        throw new OperatorError('undo_not_allowed', `partner ${file.partner} does not allow undo (clienttoolbox.${file.partner}.allow_undo is off)`);
-      }
       const at = new Date().toISOString();
       const nameOf = (id: number) => (id === file.id ? file.name : files.get(id)?.name ?? `file ${id}`);
-      const entries = db
-        .transaction(() => undoBatch(new ToolboxLedger(db), { fileId: file.id, partner: file.partner, by, reason, at }, nameOf))
-        .immediate();
+      const entries = undoFile(db, { file, allowUndo: toolboxOptions(config, file.partner).allow_undo, by, reason, at, nameOf });
       return { file, entries, at };
     });
     const result = { id: done.file.id, partner: done.file.partner, name: done.file.name, entries_reversed: done.entries, undone_by: by, reason, undone_at: done.at };

@@ -87,3 +87,30 @@ export function undoneRefusal(db: Db, file: FileRecord): string | undefined {
   if (!done) return undefined;
   return `${file.name} was undone by ${done.undone_by} at ${done.undone_at}: processing it again would post none of its entries, which count as posted; to post the batch again, the partner sends it under another name`;
 }
+
+/** An operator's undo of one file: who asks, why, and whether the partner allows undo at all. */
+export interface FileUndo {
+  file: FileRecord;
+  allowUndo: boolean;
+  by: string;
+  reason: string;
+  at: string;
+  /** A file's name by id, for a refusal that names a later batch. */
+  nameOf: (fileId: number) => string;
+}
+
+/**
+ * Undoes the batch of `undo.file` in one immediate transaction, after the checks `posdrop undo`
+ * and the console share; returns how many entries were reversed.
+ */
+export function undoFile(db: Db, undo: FileUndo): number {
+  const { file } = undo;
+  if (file.format !== 'clienttoolbox-transactions') throw new OperatorError('not_undoable', `${file.name} is not a Client Toolbox batch`);
+  if (file.state !== 'processed') throw new OperatorError('not_undoable', `${file.name} is ${file.state}; only a processed batch can be undone`);
+  if (!undo.allowUndo) {
+    throw new OperatorError('undo_not_allowed', `partner ${file.partner} does not allow undo (clienttoolbox.${file.partner}.allow_undo is off)`);
+  }
+  return db
+    .transaction(() => undoBatch(new ToolboxLedger(db), { fileId: file.id, partner: file.partner, by: undo.by, reason: undo.reason, at: undo.at }, undo.nameOf))
+    .immediate();
+}
