@@ -86,7 +86,7 @@ fi
 echo "==> $PREFIX"
 rm -rf "$PREFIX.new"
 mkdir -p "$PREFIX.new"
-for part in bin config dist node_modules scripts package.json package-lock.json README.md ARCHITECTURE.md; do
+for part in bin config console dist node_modules scripts package.json package-lock.json README.md ARCHITECTURE.md; do
   [ -e "$SOURCE/$part" ] && cp -a "$SOURCE/$part" "$PREFIX.new/"
 done
 # The test and build tools are not needed on the server.

@@ -17,6 +17,7 @@ import { Intake } from './intake/intake.js';
 import { Unpacker } from './intake/unpack.js';
 import { KEY_UNREADABLE, pgpKeysFor } from './intake/decrypt.js';
 import { StaleHoldsJob } from './jobs/stale-holds.js';
+import { daemonActions } from './actions/daemon-actions.js';
 import { createLog, type Log } from './log.js';
 import { Operations } from './ops/operations.js';
 import { applyLive, planReload, type ReloadPlan } from './ops/reload.js';
@@ -24,6 +25,7 @@ import { Outbox } from './outbox/outbox.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import type { Account } from './sftp/authenticator.js';
 import { loadOrCreateHostKey } from './sftp/host-key.js';
+import { Defender } from './sftp/defender.js';
 import { SftpServer } from './sftp/server.js';
 import { openDatabase, type Db } from './store/database.js';
 import { FileLedger } from './store/files.js';
@@ -146,7 +148,18 @@ export class App {
         (err: unknown) => log.error('notification.raise_failed', { event: event[0], error: errorMessage(err) }),
       );
     };
-    const ops = new Operations({ config, layout, log, now, db, lock, intake, sftp, answers, jobs: [staleHolds] });
+    const consoleParts = {
+      actions: daemonActions({ config, layout, db, lock, files, partners, intake, formats: formats ?? builtInFormat, now }),
+      // Console logins are throttled per address like SFTP logins, by a Defender of their own.
+      defender: new Defender({
+        threshold: config.console.max_login_failures,
+        windowMs: config.console.login_window_minutes * 60_000,
+        banMs: config.console.login_ban_minutes * 60_000,
+        now,
+        onBan: (address, failures, untilMs) => log.warn('console.address_banned', { address, failures, until: new Date(untilMs).toISOString() }),
+      }),
+    };
+    const ops = new Operations({ config, layout, log, now, db, lock, intake, sftp, answers, jobs: [staleHolds], console: consoleParts });
     const deliverer = new Deliverer({
       config: config.notifications,
       store: notifications,

@@ -2,6 +2,7 @@
  * The configuration: every key, its default and its limits. The file uses these snake_case keys;
  * environment variables are `POSDROP_<SECTION>_<KEY>` (or `POSDROP_<KEY>` for top-level keys).
  */
+import { consoleSchema } from './console-schema.js';
 import { z } from 'zod';
 import { httpSchema, jobsSchema, retentionSchema } from './ops-schema.js';
 import { notificationsSchema } from './notify-schema.js';
@@ -145,6 +146,7 @@ export const configSchema = z.strictObject({
   intake: intakeSchema,
   clienttoolbox: clienttoolboxSchema,
   http: httpSchema,
+  console: consoleSchema,
   jobs: jobsSchema,
   retention: retentionSchema,
   sequencer: sequencerSchema,

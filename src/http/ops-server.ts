@@ -1,6 +1,7 @@
 /**
  * The operations listener: `GET /healthz` (200 or 503, JSON with the reason) and `GET /metrics`
- * (Prometheus text). Nothing else is served: it is not an API and takes no input.
+ * (Prometheus text), both without a login, and the operator console under `/console` (its own
+ * sessions, src/http/console/).
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
@@ -9,6 +10,7 @@ import { errorMessage } from '../core/errors.js';
 import type { Log } from '../log.js';
 import type { Health } from '../ops/health.js';
 import type { Metrics } from '../ops/metrics.js';
+import type { ConsoleServer } from './console/console-server.js';
 
 export class OpsServer {
   private readonly server: http.Server;
@@ -19,6 +21,8 @@ export class OpsServer {
     private readonly health: Health,
     private readonly metrics: Metrics,
     private readonly log: Log,
+    /** The operator console, served under `/console` when configured. */
+    private readonly console?: ConsoleServer,
   ) {
     this.server = http.createServer((req, res) => {
       this.handle(req, res).catch((err: unknown) => {
@@ -59,7 +63,8 @@ export class OpsServer {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = (req.url ?? '/').split('?')[0];
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    if (this.console && (path === '/console' || path.startsWith('/console/'))) return this.console.handle(req, res);
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.setHeader('Allow', 'GET, HEAD');
       return send(res, 405, 'text/plain; charset=utf-8', 'only GET and HEAD\n');

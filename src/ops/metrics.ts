@@ -9,12 +9,15 @@ import { FINAL_STATES } from '../core/file-state.js';
 import type { UploadArea } from '../data-layout.js';
 import type { SftpStats } from '../sftp/server.js';
 import type { ReadModel } from '../read-model/read-model.js';
+import type { Db } from '../store/database.js';
 import type { FileRecord } from '../store/files.js';
 import { NotificationStore } from '../store/notifications.js';
 
 export interface MetricsSources {
   /** The ledger on a read-only connection: scrapes never wait for, nor see inside, a file's transaction. */
   read: ReadModel;
+  /** That read-only connection, for the tables outside the read model (the webhook outbox). */
+  readDb: Db;
   sftpStats: () => SftpStats;
   /** The daemon's clock: hold ages are measured on the clock that stamped the holds. */
   now: () => Date;
@@ -33,6 +36,7 @@ export class Metrics {
   private readonly jobRuns: client.Counter<'job' | 'result'>;
   private readonly jobSuccess: client.Gauge<'job'>;
   private readonly notificationFailures: client.Counter<'subscription'>;
+  private readonly consoleLoginFailures: client.Counter;
   /** Upload close times by `partner/area/name`, until the file's answer is written. */
   private readonly delivered = new Map<string, number>();
   /** Final states already counted, by file id: a file answered again is not counted twice. */
@@ -50,6 +54,7 @@ export class Metrics {
     ]);
     this.uploadBytes = counter('posdrop_upload_bytes_total', 'Bytes of complete uploads delivered into inbox or validate', ['partner', 'area']);
     this.uploads = counter('posdrop_uploads_total', 'Complete uploads delivered into inbox or validate', ['partner', 'area']);
+    this.consoleLoginFailures = counter('posdrop_console_login_failures_total', 'Failed logins to the operator console', []);
     this.jobRuns = counter('posdrop_job_runs_total', 'Scheduled job runs, by result (ok, failed, skipped)', ['job', 'result']);
     this.latency = new client.Histogram({
       name: 'posdrop_upload_to_receipt_seconds',
@@ -139,6 +144,11 @@ export class Metrics {
   jobRun(job: string, result: 'ok' | 'failed' | 'skipped', at: Date): void {
     this.jobRuns.inc({ job, result });
     if (result === 'ok') this.jobSuccess.set({ job }, at.getTime() / 1000);
+  }
+
+  /** A failed login to the console. */
+  consoleLoginFailed(): void {
+    this.consoleLoginFailures.inc();
   }
 
   /** The text Prometheus scrapes. */

@@ -8,6 +8,8 @@ import Database from 'better-sqlite3';
 import type { Config } from '../config/schema.js';
 import type { DataLayout, UploadArea } from '../data-layout.js';
 import { FINAL_STATES } from '../core/file-state.js';
+import type { ConsoleActions, JobRun, LoginDefender } from '../http/console/console-deps.js';
+import { ConsoleServer } from '../http/console/console-server.js';
 import { OpsServer } from '../http/ops-server.js';
 import type { Answers } from '../intake/answers.js';
 import type { Intake } from '../intake/intake.js';
@@ -17,6 +19,7 @@ import type { Log } from '../log.js';
 import type { SftpServer } from '../sftp/server.js';
 import type { Db } from '../store/database.js';
 import type { FileRecord } from '../store/files.js';
+import { OperatorStore } from '../store/operators.js';
 import type { WriteLock } from '../store/write-lock.js';
 import { ReadModel } from '../read-model/read-model.js';
 import { Health } from './health.js';
@@ -34,6 +37,8 @@ export interface OperationsParts {
   answers: Answers;
   /** Jobs of other parts (the sequencer's stale-holds alert), scheduled with the operator jobs. */
   jobs?: Job[];
+  /** The console's actions and login defender; without them there is no console. */
+  console?: { actions: ConsoleActions; defender: LoginDefender };
 }
 
 export class Operations {
@@ -46,13 +51,15 @@ export class Operations {
   private scheduler: Scheduler | undefined;
   private stopping = false;
   private inHand: FileRecord | undefined;
+  private readonly console: ConsoleServer | undefined;
+  private readonly jobRuns = new Map<string, JobRun>();
 
   constructor(private readonly parts: OperationsParts) {
     const { layout, db, lock, intake, sftp, answers, now } = parts;
     this.readDb = new Database(layout.database, { readonly: true, fileMustExist: true });
     this.readDb.pragma('busy_timeout = 2000');
     this.read = new ReadModel(this.readDb, now);
-    this.metrics = new Metrics({ read: this.read, sftpStats: () => sftp.stats(), now });
+    this.metrics = new Metrics({ read: this.read, readDb: this.readDb, sftpStats: () => sftp.stats(), now });
     this.health = new Health({
       db,
       lock,
@@ -62,9 +69,12 @@ export class Operations {
       rescanSeconds: () => parts.config.intake.rescan_seconds,
       stopping: () => this.stopping,
     });
+    this.console = parts.console && parts.config.console.enabled ? this.buildConsole(parts.console) : undefined;
     answers.onState((file, dryRun) => {
       this.metrics.fileState(file, dryRun);
-      if (!dryRun) this.track(file);
+      if (dryRun) return;
+      this.track(file);
+      this.console?.live.fileChanged(file);
     });
   }
 
@@ -83,6 +93,7 @@ export class Operations {
   }
 
   async start(): Promise<void> {
+    await this.console?.start();
     await this.startHttp();
     this.startJobs();
   }
@@ -105,8 +116,10 @@ export class Operations {
     this.stopping = true;
     await this.scheduler?.stop();
     this.scheduler = undefined;
+    this.console?.live.close();
     await this.http?.stop();
     this.http = undefined;
+    await this.console?.stop();
   }
 
   /** Closes the read connection; after the daemon's writes are done. */
@@ -117,7 +130,7 @@ export class Operations {
   private async startHttp(): Promise<void> {
     const { config, log } = this.parts;
     if (!config.http.enabled) return;
-    const server = new OpsServer(config.http, this.health, this.metrics, log);
+    const server = new OpsServer(config.http, this.health, this.metrics, log, this.console);
     await server.start();
     this.http = server;
   }
@@ -133,9 +146,39 @@ export class Operations {
       now,
       pendingFiles: () => intake.pending,
       extraJobs: this.parts.jobs ?? [],
-      onRun: (job, result) => this.metrics.jobRun(job, result, now()),
+      onRun: (job, result) => {
+        this.metrics.jobRun(job, result, now());
+        this.jobRuns.set(job, { job, result, at: now().toISOString() });
+      },
     });
     this.scheduler.start();
+  }
+
+  /** The console on this listener: reads through the read model, writes through the write lock. */
+  private buildConsole(given: NonNullable<OperationsParts['console']>): ConsoleServer {
+    const { config, layout, log, now, lock, db } = this.parts;
+    const reader = new OperatorStore(this.readDb, now);
+    const writer = new OperatorStore(db, now);
+    return new ConsoleServer({
+      config: config.console,
+      layout,
+      read: this.read,
+      actions: given.actions,
+      defender: given.defender,
+      accounts: {
+        get: (name) => reader.get(name),
+        actions: (limit) => reader.actions(limit),
+        loggedIn: (name) => lock.transaction(() => writer.loggedIn(name)),
+        recordAction: async (action) => {
+          await lock.transaction(() => writer.recordAction(action));
+        },
+      },
+      health: () => this.health.report(),
+      jobRuns: () => [...this.jobRuns.values()].sort((a, b) => a.job.localeCompare(b.job)),
+      log,
+      now,
+      onLoginFailure: () => this.metrics.consoleLoginFailed(),
+    });
   }
 
   private track(file: FileRecord): void {

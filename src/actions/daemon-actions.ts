@@ -1,0 +1,84 @@
+/**
+ * The operator actions as the running daemon does them for the console: the same functions the
+ * CLI commands call (releaseGap, requeueForReprocess, undoFile, the partner store), each run
+ * alone on the daemon's connection through the write lock, where a write of another process
+ * would wait on busy_timeout. Afterwards the intake is told at once instead of at its next scan.
+ */
+import type { Config } from '../config/schema.js';
+import { OperatorError } from '../core/errors.js';
+import { formatCounter } from '../core/sequencer.js';
+import type { DataLayout } from '../data-layout.js';
+import { toolboxOptions } from '../formats/clienttoolbox-transactions/options.js';
+import { undoFile } from '../formats/clienttoolbox-transactions/undo.js';
+import type { FormatLookup } from '../formats/registry.js';
+import type { Actor, ConsoleActions } from '../http/console/console-deps.js';
+import type { Intake } from '../intake/intake.js';
+import { requeueForReprocess } from '../ops/reprocess.js';
+import { Outbox } from '../outbox/outbox.js';
+import { answerStillHeld, releaseGap } from '../pipeline/sequence-gaps.js';
+import type { Db } from '../store/database.js';
+import type { FileLedger, FileRecord } from '../store/files.js';
+import type { PartnerStore } from '../store/partners.js';
+import { SequenceStore } from '../store/sequences.js';
+import type { WriteLock } from '../store/write-lock.js';
+
+export interface DaemonActionParts {
+  config: Config;
+  layout: DataLayout;
+  db: Db;
+  lock: WriteLock;
+  files: FileLedger;
+  partners: PartnerStore;
+  intake: Pick<Intake, 'announce' | 'requeue'>;
+  formats: FormatLookup;
+  now: () => Date;
+}
+
+/** The console's actions on the daemon's own parts. */
+export function daemonActions(parts: DaemonActionParts): ConsoleActions {
+  const { db, lock, files, partners, intake, formats, now } = parts;
+  const fileOf = (id: number): FileRecord => {
+    const file = files.get(id);
+    if (!file) throw new OperatorError('not_found', `no file ${id}`);
+    return file;
+  };
+  return {
+    async release(actor: Actor, request) {
+      if (!partners.get(request.partner)) throw new OperatorError('not_found', `no partner ${JSON.stringify(request.partner)}`);
+      const key = { partner: request.partner, format: request.format, day: request.day };
+      const sequences = new SequenceStore(db, now);
+      const { skip, released } = await lock.exclusive(() =>
+        releaseGap(db, files, sequences, formats, { key, through: request.through, reason: actor.reason, by: actor.operator }),
+      );
+      await answerStillHeld(new Outbox(parts.layout), files, key, request.through, formats, now);
+      for (const file of released) intake.requeue(file.partner, file.name);
+      const range = `${formatCounter(skip.fromCounter)}–${formatCounter(skip.throughCounter)}`;
+      const names = released.map((file) => file.name).join(', ');
+      return `skipped ${range} of ${request.partner} ${request.day}; ${released.length ? `released ${names}` : 'no held file follows yet'}`;
+    },
+
+    async reprocess(actor: Actor, fileId: number, force: boolean) {
+      const file = fileOf(fileId);
+      const requeued = await lock.exclusive(() =>
+        requeueForReprocess(file, { layout: parts.layout, db, files, partners, now, force, formats, requestedBy: actor }),
+      );
+      intake.announce(file.partner, 'inbox', file.name);
+      return `${requeued.file.name} is queued again; the daemon processes it now`;
+    },
+
+    async setPartnerEnabled(_actor: Actor, partner: string, enabled: boolean) {
+      const changed = await lock.transaction(() => partners.update(partner, { enabled }));
+      if (!changed) throw new OperatorError('not_found', `no partner ${JSON.stringify(partner)}`);
+      return `partner ${partner} ${enabled ? 'enabled' : 'disabled'}`;
+    },
+
+    async undo(actor: Actor, fileId: number) {
+      const file = fileOf(fileId);
+      const nameOf = (id: number) => (id === file.id ? file.name : (files.get(id)?.name ?? `file ${id}`));
+      const entries = await lock.exclusive(() =>
+        undoFile(db, { file, allowUndo: toolboxOptions(parts.config, file.partner).allow_undo, by: actor.operator, reason: actor.reason, at: now().toISOString(), nameOf }),
+      );
+      return `undone ${file.name}: ${entries} entries reversed`;
+    },
+  };
+}
