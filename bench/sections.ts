@@ -1,4 +1,5 @@
 /** The bench sections, in the order `npm run bench` runs them. Each prints its own figures. */
+import { consoleSection } from './console.js';
 import { crowdtwistSection } from './crowdtwist.js';
 import { delimitedSection } from './delimited.js';
 import { loadSection } from './load.js';
@@ -10,4 +11,4 @@ export interface BenchSection {
   run(): Promise<void>;
 }
 
-export const sections: BenchSection[] = [sftpSection, crowdtwistSection, delimitedSection, loadSection];
+export const sections: BenchSection[] = [sftpSection, crowdtwistSection, delimitedSection, loadSection, consoleSection];

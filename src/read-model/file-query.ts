@@ -1,7 +1,9 @@
 /**
  * The ledger as a list: filters an operator types (partner, format, state, days received, part
- * of the name) and keyset pages, newest first. A page is found from the last id of the one
- * before, so page 500 costs what page 1 does.
+ * of the name) and keyset pages, newest arrival first (received_at, then id). A page starts after
+ * the last file of the one before, so page 500 costs what page 1 does; the order is that of the
+ * indexes on (received_at), (partner_id, received_at) and (state, received_at), so SQLite walks
+ * one of them and stops at the page's end instead of sorting what matched.
  */
 import type { FileState } from '../core/file-state.js';
 
@@ -24,7 +26,10 @@ export interface Page<T, C = number> {
   next: C | null;
 }
 
-/** The WHERE clause and its parameters for `filter`, rows older than `before` only. */
+/** The order of every file list; the keyset below follows it. */
+export const FILE_ORDER = 'ORDER BY received_at DESC, id DESC';
+
+/** The WHERE clause and its parameters for `filter`, rows after the file `before` (by id) only. */
 export function fileWhere(filter: FileFilter, before?: number): { sql: string; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
@@ -38,7 +43,10 @@ export function fileWhere(filter: FileFilter, before?: number): { sql: string; p
   if (filter.from) add('received_at >= ?', `${filter.from}T00:00:00.000Z`);
   if (filter.to) add('received_at < ?', nextDay(filter.to));
   if (filter.name) add('instr(lower(name), ?) > 0', filter.name.toLowerCase());
-  if (before !== undefined) add('id < ?', before);
+  if (before !== undefined) {
+    where.push('(received_at, id) < ((SELECT received_at FROM files WHERE id = ?), ?)');
+    params.push(before, before);
+  }
   return { sql: where.length ? `WHERE ${where.join(' AND ')}` : '', params };
 }
 

@@ -14,7 +14,7 @@ import { FileLedger, toRecord, type FileEvent, type FileRecord, type FileRow } f
 import { PartnerStore, type Partner, type PartnerKey } from '../store/partners.js';
 import { SequenceStore } from '../store/sequences.js';
 import { Statements } from '../store/statements.js';
-import { fileWhere, type FileFilter, type Page } from './file-query.js';
+import { FILE_ORDER, fileWhere, type FileFilter, type Page } from './file-query.js';
 
 /** A stored record error with the row id that pages it. */
 export interface StoredRecordError extends RecordError {
@@ -89,10 +89,10 @@ export class ReadModel {
     return file;
   }
 
-  /** Files matching `filter`, newest first, `limit` at a time; `before` is the previous page's `next`. */
+  /** Files matching `filter`, newest arrival first, `limit` at a time; `before` is the previous page's `next`. */
   async listFiles(filter: FileFilter, page: { before?: number | undefined; limit: number }): Promise<Page<FileRecord>> {
     const { sql, params } = fileWhere(filter, page.before);
-    const rows = this.sql.get(`SELECT * FROM files ${sql} ORDER BY id DESC LIMIT ?`).all(...params, page.limit + 1) as FileRow[];
+    const rows = this.sql.get(`SELECT * FROM files ${sql} ${FILE_ORDER} LIMIT ?`).all(...params, page.limit + 1) as FileRow[];
     const more = rows.length > page.limit;
     const shown = rows.slice(0, page.limit).map(toRecord);
     return { rows: shown, next: more ? (shown.at(-1)?.id ?? null) : null };
@@ -161,8 +161,9 @@ export class ReadModel {
   async statesSince(since: Date, partner?: string): Promise<{ partner: string; state: FileState; n: number }[]> {
     return this.sql
       .get(
+        // `+`: grouping must not steer SQLite to scan files_by_state instead of the day's range.
         `SELECT partner_id AS partner, state, count(*) AS n FROM files WHERE received_at >= @since AND (@partner IS NULL OR partner_id = @partner)
-         GROUP BY 1, 2 ORDER BY 1, 2`,
+         GROUP BY +partner_id, +state ORDER BY 1, 2`,
       )
       .all({ since: since.toISOString(), partner: partner ?? null }) as { partner: string; state: FileState; n: number }[];
   }
@@ -174,7 +175,7 @@ export class ReadModel {
       .get(
         `SELECT substr(processed_at, 1, 10) AS day, partner_id AS partner, sum(coalesce(accepted, 0)) AS accepted,
                 sum(coalesce(failed, 0)) AS failed, sum(coalesce(duplicates, 0)) AS duplicates
-         FROM files WHERE processed_at >= @first AND state = 'processed' AND (@partner IS NULL OR partner_id = @partner)
+         FROM files WHERE processed_at >= @first AND +state = 'processed' AND (@partner IS NULL OR partner_id = @partner)
          GROUP BY 1, 2 ORDER BY 1, 2`,
       )
       .all({ first: first.toISOString(), partner: partner ?? null }) as DayRecords[];
@@ -182,27 +183,19 @@ export class ReadModel {
 
   /** The newest files refused whole, with their reasons. */
   async recentRejections(limit: number): Promise<FileRecord[]> {
-    const rows = this.sql.get("SELECT * FROM files WHERE state = 'rejected' ORDER BY id DESC LIMIT ?").all(limit) as FileRow[];
+    const rows = this.sql.get(`SELECT * FROM files WHERE state = 'rejected' ${FILE_ORDER} LIMIT ?`).all(limit) as FileRow[];
     return rows.map(toRecord);
   }
 
   /** Every partner with its keys, whether it has a password, its last upload and file count. */
   async partners(): Promise<PartnerSummary[]> {
     const store = new PartnerStore(this.db, this.now);
-    const uploads = new Map(
-      (this.sql.get('SELECT partner_id AS partner, max(received_at) AS last, count(*) AS n FROM files GROUP BY 1').all() as {
-        partner: string;
-        last: string;
-        n: number;
-      }[]).map((row) => [row.partner, row]),
-    );
-    return store.list().map(({ passwordHash, ...partner }) => ({
-      ...partner,
-      hasPassword: passwordHash !== null,
-      keys: store.keys(partner.id),
-      lastUploadAt: uploads.get(partner.id)?.last ?? null,
-      files: uploads.get(partner.id)?.n ?? 0,
-    }));
+    // One partner at a time: each is a seek in files_by_partner_received, not a scan of the ledger.
+    const uploads = this.sql.get('SELECT max(received_at) AS last, count(*) AS n FROM files WHERE partner_id = ?');
+    return store.list().map(({ passwordHash, ...partner }) => {
+      const { last, n } = uploads.get(partner.id) as { last: string | null; n: number };
+      return { ...partner, hasPassword: passwordHash !== null, keys: store.keys(partner.id), lastUploadAt: last, files: n };
+    });
   }
 
   /** One partner, as `partners()` lists it. */

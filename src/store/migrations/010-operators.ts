@@ -1,6 +1,6 @@
 /**
- * Operator accounts for the console (not partners: they never log in over SFTP), and the record
- * of what operators did there, with who, when and why.
+ * Operator accounts for the console (not partners: they never log in over SFTP), the record of
+ * what operators did there, with who, when and why, and the indexes the console's pages read by.
  */
 export const operators = {
   version: 10,
@@ -26,7 +26,12 @@ CREATE TABLE operator_actions (
   outcome  TEXT NOT NULL                       -- what came of it, or why it was refused
 ) STRICT;
 
--- the console reads the last day of arrivals on every page load
+-- the console's Today, on every page load: the last day of arrivals, the last 14 days of
+-- records (covering: read from the index alone), each partner's last upload, and the Files list
+-- in arrival order, by partner or state, without sorting what matched
 CREATE INDEX files_by_received ON files (received_at);
+CREATE INDEX files_by_processed ON files (processed_at, partner_id, state, accepted, failed, duplicates);
+CREATE INDEX files_by_partner_received ON files (partner_id, received_at);
+CREATE INDEX files_by_state_received ON files (state, received_at);
 `,
 } as const;
