@@ -45,7 +45,7 @@ export function registerPages(app: FastifyInstance, console: ConsoleServer): voi
       read.statesSince(new Date(at.getTime() - 86_400_000)),
       read.listFiles({}, { limit: 10 }),
       read.holds(),
-      read.recentRejections(10),
+      read.recentRejections(5),
       read.dailyRecords(CHART_DAYS),
     ]);
     const partners = [...new Set(states.map((row) => row.partner))];
