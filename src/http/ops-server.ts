@@ -78,7 +78,7 @@ export class OpsServer {
       const { contentType, body } = await this.metrics.render();
       return send(res, 200, contentType, body);
     }
-    send(res, 404, 'text/plain; charset=utf-8', 'not found: try /healthz or /metrics\n');
+    send(res, 404, 'text/plain; charset=utf-8', 'not found: try /healthz, /metrics or /console\n');
   }
 }
 

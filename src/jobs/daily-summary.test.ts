@@ -33,7 +33,7 @@ describe('the daily summary', () => {
     files.move(file.id, 'processed', { counts });
   }
 
-  it('logs one line per partner with the last 24 hours and the holds open now', () => {
+  it('logs one line per partner with the last 24 hours and the holds open now', async () => {
     const files = new FileLedger(db, () => clock);
     clock = new Date('2026-06-28T08:00:00Z'); // two days ago: outside the window
     processed(files, 'old.json', { total: 100, accepted: 100, failed: 0, duplicates: 0 });
@@ -45,7 +45,7 @@ describe('the daily summary', () => {
 
     const lines: Record<string, unknown>[] = [];
     const stream = new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(JSON.parse(chunk.toString())), done()) });
-    const summary = runDailySummary({ db, log: createLog({ stream }), now: () => new Date('2026-06-30T23:55:00Z') });
+    const summary = await runDailySummary({ db, log: createLog({ stream }), now: () => new Date('2026-06-30T23:55:00Z') });
 
     expect(summary.map((line) => line.partner)).toEqual(['acme', 'quiet']);
     expect(summary[0]).toMatchObject({

@@ -42,8 +42,8 @@ export function operatorJobs(options: OperatorJobsOptions): Job[] {
     {
       name: 'summary',
       schedule: config.jobs.summary,
-      run: () => {
-        runDailySummary({ db, log, now });
+      run: async () => {
+        await runDailySummary({ db, log, now });
       },
     },
   ];

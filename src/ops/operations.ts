@@ -22,8 +22,11 @@ import type { FileRecord } from '../store/files.js';
 import { OperatorStore } from '../store/operators.js';
 import type { WriteLock } from '../store/write-lock.js';
 import { ReadModel } from '../read-model/read-model.js';
-import { Health } from './health.js';
+import { Health, type HealthReport } from './health.js';
 import { Metrics } from './metrics.js';
+
+/** How long the console shows a health report before it asks again. */
+const HEALTH_REUSE_MS = 10_000;
 
 export interface OperationsParts {
   config: Config;
@@ -53,6 +56,8 @@ export class Operations {
   private inHand: FileRecord | undefined;
   private readonly console: ConsoleServer | undefined;
   private readonly jobRuns = new Map<string, JobRun>();
+  private lastHealth: { at: number; report: HealthReport } | undefined;
+  private healthProbe: Promise<HealthReport> | undefined;
 
   constructor(private readonly parts: OperationsParts) {
     const { layout, db, lock, intake, sftp, answers, now } = parts;
@@ -173,12 +178,30 @@ export class Operations {
           await lock.transaction(() => writer.recordAction(action));
         },
       },
-      health: () => this.health.report(),
+      health: () => this.recentHealth(),
       jobRuns: () => [...this.jobRuns.values()].sort((a, b) => a.job.localeCompare(b.job)),
       log,
       now,
       onLoginFailure: () => this.metrics.consoleLoginFailed(),
     });
+  }
+
+  /**
+   * The health report for a page: a fresh probe at most every HEALTH_REUSE_MS, else the last one.
+   * A probe's write waits for the file in hand (up to 3 s during a large file); a page should not.
+   */
+  private recentHealth(): Promise<HealthReport> {
+    const last = this.lastHealth;
+    if (!last || performance.now() - last.at > HEALTH_REUSE_MS) {
+      this.healthProbe ??= this.health
+        .report()
+        .then((report) => {
+          this.lastHealth = { at: performance.now(), report };
+          return report;
+        })
+        .finally(() => (this.healthProbe = undefined));
+    }
+    return last ? Promise.resolve(last.report) : (this.healthProbe as Promise<HealthReport>);
   }
 
   private track(file: FileRecord): void {

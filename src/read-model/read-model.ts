@@ -52,6 +52,40 @@ export interface PartnerSummary extends Omit<Partner, 'passwordHash'> {
   files: number;
 }
 
+/** One partner's last day, as the daily summary logs it. */
+export interface PartnerDay {
+  partner: string;
+  since: string;
+  files_received: number;
+  processed: number;
+  rejected: number;
+  failed: number;
+  records: number;
+  records_accepted: number;
+  records_failed: number;
+  records_duplicate: number;
+  held: number;
+  oldest_hold_since: string | null;
+}
+
+
+const PARTNER_DAY_SQL = `
+SELECT p.id AS partner,
+  (SELECT count(*) FROM files f WHERE f.partner_id = p.id AND f.received_at >= @since) AS files_received,
+  (SELECT count(*) FROM files f WHERE f.partner_id = p.id AND f.processed_at >= @since AND f.state = 'processed') AS processed,
+  (SELECT count(*) FROM files f WHERE f.partner_id = p.id AND f.processed_at >= @since AND f.state = 'rejected') AS rejected,
+  (SELECT count(*) FROM files f WHERE f.partner_id = p.id AND f.processed_at >= @since AND f.state = 'failed') AS failed,
+  coalesce(r.total, 0) AS records, coalesce(r.accepted, 0) AS records_accepted,
+  coalesce(r.failed, 0) AS records_failed, coalesce(r.duplicates, 0) AS records_duplicate,
+  (SELECT count(*) FROM files f WHERE f.partner_id = p.id AND f.state = 'held') AS held,
+  (SELECT min(state_changed_at) FROM files f WHERE f.partner_id = p.id AND f.state = 'held') AS oldest_hold_since
+FROM partners p
+LEFT JOIN (
+  SELECT partner_id, sum(total) AS total, sum(accepted) AS accepted, sum(failed) AS failed, sum(duplicates) AS duplicates
+  FROM files WHERE processed_at >= @since GROUP BY partner_id
+) r ON r.partner_id = p.id
+ORDER BY p.id`;
+
 const DAY_MS = 86_400_000;
 
 export class ReadModel {
@@ -196,6 +230,13 @@ export class ReadModel {
       const { last, n } = uploads.get(partner.id) as { last: string | null; n: number };
       return { ...partner, hasPassword: passwordHash !== null, keys: store.keys(partner.id), lastUploadAt: last, files: n };
     });
+  }
+
+  /** Per partner: files and records since `since`, and the holds open now (the daily summary). */
+  async partnerDays(since: Date): Promise<PartnerDay[]> {
+    const at = since.toISOString();
+    const rows = this.sql.get(PARTNER_DAY_SQL).all({ since: at }) as Omit<PartnerDay, 'since'>[];
+    return rows.map((row) => ({ ...row, since: at }));
   }
 
   /** One partner, as `partners()` lists it. */

@@ -175,4 +175,34 @@ describe.skipIf(!haveChromium('console in a browser'))('the operator console in 
     expect(daemon.ledger('acme').find((row) => row.id === file?.id)?.state).toBe('processed');
     expect(cspErrors.join("\n")).toBe("");
   });
+
+  it('works with JavaScript off: pages, filters, error pages and an action', async () => {
+    const plain = await openBrowser({ javaScript: false });
+    try {
+      const tab = plain.context.pages()[0] ?? (await plain.context.newPage());
+      await tab.goto(`${base}/console`);
+      await tab.getByLabel('Operator').fill('alice');
+      await tab.getByLabel('Password').fill('alice-password-1');
+      await tab.getByRole('button', { name: 'Log in' }).click();
+      await tab.getByRole('heading', { name: 'Today' }).waitFor();
+      await tab.getByText('As a table').click();
+      expect(await tab.locator('details table.numbers').innerText()).toContain('acme');
+      await tab.getByRole('link', { name: 'Files', exact: true }).click();
+      await tab.getByLabel('State').selectOption('rejected');
+      await tab.getByRole('button', { name: 'Filter' }).click();
+      expect(await tab.locator('table.files tr[data-file]').count()).toBe(1);
+      const file = daemon.ledger('acme').find((row) => row.name === posName(1));
+      await tab.goto(`${base}/console/files/${file?.id}`);
+      await tab.getByLabel('Code').selectOption('invalid_type');
+      await tab.getByRole('button', { name: 'Show' }).click();
+      expect(tab.url()).toContain('code=invalid_type');
+      expect(await tab.locator('table.errors tr').count()).toBe(2);
+      await tab.getByRole('link', { name: /Process again/ }).click();
+      await tab.getByLabel(/^Why/).fill('checking the fix');
+      await tab.getByRole('button', { name: 'Confirm' }).click();
+      await tab.locator('.flash', { hasText: 'is queued again' }).waitFor();
+    } finally {
+      await plain.close();
+    }
+  });
 });

@@ -28,8 +28,8 @@ const FLAGS = [
   '--disable-sync',
 ];
 
-/** A browser with a fresh profile, 1280×800; `close` also deletes the profile. */
-export async function openBrowser(): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
+/** A browser with a fresh profile, 1280×800 (JavaScript off if asked); `close` also deletes the profile. */
+export async function openBrowser(options: { javaScript?: boolean } = {}): Promise<{ context: BrowserContext; close: () => Promise<void> }> {
   const profile = await mkdtemp(path.join(tmpdir(), 'posdrop-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
@@ -37,6 +37,7 @@ export async function openBrowser(): Promise<{ context: BrowserContext; close: (
     args: FLAGS,
     viewport: { width: 1280, height: 800 },
     acceptDownloads: true,
+    javaScriptEnabled: options.javaScript ?? true,
   });
   return {
     context,
