@@ -14,6 +14,12 @@ export interface NameRule {
   readonly regex: RegExp;
   /** How the `date` group is written, when the rule has one. */
   readonly dateLayout?: DateLayout;
+  /**
+   * The name only suggests a channel: the file's channel is the partner's channel the name
+   * starts with (`<channel>_…`), else the partner's default channel (its first). PBJ records sales
+   * "against the channel of the authenticated user" and only suggests a naming convention.
+   */
+  readonly channelFromName?: boolean;
 }
 
 /** What a name tells about its file; `date` is normalised to `YYYY-MM-DD`. */
@@ -30,6 +36,7 @@ export interface NameFields {
 
 export interface NamingPartner {
   readonly clientId: string;
+  /** The first is the partner's default channel. */
   readonly channels: readonly string[];
 }
 
@@ -49,6 +56,13 @@ export function classifyName(
     const groups = rule.regex.exec(name)?.groups;
     if (!groups) continue;
     const checked = checkFields(rule, groups, partner, today);
+    if (!('code' in checked) && rule.channelFromName) {
+      const channel = channelOfName(name, partner);
+      if (channel === undefined) {
+        return { ok: false, code: 'name_channel_unknown', message: `this account has no channel, so the sales of "${name}" belong to none`, accepted };
+      }
+      checked.channel = channel;
+    }
     if ('code' in checked) return { ok: false, ...checked, accepted };
     return { ok: true, format: rule.format, fields: checked };
   }
@@ -115,11 +129,18 @@ function checkFields(
   return fields;
 }
 
+/** The longest of the partner's channels that the name starts with (`<channel>_`), else its default. */
+function channelOfName(name: string, partner: NamingPartner): string | undefined {
+  const named = partner.channels.filter((channel) => name.startsWith(`${channel}_`)).sort((a, b) => b.length - a.length)[0];
+  return named ?? partner.channels[0];
+}
+
 /** The rule's pattern with this partner's own client id filled in. */
 export function acceptedPattern(rule: NameRule, partner: NamingPartner): string {
   let text = rule.pattern.replace('<client_id>', partner.clientId);
   if (text.includes('<channel>') && partner.channels.length > 0) {
     text += ` (channel: ${partner.channels.join(' | ')})`;
+    if (rule.channelFromName) text += ` (default channel: ${partner.channels[0]})`;
   }
   return `${text} [${rule.format}]`;
 }

@@ -1,4 +1,7 @@
-/** The built-in formats, in the order names are tried. */
+/**
+ * The built-in formats, in the order names are tried: PBJ takes any `.csv`, so it comes after the
+ * formats whose stricter rules may also end in `.csv`.
+ */
 import { carmaPurchaseHistory } from './carma-purchase-history/spec.js';
 import { clienttoolboxTransactions } from './clienttoolbox-transactions/spec.js';
 import { crowdtwistPos } from './crowdtwist-pos/spec.js';
@@ -7,9 +10,9 @@ import type { FormatId, FormatSpec } from './types.js';
 
 export const BUILT_IN_FORMATS: readonly FormatSpec[] = [
   crowdtwistPos,
-  pbjOfflineSales,
   clienttoolboxTransactions,
   carmaPurchaseHistory,
+  pbjOfflineSales,
 ];
 
 const BY_ID = new Map(BUILT_IN_FORMATS.map((format) => [format.id, format]));

@@ -32,6 +32,11 @@ export interface FormatSpec {
    * Toolbox: a batch undone stays undone); `db` is the operator command's own connection.
    */
   readonly reprocessRefusal?: (db: Db, file: FileRecord) => string | undefined;
+  /**
+   * The dialect's answer to a file of this partner whose name no rule took, beside its receipt
+   * (PBJ's 400 body): a partner of that platform reads its own answers, not only posdrop's.
+   */
+  readonly nameRefusal?: { readonly suffix: string; content(message: string): string };
   /** Parses, validates and stores the file; a format without one leaves its files `queued`. */
   readonly processor?: FormatProcessor;
 }

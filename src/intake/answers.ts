@@ -36,15 +36,29 @@ export class Answers {
     for (const output of processor?.onStateChange?.(file, partner, dryRun) ?? []) {
       await this.outbox.write(partner.id, `${stem}${output.suffix}`, output.content, dryRun || FINAL_STATES.has(file.state));
     }
+    const refusedName = file.format === null && file.state === 'rejected' && file.reasonCode?.startsWith('name_') === true;
     const acceptedNames = file.reasonCode?.startsWith('name_')
       ? formatsFor(partner.formats).map((format) => acceptedPattern(format.name, partner))
       : undefined;
-    const outputs =
+    let outputs =
       processor && FINAL_STATES.has(file.state)
-        ? await this.existing(partner.id, processor.outputs.map((suffix) => `${stem}${suffix}`))
+        ? await this.existing(partner.id, (processor.outputsOf?.(file) ?? processor.outputs).map((suffix) => `${stem}${suffix}`))
         : undefined;
+    if (refusedName) outputs = await this.nameRefusals(file, partner, stem);
     await this.outbox.writeReceipt(receiptFor(file, this.now(), { acceptedNames, outputs, ...extras }));
     this.logState(file, dryRun, extras.waitingFor);
+  }
+
+  /** A name no rule took: each of the partner's formats that answers such a refusal in its own dialect does (PBJ's 400 body). */
+  private async nameRefusals(file: FileRecord, partner: Partner, stem: string): Promise<string[]> {
+    const written: string[] = [];
+    for (const format of formatsFor(partner.formats)) {
+      if (!format.nameRefusal) continue;
+      const name = `${stem}${format.nameRefusal.suffix}`;
+      await this.outbox.write(partner.id, name, format.nameRefusal.content(file.reason ?? ''), true);
+      written.push(name);
+    }
+    return written;
   }
 
   private async existing(partner: string, names: string[]): Promise<string[]> {

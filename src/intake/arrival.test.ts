@@ -20,6 +20,7 @@ const known = (extra: Partial<FileRecord>): FileRecord => ({
   processedAt: null,
   archivePath: null,
   leftInboxAt: '2026-01-01T00:00:00.000Z',
+  notes: null,
   ...extra,
 });
 const ONCE = { namesOnce: true, appendOnly: false };

@@ -28,5 +28,6 @@ export function dryRunRecord(partner: Partner, name: string, digest: FileDigest,
     processedAt: verdict.ok ? null : at,
     archivePath: null,
     leftInboxAt: null,
+    notes: null,
   };
 }

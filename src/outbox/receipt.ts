@@ -2,7 +2,7 @@
  * The receipt: one `<name>.receipt.json` per file a partner sends, rewritten at each state change.
  * Built here from the ledger row, without I/O.
  */
-import type { FileCounts, FileRecord } from '../store/files.js';
+import type { FileCounts, FileNotes, FileRecord } from '../store/files.js';
 import type { NameFields } from '../core/naming.js';
 
 export interface Receipt {
@@ -20,6 +20,10 @@ export interface Receipt {
   accepted_names?: string[];
   /** For a held file: the name it waits for. */
   waiting_for?: string;
+  /** What the file did that was let pass (a column the format does not know, ignored). */
+  warnings?: string[];
+  /** A delimited file's columns: named by its header, or the order a headerless file was read in. */
+  columns?: FileNotes['columns'];
   timings: {
     received_at: string;
     processing_started_at: string | null;
@@ -61,6 +65,8 @@ export function receiptFor(file: FileRecord, now: Date, extras: ReceiptExtras = 
   };
   if (extras.acceptedNames) receipt.accepted_names = extras.acceptedNames;
   if (extras.waitingFor) receipt.waiting_for = extras.waitingFor;
+  if (file.notes?.warnings?.length) receipt.warnings = file.notes.warnings;
+  if (file.notes?.columns) receipt.columns = file.notes.columns;
   if (extras.outputs?.length) receipt.outputs = extras.outputs;
   return receipt;
 }

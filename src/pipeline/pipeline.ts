@@ -13,7 +13,7 @@ import type { FileRouter } from '../intake/intake.js';
 import type { Log } from '../log.js';
 import { outboxStem } from '../outbox/receipt.js';
 import type { Db } from '../store/database.js';
-import type { FileCounts, FileLedger, FileRecord } from '../store/files.js';
+import type { FileCounts, FileLedger, FileNotes, FileRecord } from '../store/files.js';
 import type { Partner } from '../store/partners.js';
 import type { RecordErrorStore } from '../store/record-errors.js';
 import type { WriteLock } from '../store/write-lock.js';
@@ -78,15 +78,15 @@ export class Pipeline implements FileRouter {
       done = await lock.transaction(async () => {
         const outcome = await processor.process({ ...context, ...this.shared() });
         if (outcome.rejection) throw new RefusedWhole({ ...outcome, rejection: outcome.rejection });
-        const processed = await this.conclude(processing, processor, errors, outputs, 'processed', outcome.counts);
+        const processed = await this.conclude(processing, processor, errors, outputs, 'processed', outcome.counts, undefined, outcome.notes);
         // The sequence moves in the same transaction as the file's state.
         step = this.sequencing.afterProcessed(processed);
         return processed;
       });
     } catch (err) {
       if (err instanceof RefusedWhole) {
-        const { counts, rejection } = err.outcome;
-        return lock.transaction(() => this.conclude(processing, processor, errors, outputs, 'rejected', counts, rejection));
+        const { counts, rejection, notes } = err.outcome;
+        return lock.transaction(() => this.conclude(processing, processor, errors, outputs, 'rejected', counts, rejection, notes));
       }
       await outputs.discard();
       if (err instanceof FileRejected) {
@@ -135,7 +135,7 @@ export class Pipeline implements FileRouter {
           await outputs.removeStale(processor.outputs, await outputs.commit());
           return done;
         });
-        result = finished(file, started, this.options.now(), outcome.rejection ? 'rejected' : 'processed', outcome.counts, outcome.rejection);
+        result = { ...finished(file, started, this.options.now(), outcome.rejection ? 'rejected' : 'processed', outcome.counts, outcome.rejection), notes: outcome.notes ?? null };
       } catch (err) {
         await outputs.discard();
         if (!(err instanceof FileRejected)) throw err;
@@ -159,14 +159,17 @@ export class Pipeline implements FileRouter {
     state: 'processed' | 'rejected',
     counts: FileCounts,
     rejection?: { code: RejectCode; message: string },
+    notes?: FileNotes,
   ): Promise<FileRecord> {
     this.options.recordErrors.replace(file.id, errors.errors, errors.notStored);
-    await outputs.removeStale(processor.outputs, await outputs.commit());
+    const own = processor.outputsOf?.({ id: file.id, reasonCode: rejection?.code ?? null }) ?? processor.outputs;
+    await outputs.removeStale(own, await outputs.commit());
     return this.options.files.move(file.id, state, {
       counts,
       reasonCode: rejection?.code ?? null,
       reason: rejection?.message ?? null,
       archivePath: this.options.layout.archivePathOf(file),
+      notes: notes ?? null,
     });
   }
 

@@ -5,7 +5,7 @@
 import type { Config } from '../config/schema.js';
 import type { RejectCode } from '../core/errors.js';
 import type { Db } from '../store/database.js';
-import type { FileCounts, FileRecord } from '../store/files.js';
+import type { FileCounts, FileNotes, FileRecord } from '../store/files.js';
 import type { Partner } from '../store/partners.js';
 import type { ErrorCollector } from './error-collector.js';
 import type { OutputFiles } from './output-files.js';
@@ -32,6 +32,8 @@ export interface ProcessOutcome {
    * stored, the state is `rejected`, and the outputs written are still delivered.
    */
   rejection?: { code: RejectCode; message: string };
+  /** For the receipt: warnings, the column order used. */
+  notes?: FileNotes;
 }
 
 /** An outbox file written at a state change, e.g. Carma's status document. */
@@ -49,6 +51,11 @@ export interface FormatProcessor {
    * `FileRejected` to refuse the whole file (not UTF-8, unparseable, too deep).
    */
   process(ctx: ProcessContext): Promise<ProcessOutcome>;
+  /**
+   * The suffixes of this file's own outputs when they are not `outputs` (a file refused because
+   * its name was used already answers beside the accepted file's answer, never over it).
+   */
+  outputsOf?(file: Pick<FileRecord, 'id' | 'reasonCode'>): readonly string[];
   /** Outbox files to (re)write at each state change, besides the receipt. */
   onStateChange?(file: FileRecord, partner: Partner, dryRun: boolean): StateOutput[];
 }

@@ -16,6 +16,14 @@ export interface FileCounts {
   duplicates: number;
 }
 
+/** What a receipt says about a file besides its counts and reason. */
+export interface FileNotes {
+  /** Things the file did that were let pass (a column the format does not know). */
+  warnings?: string[];
+  /** How a delimited file's columns were found: its header, or an order configured for headerless files. */
+  columns?: { from: 'header' | 'configured order' | 'default order'; names: string[] };
+}
+
 export interface FileRecord {
   id: number;
   partner: string;
@@ -39,6 +47,7 @@ export interface FileRecord {
    * found there again, it is this file, resumed from its state.
    */
   leftInboxAt: string | null;
+  notes: FileNotes | null;
 }
 
 export interface FileEvent {
@@ -60,6 +69,7 @@ export interface StateChange {
   detail?: string;
   /** The original is gone from the inbox with this change (withdrawn, replaced). */
   leftInbox?: boolean;
+  notes?: FileNotes | null;
 }
 
 export interface FileQuery {
@@ -91,6 +101,7 @@ export interface FileRow {
   processed_at: string | null;
   archive_path: string | null;
   left_inbox_at: string | null;
+  notes: string | null;
 }
 
 /** A `files` row as the rest of posdrop sees it. */
@@ -116,6 +127,7 @@ export function toRecord(row: FileRow): FileRecord {
     processedAt: row.processed_at,
     archivePath: row.archive_path,
     leftInboxAt: row.left_inbox_at,
+    notes: row.notes === null ? null : (JSON.parse(row.notes) as FileNotes),
   };
 }
 
@@ -201,6 +213,9 @@ export class FileLedger {
     if (change.reasonCode !== undefined) columns.reason_code = change.reasonCode;
     if (change.reason !== undefined) columns.reason = change.reason;
     if (change.archivePath !== undefined) columns.archive_path = change.archivePath;
+    if (change.notes !== undefined) columns.notes = change.notes && JSON.stringify(change.notes);
+    // A file going back to work has no notes yet: the run that ends it writes them.
+    else if (to === 'processing') columns.notes = null;
     // A file going back to work (reprocess, a restart) is in the inbox again.
     if (!FINAL_STATES.has(to)) columns.left_inbox_at = null;
     else if (change.leftInbox) columns.left_inbox_at = at;

@@ -37,7 +37,7 @@ describe('the file ledger', () => {
     ['20240231_0001_acme_pos_x.json', 'name_date_invalid'],
     ['29990101_0001_acme_pos_x.json', 'name_date_future'],
     ['20240105_0001_someone-else_pos_x.json', 'name_client_mismatch'],
-    ['web_05-01-2024_1.csv', 'name_channel_unknown'],
+    ['web_05-01-2024_1.xlsx', 'name_unrecognised'],
   ])('refuses %s (%s) with a receipt naming the rule and the accepted names', async (name, code) => {
     await sftpCall.writeFile(session.sftp, `/inbox/${name}`, 'content');
     const receipt = await waitFor(async () => {

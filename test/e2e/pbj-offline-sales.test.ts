@@ -102,7 +102,7 @@ describe('PBJ offline sales through the daemon', () => {
     const later = await drop(daemon, jumbo, name, `${HEADER}4002,7,C1,Ticket,1,2.50,card,2020-04-23\n`);
     expect(later.state).toBe('rejected');
     expect(later.reason).toMatchObject({ code: 'name_used' });
-    expect(await fetchJson(daemon, jumbo, `${name}.result.json`)).toEqual({ error: { code: 400, message: 'This file has already been uploaded' } });
+    expect(await fetchJson(daemon, jumbo, `${name}.result.json`)).toEqual({ result: 1 });
   });
 
   it('refuses an ORDER_ID an earlier file used on the channel, and takes it on another channel', async () => {
@@ -139,9 +139,9 @@ describe('PBJ offline sales through the daemon', () => {
   });
 
   it('lists at most 20 problems of a line, however many its header has, and counts them all', async () => {
-    const unknown = Array.from({ length: 3000 }, (_, i) => `COLUMN_${i}`).join(',');
+    const repeated = Array.from({ length: 3000 }, () => 'ORDER_ID').join(',');
     const name = 'direct-mail_25-04-2020_wide.csv';
-    const receipt = await drop(daemon, jumbo, name, `${HEADER.trimEnd()},${unknown}\n6001,7,C1,Ticket,1,2.50,card,2020-04-25\n`);
+    const receipt = await drop(daemon, jumbo, name, `${HEADER.trimEnd()},${repeated}\n6001,7,C1,Ticket,1,2.50,card,2020-04-25\n`);
     expect(receipt.state).toBe('rejected');
     const result = (await fetchJson(daemon, jumbo, `${name}.result.json`)) as {
       error: { extended: { errors: { line: number; messages: string[] }[]; error_fields: number } };
@@ -149,13 +149,20 @@ describe('PBJ offline sales through the daemon', () => {
     const [header] = result.error.extended.errors;
     expect(header?.line).toBe(1);
     expect(header?.messages).toHaveLength(20);
-    expect(header?.messages.at(0)).toBe('the header names an unknown column COLUMN_0');
+    expect(header?.messages.at(0)).toBe('the header names the column ORDER_ID twice');
     expect(header?.messages.at(-1)).toBe('the line has 2981 more problems, not listed');
     expect(result.error.extended.error_fields).toBe(3000);
     // every listed problem repeats the raw line: the log stays at 20 rows of it, not 3000
     const rows = csvRows(await fetchOutbox(daemon, jumbo, `${name}.errors.csv`));
     expect(rows).toHaveLength(1 + 20);
     expect(rows.at(-1)?.[3]).toBe('more_problems');
+  });
+
+  it('warns of thousands of unknown columns in one receipt line, listing 20', async () => {
+    const unknown = Array.from({ length: 3000 }, (_, i) => `COLUMN_${i}`).join(',');
+    const receipt = await drop(daemon, jumbo, 'direct-mail_25-04-2020_unknown.csv', `${HEADER.trimEnd()},${unknown}\n6101,7,C1,Ticket,1,2.50,card,2020-04-25${',x'.repeat(3000)}\n`);
+    expect(receipt.state).toBe('processed');
+    expect(receipt.warnings).toEqual([expect.stringMatching(/^the header names 3000 columns this format does not know, ignored with its values: COLUMN_0 \(column 9\), .*COLUMN_19 \(column 28\) and 2980 more$/)]);
   });
 
   it('reports a duplicate header name on line 1', async () => {

@@ -20,6 +20,7 @@ const file = (state: FileRecord['state'], extra: Partial<FileRecord> = {}): File
   processedAt: null,
   archivePath: null,
   leftInboxAt: null,
+  notes: null,
   ...extra,
 });
 

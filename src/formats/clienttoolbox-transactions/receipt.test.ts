@@ -10,6 +10,7 @@ const summary = (accepted: number, failedLines: number, alreadyStored = 0): RunS
   alreadyStored,
   errorLines: failedLines,
   errorFields: failedLines,
+  warnings: [],
   listed: Array.from({ length: failedLines }, (_, i) => ({
     line: i + 2,
     problems: [{ column: 'code', value: '<x>&', code: 'unknown_customer', message: 'code <x>& is not a customer', expected: '' }],

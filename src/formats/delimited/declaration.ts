@@ -28,7 +28,22 @@ export interface ColumnSpec {
 
 export type Layout =
   /** The first line names the columns, in any order. */
-  | { readonly kind: 'header'; readonly columns: readonly ColumnSpec[]; readonly extraNames?: RegExp }
+  | {
+      readonly kind: 'header';
+      readonly columns: readonly ColumnSpec[];
+      /** Names that may stand in the header beside the declared ones, ignored. */
+      readonly extraNames?: RegExp;
+      /**
+       * A header cell naming no column: `refuse` (a header problem, every line unread) or
+       * `ignore` (a warning in the receipt; PBJ's API ignores what it does not use).
+       */
+      readonly unknownColumns?: 'refuse' | 'ignore';
+      /**
+       * A first line that names no column is data, read in the order the format's session gives
+       * (Client Toolbox: the guide sends the column names beside the data, not as a line of it).
+       */
+      readonly headerless?: boolean;
+    }
   /** No header; column i is `columns[i]`. */
   | { readonly kind: 'positional'; readonly columns: readonly ColumnSpec[] };
 

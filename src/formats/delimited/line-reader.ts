@@ -19,6 +19,8 @@ export class LineReader {
   readonly values: unknown[];
   /** Values from index `reached` on are undefined (what the last line left). */
   private reached = 0;
+  /** What the header had that was let pass (unknown columns, when the layout ignores them). */
+  readonly warnings: string[] = [];
 
   constructor(
     private readonly declaration: DelimitedDeclaration,
@@ -36,10 +38,27 @@ export class LineReader {
     return this.declaration.layout.kind === 'header';
   }
 
+  /** A first line may be data (the layout is `headerless`) when it names none of the columns. */
+  get headerless(): boolean {
+    const layout = this.declaration.layout;
+    return layout.kind === 'header' && layout.headerless === true;
+  }
+
+  /** Whether one of `cells` names a declared column (or an extra name): then the line is a header. */
+  namesAColumn(cells: readonly string[]): boolean {
+    const layout = this.declaration.layout;
+    return cells.some((cell) => {
+      const name = cell.trim().toLowerCase();
+      return this.columns.some((column) => column.name.toLowerCase() === name) || (layout.kind === 'header' && layout.extraNames?.test(name) === true);
+    });
+  }
+
   /** Reads the header line; problems mean no data line can be read. */
   header(cells: readonly string[]): LineProblem[] {
     const layout = this.declaration.layout;
+    const ignoreUnknown = layout.kind === 'header' && layout.unknownColumns === 'ignore';
     const problems: LineProblem[] = [];
+    const unknown: string[] = [];
     const seen = new Map<string, number>();
     cells.forEach((cell, index) => {
       const name = cell.trim().toLowerCase();
@@ -47,10 +66,12 @@ export class LineReader {
       if (seen.has(name)) {
         problems.push(headerProblem(cell, 'duplicate_header', `the header names the column ${cell} twice`, 'each column named once'));
       } else if (!known && !(layout.kind === 'header' && layout.extraNames?.test(name))) {
-        problems.push(headerProblem(cell, 'unknown_header', `the header names an unknown column ${cell}`, this.nameList()));
+        if (ignoreUnknown) unknown.push(`${cell} (column ${index + 1})`);
+        else problems.push(headerProblem(cell, 'unknown_header', `the header names an unknown column ${cell}`, this.nameList()));
       }
       if (!seen.has(name)) seen.set(name, index);
     });
+    if (unknown.length) this.warnings.push(unknownColumnsWarning(unknown));
     this.positions = this.columns.map((column) => seen.get(column.name.toLowerCase()) ?? -1);
     for (const [index, column] of this.columns.entries()) {
       if (column.required && this.positions[index] === -1) {
@@ -60,6 +81,16 @@ export class LineReader {
     this.maxCells = cells.length;
     this.minCells = this.requiredCells();
     return problems;
+  }
+
+  /**
+   * A headerless file: its columns are `names`, in this order (checked by the configuration:
+   * declared names, each once). Lines may stop after the last required column, as with a header.
+   */
+  useOrder(names: readonly string[]): void {
+    this.positions = this.columns.map((column) => names.indexOf(column.name));
+    this.maxCells = names.length;
+    this.minCells = this.requiredCells();
   }
 
   /** Converts `cells` into `values`; returns the line's problems, or undefined when it is good. */
@@ -118,6 +149,16 @@ export class LineReader {
   private nameList(): string {
     return `columns named ${this.columns.map((column) => column.name).join(', ')}`;
   }
+}
+
+/** Unknown header cells listed in the receipt; past these, counted. */
+const MAX_LISTED_UNKNOWN = 20;
+
+function unknownColumnsWarning(unknown: readonly string[]): string {
+  const listed = unknown.slice(0, MAX_LISTED_UNKNOWN).join(', ');
+  const more = unknown.length > MAX_LISTED_UNKNOWN ? ` and ${unknown.length - MAX_LISTED_UNKNOWN} more` : '';
+  const what = unknown.length === 1 ? 'a column this format does not know' : `${unknown.length} columns this format does not know`;
+  return `the header names ${what}, ignored with its values: ${listed}${more}`;
 }
 
 function required(column: ColumnSpec): LineProblem {

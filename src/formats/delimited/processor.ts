@@ -5,7 +5,7 @@
  */
 import { FileRejected, type RejectCode } from '../../core/errors.js';
 import type { FormatProcessor, ProcessContext, ProcessOutcome, StateOutput } from '../../pipeline/processor.js';
-import type { FileRecord } from '../../store/files.js';
+import type { FileNotes, FileRecord } from '../../store/files.js';
 import type { Partner } from '../../store/partners.js';
 import { claimName } from './accepted-names.js';
 import type { DelimitedDeclaration } from './declaration.js';
@@ -25,8 +25,12 @@ export interface DelimitedFormat {
   /** How many failed lines the dialect answer lists. */
   readonly keepLines?: number;
   open(ctx: ProcessContext): FormatSession;
-  /** The dialect's answer to a refusal of the whole file (a name already used, not UTF-8), when it has one. */
-  answerRefusal?(message: string, ctx: ProcessContext): Promise<void>;
+  /**
+   * The dialect's answer to a refusal of the whole file (a name already used, not UTF-8), when it
+   * has one, under `<name><prefix><dialect suffix>`: `prefix` is empty, except for a name already
+   * used ({@link asidePrefix}), whose answer must not replace the accepted file's.
+   */
+  answerRefusal?(message: string, ctx: ProcessContext, prefix: string): Promise<void>;
   onStateChange?(file: FileRecord, partner: Partner, dryRun: boolean): StateOutput[];
 }
 
@@ -34,6 +38,14 @@ export interface DelimitedFormat {
 const ALREADY_UPLOADED = 'This file has already been uploaded';
 
 const NOTHING = Object.freeze({ total: 0, accepted: 0, failed: 0, duplicates: 0 });
+
+/**
+ * Where a file refused because its name was used answers: `<name>.upload-<id>…`, its ledger id,
+ * beside the answer of the file that was accepted under the name, which the partner comes back for.
+ */
+export function asidePrefix(file: Pick<FileRecord, 'id'>): string {
+  return `.upload-${file.id}`;
+}
 
 export function delimitedProcessor(format: DelimitedFormat): FormatProcessor {
   const processor: FormatProcessor = {
@@ -53,6 +65,7 @@ export function delimitedProcessor(format: DelimitedFormat): FormatProcessor {
       return outcomeOf(summary, format.declaration);
     },
   };
+  processor.outputsOf = (file) => (file.reasonCode === 'name_used' ? format.dialectOutputs.map((suffix) => `${asidePrefix(file)}${suffix}`) : processor.outputs);
   if (format.onStateChange) processor.onStateChange = format.onStateChange.bind(format);
   return processor;
 }
@@ -65,15 +78,19 @@ function nameAvailable(declaration: DelimitedDeclaration, ctx: ProcessContext): 
 }
 
 async function refuse(format: DelimitedFormat, ctx: ProcessContext, code: RejectCode, message: string): Promise<ProcessOutcome> {
-  await format.answerRefusal?.(message, ctx);
+  await format.answerRefusal?.(message, ctx, code === 'name_used' ? asidePrefix(ctx.file) : '');
   return { counts: NOTHING, rejection: { code, message } };
 }
 
 function outcomeOf(summary: RunSummary, declaration: DelimitedDeclaration): ProcessOutcome {
   const counts = { total: summary.total, accepted: summary.accepted, failed: summary.failed, duplicates: summary.duplicates };
-  if (declaration.errorPolicy !== 'all-or-nothing' || summary.errorLines === 0) return { counts };
+  const notes: FileNotes = {};
+  if (summary.warnings.length) notes.warnings = summary.warnings;
+  if (summary.columns) notes.columns = summary.columns;
+  if (declaration.errorPolicy !== 'all-or-nothing' || summary.errorLines === 0) return { counts, notes };
   const lines = summary.errorLines === 1 ? '1 line has errors' : `${summary.errorLines} lines have errors`;
   return {
+    notes,
     counts: { ...counts, accepted: 0 },
     rejection: {
       code: 'invalid_content',

@@ -34,6 +34,16 @@ export interface RunSummary {
   errorFields: number;
   /** The first failed lines, at most `keepLines` of them. */
   listed: FailedLine[];
+  /** What the file did that was let pass (unknown columns ignored). */
+  warnings: string[];
+  /** A `headerless` layout: whether the header named the columns or an order was used. */
+  columns?: ColumnOrder;
+}
+
+/** The columns a headerless-capable file was read with. */
+export interface ColumnOrder {
+  from: 'header' | 'configured order' | 'default order';
+  names: string[];
 }
 
 /** What a format does with a line whose cells are all valid: store it, or say why not. */
@@ -46,6 +56,8 @@ export interface LineConsumer {
   accept(values: readonly unknown[], at: SplitLine): LineProblem | KeyHolder | undefined;
   /** A `per-file` policy: the lines this file has stored (when it was processed before). */
   storedLines?(): Iterable<number>;
+  /** A `headerless` layout: the order to read a file in whose first line names no column. */
+  columnOrder?(): ColumnOrder;
 }
 
 /**
@@ -76,6 +88,7 @@ export async function runDelimited(
   splitter.end();
   run.end();
   await run.log.flush();
+  run.summary.warnings.push(...run.reader.warnings);
   return run.summary;
 }
 
@@ -83,8 +96,8 @@ export async function runDelimited(
 class DelimitedRun implements RecordSink {
   readonly delimiter: string;
   readonly log: ErrorLog;
-  readonly summary: RunSummary = { total: 0, accepted: 0, failed: 0, duplicates: 0, alreadyStored: 0, errorLines: 0, errorFields: 0, listed: [] };
-  private readonly reader: LineReader;
+  readonly summary: RunSummary = { total: 0, accepted: 0, failed: 0, duplicates: 0, alreadyStored: 0, errorLines: 0, errorFields: 0, listed: [], warnings: [] };
+  readonly reader: LineReader;
   private readonly keyTaken: KeyTaken | undefined;
   /** Lines of this file stored before (`per-file`); undefined when there are none, the usual case. */
   private readonly stored: ReadonlySet<number> | undefined;
@@ -106,6 +119,7 @@ class DelimitedRun implements RecordSink {
 
   record(cells: string[], at: SplitLine): void {
     if (this.header === 'expected') {
+      if (!this.isHeader(cells)) return this.record(cells, at);
       const problems = this.reader.header(cells);
       this.header = problems.length ? 'bad' : 'good';
       if (problems.length) this.report(at, problems);
@@ -125,6 +139,24 @@ class DelimitedRun implements RecordSink {
     else this.failed(at, [this.heldKey()]);
   }
 
+  /**
+   * Whether the first line is the header. A `headerless` layout takes a first line that names no
+   * column as data, read in the session's column order (noted for the receipt), and says so.
+   */
+  private isHeader(cells: readonly string[]): boolean {
+    if (!this.reader.headerless) return true;
+    const named = this.reader.namesAColumn(cells);
+    if (named) this.summary.columns = { from: 'header', names: cells.map((cell) => cell.trim()) };
+    else {
+      if (!this.consumer.columnOrder) throw new Error('a headerless layout needs the session to give a column order');
+      const order = this.consumer.columnOrder();
+      this.reader.useOrder(order.names);
+      this.summary.columns = order;
+      this.header = 'good';
+    }
+    return named;
+  }
+
   /** The line is in the store already, put there by this file when it was processed before. */
   private storedBefore(): void {
     this.summary.duplicates += 1;
@@ -138,7 +170,8 @@ class DelimitedRun implements RecordSink {
   }
 
   broken(problem: LineProblem, at: SplitLine): void {
-    if (this.header === 'expected') {
+    // too long to be held, such a line could be a header only: it is taken as one
+    if (this.header === 'expected' && (problem.code === 'line_too_long' || this.isHeader(at.raw.split(this.delimiter)))) {
       this.header = 'bad';
       this.report(at, [problem]);
       return;

@@ -1,5 +1,5 @@
 /**
- * PBJ offline sales as data: comma separated with CSV quoting within a line, a header row, every column required, all or nothing,
+ * PBJ offline sales as data: comma separated with CSV quoting within a line, a header row, every column required (others ignored), all or nothing,
  * a name accepted once, ORDER_ID unique per channel across files.
  */
 import type { DelimitedDeclaration } from '../delimited/declaration.js';
@@ -18,7 +18,8 @@ export const PBJ_COLUMNS = [
 export const pbjDeclaration: DelimitedDeclaration = {
   delimiter: ',',
   quoting: 'rfc4180',
-  layout: { kind: 'header', columns: PBJ_COLUMNS },
+  // a column PBJ does not use is ignored with a warning; a missing one is still a refusal
+  layout: { kind: 'header', columns: PBJ_COLUMNS, unknownColumns: 'ignore' },
   shortLines: false,
   errorPolicy: 'all-or-nothing',
   dedupe: { names: 'once', records: { kind: 'unique-key', column: 'ORDER_ID', scope: 'channel', code: 'duplicate_order_id' } },

@@ -10,7 +10,7 @@ import { pbjDeclaration } from './declaration.js';
 import { pbjRefusal, pbjResult, resultJson } from './result.js';
 import { PbjStore } from './store.js';
 
-const RESULT = '.result.json';
+export const RESULT = '.result.json';
 
 function open(ctx: ProcessContext): FormatSession {
   const store = new PbjStore(ctx.db);
@@ -29,5 +29,5 @@ export const pbjFormat: DelimitedFormat = {
   dialectOutputs: [RESULT],
   keepLines: 100,
   open,
-  answerRefusal: (message, ctx) => ctx.outputs.put(RESULT, resultJson(pbjRefusal(message))),
+  answerRefusal: (message, ctx, prefix) => ctx.outputs.put(`${prefix}${RESULT}`, resultJson(pbjRefusal(message))),
 };

@@ -9,6 +9,19 @@ import { acceptedNames } from './007-accepted-names.js';
 import { filesLeftInbox } from './008-files-left-inbox.js';
 import { notifications } from './009-notifications.js';
 import { operators } from './010-operators.js';
+import { fileNotesCustomerCards } from './011-file-notes-customer-cards.js';
 
 /** Every schema version in order; append, never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [ledger, recordErrors, crowdtwist, delimited, heartbeat, crowdtwistFailedRequests, acceptedNames, filesLeftInbox, notifications, operators];
+export const MIGRATIONS: readonly Migration[] = [
+  ledger,
+  recordErrors,
+  crowdtwist,
+  delimited,
+  heartbeat,
+  crowdtwistFailedRequests,
+  acceptedNames,
+  filesLeftInbox,
+  notifications,
+  operators,
+  fileNotesCustomerCards,
+];
