@@ -145,7 +145,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
           const wrapper = input.sent === input.name ? undefined : files.list({ partner: input.partner, name: input.sent });
           const unwrapped = wrapper && ((await verdictOf(app, wrapper, input.partner, input.sent)) ?? (wrapper[0]?.state === 'processed' ? undefined : `the ${input.sent} around it ended ${wrapper[0]?.state}: ${wrapper[0]?.reason}`));
           const rows = files.list({ partner: input.partner, name: input.name });
-          const problem = unwrapped ?? (await verdictOf(app, rows, input.partner, input.name, tally)) ?? uncountedLines(format, rows[0]?.counts ?? null, input.data);
+          const problem = unwrapped ?? (await verdictOf(app, rows, input.partner, input.name, tally)) ?? uncountedLines(format, rows[0]?.counts ?? null, input.data, input.name);
           if (problem) report.findings.push({ format, input: input.n, name: input.name, mutations: input.applied, problem, data: input.data });
         }
         // Error lines and process errors belong to no one input of the batch: its files run side
@@ -173,8 +173,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
 }
 
 /** A delimited file whose `total` is not its count of physical lines: lines lost (or made up) without a word. */
-function uncountedLines(format: FormatId, counts: { total: number } | null, data: Buffer): string | undefined {
-  const expected = expectedTotal(format, data);
+function uncountedLines(format: FormatId, counts: { total: number } | null, data: Buffer, name: string): string | undefined {
+  const expected = expectedTotal(format, data, name);
   if (expected === undefined || counts === null || counts.total === expected) return undefined;
   return `total ${counts.total}, but the file has ${expected} data lines`;
 }

@@ -6,6 +6,7 @@ import { balancesCommand } from './commands/balances.js';
 import { checkCommand } from './commands/check.js';
 import { backupCommand, restoreCommand } from './commands/backup.js';
 import { configCheckCommand } from './commands/config-check.js';
+import { customerCommands } from './commands/customers.js';
 import { errorsCommand } from './commands/errors.js';
 import { filesCommand } from './commands/files.js';
 import { heldCommand } from './commands/held.js';
@@ -27,6 +28,7 @@ export const COMMANDS: Command[] = [
   errorsCommand,
   checkCommand,
   balancesCommand,
+  ...customerCommands,
   undoCommand,
   heldCommand,
   releaseCommand,

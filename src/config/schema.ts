@@ -98,8 +98,27 @@ export const campaignSchema = z.strictObject({
   rewards: z.record(z.string(), z.number().positive()).default({}),
 });
 
+/** The columns a Client Toolbox line may have, as the guide's `visits_header_N` fields name them. */
+export const TOOLBOX_COLUMN_NAMES = ['campaign_id', 'code', 'redeemed', 'amount', 'date', 'authorization', 'promo_id', 'service_product'] as const;
+
+/**
+ * The order of a headerless file's columns (the guide sends the names beside the data, as
+ * `visits_header_N`): declared names, each once, with the three required ones.
+ */
+const toolboxColumnsSchema = z
+  .array(z.enum(TOOLBOX_COLUMN_NAMES))
+  .min(3)
+  .check((ctx) => {
+    const twice = ctx.value.find((name, index) => ctx.value.indexOf(name) !== index);
+    if (twice) ctx.issues.push({ code: 'custom', message: `the column ${twice} is listed twice`, input: ctx.value });
+    const missing = ['campaign_id', 'code', 'redeemed'].filter((name) => !ctx.value.includes(name as (typeof TOOLBOX_COLUMN_NAMES)[number]));
+    if (missing.length) ctx.issues.push({ code: 'custom', message: `the columns must include ${missing.join(', ')}`, input: ctx.value });
+  });
+
 /** A partner's Client Toolbox options, as the guide's request fields name them. */
 export const toolboxPartnerSchema = z.strictObject({
+  /** The column order of a file whose first line is not a header; unset: the guide's points example. */
+  columns: toolboxColumnsSchema.optional(),
   apply_ratio: z.boolean().default(false),
   create_new_customers: z.boolean().default(false),
   receipt: z.enum(['xml', 'json']).default('xml'),

@@ -134,8 +134,9 @@ describe('Client Toolbox transactions through the daemon', () => {
     const receipt = await drop(daemon, strict, name, 'campaign_id|code|redeemed|amount\nP1|stranger|N|10\n');
     expect(receipt.counts).toEqual({ total: 1, accepted: 0, failed: 1, duplicates: 0 });
     const xml = await fetchOutbox(daemon, strict, `${name}.result.xml`);
-    expect(xml).toContain('<batch status="none_imported">');
-    expect(xml).toContain('code="unknown_customer">code stranger is not a customer of this account');
+    expect(xml).toBe(
+      '<response status="error">\n  <error>no transaction of the batch could be imported: its one line has errors (the first: line 2, code stranger is not a customer of this account); see the error log</error>\n</response>\n',
+    );
     expect((await posdrop(daemon, ['balances', '--partner', 'strict'])).stdout).toBe('(none)\n');
   });
 

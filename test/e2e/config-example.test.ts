@@ -64,6 +64,7 @@ describe('config/posdrop.example.yaml', () => {
         receipt: 'xml',
         condensed: false,
         allow_undo: false,
+        columns: ['code', 'campaign_id', 'redeemed', 'amount', 'date', 'authorization', 'promo_id'],
         campaigns: [
           { id: '12121', type: 'points', ratio: 10, rewards: { '1500': 500 } },
           { id: '34343', type: 'giftcard', ratio: 1, rewards: {} },

@@ -63,7 +63,7 @@ describe('/validate and posdrop check for the delimited formats', () => {
   });
 
   it('posdrop check refuses a bad name with the accepted patterns', async () => {
-    const local = daemon.path('sales.csv');
+    const local = daemon.path('sales.xlsx');
     await writeFile(local, 'x\n');
     const checked = await posdrop(daemon, ['check', local, '--partner', 'shop', '--json']);
     expect(checked.code).toBe(1);

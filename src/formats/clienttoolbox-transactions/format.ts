@@ -9,7 +9,8 @@ import type { CampaignConfig, ToolboxPartnerConfig } from '../../config/schema.j
 import type { ProcessContext } from '../../pipeline/processor.js';
 import type { DelimitedFormat, FormatSession } from '../delimited/processor.js';
 import type { SplitLine } from '../delimited/record-splitter.js';
-import { COL, toolboxDeclaration } from './declaration.js';
+import type { ColumnOrder, RunSummary } from '../delimited/run.js';
+import { COL, DEFAULT_COLUMN_ORDER, toolboxDeclaration } from './declaration.js';
 import { ToolboxLedger, type BalanceKey } from './ledger.js';
 import { toolboxOptions } from './options.js';
 import { errorReceipt, receiptSuffix, successReceipt } from './receipt.js';
@@ -32,6 +33,11 @@ class ToolboxSession implements FormatSession {
     this.at = ctx.now().toISOString();
   }
 
+  columnOrder(): ColumnOrder {
+    const { columns } = this.options;
+    return columns ? { from: 'configured order', names: [...columns] } : { from: 'default order', names: [...DEFAULT_COLUMN_ORDER] };
+  }
+
   storedLines(): number[] {
     return this.ledger.linesOfFile(this.ctx.file.id);
   }
@@ -43,8 +49,10 @@ class ToolboxSession implements FormatSession {
       const known = this.options.campaigns.map((candidate) => candidate.id).join(', ') || 'none configured';
       return lineProblem('campaign_id', campaignId, 'unknown_campaign', `campaign_id ${campaignId} is not a campaign of this account`, `one of: ${known}`);
     }
-    const code = values[COL.code] as string;
-    const known = this.ledger.hasCustomer(this.ctx.partner.id, code);
+    const given = values[COL.code] as string;
+    const known = this.ledger.customerCode(this.ctx.partner.id, given);
+    // a card number posts to the customer it belongs to
+    const code = known ?? given;
     if (!known && !this.options.create_new_customers) {
       return lineProblem('code', code, 'unknown_customer', `code ${code} is not a customer of this account`, 'the code or card number of an existing customer (create_new_customers is off)');
     }
@@ -89,17 +97,36 @@ class ToolboxSession implements FormatSession {
     });
   }
 
-  async answer(summary: Parameters<FormatSession['answer']>[0], ctx: ProcessContext): Promise<void> {
-    await ctx.outputs.put(receiptSuffix(this.options), successReceipt(summary, this.options));
+  async answer(summary: RunSummary, ctx: ProcessContext): Promise<void> {
+    const nothing = nothingRead(summary);
+    await ctx.outputs.put(receiptSuffix(this.options), nothing ? errorReceipt(nothing, this.options) : successReceipt(summary, this.options));
   }
+}
+
+/**
+ * Why nothing of the batch could be imported, when nothing was: the guide has an error response
+ * for a batch that failed, and a batch of which no line counts is one. The lines' own errors are
+ * in the error log.
+ */
+function nothingRead(summary: RunSummary): string | undefined {
+  if (summary.accepted + summary.alreadyStored > 0) return undefined;
+  if (summary.total === 0) return summary.errorLines > 0 ? `the batch could not be read: ${firstProblem(summary)}` : 'the batch has no transactions';
+  const lines = summary.total === 1 ? 'its one line has' : `all ${summary.total} lines have`;
+  return `no transaction of the batch could be imported: ${lines} errors (the first: ${firstProblem(summary)}); see the error log`;
+}
+
+function firstProblem(summary: RunSummary): string {
+  const first = summary.listed[0];
+  const problem = first?.problems[0];
+  return first && problem ? `line ${first.line}, ${problem.message}` : 'no line could be read';
 }
 
 export const toolboxFormat: DelimitedFormat = {
   declaration: toolboxDeclaration,
   dialectOutputs: ['.result.xml', '.result.json'],
   open: (ctx) => new ToolboxSession(ctx),
-  async answerRefusal(message, ctx) {
+  async answerRefusal(message, ctx, prefix) {
     const options = toolboxOptions(ctx.config, ctx.partner.id);
-    await ctx.outputs.put(receiptSuffix(options), errorReceipt(message, options));
+    await ctx.outputs.put(`${prefix}${receiptSuffix(options)}`, errorReceipt(message, options));
   },
 };

@@ -45,8 +45,13 @@ export class ToolboxLedger {
 
   constructor(private readonly db: Db) {
     this.statements = {
-      customer: db.prepare('SELECT 1 FROM toolbox_customers WHERE partner_id = ? AND code = ?'),
-      addCustomer: db.prepare('INSERT INTO toolbox_customers (partner_id, code, created_file_id, created_at) VALUES (?, ?, ?, ?)'),
+      // a code first: a card number never hides the customer whose code it is
+      customer: db.prepare(
+        'SELECT code FROM toolbox_customers WHERE partner_id = @partner AND (code = @name OR card_number = @name) ORDER BY code = @name DESC LIMIT 1',
+      ),
+      addCustomer: db.prepare(
+        'INSERT INTO toolbox_customers (partner_id, code, card_number, created_file_id, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
       balance: db.prepare('SELECT balance FROM toolbox_balances WHERE partner_id = ? AND campaign_id = ? AND code = ? AND product = ?'),
       entry: db.prepare(
         `INSERT INTO toolbox_entries (file_id, partner_id, campaign_id, code, product, line, kind, amount, delta, date, authorization, promo_ids, undoes, created_at)
@@ -59,12 +64,14 @@ export class ToolboxLedger {
     };
   }
 
-  hasCustomer(partner: string, code: string): boolean {
-    return this.statements.customer.get(partner, code) !== undefined;
+  /** The code of the customer `name` is the code or card number of (the guide's `code` is either). */
+  customerCode(partner: string, name: string): string | undefined {
+    return (this.statements.customer.get({ partner, name }) as { code: string } | undefined)?.code;
   }
 
-  addCustomer(partner: string, code: string, fileId: number, at: string): void {
-    this.statements.addCustomer.run(partner, code, fileId, at);
+  /** A customer created by a file (`fileId`), or by an operator (`fileId` 0, `by`). */
+  addCustomer(partner: string, code: string, fileId: number, at: string, extra: { cardNumber?: string; by?: string } = {}): void {
+    this.statements.addCustomer.run(partner, code, extra.cardNumber || null, fileId, extra.by ?? null, at);
   }
 
   balance(key: BalanceKey): number {

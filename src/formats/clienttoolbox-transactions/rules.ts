@@ -57,7 +57,8 @@ export function lineAmount(campaign: CampaignConfig, applyRatioOption: boolean, 
       return plainAmount(text, ONE);
     case 'earned':
       if (redeemed) return plainAmount(text);
-      return applyRatioOption ? scaled(plainAmount(text, ONE), ratio) : plainAmount(text);
+      // an event line needs no amount: it is one event (worth the ratio only with apply_ratio)
+      return applyRatioOption ? scaled(plainAmount(text, ONE), ratio) : plainAmount(text, ONE);
     case 'buyx':
       return redeemed ? scaled(plainAmount(text), ratio) : plainAmount(text);
   }
