@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FormatProcessor } from '../../src/pipeline/processor.js';
 import { BUILT_IN_FORMATS } from '../../src/formats/registry.js';
 import type { FormatSpec } from '../../src/formats/types.js';
+import { posdrop } from '../support/cli.js';
 import { sftpBatch } from '../support/clients.js';
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
 import { csvRows, drop, fetchJson, fetchOutbox } from '../support/drop.js';
@@ -38,6 +39,7 @@ describe('Carma purchase history through the daemon', () => {
     expect(status).toEqual({
       id: expect.any(Number),
       type: 'IMPORT',
+      customerId: 0,
       startTime: Date.parse(timings.processing_started_at),
       endTime: Date.parse(timings.finished_at),
       affected: 6,
@@ -108,7 +110,25 @@ describe('Carma purchase history through the daemon', () => {
       message: 'the file is not valid UTF-8: the byte at offset 17 (counting from 0) does not begin or continue a UTF-8 character; save the file as UTF-8',
     });
     expect(rows('L5')).toEqual([]);
-    expect(await fetchJson(daemon, carma, 'purchasehistory_L5_latin.csv.status.json')).toMatchObject({ status: 'FINISHED', total: 0 });
+    // what Carma answers for a failed import: finished, every line read counted, nothing affected
+    expect(receipt.counts).toEqual({ total: 2, accepted: 0, failed: 2, duplicates: 0 });
+    const status = await fetchJson(daemon, carma, 'purchasehistory_L5_latin.csv.status.json');
+    expect(status).toMatchObject({ status: 'FINISHED', total: 2, affected: 0, processed: 0, reason: receipt.reason });
+  });
+
+  it("gives the batch status the partner's customerId", async () => {
+    const account = await daemon.addPartner({ id: 'carma-4711', formats: ['carma-purchase-history'], options: { carma_customer_id: 4711 } });
+    const name = 'purchasehistory_L6_account.csv';
+    const receipt = await drop(daemon, account, name, 'a-1;S;1.00\n');
+    expect(receipt.state).toBe('processed');
+    const status = (await fetchJson(daemon, account, `${name}.status.json`)) as Record<string, unknown>;
+    expect(Object.keys(status)).toEqual(['id', 'type', 'customerId', 'startTime', 'endTime', 'affected', 'processed', 'total', 'status']);
+    expect(status).toMatchObject({ customerId: 4711, affected: 1, total: 1, status: 'FINISHED' });
+    const added = await posdrop(daemon, ['partners', 'add', 'carma-cli', '--format', 'carma-purchase-history', '--carma-customer-id', '12', '--generate-password']);
+    expect(added.code, added.stderr).toBe(0);
+    expect(daemon.app.running.partners.get('carma-cli')?.options).toEqual({ carma_customer_id: 12 });
+    const wrong = await posdrop(daemon, ['partners', 'add', 'carma-bad', '--format', 'carma-purchase-history', '--carma-customer-id', 'x', '--generate-password']);
+    expect(wrong).toMatchObject({ code: 2, stderr: expect.stringContaining('--carma-customer-id must be a whole number') });
   });
 });
 
@@ -162,7 +182,7 @@ describe("Carma's batch status through a file's life", () => {
     expect((await sftpBatch(daemon.port, carma, [`put ${local} /inbox/${name}`])).code).toBe(0);
 
     const pending = await statusOf('PENDING');
-    expect(pending).toEqual({ id: expect.any(Number), type: 'IMPORT', startTime: null, endTime: null, affected: 0, processed: 0, total: 0, status: 'PENDING' });
+    expect(pending).toEqual({ id: expect.any(Number), type: 'IMPORT', customerId: 0, startTime: null, endTime: null, affected: 0, processed: 0, total: 0, status: 'PENDING' });
     expect(await daemon.receipt('carma', name)).toMatchObject({ state: 'queued' });
     startProcessing();
 

@@ -41,6 +41,8 @@ export interface PartnerSpec {
   formats?: FormatId[];
   maxUploadBytes?: number;
   password?: string;
+  /** Partner options (`carma_customer_id`). */
+  options?: Record<string, unknown>;
 }
 
 /** The one thing tests fake: the clock, real time plus an offset they can move. */
@@ -146,6 +148,7 @@ export class TestDaemon {
       formats: spec.formats ?? [...FORMAT_IDS],
       maxUploadBytes: spec.maxUploadBytes ?? null,
       passwordHash: await hashPassword(password, { ln: 10, r: 8, p: 1 }),
+      options: spec.options ?? {},
     });
     partners.addKey(spec.id, parsePublicKeyLine(keys.public));
     // As `posdrop partners add` does, so that files can be dropped in by hand at once.

@@ -104,11 +104,12 @@ export const passwordOptions = {
 export const partnersAdd: Command = {
   name: 'partners add',
   summary: 'add a partner (SFTP account)',
-  usage: '<id> --format F [--format F…] [--client-id C] [--channel CH…] (--generate-password | --password-stdin | --key LINE | --key-file F) [--max-upload-mb N]',
+  usage: '<id> --format F [--format F…] [--client-id C] [--channel CH…] (--generate-password | --password-stdin | --key LINE | --key-file F) [--max-upload-mb N] [--carma-customer-id N]',
   details: [
     `  --format              ${FORMAT_IDS.join(', ')}, or all`,
     '  --client-id           the client id in CrowdTwist file names (default: the partner id)',
-    '  --channel             a PBJ channel key the partner sells on (repeatable)',
+    '  --channel             a PBJ channel key the partner sells on (repeatable; the first is its default)',
+    "  --carma-customer-id   the customerId of Carma's batch status (default 0)",
     '  --generate-password   create a random password and print it once',
     '  --password-stdin      read the password from the first line of stdin',
     '  --key, --key-file     an OpenSSH public key line, or an authorized_keys file (repeatable)',
@@ -120,6 +121,7 @@ export const partnersAdd: Command = {
     key: { type: 'string', multiple: true },
     'key-file': { type: 'string', multiple: true },
     'max-upload-mb': { type: 'string' },
+    'carma-customer-id': { type: 'string' },
     json: { type: 'boolean' },
     ...passwordOptions,
   },
@@ -136,6 +138,9 @@ export const partnersAdd: Command = {
     if (maxUploadBytes !== null && (!Number.isInteger(maxUploadBytes) || maxUploadBytes <= 0)) {
       throw new UsageError('--max-upload-mb must be a positive number');
     }
+    const carmaId = input.values['carma-customer-id'];
+    const options = carmaId === undefined ? {} : { carma_customer_id: Number(carmaId) };
+    if (carmaId !== undefined && !/^\d{1,15}$/.test(carmaId as string)) throw new UsageError('--carma-customer-id must be a whole number, such as 0');
     const passwordHash = secret ? await hashPassword(secret.password) : null;
     const partner = await withContext(input, async ({ partners, db, layout }) => {
       if (partners.get(id)) throw new OperatorError('exists', `partner ${id} already exists`);
@@ -147,6 +152,7 @@ export const partnersAdd: Command = {
           formats,
           passwordHash,
           maxUploadBytes,
+          options,
         });
         for (const key of keys) partners.addKey(id, key);
         return created;

@@ -7,7 +7,8 @@ import type { ProcessContext, StateOutput } from '../../pipeline/processor.js';
 import type { FileRecord } from '../../store/files.js';
 import type { DelimitedFormat, FormatSession } from '../delimited/processor.js';
 import { carmaDeclaration } from './declaration.js';
-import { carmaStatus } from './status.js';
+import { carmaCustomerId, carmaStatus } from './status.js';
+import type { Partner } from '../../store/partners.js';
 import { CarmaPurchases } from './store.js';
 
 export const STATUS_SUFFIX = '.status.json';
@@ -26,8 +27,8 @@ function open(ctx: ProcessContext): FormatSession {
 }
 
 /** The status document is rewritten at every state change, not only at the end. */
-function onStateChange(file: FileRecord): StateOutput[] {
-  return [{ suffix: STATUS_SUFFIX, content: `${JSON.stringify(carmaStatus(file), null, 2)}\n` }];
+function onStateChange(file: FileRecord, partner: Partner): StateOutput[] {
+  return [{ suffix: STATUS_SUFFIX, content: `${JSON.stringify(carmaStatus(file, carmaCustomerId(partner)), null, 2)}\n` }];
 }
 
 export const carmaFormat: DelimitedFormat = {

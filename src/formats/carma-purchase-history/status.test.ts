@@ -38,6 +38,7 @@ describe("Carma's batch status", () => {
     expect(carmaStatus(done)).toEqual({
       id: 101111,
       type: 'IMPORT',
+      customerId: 0,
       startTime: 1394636797030,
       endTime: 1394636799710,
       affected: 500,
@@ -45,5 +46,14 @@ describe("Carma's batch status", () => {
       total: 501,
       status: 'FINISHED',
     });
+  });
+  it("has the guide's every field, in its order, with the partner's customerId", () => {
+    const done = file('processed', { processingStartedAt: '2014-03-12T15:06:37.030Z', processedAt: '2014-03-12T15:06:39.710Z', counts: { total: 1, accepted: 1, failed: 0, duplicates: 0 } });
+    expect(Object.keys(carmaStatus(done, 4711))).toEqual(['id', 'type', 'customerId', 'startTime', 'endTime', 'affected', 'processed', 'total', 'status']);
+    expect(carmaStatus(done, 4711).customerId).toBe(4711);
+  });
+  it('is FINISHED for a file refused whole, with its lines in total, nothing affected, and the reason', () => {
+    const refused = file('rejected', { reasonCode: 'not_utf8', reason: 'the file is not valid UTF-8', counts: { total: 3, accepted: 0, failed: 3, duplicates: 0 } });
+    expect(carmaStatus(refused)).toMatchObject({ status: 'FINISHED', affected: 0, processed: 0, total: 3, reason: { code: 'not_utf8', message: 'the file is not valid UTF-8' } });
   });
 });

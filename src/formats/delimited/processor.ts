@@ -7,6 +7,7 @@ import { FileRejected, type RejectCode } from '../../core/errors.js';
 import type { FormatProcessor, ProcessContext, ProcessOutcome, StateOutput } from '../../pipeline/processor.js';
 import type { FileNotes, FileRecord } from '../../store/files.js';
 import type { Partner } from '../../store/partners.js';
+import { countLines } from '../../fs/count-lines.js';
 import { claimName } from './accepted-names.js';
 import type { DelimitedDeclaration } from './declaration.js';
 import { ERRORS_CSV } from './error-log.js';
@@ -57,9 +58,10 @@ export function delimitedProcessor(format: DelimitedFormat): FormatProcessor {
       try {
         summary = await runDelimited(ctx, format.declaration, session, { keepLines: format.keepLines });
       } catch (err) {
-        if (!(err instanceof FileRejected) || !format.answerRefusal) throw err;
-        // Returned as a rejection (not thrown) so that the frame keeps the dialect answer.
-        return refuse(format, ctx, err.code, err.message);
+        if (!(err instanceof FileRejected)) throw err;
+        // Returned as a rejection (not thrown) so that the frame keeps the dialect answer, with
+        // the lines read: a source counts a failed import's lines too (Carma's status `total`).
+        return refuse(format, ctx, err.code, err.message, await linesRead(ctx, format.declaration));
       }
       await session.answer(summary, ctx);
       return outcomeOf(summary, format.declaration);
@@ -77,9 +79,16 @@ function nameAvailable(declaration: DelimitedDeclaration, ctx: ProcessContext): 
   return claimName(db, { partner: partner.id, format: file.format ?? '', name: file.name, fileId: file.id });
 }
 
-async function refuse(format: DelimitedFormat, ctx: ProcessContext, code: RejectCode, message: string): Promise<ProcessOutcome> {
+async function refuse(format: DelimitedFormat, ctx: ProcessContext, code: RejectCode, message: string, lines = 0): Promise<ProcessOutcome> {
   await format.answerRefusal?.(message, ctx, code === 'name_used' ? asidePrefix(ctx.file) : '');
-  return { counts: NOTHING, rejection: { code, message } };
+  const counts = lines > 0 ? { total: lines, accepted: 0, failed: lines, duplicates: 0 } : NOTHING;
+  return { counts, rejection: { code, message } };
+}
+
+/** The data lines of a file refused whole for its bytes (not UTF-8): every non-empty line, less a header. */
+async function linesRead(ctx: ProcessContext, declaration: DelimitedDeclaration): Promise<number> {
+  const lines = await countLines(ctx.source);
+  return declaration.layout.kind === 'header' && !declaration.layout.headerless ? Math.max(0, lines - 1) : lines;
 }
 
 function outcomeOf(summary: RunSummary, declaration: DelimitedDeclaration): ProcessOutcome {
