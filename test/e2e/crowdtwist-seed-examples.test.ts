@@ -80,4 +80,12 @@ describe("the specification's own examples, sent by a partner", () => {
       { receipt_id: 'receipt2-0510', line: 0, sku: 'sku_1', quantity: 2, is_awaiting_fulfillment: 1, transaction_id: 2, custom_data: '{"color":"blue","size":"Medium"}' },
     ]);
   });
+
+  it('refuses the definition sample as published, with its no-break spaces, naming line and column', async () => {
+    const name = '20170624_0001_12_pos_as-published.json';
+    await upload(daemon, second, name, await fixture('seed-definition-sample-as-published.json'));
+    const receipt = await receiptWhen(daemon, 'seed-two', name, 'rejected');
+    expect(receipt.reason).toMatchObject({ code: 'unparseable', message: expect.stringMatching(/\(line 3, column 1\)$/) });
+    expect(receipt.counts).toBeNull();
+  });
 });
