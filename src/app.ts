@@ -131,6 +131,12 @@ export class App {
         intake.announce(partner, area, name);
       },
       onChanged: (partner, area, name) => intake.announce(partner, area, name),
+      replacePending: (partner, area, name, deliver) => intake.replace(partner, area, name, deliver),
+      onRefused: (partner, area, name, size, reason) => {
+        intake.refuseUpload(partner, area, name, size, { code: 'oversize', message: reason }).catch((err: unknown) =>
+          log.error('file.refusal_unanswered', { partner, file: name, error: errorMessage(err) }),
+        );
+      },
       onBanned: (address, failures, until) => raise('partner.banned', null, { address, failures, until: until.toISOString() }),
     });
     const staleHolds = new StaleHoldsJob({

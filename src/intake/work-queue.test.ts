@@ -76,4 +76,29 @@ describe('WorkQueue', () => {
     expect(started).toEqual(['a']);
     expect(queue.push('c', 'c')).toBe(false);
   });
+
+  it('runs exclusive work only while its key is not in hand, and holds the key meanwhile', async () => {
+    const { started, handle, finish } = gatedHandler();
+    const queue = new WorkQueue<string>(handle, () => undefined, 2);
+    queue.push('k', 'first');
+    const order: string[] = [];
+    let release!: () => void;
+    const exclusive = queue.exclusive('k', async () => {
+      order.push('exclusive');
+      await new Promise<void>((resolve) => (release = resolve));
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(order).toEqual([]); // 'first' is in hand
+    await finish('first');
+    expect(order).toEqual(['exclusive']);
+    queue.push('k', 'second');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual(['first']); // the key is held
+    release();
+    await exclusive;
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(started).toEqual(['first', 'second']);
+    await finish('second');
+    await queue.idle();
+  });
 });

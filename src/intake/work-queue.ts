@@ -7,6 +7,8 @@ export class WorkQueue<T> {
   private readonly waiting = new Map<string, T>();
   private readonly active = new Set<string>();
   private readonly runs = new Set<Promise<void>>();
+  /** Who waits for a key in hand to be free ({@link exclusive}). */
+  private readonly freed = new Map<string, (() => void)[]>();
   private stopped = false;
   private drained: (() => void)[] = [];
 
@@ -39,6 +41,23 @@ export class WorkQueue<T> {
     return new Promise((resolve) => this.drained.push(resolve));
   }
 
+  /**
+   * Runs `work` while no item of `key` is in hand, and keeps the key's items from starting
+   * meanwhile (an upload replacing a file the intake may be handling).
+   */
+  async exclusive<R>(key: string, work: () => Promise<R>): Promise<R> {
+    while (this.active.has(key)) {
+      await new Promise<void>((resolve) => this.freed.set(key, [...(this.freed.get(key) ?? []), resolve]));
+    }
+    this.active.add(key);
+    try {
+      return await work();
+    } finally {
+      this.release(key);
+      this.pump();
+    }
+  }
+
   /** Stops taking items; resolves when the items in hand are done. The rest stay for next start. */
   async stop(): Promise<void> {
     this.stopped = true;
@@ -56,13 +75,20 @@ export class WorkQueue<T> {
       const run = this.handle(item, key)
         .catch((err: unknown) => this.onError(err, key))
         .finally(() => {
-          this.active.delete(key);
+          this.release(key);
           this.runs.delete(run);
           this.pump();
         });
       this.runs.add(run);
     }
     if (this.settled()) for (const resolve of this.drained.splice(0)) resolve();
+  }
+
+  private release(key: string): void {
+    this.active.delete(key);
+    const waiting = this.freed.get(key);
+    this.freed.delete(key);
+    for (const resolve of waiting ?? []) resolve();
   }
 
   /** The oldest waiting item whose key is not in hand. */

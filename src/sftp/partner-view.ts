@@ -43,6 +43,10 @@ export interface ViewOptions {
    * that the intake need not wait for its watcher to notice.
    */
   onChanged: (partner: string, area: UploadArea, name: string) => void;
+  /** Delivers an upload over a file of its name still waiting (see `UploadTarget.replace`). */
+  replacePending?: (partner: string, area: UploadArea, name: string, deliver: () => Promise<void>) => Promise<void>;
+  /** An upload was refused before it was complete (the size limit): the partner is answered. */
+  onRefused?: (partner: string, area: UploadArea, name: string, size: number, reason: string) => void;
 }
 
 const DIR_MODE = constants.S_IFDIR | 0o755;
@@ -117,7 +121,9 @@ export class PartnerView {
     }
     try {
       const finalDir = await this.areaDir(area);
-      if (await this.regularFile(path.join(finalDir, name))) {
+      // An exclusive create must not find the name taken; a plain upload replaces a waiting file.
+      const { replacePending } = this.options;
+      if ((mode === 'exclusive' || !replacePending) && (await this.regularFile(path.join(finalDir, name)))) {
         throw new Refusal(
           'failure',
           `a file named ${name} is already waiting to be processed in /${area}; remove it first or use another name`,
@@ -129,6 +135,7 @@ export class PartnerView {
           finalPath: path.join(finalDir, name),
           name,
           maxBytes: this.options.maxUploadBytes,
+          ...(replacePending ? { replace: (deliver: () => Promise<void>) => replacePending(this.options.partner, area, name, deliver) } : {}),
         },
         mode,
         create,
@@ -144,6 +151,11 @@ export class PartnerView {
   delivered(area: UploadArea, name: string, size: number): void {
     this.options.registry.delivered(uploadKey(this.options.partner, area, name), { size, mtime: this.options.now() });
     this.options.onDelivered(this.options.partner, area, name, size);
+  }
+
+  /** An upload refused before it was complete: its partner gets an answer. */
+  refused(area: UploadArea, name: string, size: number, reason: string): void {
+    this.options.onRefused?.(this.options.partner, area, name, size, reason);
   }
 
   releaseUpload(key: string): void {

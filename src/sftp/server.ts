@@ -27,6 +27,10 @@ export interface SftpServerOptions {
   onDelivered: (partner: string, area: UploadArea, name: string, size: number) => void;
   /** A pending file was removed or renamed by its partner. */
   onChanged: (partner: string, area: UploadArea, name: string) => void;
+  /** Delivers an upload over a file of its name still waiting (the intake's `replace`). */
+  replacePending?: (partner: string, area: UploadArea, name: string, deliver: () => Promise<void>) => Promise<void>;
+  /** An upload was refused before it was complete (past the size limit). */
+  onRefused?: (partner: string, area: UploadArea, name: string, size: number, reason: string) => void;
   /** An address was banned after repeated login failures. */
   onBanned?: (address: string, failures: number, until: Date) => void;
 }
@@ -259,6 +263,8 @@ export class SftpServer {
         now: this.options.now,
         onDelivered: this.options.onDelivered,
         onChanged: this.options.onChanged,
+        ...(this.options.replacePending ? { replacePending: this.options.replacePending } : {}),
+        ...(this.options.onRefused ? { onRefused: this.options.onRefused } : {}),
       });
       const prepared = view.prepare().catch((err: unknown) => {
         log.error('sftp.folders_unavailable', { partner: account.id, error: String(err) });

@@ -24,7 +24,7 @@ const MAX_REPLY_BACKLOG = 4096;
 type Handle =
   | { kind: 'dir'; entries: EntryInfo[]; next: number }
   | { kind: 'read'; file: FileHandle }
-  | { kind: 'write'; upload: Upload; key: string; area: UploadArea };
+  | { kind: 'write'; upload: Upload; key: string; area: UploadArea; refusalAnswered?: boolean };
 
 export interface SessionLimits {
   maxOpenHandles: number;
@@ -282,12 +282,11 @@ export class SftpSession {
     try {
       await handle.upload.write(offset, data);
     } catch (err) {
-      if (handle.upload.abortReason) {
-        this.options.log.warn('sftp.upload_refused', {
-          partner: this.options.partner,
-          file: handle.upload.name,
-          reason: handle.upload.abortReason,
-        });
+      const reason = handle.upload.abortReason;
+      if (reason) {
+        this.options.log.warn('sftp.upload_refused', { partner: this.options.partner, file: handle.upload.name, reason });
+        if (!handle.refusalAnswered) this.options.view.refused(handle.area, handle.upload.name, offset + data.length, reason);
+        handle.refusalAnswered = true;
       }
       throw err;
     }

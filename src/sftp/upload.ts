@@ -5,9 +5,10 @@
  * A dropped connection leaves the partial in the spool, where the client can resume it.
  */
 import { closeSync, constants, fstatSync, unlinkSync, writeSync } from 'node:fs';
+import { lstat, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { looksTemporary } from '../core/safe-name.js';
-import { fsyncFile, moveNoReplace, errnoCode } from '../fs/durable.js';
+import { fsyncDir, fsyncFile, moveNoReplace, errnoCode } from '../fs/durable.js';
 import { openRegularFileSync } from '../fs/regular-file.js';
 import { noSuchFile, Refusal } from './refusal.js';
 
@@ -20,6 +21,11 @@ export interface UploadTarget {
   finalPath: string;
   name: string;
   maxBytes: number;
+  /**
+   * The name is taken by a file still waiting there: runs the move that replaces it once the
+   * intake has nothing of that name in hand. Without it, such a name is refused.
+   */
+  replace?: (deliver: () => Promise<void>) => Promise<void>;
 }
 
 export type CloseResult = { delivered: true; size: number } | { delivered: false; size: number };
@@ -79,7 +85,8 @@ export class Upload {
 
   /**
    * Finishes the upload: fsync, close, then move into the partner's folder unless the name looks
-   * temporary (the client will RENAME it). A name already waiting there is never replaced.
+   * temporary (the client will RENAME it). A file of that name still waiting there is replaced
+   * through `target.replace` (CrowdTwist: "the client may resend … with the same filename").
    */
   async close(): Promise<CloseResult> {
     if (this.aborted) throw new Refusal('failure', this.aborted);
@@ -94,6 +101,17 @@ export class Upload {
     try {
       await moveNoReplace(this.target.spoolPath, this.target.finalPath);
     } catch (err) {
+      const { replace, spoolPath, finalPath } = this.target;
+      if (errnoCode(err) === 'EEXIST' && replace) {
+        await replace(async () => {
+          // only a waiting regular file is replaced: a link or anything else planted there stays
+          const there = await lstat(finalPath).catch(() => undefined);
+          if (there && !there.isFile()) throw new Refusal('failure', `${this.target.name} already exists`);
+          await rename(spoolPath, finalPath);
+          await fsyncDir(path.dirname(finalPath));
+        });
+        return { delivered: true, size };
+      }
       if (errnoCode(err) === 'EEXIST') {
         throw new Refusal(
           'failure',
@@ -137,10 +155,12 @@ function closeQuietly(fd: number): void {
   }
 }
 
+/** `50 MiB (52,428,800 bytes)`: binary units, said so, and the exact figure (a guide's "50 MB" is ambiguous). */
 export function formatBytes(bytes: number): string {
-  if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MB`;
-  if (bytes % 1024 === 0) return `${bytes / 1024} KB`;
-  return `${bytes} bytes`;
+  const exact = `${bytes.toLocaleString('en-US')} bytes`;
+  if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB (${exact})`;
+  if (bytes % 1024 === 0) return `${bytes / 1024} KiB (${exact})`;
+  return exact;
 }
 
 export function partialName(name: string): string {

@@ -57,9 +57,11 @@ describe('a file sent again', () => {
     expect(await fetchJson(daemon, shop, `${name}.result.json`)).toEqual({ result: 2 });
 
     await resend(name, body);
-    expect(await fetchJson(daemon, shop, `${name}.result.json`)).toEqual(ALREADY);
-    expect(await daemon.receipt('shop', name)).toMatchObject({ state: 'rejected', reason: { code: 'name_used', message: ALREADY.error.message } });
     const [first, second] = rows(name);
+    // the refusal answers beside the accepted file's answer, which stays
+    expect(await fetchJson(daemon, shop, `${name}.upload-${second?.id}.result.json`)).toEqual(ALREADY);
+    expect(await fetchJson(daemon, shop, `${name}.result.json`)).toEqual({ result: 2 });
+    expect(await daemon.receipt('shop', name)).toMatchObject({ state: 'rejected', reason: { code: 'name_used', message: ALREADY.error.message } });
     expect([first?.state, first?.counts, second?.state, second?.reasonCode]).toEqual(['processed', { total: 2, accepted: 2, failed: 0, duplicates: 0 }, 'rejected', 'name_used']);
     expect(second?.sha256).toBe(first?.sha256);
     expect(count('SELECT count(*) FROM pbj_sales WHERE order_id IN (8001, 8002)')).toBe(2);
@@ -76,7 +78,8 @@ describe('a file sent again', () => {
     await rename(staged, daemon.path('partners', 'shop', 'inbox', name));
     await waitFor(() => rows(name).length === 3 && rows(name)[2]?.state === 'rejected');
     await daemon.idle();
-    expect(await fetchJson(daemon, shop, `${name}.result.json`)).toEqual(ALREADY);
+    expect(await fetchJson(daemon, shop, `${name}.upload-${rows(name)[2]?.id}.result.json`)).toEqual(ALREADY);
+    expect(await fetchJson(daemon, shop, `${name}.result.json`)).toEqual({ result: 2 });
     const day = first?.receivedAt.slice(0, 10) as string;
     expect((await readdir(daemon.path('archive', 'shop', day))).filter((file) => file.endsWith(name)).sort()).toEqual(rows(name).map((row) => `${row.id}-${name}`).sort());
   });
@@ -117,7 +120,8 @@ describe('a file sent again', () => {
     await daemon.idle();
     expect(rows(name)[0]?.leftInboxAt).not.toBeNull();
     await resend(name, body);
-    expect(await fetchJson(daemon, shop, `${name}.result.json`)).toEqual(ALREADY);
+    expect(await fetchJson(daemon, shop, `${name}.upload-${rows(name).at(-1)?.id}.result.json`)).toEqual(ALREADY);
+    expect(await fetchJson(daemon, shop, `${name}.result.json`)).toEqual({ result: 1 });
   });
 
   it('Carma: the same bytes under the same name are the same import, answered again; under another name they are appended', async () => {

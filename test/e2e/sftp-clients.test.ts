@@ -286,12 +286,11 @@ describe('ssh2 client, replaying paramiko and WinSCP', () => {
     other.end();
   });
 
-  it('refuses to overwrite a file still waiting in the inbox', async () => {
+  it('replaces a file still waiting in the inbox with a new upload of its name', async () => {
     const name = posName(11);
     await sftpCall.writeFile(session.sftp, `/inbox/${name}`, 'first');
-    const { code, message } = await refusal(sftpCall.writeFile(session.sftp, `/inbox/${name}`, 'second'));
-    expect(code).toBe(STATUS.FAILURE);
-    expect(message).toMatch(/already waiting/);
-    expect(await readFile(daemon.path('partners', 'acme', 'inbox', name), 'utf8')).toBe('first');
+    await daemon.arrived('acme', name, Buffer.from('first'));
+    await sftpCall.writeFile(session.sftp, `/inbox/${name}`, 'second');
+    expect(await readFile(daemon.path('partners', 'acme', 'inbox', name), 'utf8')).toBe('second');
   });
 });

@@ -101,9 +101,11 @@ describe('interrupted and oversize uploads', () => {
     expect(result.code).not.toBe(0);
     expect(await daemon.spool('small')).toEqual([]);
     expect(await daemon.folder('small', 'inbox')).toEqual([]);
-    expect(daemon.ledger('small')).toEqual([]);
+    // nothing of it is kept: its ledger row is the refusal, answered with a receipt
+    await waitFor(() => daemon.ledger('small').length === 1);
+    expect(daemon.ledger('small')).toEqual([expect.objectContaining({ name: 'big-batch.json', state: 'rejected', reasonCode: 'oversize' })]);
     expect(daemon.events('sftp.upload_refused').at(-1)).toMatchObject({ partner: 'small', file: 'big-batch.json' });
-    expect(String(daemon.events('sftp.upload_refused').at(-1)?.reason)).toMatch(/larger than the upload limit of 64 KB/);
+    expect(String(daemon.events('sftp.upload_refused').at(-1)?.reason)).toMatch(/larger than the upload limit of 64 KiB \(65,536 bytes\)/);
   });
 
   it('refuses a WRITE at a huge offset at once, and every WRITE after it', async () => {
