@@ -133,7 +133,7 @@ export class App {
       onChanged: (partner, area, name) => intake.announce(partner, area, name),
       replacePending: (partner, area, name, deliver) => intake.replace(partner, area, name, deliver),
       onRefused: (partner, area, name, size, reason) => {
-        intake.refuseUpload(partner, area, name, size, { code: 'oversize', message: reason }).catch((err: unknown) =>
+        intake.refuseUpload(partner, { area, name, size, reason: { code: 'oversize', message: reason } }).catch((err: unknown) =>
           log.error('file.refusal_unanswered', { partner, file: name, error: errorMessage(err) }),
         );
       },

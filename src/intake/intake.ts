@@ -8,7 +8,7 @@ import { lstat, readdir, rm, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { IntakeConfig } from '../config/schema.js';
 import type { DataLayout, UploadArea } from '../data-layout.js';
-import { errorMessage, type RejectCode } from '../core/errors.js';
+import { errorMessage } from '../core/errors.js';
 import { FINAL_STATES, PENDING_STATES } from '../core/file-state.js';
 import { looksTemporary, partnerIdProblem, uploadNameProblem } from '../core/safe-name.js';
 import { builtInFormat, type FormatLookup } from '../formats/registry.js';
@@ -24,6 +24,7 @@ import { dryRunRecord } from './dry-run.js';
 import { digestFile, type FileDigest } from './file-identity.js';
 import { waitUntilStable } from './stable-size.js';
 import { LeftInboxMarks } from './left-inbox-marks.js';
+import { answerRefusedUpload, type RefusedUpload } from './refused-upload.js';
 import { Registration } from './registration.js';
 import { Unpacker } from './unpack.js';
 import { InboxWatcher, WatchLiveness, type WatchStatus, type WatchedFile } from './watcher.js';
@@ -127,27 +128,10 @@ export class Intake {
     this.announce(partner, area, name);
   }
 
-  /**
-   * An upload refused before it was complete (past the size limit): nothing of it was kept, so it
-   * never reaches an inbox, but the partner gets a `rejected` receipt saying why (and the ledger a
-   * row of it, already out of the inbox). A `/validate` upload gets its dry-run receipt.
-   */
-  async refuseUpload(partner: string, area: UploadArea, name: string, size: number, reason: { code: RejectCode; message: string }): Promise<void> {
-    const { partners, files, lock, answers, now } = this.options;
-    const owner = partners.get(partner);
-    if (!owner) return;
-    const digest = { sha256: '', size };
-    if (area === 'validate') {
-      const at = now().toISOString();
-      const file: FileRecord = { ...dryRunRecord(owner, name, digest, now()), state: 'rejected', reasonCode: reason.code, reason: reason.message, processedAt: at };
-      await answers.stateChanged(file, owner, { dryRun: true });
-      return;
-    }
-    const refused = await lock.transaction(() => {
-      const received = files.insert({ partner, name, ...digest }, 'the upload was cut off');
-      return files.move(received.id, 'rejected', { reasonCode: reason.code, reason: reason.message, leftInbox: true });
-    });
-    await answers.stateChanged(refused, owner);
+  /** An upload refused before it was complete (past the size limit): answered with a receipt. */
+  async refuseUpload(partner: string, upload: RefusedUpload): Promise<void> {
+    const owner = this.options.partners.get(partner);
+    if (owner) await answerRefusedUpload(this.options, owner, upload);
   }
 
   /** A held file may go on (its predecessor is processed): take it again now. */
