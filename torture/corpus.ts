@@ -60,7 +60,14 @@ export function seedsOf(format: FormatId): Buffer[] {
     case 'pbj-offline-sales':
       return [fixture('pbj', 'direct-mail_20-04-2020_1.csv'), fixture('pbj', 'direct-mail_20-04-2020_2.csv')];
     case 'clienttoolbox-transactions':
-      return [fixture('clienttoolbox', 'transactions_20100315_guide.psv'), toolboxWith('|'), toolboxWith(','), toolboxWith('\t')];
+      // the guide's headerless Visits_Data too, read in the default column order
+      return [
+        fixture('clienttoolbox', 'transactions_20100315_guide.psv'),
+        toolboxWith('|'),
+        toolboxWith(','),
+        toolboxWith('\t'),
+        fixture('clienttoolbox', 'transactions_20100315_visits-data.psv'),
+      ];
     case 'carma-purchase-history':
       return [fixture('carma', 'purchasehistory_L1_example.csv')];
   }
