@@ -14,6 +14,8 @@ import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
 import { ParamikoClient } from '../support/paramiko-client.js';
 import { endpointOf } from '../support/partner-clients.js';
 import { batch, purchase } from '../support/pos-batches.js';
+import { BUILT_IN_FORMATS } from '../../src/formats/registry.js';
+import type { FormatSpec } from '../../src/formats/types.js';
 import { winscpUpload } from '../support/winscp-replay.js';
 
 /** A day's 0002 with no 0001 yet: it waits, `held`, in the inbox. */
@@ -119,6 +121,34 @@ describe('a put onto a file still waiting in /inbox', () => {
     session.end();
     expect(refused && sftpCode(refused)).toBe(STATUS.FAILURE);
     expect(refused?.message).toMatch(/already waiting/);
+  });
+});
+
+describe('a put onto a file still queued', () => {
+  let daemon: TestDaemon;
+  let shop: TestPartner;
+
+  beforeAll(async () => {
+    // PBJ without its processor: its files stay queued, as behind a long file of the partner's
+    const formats = new Map(BUILT_IN_FORMATS.map((spec) => [spec.id, spec.id === 'pbj-offline-sales' ? { ...spec, processor: undefined } : spec]));
+    daemon = await TestDaemon.start({}, { formats: (id) => formats.get(id as FormatSpec['id']) });
+    shop = await daemon.addPartner({ id: 'shop', formats: ['pbj-offline-sales'] });
+  });
+  afterAll(() => daemon.destroy());
+
+  it('replaces it with OpenSSH sftp, withdrawing the queued record', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'posdrop-queued-'));
+    const name = 'sales.csv';
+    await writeFile(path.join(dir, 'a.csv'), 'first\n');
+    await writeFile(path.join(dir, 'b.csv'), 'second\n');
+    expect((await sftpBatch(daemon.port, shop, [`put ${path.join(dir, 'a.csv')} /inbox/${name}`])).code).toBe(0);
+    const first = await waitFor(() => daemon.ledger('shop').find((row) => row.state === 'queued'));
+    expect((await sftpBatch(daemon.port, shop, [`put ${path.join(dir, 'b.csv')} /inbox/${name}`])).code).toBe(0);
+    await waitFor(() => daemon.ledger('shop').length === 2 && daemon.ledger('shop')[1]?.state === 'queued');
+    const [old, queued] = daemon.ledger('shop');
+    expect(old).toMatchObject({ id: first.id, state: 'rejected', reasonCode: 'withdrawn' });
+    expect(queued).toMatchObject({ state: 'queued', size: 7 });
+    expect(await readFile(daemon.path('partners', 'shop', 'inbox', name), 'utf8')).toBe('second\n');
   });
 });
 
