@@ -51,7 +51,7 @@ export class Registration {
       // Other bytes are in the inbox under this name now: its processed and refused files have left.
       for (const file of others) files.markLeftInbox(file.id);
       const received = files.insert({ partner: partner.id, name, ...digest }, known ? arrivalDetail(known) : null);
-      return { marked, received, replaced, classified: this.classify(received, partner) };
+      return { marked, received, replaced, classified: this.classify(received, partner, replaced) };
     });
     leftInbox.forget(result.marked);
     // The old receipts first: the new file's receipt, written last, is the one that stays.
@@ -78,15 +78,17 @@ export class Registration {
    * Inside the caller's transaction: `queued` with its format, or `rejected` with the rule broken.
    * A compressed file is `queued` without a format: the names of its members are classified.
    */
-  private classify(file: FileRecord, partner: Partner): FileRecord {
+  private classify(file: FileRecord, partner: Partner, replaced: readonly FileRecord[]): FileRecord {
     const { files, layout, now } = this.options;
     if (envelopeOf(file.name)) return files.move(file.id, 'queued', { detail: 'compressed: each file inside is taken on its own' });
     const rules = formatsFor(partner.formats).map((format) => format.name);
     const verdict = classifyName(file.name, rules, partner, utcDay(now()));
+    // the receipt of the name is this file's now: it says which waiting files it replaced
+    const notes = replaced.length ? { replaced: replaced.map((old) => ({ id: old.id, sha256: old.sha256, received_at: old.receivedAt })) } : undefined;
     if (!verdict.ok) {
-      return files.move(file.id, 'rejected', { reasonCode: verdict.code, reason: verdict.message, archivePath: layout.archivePathOf(file) });
+      return files.move(file.id, 'rejected', { reasonCode: verdict.code, reason: verdict.message, archivePath: layout.archivePathOf(file), notes });
     }
-    return files.move(file.id, 'queued', { format: verdict.format, fields: verdict.fields });
+    return files.move(file.id, 'queued', { format: verdict.format, fields: verdict.fields, notes });
   }
 }
 

@@ -24,6 +24,8 @@ export interface Receipt {
   warnings?: string[];
   /** A delimited file's columns: named by its header, or the order a headerless file was read in. */
   columns?: FileNotes['columns'];
+  /** The files of this name still waiting that this one replaced (their records withdrawn). */
+  replaced?: FileNotes['replaced'];
   timings: {
     received_at: string;
     processing_started_at: string | null;
@@ -67,6 +69,7 @@ export function receiptFor(file: FileRecord, now: Date, extras: ReceiptExtras = 
   if (extras.waitingFor) receipt.waiting_for = extras.waitingFor;
   if (file.notes?.warnings?.length) receipt.warnings = file.notes.warnings;
   if (file.notes?.columns) receipt.columns = file.notes.columns;
+  if (file.notes?.replaced?.length) receipt.replaced = file.notes.replaced;
   if (extras.outputs?.length) receipt.outputs = extras.outputs;
   return receipt;
 }

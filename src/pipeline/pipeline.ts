@@ -169,7 +169,7 @@ export class Pipeline implements FileRouter {
       reasonCode: rejection?.code ?? null,
       reason: rejection?.message ?? null,
       archivePath: this.options.layout.archivePathOf(file),
-      notes: notes ?? null,
+      notes: withArrival(file, notes),
     });
   }
 
@@ -177,6 +177,12 @@ export class Pipeline implements FileRouter {
     if (!file.format) return undefined;
     return (this.options.formats ?? builtInFormat)(file.format)?.processor;
   }
+}
+
+/** The run's notes, and what the file's arrival noted (the files it replaced). */
+function withArrival(file: FileRecord, notes: FileNotes | undefined): FileNotes | null {
+  const merged: FileNotes = { ...(file.notes?.replaced ? { replaced: file.notes.replaced } : {}), ...notes };
+  return Object.keys(merged).length > 0 ? merged : null;
 }
 
 function finished(

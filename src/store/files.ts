@@ -22,6 +22,8 @@ export interface FileNotes {
   warnings?: string[];
   /** How a delimited file's columns were found: its header, or an order configured for headerless files. */
   columns?: { from: 'header' | 'configured order' | 'default order'; names: string[] };
+  /** Files of this name this one replaced in the inbox before they were processed (their rows withdrawn). */
+  replaced?: { id: number; sha256: string; received_at: string }[];
 }
 
 export interface FileRecord {
@@ -214,8 +216,8 @@ export class FileLedger {
     if (change.reason !== undefined) columns.reason = change.reason;
     if (change.archivePath !== undefined) columns.archive_path = change.archivePath;
     if (change.notes !== undefined) columns.notes = change.notes && JSON.stringify(change.notes);
-    // A file going back to work has no notes yet: the run that ends it writes them.
-    else if (to === 'processing') columns.notes = null;
+    // A file going back to work has only the notes of its arrival: the run that ends it writes the rest.
+    else if (to === 'processing') columns.notes = current.notes?.replaced ? JSON.stringify({ replaced: current.notes.replaced }) : null;
     // A file going back to work (reprocess, a restart) is in the inbox again.
     if (!FINAL_STATES.has(to)) columns.left_inbox_at = null;
     else if (change.leftInbox) columns.left_inbox_at = at;

@@ -52,6 +52,7 @@ describe('a put onto a file still waiting in /inbox', () => {
       return found.sha256 === held.sha256 && found.state === 'held' && found;
     });
     expect(receipt).toMatchObject({ state: 'held', waiting_for: expect.stringContaining('_0001_acme_pos_') });
+    expect(receipt.replaced).toEqual([{ id: old?.id, sha256: old?.sha256, received_at: old?.receivedAt }]);
     const withdrawn = daemon.events('file.rejected').find((line) => line.id === old?.id);
     expect(withdrawn).toMatchObject({ reason_code: 'withdrawn', reason: old?.reason });
   }
@@ -70,7 +71,11 @@ describe('a put onto a file still waiting in /inbox', () => {
     // the gap fills: the replacement is processed, the withdrawn bytes never were
     await writeFile(path.join(local, 'gap.json'), batch(purchase('replace-gap')));
     expect((await sftpBatch(daemon.port, acme, [`put ${path.join(local, 'gap.json')} /inbox/${firstOf(1)}`])).code).toBe(0);
-    await waitFor(async () => (await daemon.receipt('acme', name)).state === 'processed', 30_000);
+    const processed = await waitFor(async () => {
+      const found = await daemon.receipt('acme', name);
+      return found.state === 'processed' && found;
+    }, 30_000);
+    expect(processed.replaced).toEqual([expect.objectContaining({ id: rows(name)[0]?.id })]);
     const stored = daemon.app.running.db.prepare("SELECT receipt_id FROM crowdtwist_purchases WHERE receipt_id LIKE 'replace-%' ORDER BY receipt_id").pluck().all();
     expect(stored).toEqual(['replace-gap', 'replace-new']);
   });
