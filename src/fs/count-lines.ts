@@ -8,6 +8,7 @@ import { open } from 'node:fs/promises';
 const LF = 0x0a;
 const CR = 0x0d;
 
+/** The number of non-empty lines of `file`, read piece by piece. */
 export async function countLines(file: string): Promise<number> {
   const handle = await open(file, 'r');
   const buffer = Buffer.allocUnsafe(64 * 1024);

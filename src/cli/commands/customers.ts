@@ -24,9 +24,13 @@ function balanceOf(text: string): NewCustomer['balances'][number] {
   return { campaign: match[1] as string, product: match[2] ?? '', amount: match[3] as string };
 }
 
-/** The CSV's header names its columns: `code` required, `card_number`, `campaign_id`, `balance`, `service_product` optional. */
+/** The columns a customers CSV may name in its header. */
 const CSV_COLUMNS = ['code', 'card_number', 'campaign_id', 'balance', 'service_product'];
 
+/**
+ * The customers of a CSV whose header names `code` (required) and optionally `card_number`,
+ * `campaign_id`, `balance`, `service_product`: one line per opening balance, a customer on several.
+ */
 export function customersFromCsv(text: string): NewCustomer[] {
   let rows: string[][];
   try {
@@ -90,6 +94,7 @@ function partnerOf(input: CommandInput, verb: string): string {
   return partner;
 }
 
+/** `posdrop customers add`. */
 export const customersAddCommand: Command = {
   name: 'customers add',
   summary: 'add a Client Toolbox customer: its code, card number and opening balances',
@@ -111,6 +116,7 @@ export const customersAddCommand: Command = {
   },
 };
 
+/** `posdrop customers import`. */
 export const customersImportCommand: Command = {
   name: 'customers import',
   summary: 'add Client Toolbox customers from a CSV file (all or nothing)',
@@ -131,4 +137,5 @@ export const customersImportCommand: Command = {
   },
 };
 
+/** The `customers` group, for `main.ts`. */
 export const customerCommands: Command[] = [customersAddCommand, customersImportCommand];

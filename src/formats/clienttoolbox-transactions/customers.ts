@@ -10,6 +10,7 @@ import type { ToolboxPartnerConfig } from '../../config/schema.js';
 import type { Db } from '../../store/database.js';
 import { ToolboxLedger } from './ledger.js';
 
+/** A customer as an operator gives it. */
 export interface NewCustomer {
   /** Where it was given (a CSV line), for messages. */
   line: number;
@@ -19,10 +20,11 @@ export interface NewCustomer {
   balances: { campaign: string; product: string; amount: string }[];
 }
 
+/** What was stored: customers, opening balances, and each balance posted. */
 export interface CustomersAdded {
   customers: number;
   balances: number;
-  /** Hundredths posted per campaign. */
+  /** Each opening balance posted, as the ledger shows it. */
   posted: { campaign: string; code: string; product: string; balance: string }[];
 }
 
@@ -32,6 +34,7 @@ export interface CustomerProblem {
   message: string;
 }
 
+/** Nothing was stored: every problem, each with its line. */
 export class CustomersRefused extends Error {
   constructor(readonly problems: CustomerProblem[]) {
     super(problems.map((problem) => `line ${problem.line}: ${problem.message}`).join('\n'));
