@@ -11,6 +11,7 @@ import type { WriteLock } from '../store/write-lock.js';
 import type { Answers } from './answers.js';
 import { dryRunRecord } from './dry-run.js';
 
+/** An upload the SFTP server refused part-way, and why. */
 export interface RefusedUpload {
   area: UploadArea;
   name: string;
@@ -19,6 +20,7 @@ export interface RefusedUpload {
   reason: { code: RejectCode; message: string };
 }
 
+/** Records and answers the refused upload (see the file's opening comment). */
 export async function answerRefusedUpload(
   parts: { files: FileLedger; lock: WriteLock; answers: Answers; now: () => Date },
   partner: Partner,

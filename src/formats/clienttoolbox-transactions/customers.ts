@@ -16,7 +16,7 @@ export interface NewCustomer {
   line: number;
   code: string;
   cardNumber?: string;
-  /** Campaign id → opening balance as written (`1500`, `14,95`); buy-X: `campaign/product`. */
+  /** Opening balances: a campaign, its buy-X product ('' otherwise), the amount as written (`1500`, `14,95`). */
   balances: { campaign: string; product: string; amount: string }[];
 }
 
