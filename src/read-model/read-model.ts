@@ -5,6 +5,7 @@
  * in hand. The API is async so that a store behind a network answers through the same calls.
  */
 import { OperatorError } from '../core/errors.js';
+import type { ErrorRow as StoredErrorRow } from '../store/record-errors.js';
 import type { FileState } from '../core/file-state.js';
 import type { RecordError } from '../core/record-error.js';
 import { builtInFormat, type FormatLookup } from '../formats/registry.js';
@@ -245,14 +246,8 @@ export class ReadModel {
   }
 }
 
-interface ErrorRow {
+interface ErrorRow extends StoredErrorRow {
   id: number;
-  position: number;
-  record_key: string | null;
-  field: string | null;
-  code: string;
-  message: string;
-  value: string | null;
 }
 
 function toRecordError(row: ErrorRow): StoredRecordError {

@@ -4,7 +4,8 @@ import { clipValue } from '../core/record-error.js';
 import type { Db } from './database.js';
 import { Statements } from './statements.js';
 
-interface ErrorRow {
+/** A `record_errors` row as the table stores it (the read model reads the same columns). */
+export interface ErrorRow {
   position: number;
   record_key: string | null;
   field: string | null;
