@@ -10,6 +10,7 @@ import { printJson } from '../output.js';
 
 export const backupCommand: Command = {
   name: 'backup',
+  args: 1,
   summary: 'write a consistent copy of the database, also while the daemon runs',
   usage: '<file or folder> [--json]',
   details: [
@@ -44,6 +45,7 @@ async function targetFile(where: string): Promise<string> {
 
 export const restoreCommand: Command = {
   name: 'restore',
+  args: 1,
   summary: 'put a backup in place of the database (the daemon must be stopped)',
   usage: '<backup file> [--json]',
   details: [

@@ -7,6 +7,7 @@ import type { Db } from '../../store/database.js';
 import type { Command } from '../command.js';
 import { withContext } from '../context.js';
 import { printJson, printTable, RawJson } from '../output.js';
+import { reasonJson } from './files.js';
 
 const VALUE_WIDTH = 30;
 const REQUEST_WIDTH = 100;
@@ -23,6 +24,7 @@ interface FailedRequestEntry {
 
 export const errorsCommand: Command = {
   name: 'errors',
+  args: 1,
   summary: "a file's record errors: where, which field, what was expected",
   usage: '<file id or name> [--partner P] [--limit N] [--json]',
   details: [
@@ -46,7 +48,7 @@ export const errorsCommand: Command = {
     });
     if (input.values.json) {
       const entries = requests ? { failed_requests: failedRequestEntries(errors, requests) } : {};
-      return printJson(input.stdout, { id: file.id, partner: file.partner, name: file.name, state: file.state, reason_code: file.reasonCode, reason: file.reason, counts: file.counts, errors, stored, not_stored: notStored, ...entries });
+      return printJson(input.stdout, { id: file.id, partner: file.partner, name: file.name, state: file.state, reason: reasonJson(file), counts: file.counts, errors, stored, not_stored: notStored, ...entries });
     }
     input.stdout.write(`${headline(file)}\n`);
     if (stored === 0) {

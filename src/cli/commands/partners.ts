@@ -1,6 +1,6 @@
 /** `posdrop partners add|list|disable|enable|passwd|keys`: partners live in SQLite. */
 import { readFileSync } from 'node:fs';
-import { OperatorError, UsageError } from '../../core/errors.js';
+import { NotFound, OperatorError, UsageError } from '../../core/errors.js';
 import { partnerIdProblem } from '../../core/safe-name.js';
 import { ensurePartnerFolders } from '../../fs/partner-folders.js';
 import { FORMAT_IDS, isFormatId, type FormatId } from '../../formats/types.js';
@@ -36,7 +36,7 @@ function requireId(input: CommandInput): string {
 
 function requirePartner(partners: PartnerStore, id: string): Partner {
   const partner = partners.get(id);
-  if (!partner) throw new OperatorError('not_found', `no partner ${id}`);
+  if (!partner) throw new NotFound(`no partner ${id}`);
   return partner;
 }
 
@@ -103,6 +103,7 @@ export const passwordOptions = {
 
 export const partnersAdd: Command = {
   name: 'partners add',
+  args: 1,
   summary: 'add a partner (SFTP account)',
   usage: '<id> --format F [--format F…] [--client-id C] [--channel CH…] (--generate-password | --password-stdin | --key LINE | --key-file F) [--max-upload-mb N] [--carma-customer-id N]',
   details: [
@@ -197,6 +198,7 @@ export const partnersList: Command = {
 function enabling(enabled: boolean): Command {
   return {
     name: enabled ? 'partners enable' : 'partners disable',
+    args: 1,
     summary: enabled ? 'let a partner log in again' : 'stop a partner from logging in (files stay)',
     usage: '<id>',
     options: {},
@@ -216,6 +218,7 @@ export const partnersDisable = enabling(false);
 
 export const partnersPasswd: Command = {
   name: 'partners passwd',
+  args: 1,
   summary: "set or remove a partner's password",
   usage: '<id> (--generate-password | --password-stdin | --remove)',
   options: { ...passwordOptions, remove: { type: 'boolean' } },
@@ -239,6 +242,7 @@ export const partnersPasswd: Command = {
 
 export const partnersKeys: Command = {
   name: 'partners keys',
+  args: 1,
   summary: "list, add or remove a partner's SSH public keys",
   usage: '<id> [--add LINE…] [--add-file F…] [--remove FINGERPRINT…] [--json]',
   options: {
@@ -256,12 +260,14 @@ export const partnersKeys: Command = {
       db.transaction(() => {
         for (const key of added) partners.addKey(id, key);
         for (const fingerprint of removals) {
-          if (!partners.removeKey(id, fingerprint)) throw new OperatorError('not_found', `partner ${id} has no key ${fingerprint}`);
+          if (!partners.removeKey(id, fingerprint)) throw new NotFound(`partner ${id} has no key ${fingerprint}`);
         }
       })();
       return partners.keys(id);
     });
-    if (input.values.json) return printJson(input.stdout, keys);
+    if (input.values.json) {
+      return printJson(input.stdout, keys.map((key) => ({ id: key.id, algo: key.algo, fingerprint: key.fingerprint, comment: key.comment, public_key: key.publicKey, added_at: key.addedAt })));
+    }
     printTable(
       input.stdout,
       ['ID', 'TYPE', 'FINGERPRINT', 'ADDED', 'COMMENT'],

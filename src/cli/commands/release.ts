@@ -1,6 +1,6 @@
 /** `posdrop release`: skip a gap in a counter sequence on purpose, on the record. */
 import { userInfo } from 'node:os';
-import { OperatorError, UsageError } from '../../core/errors.js';
+import { NotFound, OperatorError, UsageError } from '../../core/errors.js';
 import { parseCalendarDate } from '../../core/calendar.js';
 import { formatCounter } from '../../core/sequencer.js';
 import { builtInFormat } from '../../formats/registry.js';
@@ -56,7 +56,7 @@ export const releaseCommand: Command = {
   async run(input) {
     const request = parseRequest(input);
     const { result, rescan } = await withContext(input, async ({ db, files, partners, config, layout }) => {
-      if (!partners.get(request.key.partner)) throw new OperatorError('not_found', `no partner ${JSON.stringify(request.key.partner)}`);
+      if (!partners.get(request.key.partner)) throw new NotFound(`no partner ${JSON.stringify(request.key.partner)}`);
       const sequences = new SequenceStore(db, () => new Date());
       const released = releaseGap(db, files, sequences, builtInFormat, request);
       await answerStillHeld(new Outbox(layout), files, request.key, request.through, builtInFormat, () => new Date());

@@ -15,6 +15,7 @@ const POLL_MS = 250;
 
 export const reprocessCommand: Command = {
   name: 'reprocess',
+  args: 1,
   summary: 'process a processed, rejected or failed file again from its archived original',
   usage: '<file id or name> [--partner P] [--force] [--no-wait] [--json]',
   details: [

@@ -13,6 +13,7 @@ function operator(given: unknown): string {
 
 export const undoCommand: Command = {
   name: 'undo',
+  args: 1,
   summary: 'reverse every ledger entry of a Client Toolbox batch (partner option allow_undo)',
   usage: '<file id or name> --reason TEXT [--partner P] [--by NAME] [--json]',
   details: '  --reason  why, kept with the undo\n  --by      who (default: the operator running the command)',
