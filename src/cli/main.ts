@@ -56,6 +56,7 @@ const defaultIo: Io = { stdout: process.stdout, stderr: process.stderr, stdin: p
  */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   const words = commandWords(argv);
+  if (io.stdout === process.stdout && words[0] !== serveCommand.name) endQuietlyOnClosedPipe();
   if (words.length === 0 && (argv.includes('--version') || argv.includes('-V'))) {
     io.stdout.write(`posdrop ${VERSION}\n`);
     return 0;
@@ -100,6 +101,20 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
     return typeof status === 'number' ? status : 0;
   } catch (err) {
     return report(err, command, io.stderr);
+  }
+}
+
+/**
+ * `posdrop errors 12 | head`: once the reader is gone, the rest of the output has nowhere to go.
+ * Node reports that as an EPIPE error on stdout, which unhandled ends with a stack trace; the
+ * command ends instead, quietly, as Unix tools do. Not for `serve`: its stdout is the log.
+ */
+function endQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    });
   }
 }
 
