@@ -4,10 +4,13 @@
  * copies every page in one step: a copy done in several steps starts over whenever another
  * connection writes in between, which a busy daemon would make endless. The copy is checked
  * before it takes its name, so a file at the target path is always a whole, sound database.
+ * It holds password and key hashes, so it is created mode 0600 before a byte is written, and it
+ * is left in rollback-journal mode: a copy in WAL mode grows `-wal` and `-shm` files beside it
+ * whenever it is opened, even read-only.
  */
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { copyFile, open, rename, stat, unlink } from 'node:fs/promises';
+import { chmod, copyFile, open, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { OperatorError } from '../core/errors.js';
@@ -27,17 +30,34 @@ export async function backupDatabase(db: Db, target: string): Promise<BackupResu
   if (await pathExists(target)) throw new OperatorError('exists', `${target} already exists; choose another name or remove it first`);
   const temp = path.join(path.dirname(target), `.${path.basename(target)}.${randomBytes(4).toString('hex')}.partial`);
   try {
+    // An empty file is an empty database to SQLite: the copy goes into it and keeps its mode.
+    await (await open(temp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, BACKUP_MODE)).close();
+    await chmod(temp, BACKUP_MODE); // whatever the umask
     const { totalPages } = await db.backup(temp, {
       progress: () => 0x7fffffff, // everything in the next step
     });
+    leaveWalMode(temp);
     const schemaVersion = checkDatabaseFile(temp);
     await syncFile(temp);
     await rename(temp, target);
     await fsyncDir(path.dirname(target));
     return { path: target, bytes: (await stat(target)).size, schemaVersion, pages: totalPages };
   } catch (err) {
-    await unlink(temp).catch(() => undefined);
+    for (const leftover of [temp, `${temp}-wal`, `${temp}-shm`]) await unlink(leftover).catch(() => undefined);
     throw err;
+  }
+}
+
+/** Who may read a backup: the service user alone (it holds password and API key hashes). */
+export const BACKUP_MODE = 0o600;
+
+/** Switches the copy to a rollback journal, which removes its `-wal` and `-shm` files. */
+function leaveWalMode(file: string): void {
+  const copy = new Database(file, { fileMustExist: true });
+  try {
+    copy.pragma('journal_mode = DELETE');
+  } finally {
+    copy.close();
   }
 }
 

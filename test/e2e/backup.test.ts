@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -54,6 +54,27 @@ describe('posdrop backup and restore', () => {
     const folder = await cli('backup', daemon.path('keys'));
     expect(folder.code).toBe(0);
     expect((await readdir(daemon.path('keys'))).some((name) => /^posdrop-\d{4}-.*\.db$/.test(name))).toBe(true);
+  });
+
+  it('leaves nothing but the backup in its folder, readable by the service user alone', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'posdrop-backups-'));
+    try {
+      // The umask of a login shell: without care the copy would be 0644.
+      const result = await run('sh', ['-c', `umask 022; exec "$0" "$@"`, process.execPath, BIN, 'backup', folder, '--json'], {
+        env: { ...process.env, POSDROP_DATA_DIR: daemon.dataDir },
+      });
+      expect(result.code, result.stderr).toBe(0);
+      const written = (JSON.parse(result.stdout) as { path: string }).path;
+      expect(await readdir(folder)).toEqual([path.basename(written)]);
+      expect((await stat(written)).mode & 0o777).toBe(0o600);
+      // Opening the copy (read-only, as an operator's sqlite3 would) grows nothing beside it.
+      const copy = new Database(written, { readonly: true });
+      expect(copy.pragma('journal_mode', { simple: true })).toBe('delete');
+      copy.close();
+      expect(await readdir(folder)).toEqual([path.basename(written)]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
   });
 
   it('refuses to restore while the daemon runs', async () => {
