@@ -107,6 +107,60 @@ describe('posdrop backup and restore', () => {
   });
 });
 
+describe('ids after a restore', () => {
+  let daemon: TestDaemon;
+  let acme: TestPartner;
+  const cli = (...args: string[]): Promise<BatchResult> =>
+    run(process.execPath, [BIN, ...args], { env: { ...process.env, POSDROP_DATA_DIR: daemon.dataDir } });
+  async function send(name: string, content: string) {
+    await writeFile(daemon.path(name), content);
+    expect((await sftpBatch(daemon.port, acme, [`put ${daemon.path(name)} /inbox/`])).code).toBe(0);
+    return waitFor(() => daemon.ledger('acme').find((row) => row.name === name && row.state === 'processed' && row.archivePath && !seen.has(row.id)));
+  }
+  const seen = new Set<number>();
+
+  beforeAll(async () => {
+    daemon = await TestDaemon.start({}, { formats: lineFormats(BUILT_IN_FORMATS) });
+    acme = await daemon.addPartner({ id: 'acme', clientId: '12' });
+  });
+  afterAll(() => daemon.destroy());
+
+  it('never hands out again an id or archive path given before the restore, with or without the replaced database', async () => {
+    const first = await send('purchasehistory_L1_before.csv', 'a;s;1\n');
+    seen.add(first.id);
+    const backup = daemon.path('before.db');
+    expect((await cli('backup', backup)).code).toBe(0);
+    const lost = await send('purchasehistory_L1_after.csv', 'b;s;1\n');
+    seen.add(lost.id);
+    await daemon.stop();
+
+    const restored = await cli('restore', backup);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(restored.stdout).toContain(`new files get ids above ${lost.id}, the highest handed out before`);
+    await daemon.restart();
+    expect(daemon.ledger('acme').map((row) => row.id)).toEqual([first.id]);
+
+    // The file the backup never knew, sent again: a new id, a new archive path, the old original kept.
+    await waitFor(async () => (await readdir(daemon.path('partners', 'acme', 'inbox'))).length === 0);
+    const resent = await send('purchasehistory_L1_after.csv', 'b;s;1\n');
+    seen.add(resent.id);
+    expect(resent.id).toBeGreaterThan(lost.id);
+    expect(resent.archivePath).not.toBe(lost.archivePath);
+    await waitFor(async () => (await stat(daemon.path(resent.archivePath ?? ''))).isFile());
+    expect((await stat(daemon.path(lost.archivePath ?? ''))).isFile()).toBe(true);
+
+    // The database lost altogether: the archive alone still tells which ids were taken.
+    await daemon.stop();
+    for (const name of await readdir(daemon.dataDir)) if (name.startsWith('posdrop.db')) await rm(daemon.path(name));
+    const fromArchive = await cli('restore', backup, '--json');
+    expect(fromArchive.code, fromArchive.stderr).toBe(0);
+    expect(JSON.parse(fromArchive.stdout)).toMatchObject({ kept_as: null, file_id_floor: resent.id });
+    await daemon.restart();
+    const next = await send('purchasehistory_L1_later.csv', 'c;s;1\n');
+    expect(next.id).toBe(resent.id + 1);
+  });
+});
+
 describe('a database written by a newer posdrop', () => {
   const latest = MIGRATIONS.at(-1)?.version ?? 0;
   let dir: string;

@@ -65,9 +65,12 @@ export const restoreCommand: Command = {
     const layout = new DataLayout(configFrom(input).data_dir);
     const daemon = runningDaemon(layout.runtimeFile);
     if (daemon) throw new OperatorError('daemon_running', `the daemon is running (pid ${daemon.pid}); stop it first (systemctl stop posdrop)`);
-    const result = await restoreDatabase(path.resolve(backup), layout.database, new Date());
-    if (input.values.json) return printJson(input.stdout, { database: layout.database, schema_version: result.schemaVersion, kept_as: result.keptAs ?? null });
+    const result = await restoreDatabase(path.resolve(backup), layout.database, new Date(), path.join(layout.root, 'archive'));
+    if (input.values.json) {
+      return printJson(input.stdout, { database: layout.database, schema_version: result.schemaVersion, kept_as: result.keptAs ?? null, file_id_floor: result.fileIdFloor });
+    }
     input.stdout.write(`restored ${backup} as ${layout.database} (schema version ${result.schemaVersion})\n`);
     if (result.keptAs) input.stdout.write(`the replaced database is kept as ${result.keptAs}\n`);
+    input.stdout.write(`new files get ids above ${result.fileIdFloor}, the highest handed out before\n`);
   },
 };
