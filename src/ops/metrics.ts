@@ -236,7 +236,7 @@ export class Metrics {
         },
       });
     };
-    counter('posdrop_login_failures_total', 'Failed logins (bad password or signature)', (s) => s.failedLogins);
+    counter('posdrop_login_failures_total', 'Failed logins (bad password or signature; a connection whose every key was refused)', (s) => s.failedLogins);
     counter('posdrop_bans_total', 'Addresses banned after repeated login failures', (s) => s.bans);
   }
 }
