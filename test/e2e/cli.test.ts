@@ -129,6 +129,9 @@ describe('posdrop CLI', () => {
       const [key] = JSON.parse(added.stdout) as { fingerprint: string }[];
       expect(key?.fingerprint).toMatch(/^SHA256:/);
       expect((await sftpBatch(daemon.port, beta, ['ls /'])).code).toBe(0);
+      expect(JSON.parse(added.stdout)).toEqual([
+        { id: expect.any(Number), algo: 'ssh-ed25519', fingerprint: key?.fingerprint, comment: expect.any(String), public_key: expect.any(String), added_at: expect.any(String) },
+      ]);
       expect((await cli(['partners', 'keys', 'beta', '--remove', key?.fingerprint as string])).code).toBe(0);
       expect((await sftpBatch(daemon.port, beta, ['ls /'])).code).not.toBe(0);
     });
@@ -152,6 +155,30 @@ describe('posdrop CLI', () => {
       const locked = await cli(['partners', 'passwd', 'beta', '--remove']);
       expect(locked.code).toBe(1);
       expect(lines(locked.stderr)).toEqual(['posdrop partners passwd: partner beta has no key: removing the password would lock it out']);
+    });
+
+    it('refuses to remove the last key of a partner without a password, unless forced', async () => {
+      const keyOnly = generateEd25519KeyPair();
+      const keyFile = path.join(scratch, 'delta.key');
+      await writeFile(keyFile, keyOnly.private, { mode: 0o600 });
+      const delta: TestPartner = { id: 'delta', password: '', keyFile, privateKey: keyOnly.private };
+      expect((await cli(['partners', 'add', 'delta', '--format', 'all', '--key', keyOnly.public])).code).toBe(0);
+      const [only] = JSON.parse((await cli(['partners', 'keys', 'delta', '--json'])).stdout) as { fingerprint: string }[];
+      const refused = await cli(['partners', 'keys', 'delta', '--remove', only?.fingerprint as string]);
+      expect(refused.code).toBe(1);
+      expect(lines(refused.stderr)).toEqual([
+        'posdrop partners keys: partner delta has no password: without its last key it could not log in; add --force if that is meant (posdrop partners disable delta stops it openly)',
+      ]);
+      expect(JSON.parse((await cli(['partners', 'keys', 'delta', '--json'])).stdout)).toHaveLength(1);
+      expect((await sftpBatch(daemon.port, delta, ['ls /'])).code).toBe(0);
+      // Another key in its place is a rotation, not a lock-out.
+      const next = generateEd25519KeyPair();
+      expect((await cli(['partners', 'keys', 'delta', '--add', next.public, '--remove', only?.fingerprint as string])).code).toBe(0);
+      const [rotated] = JSON.parse((await cli(['partners', 'keys', 'delta', '--json'])).stdout) as { fingerprint: string }[];
+      const forced = await cli(['partners', 'keys', 'delta', '--remove', rotated?.fingerprint as string, '--force']);
+      expect(forced.code).toBe(0);
+      expect(JSON.parse((await cli(['partners', 'keys', 'delta', '--json'])).stdout)).toEqual([]);
+      expect((await cli(['partners', 'disable', 'delta'])).code).toBe(0);
     });
   });
 

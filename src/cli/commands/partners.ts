@@ -244,11 +244,16 @@ export const partnersKeys: Command = {
   name: 'partners keys',
   args: 1,
   summary: "list, add or remove a partner's SSH public keys",
-  usage: '<id> [--add LINE…] [--add-file F…] [--remove FINGERPRINT…] [--json]',
+  usage: '<id> [--add LINE…] [--add-file F…] [--remove FINGERPRINT…] [--force] [--json]',
+  details: [
+    '  --remove   a fingerprint as posdrop partners keys lists it (SHA256:…)',
+    '  --force    remove the last key of a partner without a password, which then cannot log in',
+  ].join('\n'),
   options: {
     add: { type: 'string', multiple: true },
     'add-file': { type: 'string', multiple: true },
     remove: { type: 'string', multiple: true },
+    force: { type: 'boolean' },
     json: { type: 'boolean' },
   },
   async run(input) {
@@ -256,11 +261,18 @@ export const partnersKeys: Command = {
     const added = keysFrom(keyLinesFromOptions(input.values, 'add', 'add-file'));
     const removals = (input.values.remove as string[] | undefined) ?? [];
     const keys = await withContext(input, ({ partners, db }) => {
-      requirePartner(partners, id);
+      const partner = requirePartner(partners, id);
       db.transaction(() => {
         for (const key of added) partners.addKey(id, key);
         for (const fingerprint of removals) {
           if (!partners.removeKey(id, fingerprint)) throw new NotFound(`partner ${id} has no key ${fingerprint}`);
+        }
+        // Rolled back: a partner with neither key nor password is locked out without a word.
+        if (removals.length > 0 && partners.keys(id).length === 0 && partner.passwordHash === null && input.values.force !== true) {
+          throw new OperatorError(
+            'no_login',
+            `partner ${id} has no password: without its last key it could not log in; add --force if that is meant (posdrop partners disable ${id} stops it openly)`,
+          );
         }
       })();
       return partners.keys(id);
