@@ -9,6 +9,7 @@ import { parsePublicKeyLine, type PublicKeyEntry } from '../../security/public-k
 import type { Partner, PartnerStore } from '../../store/partners.js';
 import type { Command, CommandInput } from '../command.js';
 import { withContext } from '../context.js';
+import { logOperatorAction, RECORD_HELP, RECORD_OPTIONS } from '../operator-log.js';
 import { printJson, printTable } from '../output.js';
 
 function partnerJson(partner: Partner, keys: number) {
@@ -114,6 +115,7 @@ export const partnersAdd: Command = {
     '  --generate-password   create a random password and print it once',
     '  --password-stdin      read the password from the first line of stdin',
     '  --key, --key-file     an OpenSSH public key line, or an authorized_keys file (repeatable)',
+    RECORD_HELP,
   ].join('\n'),
   options: {
     format: { type: 'string', multiple: true },
@@ -125,6 +127,7 @@ export const partnersAdd: Command = {
     'carma-customer-id': { type: 'string' },
     json: { type: 'boolean' },
     ...passwordOptions,
+    ...RECORD_OPTIONS,
   },
   async run(input) {
     const id = requireId(input);
@@ -160,6 +163,12 @@ export const partnersAdd: Command = {
       })();
       // The daemon creates them too on login; doing it now lets an operator drop files at once.
       await ensurePartnerFolders(layout, id).catch(() => undefined);
+      await logOperatorAction(layout, input, 'partner_added', {
+        partner: id,
+        formats,
+        password: passwordHash !== null,
+        keys: keys.map((key) => key.fingerprint),
+      });
       return added;
     });
     if (input.values.json) {
@@ -200,13 +209,15 @@ function enabling(enabled: boolean): Command {
     name: enabled ? 'partners enable' : 'partners disable',
     args: 1,
     summary: enabled ? 'let a partner log in again' : 'stop a partner from logging in (files stay)',
-    usage: '<id>',
-    options: {},
+    usage: '<id> [--reason "…"] [--by NAME]',
+    details: RECORD_HELP,
+    options: { ...RECORD_OPTIONS },
     async run(input) {
       const id = requireId(input);
-      await withContext(input, ({ partners }) => {
+      await withContext(input, async ({ partners, layout }) => {
         requirePartner(partners, id);
         partners.update(id, { enabled });
+        await logOperatorAction(layout, input, enabled ? 'partner_enabled' : 'partner_disabled', { partner: id });
       });
       input.stdout.write(`partner ${id} ${enabled ? 'enabled' : 'disabled'}\n`);
     },
@@ -220,20 +231,22 @@ export const partnersPasswd: Command = {
   name: 'partners passwd',
   args: 1,
   summary: "set or remove a partner's password",
-  usage: '<id> (--generate-password | --password-stdin | --remove)',
-  options: { ...passwordOptions, remove: { type: 'boolean' } },
+  usage: '<id> (--generate-password | --password-stdin | --remove) [--reason "…"] [--by NAME]',
+  details: RECORD_HELP,
+  options: { ...passwordOptions, remove: { type: 'boolean' }, ...RECORD_OPTIONS },
   async run(input) {
     const id = requireId(input);
     const secret = await passwordFrom(input);
     if (!secret && !input.values.remove) throw new UsageError('give --generate-password, --password-stdin or --remove');
     if (secret && input.values.remove) throw new UsageError('--remove cannot go with a new password');
     const passwordHash = secret ? await hashPassword(secret.password) : null;
-    await withContext(input, ({ partners }) => {
+    await withContext(input, async ({ partners, layout }) => {
       requirePartner(partners, id);
       if (!secret && partners.keys(id).length === 0) {
         throw new OperatorError('no_login', `partner ${id} has no key: removing the password would lock it out`);
       }
       partners.update(id, { passwordHash });
+      await logOperatorAction(layout, input, 'partner_password', { partner: id, password: secret ? 'set' : 'removed' });
     });
     if (secret?.generated) input.stdout.write(`new password for ${id} (shown once): ${secret.password}\n`);
     else input.stdout.write(`password of ${id} ${secret ? 'changed' : 'removed'}\n`);
@@ -244,10 +257,11 @@ export const partnersKeys: Command = {
   name: 'partners keys',
   args: 1,
   summary: "list, add or remove a partner's SSH public keys",
-  usage: '<id> [--add LINE…] [--add-file F…] [--remove FINGERPRINT…] [--force] [--json]',
+  usage: '<id> [--add LINE…] [--add-file F…] [--remove FINGERPRINT…] [--force] [--reason "…"] [--by NAME] [--json]',
   details: [
     '  --remove   a fingerprint as posdrop partners keys lists it (SHA256:…)',
     '  --force    remove the last key of a partner without a password, which then cannot log in',
+    RECORD_HELP,
   ].join('\n'),
   options: {
     add: { type: 'string', multiple: true },
@@ -255,12 +269,13 @@ export const partnersKeys: Command = {
     remove: { type: 'string', multiple: true },
     force: { type: 'boolean' },
     json: { type: 'boolean' },
+    ...RECORD_OPTIONS,
   },
   async run(input) {
     const id = requireId(input);
     const added = keysFrom(keyLinesFromOptions(input.values, 'add', 'add-file'));
     const removals = (input.values.remove as string[] | undefined) ?? [];
-    const keys = await withContext(input, ({ partners, db }) => {
+    const keys = await withContext(input, async ({ partners, db, layout }) => {
       const partner = requirePartner(partners, id);
       db.transaction(() => {
         for (const key of added) partners.addKey(id, key);
@@ -275,6 +290,9 @@ export const partnersKeys: Command = {
           );
         }
       })();
+      if (added.length > 0 || removals.length > 0) {
+        await logOperatorAction(layout, input, 'partner_keys', { partner: id, added: added.map((key) => key.fingerprint), removed: removals, forced: input.values.force === true });
+      }
       return partners.keys(id);
     });
     if (input.values.json) {
