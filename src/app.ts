@@ -36,6 +36,8 @@ import { WriteLock } from './store/write-lock.js';
 import { NotificationStore } from './store/notifications.js';
 import { Deliverer } from './notify/deliverer.js';
 import { Notifier } from './notify/notifier.js';
+import { privateKeyFingerprint } from './security/public-keys.js';
+import { VERSION } from './version.js';
 
 export interface AppOptions {
   config: Config;
@@ -51,6 +53,8 @@ export interface Started {
   http?: AddressInfo | undefined;
   /** Set on the first start with the demo partner enabled: show it once. */
   demo?: DemoCredentials | undefined;
+  /** The host key's `SHA256:…` fingerprint, for partners to check on their first connection. */
+  hostKeyFingerprint: string;
 }
 
 interface Parts {
@@ -71,6 +75,7 @@ export class App {
   private parts: Parts | undefined;
   private stopping: Promise<void> | undefined;
   private readonly startedAt: string;
+  private hostKeyFingerprint = '';
 
   constructor(private readonly options: AppOptions) {
     this.layout = new DataLayout(options.config.data_dir);
@@ -92,6 +97,7 @@ export class App {
     const notifier = new Notifier(config.notifications, notifications, lock, now);
     const files = new FileLedger(db, now, notifier.fileMoved);
     const hostKey = await loadOrCreateHostKey(config.sftp.host_key || layout.defaultHostKey, log);
+    const hostKeyFingerprint = privateKeyFingerprint(hostKey);
     const demo = config.demo_partner ? await ensureDemoPartner(partners, layout, config.sftp) : undefined;
     if (demo) log.info('partner.demo_created', { partner: demo.username, credentials: demo.file });
     for (const partner of partners.list()) await ensurePartnerFolders(layout, partner.id);
@@ -182,9 +188,10 @@ export class App {
     const address = await sftp.start();
     await ops.start();
     deliverer.start();
+    this.hostKeyFingerprint = hostKeyFingerprint;
     await this.writeRuntimeFile();
-    log.info('daemon.ready', { data_dir: layout.root, sftp_host: address.address, sftp_port: address.port });
-    return { sftp: address, http: ops.httpAddress, demo };
+    log.info('daemon.ready', { version: VERSION, data_dir: layout.root, sftp_host: address.address, sftp_port: address.port, host_key: hostKeyFingerprint });
+    return { sftp: address, http: ops.httpAddress, demo, hostKeyFingerprint };
   }
 
   /** The running parts; throws before `start`. */
@@ -233,7 +240,9 @@ export class App {
     const http = ops.httpAddress;
     const runtime = {
       pid: process.pid,
+      version: VERSION,
       started_at: this.startedAt,
+      host_key: this.hostKeyFingerprint,
       sftp: address ? { host: address.address, port: address.port } : null,
       http: http ? { host: http.address, port: http.port } : null,
     };

@@ -29,6 +29,10 @@ export class DataLayout {
   get runtimeFile(): string {
     return path.join(this.root, 'daemon.json');
   }
+  /** `posdrop` CLI actions that change something (release, reprocess, partners, restore, undo): JSON lines. */
+  get operatorLog(): string {
+    return path.join(this.root, 'operator.log');
+  }
   get partnersRoot(): string {
     return path.join(this.root, 'partners');
   }

@@ -18,6 +18,8 @@ export interface Command {
   /** Usage line after `posdrop <name>`, e.g. `<file> [--json]`. */
   usage: string;
   options: OptionSpec;
+  /** How many arguments besides options it takes at most (default 0); more is misuse. */
+  args?: number;
   /** Longer help: what each option means. */
   details?: string;
   run(input: CommandInput): Promise<number | void>;

@@ -1,7 +1,7 @@
 /** What most commands need: the configuration, the data layout and the database. */
 import { existsSync } from 'node:fs';
 import { loadConfig } from '../config/load.js';
-import { OperatorError } from '../core/errors.js';
+import { NotFound, OperatorError } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
 import { DataLayout } from '../data-layout.js';
 import { openDatabase, type Db } from '../store/database.js';
@@ -37,7 +37,11 @@ export async function withContext<T>(input: CommandInput, work: (ctx: Context) =
   const db = openDatabase(layout.database);
   const now = () => new Date();
   try {
-    return await work({ config, layout, db, files: new FileLedger(db, now), partners: new PartnerStore(db, now), read: new ReadModel(db, now) });
+    const partners = new PartnerStore(db, now);
+    // A mistyped --partner would otherwise read as "nothing there" (an empty list, exit 0).
+    const partner = input.values.partner;
+    if (typeof partner === 'string' && !partners.get(partner)) throw new NotFound(`no partner ${JSON.stringify(partner)} (posdrop partners list shows them)`);
+    return await work({ config, layout, db, files: new FileLedger(db, now), partners, read: new ReadModel(db, now) });
   } finally {
     db.close();
   }

@@ -3,7 +3,10 @@ import { readFileSync } from 'node:fs';
 
 export interface DaemonRuntime {
   pid: number;
+  /** Absent in the runtime file of a posdrop older than 0.1.0's version reporting. */
+  version?: string;
   started_at: string;
+  host_key?: string;
   sftp: { host: string; port: number } | null;
   http?: { host: string; port: number } | null;
 }

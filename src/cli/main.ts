@@ -1,6 +1,6 @@
 /** `posdrop <command> …`: finds the command, parses its options, maps errors to exit codes. */
 import { parseArgs } from 'node:util';
-import { ConfigError, OperatorError, PosdropError, UsageError, errorMessage } from '../core/errors.js';
+import { ConfigError, NotFound, OperatorError, PosdropError, UsageError, errorMessage } from '../core/errors.js';
 import { COMMON_OPTIONS, type Command } from './command.js';
 import { balancesCommand } from './commands/balances.js';
 import { checkCommand } from './commands/check.js';
@@ -19,6 +19,7 @@ import { serveCommand } from './commands/serve.js';
 import { showCommand } from './commands/show.js';
 import { statusCommand } from './commands/status.js';
 import { undoCommand } from './commands/undo.js';
+import { VERSION } from '../version.js';
 
 export const COMMANDS: Command[] = [
   serveCommand,
@@ -49,9 +50,17 @@ export interface Io {
 
 const defaultIo: Io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin };
 
-/** Runs the CLI; resolves with the exit status (0 ok, 1 operation failed, 2 misuse). */
+/**
+ * Runs the CLI; resolves with the exit status (0 ok, 1 operation failed, 2 misuse: a wrong option
+ * or argument, or a file, partner or key that does not exist; `status` says 3 when the daemon is down).
+ */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   const words = commandWords(argv);
+  if (io.stdout === process.stdout && words[0] !== serveCommand.name) endQuietlyOnClosedPipe();
+  if (words.length === 0 && (argv.includes('--version') || argv.includes('-V'))) {
+    io.stdout.write(`posdrop ${VERSION}\n`);
+    return 0;
+  }
   const command =
     COMMANDS.find((cmd) => cmd.name === words.slice(0, 2).join(' ')) ?? COMMANDS.find((cmd) => cmd.name === words[0]);
   if (!command) {
@@ -83,10 +92,29 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       io.stdout.write(help(command));
       return 0;
     }
+    const extra = positionals.slice(command.args ?? 0);
+    if (extra.length > 0) {
+      const expected = command.args ? `takes ${command.args === 1 ? 'one argument' : `${command.args} arguments`}` : 'takes no arguments';
+      throw new UsageError(`${command.name} ${expected}; unexpected ${extra.map((arg) => JSON.stringify(arg)).join(' ')}`);
+    }
     const status = await command.run({ values, positionals, ...io });
     return typeof status === 'number' ? status : 0;
   } catch (err) {
     return report(err, command, io.stderr);
+  }
+}
+
+/**
+ * `posdrop errors 12 | head`: once the reader is gone, the rest of the output has nowhere to go.
+ * Node reports that as an EPIPE error on stdout, which unhandled ends with a stack trace; the
+ * command ends instead, quietly, as Unix tools do. Not for `serve`: its stdout is the log.
+ */
+function endQuietlyOnClosedPipe(): void {
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      process.exit(typeof process.exitCode === 'number' ? process.exitCode : 0);
+    });
   }
 }
 
@@ -97,6 +125,10 @@ function report(err: unknown, command: Command, stderr: NodeJS.WritableStream): 
   }
   if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
     stderr.write(`posdrop ${command.name}: ${firstLine(errorMessage(err))} (see posdrop ${command.name} --help)\n`);
+    return 2;
+  }
+  if (err instanceof NotFound) {
+    stderr.write(`posdrop ${command.name}: ${err.message}\n`);
     return 2;
   }
   if (err instanceof OperatorError || err instanceof PosdropError) {
@@ -152,7 +184,8 @@ function help(command: Command): string {
 function overview(commands: Command[]): string {
   const width = Math.max(...commands.map((cmd) => cmd.name.length));
   return [
-    'usage: posdrop <command> [options]   (posdrop <command> --help for more)',
+    `posdrop ${VERSION}`,
+    'usage: posdrop <command> [options]   (posdrop <command> --help for more; posdrop --version)',
     '',
     ...commands.map((cmd) => `  ${cmd.name.padEnd(width)}  ${cmd.summary}`),
     '',

@@ -74,8 +74,18 @@ export class UsageError extends PosdropError {
   }
 }
 
-/** Something the operator asked for does not exist or is not allowed (exit status 1). */
+/** Something the operator asked for is not allowed or did not work (exit status 1). */
 export class OperatorError extends PosdropError {}
+
+/**
+ * A file, partner or key the operator named does not exist, or two names that disagree (an id
+ * and a `--partner`): misuse, exit status 2, like a mistyped option.
+ */
+export class NotFound extends OperatorError {
+  constructor(message: string, code = 'not_found') {
+    super(code, message);
+  }
+}
 
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

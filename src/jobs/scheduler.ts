@@ -27,6 +27,7 @@ export interface SchedulerOptions {
 
 export class Scheduler {
   private readonly tasks: ScheduledTask[] = [];
+  private readonly names: string[] = [];
   private readonly running = new Map<string, Promise<void>>();
 
   constructor(
@@ -45,10 +46,16 @@ export class Scheduler {
       ...(this.options.timezone ? { timezone: this.options.timezone } : {}),
     });
     this.tasks.push(task);
+    this.names.push(job.name);
   }
 
   start(): void {
     for (const task of this.tasks) void task.start();
+  }
+
+  /** The names of the jobs on a schedule. */
+  get jobs(): string[] {
+    return [...this.names];
   }
 
   /** Runs `job` now unless it is still running; resolves when it is done. */

@@ -12,6 +12,7 @@ import type { ReadModel } from '../read-model/read-model.js';
 import type { Db } from '../store/database.js';
 import type { FileRecord } from '../store/files.js';
 import { NotificationStore } from '../store/notifications.js';
+import { VERSION } from '../version.js';
 
 export interface MetricsSources {
   /** The ledger on a read-only connection: scrapes never wait for, nor see inside, a file's transaction. */
@@ -41,12 +42,15 @@ export class Metrics {
   private readonly delivered = new Map<string, number>();
   /** Final states already counted, by file id: a file answered again is not counted twice. */
   private readonly counted = new Map<number, string>();
+  /** Jobs whose last-success gauge has a value (the start time until they first succeed). */
+  private readonly jobsSeen = new Set<string>();
 
   constructor(private readonly sources: MetricsSources) {
     const registers = [this.registry];
     client.collectDefaultMetrics({ register: this.registry });
     const counter = <L extends string>(name: string, help: string, labelNames: L[]) =>
       new client.Counter<L>({ name, help, labelNames, registers });
+    // The outcomes are disjoint (a duplicate is never also failed): they add up to the records read.
     this.records = counter('posdrop_records_total', 'Records of processed files, by outcome (accepted, failed, duplicate)', [
       'partner',
       'format',
@@ -72,6 +76,12 @@ export class Metrics {
     this.notificationFailures = counter('posdrop_notification_attempt_failures_total', 'Webhook attempts that failed (each is retried or dead-lettered), by subscription', [
       'subscription',
     ]);
+    new client.Gauge({
+      name: 'posdrop_build_info',
+      help: 'The posdrop version running (value 1), and the Node.js it runs on',
+      labelNames: ['version', 'node'],
+      registers,
+    }).set({ version: VERSION, node: process.versions.node }, 1);
     this.ledgerGauges(registers);
     this.notificationGauges(registers);
     this.sftpGauges(registers);
@@ -114,6 +124,19 @@ export class Metrics {
   }
 
 
+  /**
+   * The scheduled jobs, at start (and after a reload): each one's last-success gauge exists from
+   * now, set to now, so that `time() - posdrop_job_last_success_timestamp_seconds > …` fires for a
+   * job that never succeeds instead of having no series to compare.
+   */
+  jobsScheduled(jobs: readonly string[], at: Date): void {
+    for (const job of jobs) {
+      if (this.jobsSeen.has(job)) continue;
+      this.jobsSeen.add(job);
+      this.jobSuccess.set({ job }, at.getTime() / 1000);
+    }
+  }
+
   /** A complete upload landed in a partner's inbox or validate folder. */
   uploadDelivered(partner: string, area: UploadArea, name: string, size: number): void {
     this.uploadBytes.inc({ partner, area }, size);
@@ -143,7 +166,9 @@ export class Metrics {
   /** A scheduled job finished (`ok`, `failed`) or did not run (`skipped`). */
   jobRun(job: string, result: 'ok' | 'failed' | 'skipped', at: Date): void {
     this.jobRuns.inc({ job, result });
-    if (result === 'ok') this.jobSuccess.set({ job }, at.getTime() / 1000);
+    if (result !== 'ok') return;
+    this.jobsSeen.add(job);
+    this.jobSuccess.set({ job }, at.getTime() / 1000);
   }
 
   /** A failed login to the console. */
@@ -211,7 +236,7 @@ export class Metrics {
         },
       });
     };
-    counter('posdrop_login_failures_total', 'Failed logins (bad password or signature)', (s) => s.failedLogins);
+    counter('posdrop_login_failures_total', 'Failed logins (bad password or signature; a connection whose every key was refused)', (s) => s.failedLogins);
     counter('posdrop_bans_total', 'Addresses banned after repeated login failures', (s) => s.bans);
   }
 }

@@ -157,6 +157,7 @@ export class Operations {
       },
     });
     this.scheduler.start();
+    this.metrics.jobsScheduled(this.scheduler.jobs, now());
   }
 
   /** The console on this listener: reads through the read model, writes through the write lock. */

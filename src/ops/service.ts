@@ -40,7 +40,7 @@ export async function runService(options: ServiceOptions): Promise<never> {
     notifier.ready(`SFTP on ${started.sftp.address}:${started.sftp.port}`);
     service.started();
     notifier.startWatchdog(() => app.liveProblem());
-    if (started.demo) options.stderr.write(demoBanner(started.demo, started.sftp));
+    if (started.demo) options.stderr.write(demoBanner(started.demo, started.sftp, started.hostKeyFingerprint));
   } catch (err) {
     app.log.error('daemon.start_failed', { error: errorMessage(err) });
     await app.stop();
@@ -133,7 +133,8 @@ class Service {
   }
 }
 
-function demoBanner(demo: { username: string; password: string; file: string }, sftp: { address: string; port: number }): string {
+function demoBanner(demo: { username: string; password: string; file: string }, sftp: { address: string; port: number }, hostKey: string): string {
+  const known = sftp.port === 22 ? sftp.address : `[${sftp.address}]:${sftp.port}`;
   return [
     '',
     '  posdrop created the demo partner. Its password is shown only this once',
@@ -141,8 +142,12 @@ function demoBanner(demo: { username: string; password: string; file: string }, 
     '',
     `    username: ${demo.username}`,
     `    password: ${demo.password}`,
+    `    host key: ${hostKey}`,
     '',
-    `    sftp -P ${sftp.port} ${demo.username}@${sftp.address}`,
+    `    sftp -o StrictHostKeyChecking=accept-new -P ${sftp.port} ${demo.username}@${sftp.address}`,
+    '',
+    `  accept-new trusts the key it meets first; ssh-keygen -lF '${known}' then shows the`,
+    '  fingerprint it kept, which must be the host key above.',
     '',
     '',
   ].join('\n');

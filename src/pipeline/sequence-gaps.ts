@@ -3,7 +3,7 @@
  * alert), a file's place in its sequence (`posdrop show`), and skipping a gap on purpose
  * (`posdrop release`), recorded with who, when and why.
  */
-import { OperatorError } from '../core/errors.js';
+import { NotFound, OperatorError } from '../core/errors.js';
 import { formatCounter, releaseProblem, type Gap } from '../core/sequencer.js';
 import type { FormatLookup } from '../formats/registry.js';
 import { waitingForTheDaemon, type Db } from '../store/database.js';
@@ -103,6 +103,8 @@ export function releaseGap(db: Db, files: FileLedger, sequences: SequenceStore, 
     const { key, through } = request;
     const last = sequences.lastProcessed(key);
     const held = heldInSequence(files, key, formats);
+    // A skip with nothing held behind it is a mistyped date or partner more often than a plan.
+    if (held.length === 0) throw new NotFound(nothingHeld(key, listGaps(files, sequences, formats)), 'nothing_held');
     const problem = releaseProblem(last, through, held.map((file) => file.counter));
     if (problem) throw new OperatorError('release_refused', `cannot release ${key.partner} ${key.day} through ${formatCounter(through)}: ${problem}`);
     sequences.setLastProcessed(key, through);
@@ -122,4 +124,12 @@ export async function answerStillHeld(outbox: Outbox, files: FileLedger, key: Se
     const place = sequencePlace(file, formats);
     if (place) await outbox.writeReceipt(receiptFor(file, now(), { waitingFor: waitingFor(place, lastProcessed) }));
   }
+}
+
+/** Why a release of `key` is refused when nothing is held there, with the gaps that do exist. */
+function nothingHeld(key: SequenceKey, gaps: readonly SequenceGap[]): string {
+  const own = gaps.filter((gap) => gap.partner === key.partner && gap.format === key.format);
+  const listed = own.map((gap) => `${gap.day.replace(/-/g, '')} waits for ${formatCounter(gap.expected)} (held: ${gap.held.map((file) => formatCounter(file.counter)).join(', ')})`);
+  const open = listed.length > 0 ? `the gaps of ${key.partner}: ${listed.join('; ')}` : `${key.partner} has no gap open`;
+  return `nothing is held for ${key.partner} on ${key.day.replace(/-/g, '')}, so there is no gap to release; ${open} (posdrop held)`;
 }

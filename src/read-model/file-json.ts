@@ -1,7 +1,15 @@
 /** The shape of a file for scripts and pages: `posdrop files --json`, `show --json`, the console. */
 import type { FileRecord } from '../store/files.js';
 
-/** A file as `--json` listings give it. */
+/** Why a file was refused, as its receipt says it: `{ code, message }`, or null. */
+export function reasonJson(file: Pick<FileRecord, 'reasonCode' | 'reason'>): { code: string; message: string | null } | null {
+  return file.reasonCode ? { code: file.reasonCode, message: file.reason } : null;
+}
+
+/**
+ * A file as every `--json` gives it: the receipt's names (`name_fields`, `counts` as one object,
+ * `reason` as `{ code, message }`), so one parser reads both.
+ */
 export function fileJson(file: FileRecord) {
   return {
     id: file.id,
@@ -9,13 +17,12 @@ export function fileJson(file: FileRecord) {
     name: file.name,
     format: file.format,
     state: file.state,
-    reason_code: file.reasonCode,
-    reason: file.reason,
+    reason: reasonJson(file),
     sha256: file.sha256,
     size: file.size,
-    fields: file.fields,
+    name_fields: file.fields,
+    counts: file.counts,
     received_at: file.receivedAt,
     processed_at: file.processedAt,
-    ...(file.counts ?? {}),
   };
 }

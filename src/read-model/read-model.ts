@@ -4,7 +4,7 @@
  * read-only connection, so a read never waits for, nor sees inside, the transaction of the file
  * in hand. The API is async so that a store behind a network answers through the same calls.
  */
-import { OperatorError } from '../core/errors.js';
+import { NotFound, OperatorError } from '../core/errors.js';
 import type { ErrorRow as StoredErrorRow } from '../store/record-errors.js';
 import type { FileState } from '../core/file-state.js';
 import type { RecordError } from '../core/record-error.js';
@@ -113,10 +113,14 @@ export class ReadModel {
    */
   async findFile(ref: string, partner?: string): Promise<FileRecord> {
     const byId = /^\d+$/.test(ref) ? this.files.get(Number(ref)) : undefined;
+    // An id of another partner's file than the one named must not act on the other's file.
+    if (byId && partner !== undefined && byId.partner !== partner) {
+      throw new NotFound(`file ${byId.id} is ${byId.partner}'s, not ${partner}'s: give the id alone, or the file's name with --partner`, 'partner_mismatch');
+    }
     if (byId) return byId;
     const named = this.files.list({ name: ref, partner, limit: 100 });
     const file = named[0];
-    if (!file) throw new OperatorError('not_found', `no file ${JSON.stringify(ref)}${partner ? ` for partner ${partner}` : ''}`);
+    if (!file) throw new NotFound( `no file ${JSON.stringify(ref)}${partner ? ` for partner ${partner}` : ''}`);
     const partners = [...new Set(named.map((one) => one.partner))];
     if (partners.length > 1) {
       throw new OperatorError('ambiguous', `partners ${partners.join(', ')} each sent a file named ${ref}: add --partner, or give the file id`);

@@ -83,3 +83,11 @@ function rsaBits(wire: Buffer): number {
   const significant = n[0] === 0 ? n.subarray(1) : n;
   return significant.length * 8;
 }
+
+/** The `SHA256:…` fingerprint of the public half of a private key (a host key), as ssh-keygen -lf prints it. */
+export function privateKeyFingerprint(privateKey: Buffer | string): string {
+  const parsed = ssh2.utils.parseKey(privateKey);
+  const key = Array.isArray(parsed) ? parsed[0] : parsed;
+  if (!key || key instanceof Error) throw new Error(`not a key: ${key instanceof Error ? key.message : 'empty'}`);
+  return fingerprintOf(key.getPublicSSH());
+}

@@ -8,7 +8,7 @@ import ssh2, { type AuthContext, type AuthenticationType } from 'ssh2';
 import { partnerIdProblem } from '../core/safe-name.js';
 import type { Log } from '../log.js';
 import { verifyPassword } from '../security/password.js';
-import { ACCEPTED_SIGNATURE_ALGOS, sameKey } from '../security/public-keys.js';
+import { ACCEPTED_SIGNATURE_ALGOS, fingerprintOf, sameKey } from '../security/public-keys.js';
 import type { Defender } from './defender.js';
 
 /** A partner as the SFTP server needs it; read fresh on every login. */
@@ -34,6 +34,8 @@ export interface AuthenticatorOptions {
   log: Log;
   /** Called when the connection has used up its attempts. */
   onExhausted: () => void;
+  /** Called once for a connection that ends refused after offering only keys (see `ended`). */
+  onKeyLoginFailed?: () => void;
 }
 
 const METHODS: AuthenticationType[] = ['publickey', 'password'];
@@ -50,9 +52,16 @@ export function signatureAlgorithm(keyAlgo: string, hashAlgo: string | undefined
   return 'ssh-rsa';
 }
 
+/** Why a public key was refused, as the log says it. */
+type KeyRefusal = 'unknown user' | 'partner disabled' | 'key not authorized' | `signature algorithm ${string} refused`;
+
 export class Authenticator {
   private failures = 0;
+  /** Password and signature failures, which the defender counts as they happen. */
+  private counted = 0;
   private account: Account | undefined;
+  /** The last public key refused on this connection, until it ends or logs in. */
+  private refusedKey: { username: string; why: KeyRefusal; fingerprint: string; keys: number } | undefined;
 
   constructor(private readonly options: AuthenticatorOptions) {}
 
@@ -84,8 +93,10 @@ export class Authenticator {
       case 'publickey': {
         const algo = signatureAlgorithm(ctx.key.algo, ctx.hashAlgo);
         const known = usable?.keys.find((key) => sameKey(Buffer.from(key.publicKey, 'base64'), ctx.key.data));
-        if (!ACCEPTED_SIGNATURE_ALGOS.has(algo)) return this.fail(ctx, `signature algorithm ${algo} refused`, false);
-        if (!known || !usable) return this.fail(ctx, 'unknown key', false);
+        if (!ACCEPTED_SIGNATURE_ALGOS.has(algo)) return this.refuseKey(ctx, `signature algorithm ${algo} refused`);
+        if (!account) return this.refuseKey(ctx, 'unknown user');
+        if (!usable) return this.refuseKey(ctx, 'partner disabled');
+        if (!known) return this.refuseKey(ctx, 'key not authorized');
         if (!ctx.signature) {
           ctx.accept(); // "this key may sign"; nothing is bound yet
           return;
@@ -102,6 +113,27 @@ export class Authenticator {
     }
   }
 
+  /**
+   * The connection ended. One that offered public keys, none accepted, and never failed a password
+   * or signature (those are logged and counted as they happen) is a failed login too: a removed
+   * key, a disabled partner, an unknown user. Counted once per connection, not per key offered,
+   * since a client tries every key it has and one of them may still be let in.
+   */
+  ended(): void {
+    const refused = this.refusedKey;
+    if (this.account || !refused || this.counted > 0) return;
+    this.refusedKey = undefined;
+    this.options.log.warn('sftp.login_failed', { address: this.options.address, username: refused.username, method: 'publickey', why: refused.why, fingerprint: refused.fingerprint, keys_offered: refused.keys });
+    this.options.onKeyLoginFailed?.();
+  }
+
+  private refuseKey(ctx: AuthContext & { method: 'publickey' }, why: KeyRefusal): Promise<void> {
+    const fingerprint = fingerprintOf(ctx.key.data);
+    this.refusedKey = { username: ctx.username, why, fingerprint, keys: (this.refusedKey?.keys ?? 0) + 1 };
+    this.options.log.info('sftp.key_refused', { address: this.options.address, username: ctx.username, why, fingerprint });
+    return this.fail(ctx, why, false);
+  }
+
   private accept(ctx: AuthContext, account: Account): void {
     this.account = account;
     this.options.log.info('sftp.login', { partner: account.id, address: this.options.address, method: ctx.method });
@@ -112,6 +144,7 @@ export class Authenticator {
     this.failures += 1;
     const { address, defender, log, failureDelayMs, maxAttempts } = this.options;
     if (slowDown) {
+      this.counted += 1;
       defender.recordFailure(address);
       log.warn('sftp.login_failed', { address, username: ctx.username, method: ctx.method, why, attempt: this.failures });
       await new Promise((resolve) => setTimeout(resolve, failureDelayMs));

@@ -39,7 +39,7 @@ export interface SftpStats {
   connections: number;
   sessions: number;
   bannedAddresses: number;
-  /** Since start: failed logins (bad password or signature) and bans given. */
+  /** Since start: failed logins (a bad password or signature, or a connection refused every key it offered) and bans given. */
   failedLogins: number;
   bans: number;
 }
@@ -68,6 +68,8 @@ export class SftpServer {
   private readonly perAddress = new Map<string, number>();
   private readonly sessions = new Set<SftpSession>();
   private stopping = false;
+  /** Connections that ended refused after offering only public keys (the defender counts the rest). */
+  private keyLoginFailures = 0;
   private sweepTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SftpServerOptions) {
@@ -131,7 +133,7 @@ export class SftpServer {
       connections: this.sockets.size,
       sessions: this.sessions.size,
       bannedAddresses: this.defender.bannedCount,
-      failedLogins: this.defender.failuresTotal,
+      failedLogins: this.defender.failuresTotal + this.keyLoginFailures,
       bans: this.defender.bansTotal,
     };
   }
@@ -240,8 +242,12 @@ export class SftpServer {
       failureDelayMs: config.auth_failure_delay_ms,
       log,
       onExhausted: end,
+      onKeyLoginFailed: () => {
+        this.keyLoginFailures += 1;
+      },
     });
     client.on('authentication', (ctx) => auth.handle(ctx));
+    client.on('close', () => auth.ended());
     client.on('ready', () => {
       clearTimeout(admission.loginTimer);
       const account = auth.partner;

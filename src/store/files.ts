@@ -8,6 +8,7 @@ import { canMove, FINAL_STATES, type FileState } from '../core/file-state.js';
 import type { NameFields } from '../core/naming.js';
 import type { Db } from './database.js';
 import { Statements } from './statements.js';
+import { NEXT_FILE_ID } from './file-id-floor.js';
 
 export interface FileCounts {
   total: number;
@@ -171,8 +172,9 @@ export class FileLedger {
     const at = this.now().toISOString();
     const { lastInsertRowid } = this.sql
       .get(
-        `INSERT INTO files (partner_id, name, sha256, size, state, received_at, state_changed_at)
-         VALUES (?, ?, ?, ?, 'received', ?, ?)`,
+        // Above the floor too: after a restore, the ids of files the backup never knew stay taken.
+        `INSERT INTO files (id, partner_id, name, sha256, size, state, received_at, state_changed_at)
+         VALUES (${NEXT_FILE_ID}, ?, ?, ?, ?, 'received', ?, ?)`,
       )
       .run(file.partner, file.name, file.sha256, file.size, at, at);
     const id = Number(lastInsertRowid);

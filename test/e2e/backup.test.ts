@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -56,6 +56,27 @@ describe('posdrop backup and restore', () => {
     expect((await readdir(daemon.path('keys'))).some((name) => /^posdrop-\d{4}-.*\.db$/.test(name))).toBe(true);
   });
 
+  it('leaves nothing but the backup in its folder, readable by the service user alone', async () => {
+    const folder = await mkdtemp(path.join(tmpdir(), 'posdrop-backups-'));
+    try {
+      // The umask of a login shell: without care the copy would be 0644.
+      const result = await run('sh', ['-c', `umask 022; exec "$0" "$@"`, process.execPath, BIN, 'backup', folder, '--json'], {
+        env: { ...process.env, POSDROP_DATA_DIR: daemon.dataDir },
+      });
+      expect(result.code, result.stderr).toBe(0);
+      const written = (JSON.parse(result.stdout) as { path: string }).path;
+      expect(await readdir(folder)).toEqual([path.basename(written)]);
+      expect((await stat(written)).mode & 0o777).toBe(0o600);
+      // Opening the copy (read-only, as an operator's sqlite3 would) grows nothing beside it.
+      const copy = new Database(written, { readonly: true });
+      expect(copy.pragma('journal_mode', { simple: true })).toBe('delete');
+      copy.close();
+      expect(await readdir(folder)).toEqual([path.basename(written)]);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  });
+
   it('refuses to restore while the daemon runs', async () => {
     const result = await cli('restore', backup);
     expect(result.code).toBe(1);
@@ -83,6 +104,60 @@ describe('posdrop backup and restore', () => {
     expect(Object.values(files.countByState()).reduce((sum, n) => sum + n, 0)).toBe(partnersBefore.n);
     const status = await cli('status', '--json');
     expect(JSON.parse(status.stdout)).toMatchObject({ running: true, partners: { total: 1 } });
+  });
+});
+
+describe('ids after a restore', () => {
+  let daemon: TestDaemon;
+  let acme: TestPartner;
+  const cli = (...args: string[]): Promise<BatchResult> =>
+    run(process.execPath, [BIN, ...args], { env: { ...process.env, POSDROP_DATA_DIR: daemon.dataDir } });
+  async function send(name: string, content: string) {
+    await writeFile(daemon.path(name), content);
+    expect((await sftpBatch(daemon.port, acme, [`put ${daemon.path(name)} /inbox/`])).code).toBe(0);
+    return waitFor(() => daemon.ledger('acme').find((row) => row.name === name && row.state === 'processed' && row.archivePath && !seen.has(row.id)));
+  }
+  const seen = new Set<number>();
+
+  beforeAll(async () => {
+    daemon = await TestDaemon.start({}, { formats: lineFormats(BUILT_IN_FORMATS) });
+    acme = await daemon.addPartner({ id: 'acme', clientId: '12' });
+  });
+  afterAll(() => daemon.destroy());
+
+  it('never hands out again an id or archive path given before the restore, with or without the replaced database', async () => {
+    const first = await send('purchasehistory_L1_before.csv', 'a;s;1\n');
+    seen.add(first.id);
+    const backup = daemon.path('before.db');
+    expect((await cli('backup', backup)).code).toBe(0);
+    const lost = await send('purchasehistory_L1_after.csv', 'b;s;1\n');
+    seen.add(lost.id);
+    await daemon.stop();
+
+    const restored = await cli('restore', backup);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(restored.stdout).toContain(`new files get ids above ${lost.id}, the highest handed out before`);
+    await daemon.restart();
+    expect(daemon.ledger('acme').map((row) => row.id)).toEqual([first.id]);
+
+    // The file the backup never knew, sent again: a new id, a new archive path, the old original kept.
+    await waitFor(async () => (await readdir(daemon.path('partners', 'acme', 'inbox'))).length === 0);
+    const resent = await send('purchasehistory_L1_after.csv', 'b;s;1\n');
+    seen.add(resent.id);
+    expect(resent.id).toBeGreaterThan(lost.id);
+    expect(resent.archivePath).not.toBe(lost.archivePath);
+    await waitFor(async () => (await stat(daemon.path(resent.archivePath ?? ''))).isFile());
+    expect((await stat(daemon.path(lost.archivePath ?? ''))).isFile()).toBe(true);
+
+    // The database lost altogether: the archive alone still tells which ids were taken.
+    await daemon.stop();
+    for (const name of await readdir(daemon.dataDir)) if (name.startsWith('posdrop.db')) await rm(daemon.path(name));
+    const fromArchive = await cli('restore', backup, '--json');
+    expect(fromArchive.code, fromArchive.stderr).toBe(0);
+    expect(JSON.parse(fromArchive.stdout)).toMatchObject({ kept_as: null, file_id_floor: resent.id });
+    await daemon.restart();
+    const next = await send('purchasehistory_L1_later.csv', 'c;s;1\n');
+    expect(next.id).toBe(resent.id + 1);
   });
 });
 

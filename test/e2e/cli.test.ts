@@ -61,15 +61,15 @@ describe('posdrop CLI', () => {
       const files = JSON.parse(result.stdout) as Record<string, unknown>[];
       expect(files).toHaveLength(2);
       for (const file of files) {
-        for (const field of ['id', 'partner', 'name', 'format', 'state', 'reason', 'sha256', 'size', 'received_at', 'processed_at']) {
+        for (const field of ['id', 'partner', 'name', 'format', 'state', 'reason', 'sha256', 'size', 'name_fields', 'counts', 'received_at', 'processed_at']) {
           expect(file, field).toHaveProperty(field);
         }
       }
       const notes = files.find((file) => file.name === 'notes.txt');
-      expect(notes).toMatchObject({ partner: 'acme', state: 'rejected', format: null, size: 5, reason_code: 'name_unrecognised' });
+      expect(notes).toMatchObject({ partner: 'acme', state: 'rejected', format: null, size: 5, reason: { code: 'name_unrecognised' } });
       expect(notes?.processed_at).toEqual(expect.any(String));
       const pos = files.find((file) => file.name === posName(1));
-      expect(pos).toMatchObject({ state: 'processed', format: 'crowdtwist-pos', reason: null, total: 0 });
+      expect(pos).toMatchObject({ state: 'processed', format: 'crowdtwist-pos', reason: null, counts: { total: 0 } });
       expect(pos?.processed_at).toEqual(expect.any(String));
       expect(pos?.sha256).toMatch(/^[0-9a-f]{64}$/);
     });
@@ -77,7 +77,7 @@ describe('posdrop CLI', () => {
     it('files filters by partner and state, and lists in a table', async () => {
       const processed = JSON.parse((await cli(['files', '--state', 'processed', '--json'])).stdout) as { name: string }[];
       expect(processed.map((file) => file.name)).toEqual([posName(1)]);
-      expect(JSON.parse((await cli(['files', '--partner', 'nobody', '--json'])).stdout)).toEqual([]);
+      expect(JSON.parse((await cli(['files', '--partner', 'acme', '--state', 'rejected', '--json'])).stdout)).toHaveLength(1);
       const table = await cli(['files']);
       expect(lines(table.stdout)[0]).toMatch(/^ID +PARTNER +STATE +FORMAT +RECEIVED +COUNTS +NAME$/);
       expect(table.stdout).toContain('notes.txt');
@@ -129,6 +129,9 @@ describe('posdrop CLI', () => {
       const [key] = JSON.parse(added.stdout) as { fingerprint: string }[];
       expect(key?.fingerprint).toMatch(/^SHA256:/);
       expect((await sftpBatch(daemon.port, beta, ['ls /'])).code).toBe(0);
+      expect(JSON.parse(added.stdout)).toEqual([
+        { id: expect.any(Number), algo: 'ssh-ed25519', fingerprint: key?.fingerprint, comment: expect.any(String), public_key: expect.any(String), added_at: expect.any(String) },
+      ]);
       expect((await cli(['partners', 'keys', 'beta', '--remove', key?.fingerprint as string])).code).toBe(0);
       expect((await sftpBatch(daemon.port, beta, ['ls /'])).code).not.toBe(0);
     });
@@ -152,6 +155,30 @@ describe('posdrop CLI', () => {
       const locked = await cli(['partners', 'passwd', 'beta', '--remove']);
       expect(locked.code).toBe(1);
       expect(lines(locked.stderr)).toEqual(['posdrop partners passwd: partner beta has no key: removing the password would lock it out']);
+    });
+
+    it('refuses to remove the last key of a partner without a password, unless forced', async () => {
+      const keyOnly = generateEd25519KeyPair();
+      const keyFile = path.join(scratch, 'delta.key');
+      await writeFile(keyFile, keyOnly.private, { mode: 0o600 });
+      const delta: TestPartner = { id: 'delta', password: '', keyFile, privateKey: keyOnly.private };
+      expect((await cli(['partners', 'add', 'delta', '--format', 'all', '--key', keyOnly.public])).code).toBe(0);
+      const [only] = JSON.parse((await cli(['partners', 'keys', 'delta', '--json'])).stdout) as { fingerprint: string }[];
+      const refused = await cli(['partners', 'keys', 'delta', '--remove', only?.fingerprint as string]);
+      expect(refused.code).toBe(1);
+      expect(lines(refused.stderr)).toEqual([
+        'posdrop partners keys: partner delta has no password: without its last key it could not log in; add --force if that is meant (posdrop partners disable delta stops it openly)',
+      ]);
+      expect(JSON.parse((await cli(['partners', 'keys', 'delta', '--json'])).stdout)).toHaveLength(1);
+      expect((await sftpBatch(daemon.port, delta, ['ls /'])).code).toBe(0);
+      // Another key in its place is a rotation, not a lock-out.
+      const next = generateEd25519KeyPair();
+      expect((await cli(['partners', 'keys', 'delta', '--add', next.public, '--remove', only?.fingerprint as string])).code).toBe(0);
+      const [rotated] = JSON.parse((await cli(['partners', 'keys', 'delta', '--json'])).stdout) as { fingerprint: string }[];
+      const forced = await cli(['partners', 'keys', 'delta', '--remove', rotated?.fingerprint as string, '--force']);
+      expect(forced.code).toBe(0);
+      expect(JSON.parse((await cli(['partners', 'keys', 'delta', '--json'])).stdout)).toEqual([]);
+      expect((await cli(['partners', 'disable', 'delta'])).code).toBe(0);
     });
   });
 
@@ -204,6 +231,18 @@ describe('posdrop CLI', () => {
       [['restore'], /restore needs the backup file to restore/],
       [['errors', 'x', '--limit', '0'], /--limit must be a positive whole number/],
       [['config', 'check', '--bogus'], /Unknown option '--bogus'/],
+      // an unknown name is misuse too: what it names is not there
+      [['show', 'no-such-file.json'], /^posdrop show: no file "no-such-file.json"$/m],
+      [['errors', '999'], /^posdrop errors: no file "999"$/m],
+      [['partners', 'disable', 'nobody'], /no partner nobody/],
+      [['files', '--partner', 'nobody'], /^posdrop files: no partner "nobody" \(posdrop partners list shows them\)$/m],
+      [['held', '--partner', 'nobody', '--json'], /no partner "nobody"/],
+      [['show', '1', '--partner', 'nobody'], /no partner "nobody"/],
+      // arguments a command does not take are refused, not ignored
+      [['status', 'now'], /^posdrop status: status takes no arguments; unexpected "now" \(see posdrop status --help\)$/m],
+      [['files', 'acme'], /files takes no arguments; unexpected "acme"/],
+      [['show', posName(1), 'extra'], /show takes one argument; unexpected "extra"/],
+      [['partners', 'list', 'all', 'of', 'them'], /partners list takes no arguments; unexpected "all" "of" "them"/],
     ])('exits 2 with one clear line for posdrop %j', async (args, message) => {
       const result = await cli(args);
       expect(result.code).toBe(2);
@@ -213,8 +252,6 @@ describe('posdrop CLI', () => {
     });
 
     it.each([
-      [['show', 'no-such-file.json'], /no file "no-such-file.json"/],
-      [['partners', 'disable', 'nobody'], /no partner nobody/],
       [['partners', 'add', 'acme', '--format', 'all', '--generate-password'], /partner acme already exists/],
     ])('exits 1 with one clear line when posdrop %j cannot be done', async (args, message) => {
       const result = await cli(args);

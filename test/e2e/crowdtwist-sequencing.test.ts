@@ -83,7 +83,7 @@ describe('files of one partner and date are processed in counter order', () => {
     const resend = nameOf('20170624', 2, 'again');
     await upload(daemon, acme, resend, second);
     const receipt = await receiptWhen(daemon, 'acme', resend, 'processed');
-    expect(receipt.counts).toEqual({ total: 1, accepted: 0, failed: 1, duplicates: 1 });
+    expect(receipt.counts).toEqual({ total: 1, accepted: 0, failed: 0, duplicates: 1 });
     const errors = JSON.parse(await download(daemon, acme, `${resend}.errors.json`)) as { failed_requests: { errors: { code: string }[] }[] };
     expect(errors.failed_requests[0]?.errors.map((error) => error.code)).toEqual(['duplicate_return_id']);
     expect(query(daemon, "SELECT last_processed FROM sequences WHERE day = '2017-06-24'")).toEqual([{ last_processed: 3 }]);
@@ -99,7 +99,7 @@ describe('files of one partner and date are processed in counter order', () => {
     const later = nameOf('20170629', 2, 'evening');
     await upload(daemon, acme, later, batch(purchase('again-p2'), purchase('again-p1', { total: 5 })));
 
-    expect((await receiptWhen(daemon, 'acme', later, 'processed')).counts).toEqual({ total: 2, accepted: 1, failed: 1, duplicates: 1 });
+    expect((await receiptWhen(daemon, 'acme', later, 'processed')).counts).toEqual({ total: 2, accepted: 1, failed: 0, duplicates: 1 });
     const errors = JSON.parse(await download(daemon, acme, `${later}.errors.json`)) as { failed_requests: unknown[] };
     expect(errors.failed_requests).toEqual([
       expect.objectContaining({
@@ -208,6 +208,23 @@ describe('files of one partner and date are processed in counter order', () => {
       threshold_minutes: 60,
     });
     expect(alert.minutes).toBeGreaterThanOrEqual(61);
+  });
+
+  it('refuses to release a date with nothing held, records no skip, and names the gaps there are', async () => {
+    const held = nameOf('20170615', 2);
+    await upload(daemon, acme, held, batch(purchase('none-p2')));
+    await receiptWhen(daemon, 'acme', held, 'held');
+    const wrongDay = await cli(daemon, 'release', '--partner', 'acme', '--date', '20170616', '--through', '0001', '--reason', 'typo', '--by', 'alice');
+    expect(wrongDay.code).toBe(2);
+    expect(wrongDay.stdout).toBe('');
+    expect(wrongDay.stderr).toMatch(/^posdrop release: nothing is held for acme on 20170616, so there is no gap to release; the gaps of acme: .*20170615 waits for 0001 \(held: 0002\).* \(posdrop held\)\n$/);
+    expect(query(daemon, "SELECT count(*) AS n FROM sequence_skips WHERE day = '2017-06-16'")).toEqual([{ n: 0 }]);
+    expect(query(daemon, "SELECT count(*) AS n FROM sequences WHERE day = '2017-06-16'")).toEqual([{ n: 0 }]);
+
+    const beta = await daemon.addPartner({ id: 'beta', clientId: '13' });
+    expect(beta.id).toBe('beta');
+    const none = await cli(daemon, 'release', '--partner', 'beta', '--date', '20170615', '--through', '0001', '--reason', 'typo');
+    expect([none.code, none.stderr]).toEqual([2, 'posdrop release: nothing is held for beta on 20170615, so there is no gap to release; beta has no gap open (posdrop held)\n']);
   });
 });
 

@@ -29,8 +29,7 @@ interface FileRow {
 interface FileJson {
   name: string;
   state: string;
-  accepted?: number;
-  duplicates?: number;
+  counts: { accepted: number; duplicates: number } | null;
   history?: { state: string }[];
 }
 
@@ -101,7 +100,7 @@ describe('the database shared by the daemon and operators', () => {
     const listed = await posdrop(daemon, ['files', '--json']);
     expect([listed.code, listed.stderr]).toEqual([0, '']);
     const files = JSON.parse(listed.stdout) as FileJson[];
-    expect(files.map(({ name, state, accepted, duplicates }) => ({ name, state, accepted, duplicates }))).toEqual([
+    expect(files.map(({ name, state, counts }) => ({ name, state, accepted: counts?.accepted, duplicates: counts?.duplicates }))).toEqual([
       { name: posName(2), state: 'processing', accepted: undefined, duplicates: undefined },
       { name: posName(1), state: 'processed', accepted: 2, duplicates: 0 },
     ]);
@@ -122,7 +121,7 @@ describe('the database shared by the daemon and operators', () => {
     await writeFile(gate, '');
     await fileEvent('file.processed', posName(2));
     const after = JSON.parse((await posdrop(daemon, ['show', posName(2), '--json'])).stdout) as FileJson;
-    expect([after.state, after.accepted, after.duplicates]).toEqual(['processed', 2, 1]);
+    expect([after.state, after.counts?.accepted, after.counts?.duplicates]).toEqual(['processed', 2, 1]);
   });
 
   it("waits for an operator's brief write lock, then records and processes the upload", async () => {

@@ -62,7 +62,7 @@ describe('the first start on embedded defaults', () => {
     expect(shown).toHaveLength(1);
     const password = shown[0] as string;
     expect(password.length).toBeGreaterThanOrEqual(16);
-    expect(daemon.stderr).toContain(`sftp -P ${daemon.port} demo@127.0.0.1`);
+    expect(daemon.stderr).toContain(`sftp -o StrictHostKeyChecking=accept-new -P ${daemon.port} demo@127.0.0.1`);
     expect(daemon.logs.length).toBeGreaterThan(0);
     expect(JSON.stringify(daemon.logs)).not.toContain(password);
 

@@ -6,6 +6,8 @@ import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
 import { lineFormats } from '../support/line-format.mjs';
 import { sample, scrape, type Samples } from '../support/prometheus.js';
 import { posName } from '../support/names.js';
+import { drop } from '../support/drop.js';
+import { batch, purchase } from '../support/pos-batches.js';
 import { freePort } from '../../bench/support/processes.js';
 
 describe('metrics and health over HTTP', () => {
@@ -102,6 +104,45 @@ describe('metrics and health over HTTP', () => {
   it('serves nothing else', async () => {
     expect((await fetch(`http://127.0.0.1:${daemon.httpPort}/`)).status).toBe(404);
     expect((await fetch(metricsUrl(), { method: 'POST' })).status).toBe(405);
+  });
+});
+
+describe('metrics from the first scrape, and record outcomes of the real formats', () => {
+  let daemon: TestDaemon;
+  let acme: TestPartner;
+  const metricsUrl = () => `http://127.0.0.1:${daemon.httpPort}/metrics`;
+
+  beforeAll(async () => {
+    daemon = await TestDaemon.start();
+    acme = await daemon.addPartner({ id: 'acme', clientId: '12' });
+  });
+  afterAll(() => daemon.destroy());
+
+  it("names the version, and every job's last success exists before the job first ran", async () => {
+    const version = (JSON.parse(await readFile(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+    const first = await scrape(metricsUrl());
+    expect(sample(first, 'posdrop_build_info', { version, node: process.versions.node })).toBe(1);
+    const startedAt = Date.parse(daemon.events('daemon.ready')[0]?.timestamp as string) / 1000;
+    for (const job of ['retention', 'checkpoint', 'summary']) {
+      const at = sample(first, 'posdrop_job_last_success_timestamp_seconds', { job });
+      expect(at, job).toBeGreaterThan(startedAt - 60);
+      expect(at, job).toBeLessThanOrEqual(startedAt + 1);
+    }
+  });
+
+  it('counts a duplicate as a duplicate only, never as failed too', async () => {
+    const before = await scrape(metricsUrl());
+    expect((await drop(daemon, acme, posName(1), batch(purchase('m1'), purchase('m2')))).state).toBe('processed');
+    // m1 again (a duplicate), m3 new, one request without its receipt_id (failed)
+    const second = await drop(daemon, acme, posName(2), batch(purchase('m1'), purchase('m3'), { type: 'purchase', data: {} }));
+    expect(second.counts).toEqual({ total: 3, accepted: 1, failed: 1, duplicates: 1 });
+    await daemon.idle();
+    const after = await scrape(metricsUrl());
+    const moved = (outcome: string) => {
+      const labels = { partner: 'acme', format: 'crowdtwist-pos', outcome };
+      return sample(after, 'posdrop_records_total', labels) - sample(before, 'posdrop_records_total', labels);
+    };
+    expect([moved('accepted'), moved('failed'), moved('duplicate')]).toEqual([3, 1, 1]);
   });
 });
 

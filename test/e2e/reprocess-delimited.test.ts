@@ -41,7 +41,7 @@ describe('posdrop reprocess of delimited files', () => {
   });
   afterAll(() => daemon.destroy());
 
-  it("PBJ: the file's own ORDER_IDs are its duplicates, not collisions; it stays processed and answers as before", async () => {
+  it("PBJ: the file's own ORDER_IDs are accepted again, not collisions; it stays processed and answers as before", async () => {
     const name = 'retail_20-04-2020_again.csv';
     const lines = ['7001,7,C1,Ticket,1,2.50,card,2020-04-20', '7002,7,C2,Ticket,2,5.00,cash,2020-04-20', '7003,7,C3,Ticket,1,2.50,card,2020-04-20'];
     const first = await drop(daemon, jumbo, name, `${PBJ_HEADER}${lines.join('\n')}\n`);
@@ -49,7 +49,7 @@ describe('posdrop reprocess of delimited files', () => {
 
     const again = await cli('reprocess', name, '--json');
     expect(again.stderr).toBe('');
-    expect(JSON.parse(again.stdout)).toMatchObject({ state: 'processed', total: 3, accepted: 0, failed: 0, duplicates: 3 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ state: 'processed', counts: { total: 3, accepted: 3, failed: 0, duplicates: 0 } });
     expect(await fetchJson(daemon, jumbo, `${name}.result.json`)).toEqual({ result: 3 });
     expect(await daemon.receipt('jumbo', name)).toMatchObject({ state: 'processed', reason: null });
     expect(query("SELECT order_id, channel FROM pbj_sales WHERE order_id BETWEEN 7001 AND 7003 ORDER BY order_id")).toEqual([
@@ -65,7 +65,7 @@ describe('posdrop reprocess of delimited files', () => {
     const body = `${PBJ_HEADER}7101,7,C1,Ticket,1,2.50,card,2020-04-21\n7101,7,C1,Ticket,1,2.50,card,2020-04-21\n`;
     expect((await drop(daemon, jumbo, name, body)).state).toBe('rejected');
     const again = await cli('reprocess', name, '--json');
-    expect(JSON.parse(again.stdout)).toMatchObject({ state: 'rejected', reason_code: 'invalid_content' });
+    expect(JSON.parse(again.stdout)).toMatchObject({ state: 'rejected', reason: { code: 'invalid_content' } });
     const result = (await fetchJson(daemon, jumbo, `${name}.result.json`)) as { error: { extended: { errors: unknown[] } } };
     expect(result.error.extended.errors).toEqual([{ line: 3, messages: ['ORDER_ID 7101 has already been used on channel retail'] }]);
     expect(query('SELECT count(*) AS n FROM pbj_sales WHERE order_id = 7101')).toEqual([{ n: 0 }]);
@@ -83,7 +83,7 @@ describe('posdrop reprocess of delimited files', () => {
     await daemon.restart();
     const again = await cli('reprocess', name, '--json');
     expect(again.stderr).toBe('');
-    expect(JSON.parse(again.stdout)).toMatchObject({ state: 'processed', total: 3, accepted: 1, failed: 0, duplicates: 2 });
+    expect(JSON.parse(again.stdout)).toMatchObject({ state: 'processed', counts: { total: 3, accepted: 3, failed: 0, duplicates: 0 } });
     expect(await fetchOutbox(daemon, fixer, `${name}.result.xml`)).toBe(
       '<response status="success">\n  <batch status="all_imported">\n    <transactions>3</transactions>\n  </batch>\n</response>\n',
     );

@@ -34,7 +34,7 @@ describe('posdrop reprocess, while the daemon runs', () => {
   });
   afterAll(() => daemon.destroy());
 
-  it('processes the archived original again: stored records come back as duplicates, one ledger row', async () => {
+  it("processes the archived original again: the file's own stored records are accepted again, one ledger row", async () => {
     await upload(posName(1), 'a\nb\nbad c\n');
     const errors = await cli('errors', posName(1));
     expect(errors.code).toBe(0);
@@ -46,17 +46,19 @@ describe('posdrop reprocess, while the daemon runs', () => {
     const result = await cli('reprocess', posName(1));
     expect(result.stderr).toBe('');
     expect(result.code).toBe(0);
-    expect(result.stdout).toContain('processed — total 3, accepted 0, failed 1, duplicates 2');
+    expect(result.stdout).toContain('processed — total 3, accepted 2, failed 1, duplicates 0');
 
     const [row, ...others] = rowsNamed(posName(1));
     expect(others).toEqual([]);
-    expect(row?.counts).toEqual({ total: 3, accepted: 0, failed: 1, duplicates: 2 });
+    expect(row?.counts).toEqual({ total: 3, accepted: 2, failed: 1, duplicates: 0 });
     const history = daemon.app.running.files.events(row?.id ?? 0).map((event) => event.state);
     expect(history).toEqual(['received', 'queued', 'processing', 'processed', 'queued', 'processing', 'processed']);
     expect(await readdir(daemon.path('partners', 'acme', 'inbox'))).toEqual([]);
     const archived = path.join(daemon.dataDir, row?.archivePath ?? '');
     expect(await readFile(archived, 'utf8')).toBe('a\nb\nbad c\n');
-    expect(await daemon.receipt('acme', posName(1))).toMatchObject({ state: 'processed', counts: { duplicates: 2 } });
+    expect(await daemon.receipt('acme', posName(1))).toMatchObject({ state: 'processed', counts: { total: 3, accepted: 2, failed: 1, duplicates: 0 } });
+    const { db } = daemon.app.running;
+    expect(db.prepare("SELECT count(*) AS n FROM test_records WHERE partner = 'acme'").get()).toEqual({ n: 2 });
   });
 
   it('asks for --force before storing the records of an append-only format twice', async () => {
@@ -69,7 +71,7 @@ describe('posdrop reprocess, while the daemon runs', () => {
 
     const forced = await cli('reprocess', name, '--force', '--json');
     expect(forced.code).toBe(0);
-    expect(JSON.parse(forced.stdout)).toMatchObject({ state: 'processed', accepted: 2, duplicates: 0 });
+    expect(JSON.parse(forced.stdout)).toMatchObject({ state: 'processed', counts: { accepted: 2, duplicates: 0 } });
     const { db } = daemon.app.running;
     expect(db.prepare("SELECT count(*) AS n FROM test_appended WHERE line = 'o1;sku;1.00'").get()).toEqual({ n: 2 });
   });
@@ -79,7 +81,7 @@ describe('posdrop reprocess, while the daemon runs', () => {
     const byName = await cli('reprocess', 'report.txt');
     expect([byName.code, byName.stderr]).toEqual([1, expect.stringMatching(/still refused by its name/)]);
     const unknown = await cli('reprocess', 'nothing.json');
-    expect([unknown.code, unknown.stderr]).toEqual([1, 'posdrop reprocess: no file "nothing.json"\n']);
+    expect([unknown.code, unknown.stderr]).toEqual([2, 'posdrop reprocess: no file "nothing.json"\n']);
     const misuse = await cli('reprocess');
     expect(misuse.code).toBe(2);
     expect(misuse.stderr.split('\n')[0]).toBe('posdrop reprocess: reprocess needs a file id or name (see posdrop reprocess --help)');
@@ -94,7 +96,7 @@ describe('posdrop reprocess, while the daemon runs', () => {
     const result = await run('script', ['-qec', command, '/dev/null'], { env: { ...process.env, POSDROP_DATA_DIR: daemon.dataDir }, timeoutMs: 120_000 });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/copying +\[[#.]{30}\] +\d+%  [\d.]+\/5\.\d MB/);
-    expect(result.stdout).toContain('processed — total 450000, accepted 0, failed 0, duplicates 450000');
+    expect(result.stdout).toContain('processed — total 450000, accepted 450000, failed 0, duplicates 0');
   });
 
   it('queues the file when the daemon is not running, and the next start processes it', async () => {
@@ -105,6 +107,6 @@ describe('posdrop reprocess, while the daemon runs', () => {
     expect(queued.stdout).toContain('queued; the daemon is not running');
     await daemon.restart();
     await waitFor(() => rowsNamed(posName(3))[0]?.state === 'processed');
-    expect(rowsNamed(posName(3))[0]?.counts).toEqual({ total: 2, accepted: 0, failed: 0, duplicates: 2 });
+    expect(rowsNamed(posName(3))[0]?.counts).toEqual({ total: 2, accepted: 2, failed: 0, duplicates: 0 });
   });
 });

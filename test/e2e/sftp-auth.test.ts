@@ -12,6 +12,8 @@ import { parsePublicKeyLine } from '../../src/security/public-keys.js';
 import { closed, connectSftp, connectSsh, sftpBatch, sftpCall } from '../support/clients.js';
 import { FakeClock } from '../support/clock.js';
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { sample, scrape } from '../support/prometheus.js';
+import type { PartnerStore } from '../../src/store/partners.js';
 
 /** An agent that offers `publicKey` and signs with `signer` (which may lie). */
 class ScriptedAgent extends ssh2.BaseAgent<ParsedKey> {
@@ -29,6 +31,23 @@ class ScriptedAgent extends ssh2.BaseAgent<ParsedKey> {
   sign(_key: ParsedKey, data: Buffer, options: SigningRequestOptions | SignCallback, cb?: SignCallback): void {
     const done = (typeof options === 'function' ? options : cb) as SignCallback;
     done(null, this.signer(data));
+  }
+}
+
+/** An agent that offers each key in turn, and signs honestly with each. */
+class ScriptedAgentOfMany extends ssh2.BaseAgent<ParsedKey> {
+  constructor(private readonly keys: ParsedKey[]) {
+    super();
+  }
+
+  getIdentities(cb: (err: Error | null, keys?: ParsedKey[]) => void): void {
+    cb(null, this.keys);
+  }
+
+  sign(key: ParsedKey, data: Buffer, options: SigningRequestOptions | SignCallback, cb?: SignCallback): void {
+    const done = (typeof options === 'function' ? options : cb) as SignCallback;
+    const own = this.keys.find((candidate) => candidate.getPublicSSH().equals(key.getPublicSSH()));
+    done(null, own?.sign(data) as Buffer);
   }
 }
 
@@ -168,6 +187,56 @@ describe('partner changes without a restart', () => {
     expect(await login(daemon.port, { username: 'acme', privateKey: keys.private })).toBe('ready');
     partners.removeKey('acme', entry.fingerprint);
     expect(await login(daemon.port, { username: 'acme', privateKey: keys.private })).toMatch(/authentication methods failed/);
+  });
+});
+
+describe('failed public-key logins', () => {
+  let daemon: TestDaemon;
+  let acme: TestPartner;
+  const failures = async () => sample(await scrape(`http://127.0.0.1:${daemon.httpPort}/metrics`), 'posdrop_login_failures_total');
+
+  beforeAll(async () => {
+    daemon = await TestDaemon.start();
+    acme = await daemon.addPartner({ id: 'acme' });
+  });
+  afterAll(() => daemon.destroy());
+
+  /** OpenSSH sftp offering only `partner`'s key as `username`: it ends refused. */
+  async function refusedWithKey(partner: TestPartner, username: string) {
+    const before = daemon.events('sftp.login_failed').length;
+    const result = await sftpBatch(daemon.port, { ...partner, id: username }, ['ls /']);
+    expect(result.code).not.toBe(0);
+    return waitFor(() => daemon.events('sftp.login_failed')[before]);
+  }
+
+  it.each([
+    ['a removed key', 'key not authorized', (partners: PartnerStore) => partners.removeKey('acme', partners.keys('acme')[0]?.fingerprint ?? ''), 'acme'],
+    ['a disabled partner', 'partner disabled', (partners: PartnerStore) => partners.update('acme', { enabled: false }), 'acme'],
+    ['an unknown user', 'unknown user', () => undefined, 'nobody'],
+  ])('%s is logged once, with why, and counted as a failed login', async (_what, why, change, username) => {
+    const key = parsePublicKeyLine(`${parsed(acme.privateKey).type} ${parsed(acme.privateKey).getPublicSSH().toString('base64')}`);
+    const before = await failures();
+    change(daemon.app.running.partners);
+    try {
+      const line = await refusedWithKey(acme, username);
+      expect(line).toMatchObject({ level: 'warn', method: 'publickey', username, why, fingerprint: key.fingerprint, keys_offered: 1 });
+      expect(daemon.events('sftp.key_refused').at(-1)).toMatchObject({ username, why, fingerprint: key.fingerprint });
+      expect((await failures()) - before).toBe(1);
+    } finally {
+      const { partners } = daemon.app.running;
+      partners.update('acme', { enabled: true });
+      if (partners.keys('acme').length === 0) partners.addKey('acme', key);
+    }
+  });
+
+  it('counts nothing when a refused key is followed by one that is let in', async () => {
+    const before = await failures();
+    const stranger = generateEd25519KeyPair();
+    const agent = new ScriptedAgentOfMany([parsed(stranger.private), parsed(acme.privateKey)]);
+    expect(await login(daemon.port, { username: 'acme', agent })).toBe('ready');
+    expect(daemon.events('sftp.key_refused').at(-1)).toMatchObject({ username: 'acme', why: 'key not authorized' });
+    await waitFor(async () => daemon.events('sftp.disconnected').length > 0);
+    expect((await failures()) - before).toBe(0);
   });
 });
 

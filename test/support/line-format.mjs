@@ -1,13 +1,14 @@
 // A stand-in processor for the built-in formats, for tests of the parts around the format
 // pipelines (metrics, reprocess, shutdown): every non-empty line is one record; a line starting
-// with "bad" fails; a line stored before is a duplicate (append-only formats store it again).
+// with "bad" fails; a line stored before by another file or line is a duplicate, one this very
+// line of this file stored (a reprocess) is accepted again (append-only formats store it again).
 // Plain JavaScript so that a child daemon process can load it beside the compiled dist/.
 import { createReadStream, existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 const TABLES = `
-CREATE TABLE IF NOT EXISTS test_records (partner TEXT, format TEXT, line TEXT, UNIQUE (partner, format, line));
+CREATE TABLE IF NOT EXISTS test_records (partner TEXT, format TEXT, line TEXT, file_id INTEGER, position INTEGER, UNIQUE (partner, format, line));
 CREATE TABLE IF NOT EXISTS test_appended (partner TEXT, format TEXT, line TEXT);`;
 
 /** Waits while `gate` names a file that does not exist yet (a test opens the gate by creating it). */
@@ -20,8 +21,12 @@ function processor(spec, options) {
     outputs: ['.errors.json'],
     async process(ctx) {
       ctx.db.exec(TABLES);
-      const table = spec.dedupe.appendOnly ? 'INSERT INTO test_appended' : 'INSERT OR IGNORE INTO test_records';
-      const insert = ctx.db.prepare(`${table} (partner, format, line) VALUES (?, ?, ?)`);
+      const append = ctx.db.prepare('INSERT INTO test_appended (partner, format, line) VALUES (?, ?, ?)');
+      const unique = ctx.db.prepare('INSERT OR IGNORE INTO test_records (partner, format, line, file_id, position) VALUES (?, ?, ?, ?, ?)');
+      const insert = spec.dedupe.appendOnly
+        ? { run: (partner, format, line) => append.run(partner, format, line) }
+        : unique;
+      const holder = ctx.db.prepare('SELECT file_id AS fileId, position FROM test_records WHERE partner = ? AND format = ? AND line = ?');
       const counts = { total: 0, accepted: 0, failed: 0, duplicates: 0 };
       // Streamed, as the real processors do: the file stays open while it is read.
       for await (const line of createInterface({ input: createReadStream(ctx.source), crlfDelay: Infinity })) {
@@ -30,8 +35,12 @@ function processor(spec, options) {
         if (line.startsWith('bad')) {
           ctx.errors.add({ position: counts.total, code: 'invalid_line', message: 'the line starts with "bad"', value: line });
           counts.failed += 1;
-        } else if (insert.run(ctx.partner.id, spec.id, line).changes === 1) counts.accepted += 1;
-        else counts.duplicates += 1;
+        } else if (insert.run(ctx.partner.id, spec.id, line, ctx.file.id, counts.total).changes === 1) counts.accepted += 1;
+        else {
+          const held = holder.get(ctx.partner.id, spec.id, line);
+          if (held?.fileId === ctx.file.id && held.position === counts.total) counts.accepted += 1;
+          else counts.duplicates += 1;
+        }
       }
       await waitForGate(options.gate);
       if (ctx.errors.count > 0) await ctx.outputs.put('.errors.json', `${JSON.stringify(ctx.errors.errors)}\n`);

@@ -6,10 +6,12 @@ import type { Command } from '../command.js';
 import { configFrom, withContext } from '../context.js';
 import { runningDaemon } from '../daemon-runtime.js';
 import { DataLayout } from '../../data-layout.js';
+import { logOperatorAction, RECORD_HELP, RECORD_OPTIONS } from '../operator-log.js';
 import { printJson } from '../output.js';
 
 export const backupCommand: Command = {
   name: 'backup',
+  args: 1,
   summary: 'write a consistent copy of the database, also while the daemon runs',
   usage: '<file or folder> [--json]',
   details: [
@@ -44,8 +46,9 @@ async function targetFile(where: string): Promise<string> {
 
 export const restoreCommand: Command = {
   name: 'restore',
+  args: 1,
   summary: 'put a backup in place of the database (the daemon must be stopped)',
-  usage: '<backup file> [--json]',
+  usage: '<backup file> [--reason "…"] [--by NAME] [--json]',
   details: [
     '  1. Stop the daemon:            systemctl stop posdrop',
     '  2. Restore:                    posdrop restore /var/backups/posdrop/posdrop-….db',
@@ -55,17 +58,23 @@ export const restoreCommand: Command = {
     '     A backup from an older posdrop is migrated at start; one from a newer posdrop is refused.',
     '  Files processed after the backup was taken are not in the restored ledger: their originals',
     '  stay in archive/, and a resend of one is processed again (stored records count as duplicates).',
+    '  New files get ids above any handed out before, so ids and archive paths never repeat.',
+    RECORD_HELP,
   ].join('\n'),
-  options: { json: { type: 'boolean' } },
+  options: { json: { type: 'boolean' }, ...RECORD_OPTIONS },
   async run(input) {
     const [backup] = input.positionals;
     if (!backup) throw new UsageError('restore needs the backup file to restore');
     const layout = new DataLayout(configFrom(input).data_dir);
     const daemon = runningDaemon(layout.runtimeFile);
     if (daemon) throw new OperatorError('daemon_running', `the daemon is running (pid ${daemon.pid}); stop it first (systemctl stop posdrop)`);
-    const result = await restoreDatabase(path.resolve(backup), layout.database, new Date());
-    if (input.values.json) return printJson(input.stdout, { database: layout.database, schema_version: result.schemaVersion, kept_as: result.keptAs ?? null });
+    const result = await restoreDatabase(path.resolve(backup), layout.database, new Date(), path.join(layout.root, 'archive'));
+    await logOperatorAction(layout, input, 'restore', { backup: path.resolve(backup), database: layout.database, kept_as: result.keptAs ?? null, file_id_floor: result.fileIdFloor });
+    if (input.values.json) {
+      return printJson(input.stdout, { database: layout.database, schema_version: result.schemaVersion, kept_as: result.keptAs ?? null, file_id_floor: result.fileIdFloor });
+    }
     input.stdout.write(`restored ${backup} as ${layout.database} (schema version ${result.schemaVersion})\n`);
     if (result.keptAs) input.stdout.write(`the replaced database is kept as ${result.keptAs}\n`);
+    input.stdout.write(`new files get ids above ${result.fileIdFloor}, the highest handed out before\n`);
   },
 };

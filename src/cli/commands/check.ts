@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Writable } from 'node:stream';
-import { OperatorError, UsageError } from '../../core/errors.js';
+import { NotFound, OperatorError, UsageError } from '../../core/errors.js';
 import { Answers } from '../../intake/answers.js';
 import { dryRunRecord } from '../../intake/dry-run.js';
 import { digestFile } from '../../intake/file-identity.js';
@@ -13,9 +13,11 @@ import { WriteLock } from '../../store/write-lock.js';
 import type { Command } from '../command.js';
 import { withContext } from '../context.js';
 import { printFields, printJson } from '../output.js';
+import { reasonJson } from './files.js';
 
 export const checkCommand: Command = {
   name: 'check',
+  args: 1,
   summary: 'validate a local file as a partner would send it, storing nothing (like /validate)',
   usage: '<local file> --partner P [--json]',
   details: [
@@ -31,7 +33,7 @@ export const checkCommand: Command = {
     if (!partnerId) throw new UsageError('check needs --partner: the file is checked as that partner sends it');
     const result = await withContext(input, async ({ config, layout, db, files, partners }) => {
       const partner = partners.get(partnerId);
-      if (!partner) throw new OperatorError('not_found', `no partner ${partnerId}`);
+      if (!partner) throw new NotFound(`no partner ${partnerId}`);
       const digest = await digestFile(local);
       if (!digest) throw new OperatorError('not_a_file', `${local} is not a regular file`);
       const now = () => new Date();
@@ -47,12 +49,13 @@ export const checkCommand: Command = {
     });
     const { checked } = result;
     const summary = {
-      file: checked.name,
+      name: checked.name,
       partner: checked.partner,
       format: checked.format,
       state: checked.state,
+      name_fields: checked.fields,
       counts: checked.counts,
-      reason: checked.reasonCode ? { code: checked.reasonCode, message: checked.reason } : null,
+      reason: reasonJson(checked),
       receipt: path.join(result.outbox, `${result.stem}.receipt.json`),
     };
     if (input.values.json) printJson(input.stdout, summary);

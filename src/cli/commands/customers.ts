@@ -119,6 +119,7 @@ export const customersAddCommand: Command = {
 /** `posdrop customers import`. */
 export const customersImportCommand: Command = {
   name: 'customers import',
+  args: 1,
   summary: 'add Client Toolbox customers from a CSV file (all or nothing)',
   usage: '<file.csv> --partner P [--by NAME] [--json]',
   details: [

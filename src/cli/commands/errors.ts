@@ -2,11 +2,14 @@ import { UsageError } from '../../core/errors.js';
 import type { RecordError } from '../../core/record-error.js';
 import { FailedRequestStore, type StoredFailedRequest } from '../../formats/crowdtwist-pos/failed-request-store.js';
 import type { FileRecord } from '../../store/files.js';
+import { builtInFormat } from '../../formats/registry.js';
+import { MAX_STORED_ERRORS } from '../../pipeline/error-collector.js';
 import { RecordErrorStore } from '../../store/record-errors.js';
 import type { Db } from '../../store/database.js';
 import type { Command } from '../command.js';
 import { withContext } from '../context.js';
 import { printJson, printTable, RawJson } from '../output.js';
+import { reasonJson } from './files.js';
 
 const VALUE_WIDTH = 30;
 const REQUEST_WIDTH = 100;
@@ -23,12 +26,16 @@ interface FailedRequestEntry {
 
 export const errorsCommand: Command = {
   name: 'errors',
+  args: 1,
   summary: "a file's record errors: where, which field, what was expected",
   usage: '<file id or name> [--partner P] [--limit N] [--json]',
   details: [
     '  A name sent by several partners needs --partner (or give the file id from posdrop files).',
     '  AT is the line (delimited formats) or the index in pos_data (JSON); VALUE is what was sent.',
     '  For crowdtwist-pos, each failed request is also shown as sent (cut short in the table).',
+    `  posdrop keeps the first ${MAX_STORED_ERRORS.toLocaleString('en-US')} errors of a file (the rest are counted); the partner's`,
+    '  error log in its outbox (<name>.errors.csv, or .errors.json for crowdtwist-pos) lists all of',
+    '  them until retention deletes it.',
     '  --limit   at most N errors (default 1000); --json prints every field, values and requests in full',
   ].join('\n'),
   options: { partner: { type: 'string', short: 'p' }, limit: { type: 'string', default: '1000' }, json: { type: 'boolean' } },
@@ -46,7 +53,7 @@ export const errorsCommand: Command = {
     });
     if (input.values.json) {
       const entries = requests ? { failed_requests: failedRequestEntries(errors, requests) } : {};
-      return printJson(input.stdout, { id: file.id, partner: file.partner, name: file.name, state: file.state, reason_code: file.reasonCode, reason: file.reason, counts: file.counts, errors, stored, not_stored: notStored, ...entries });
+      return printJson(input.stdout, { id: file.id, partner: file.partner, name: file.name, state: file.state, reason: reasonJson(file), counts: file.counts, errors, stored, not_stored: notStored, ...entries });
     }
     input.stdout.write(`${headline(file)}\n`);
     if (stored === 0) {
@@ -56,7 +63,7 @@ export const errorsCommand: Command = {
     if (requests && requests.length > 0) printRequestErrors(input.stdout, errors, requests);
     else printTable(input.stdout, ['AT', 'KEY', 'FIELD', 'CODE', 'VALUE', 'MESSAGE'], errors.map((error) => [error.position, error.key ?? null, error.field ?? null, error.code, clip(error.value, VALUE_WIDTH), error.message]));
     if (stored > errors.length) input.stdout.write(`showing ${errors.length} of ${stored} stored errors; raise --limit for more\n`);
-    if (notStored > 0) input.stdout.write(`… and ${notStored} more errors, counted but not stored\n`);
+    if (notStored > 0) input.stdout.write(`${notStoredNote(file, notStored)}\n`);
   },
 };
 
@@ -94,6 +101,13 @@ function printRequestErrors(out: NodeJS.WritableStream, errors: readonly RecordE
   out.write(`requests as sent (cut to ${REQUEST_WIDTH} characters; --json gives them whole):\n`);
   // One line per request: the whitespace of a pretty-printed file is folded.
   printTable(out, ['AT', 'REQUEST'], requests.map((request) => [request.index, clip(request.request.replace(/\s*[\r\n]\s*/g, ' '), REQUEST_WIDTH)]));
+}
+
+/** What lies past the stored errors, and where the partner's copy lists them all. */
+function notStoredNote(file: FileRecord, notStored: number): string {
+  const log = builtInFormat(file.format ?? '')?.processor?.outputs[0];
+  const where = log ? `; ${file.name}${log} in ${file.partner}'s outbox lists every error (until retention deletes it)` : '';
+  return `… and ${notStored} more errors, counted but not stored: posdrop keeps the first ${MAX_STORED_ERRORS} of a file${where}`;
 }
 
 function headline(file: FileRecord): string {

@@ -5,9 +5,9 @@ import type { Command } from '../command.js';
 import { withContext } from '../context.js';
 import { printJson, printTable } from '../output.js';
 
-import { fileJson } from '../../read-model/file-json.js';
+import { fileJson, reasonJson } from '../../read-model/file-json.js';
 
-export { fileJson };
+export { fileJson, reasonJson };
 
 export const filesCommand: Command = {
   name: 'files',

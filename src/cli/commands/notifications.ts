@@ -58,6 +58,7 @@ const listCommand: Command = {
 
 const retryCommand: Command = {
   name: 'notifications retry',
+  args: Number.POSITIVE_INFINITY, // delivery ids, as many as given
   summary: 'sends dead-lettered (or pending) deliveries again now, with a fresh retry period',
   usage: '<id>… | --dead',
   options: { dead: { type: 'boolean' } },

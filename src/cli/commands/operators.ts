@@ -33,6 +33,7 @@ const stores = (input: CommandInput, work: (operators: OperatorStore) => Promise
 
 export const operatorsAdd: Command = {
   name: 'operators add',
+  args: 1,
   summary: 'create a console account (viewer reads, admin also acts)',
   usage: '<name> [--role viewer|admin] (--generate-password | --password-stdin) [--json]',
   details: '  --role   viewer (default): every page; admin: also release, reprocess, undo and partners',
@@ -71,6 +72,7 @@ export const operatorsList: Command = {
 
 export const operatorsPasswd: Command = {
   name: 'operators passwd',
+  args: 1,
   summary: "set an operator's password (and role, with --role)",
   usage: '<name> (--generate-password | --password-stdin) [--role viewer|admin]',
   options: { ...passwordOptions, role: { type: 'string' } },
@@ -90,6 +92,7 @@ export const operatorsPasswd: Command = {
 function enabling(enabled: boolean): Command {
   return {
     name: enabled ? 'operators enable' : 'operators disable',
+    args: 1,
     summary: enabled ? 'let an operator log in again' : 'stop an operator from logging in (sessions end at their next request)',
     usage: '<name>',
     options: {},

@@ -1,6 +1,6 @@
 /** `posdrop partners add|list|disable|enable|passwd|keys`: partners live in SQLite. */
 import { readFileSync } from 'node:fs';
-import { OperatorError, UsageError } from '../../core/errors.js';
+import { NotFound, OperatorError, UsageError } from '../../core/errors.js';
 import { partnerIdProblem } from '../../core/safe-name.js';
 import { ensurePartnerFolders } from '../../fs/partner-folders.js';
 import { FORMAT_IDS, isFormatId, type FormatId } from '../../formats/types.js';
@@ -9,6 +9,7 @@ import { parsePublicKeyLine, type PublicKeyEntry } from '../../security/public-k
 import type { Partner, PartnerStore } from '../../store/partners.js';
 import type { Command, CommandInput } from '../command.js';
 import { withContext } from '../context.js';
+import { logOperatorAction, RECORD_HELP, RECORD_OPTIONS } from '../operator-log.js';
 import { printJson, printTable } from '../output.js';
 
 function partnerJson(partner: Partner, keys: number) {
@@ -36,7 +37,7 @@ function requireId(input: CommandInput): string {
 
 function requirePartner(partners: PartnerStore, id: string): Partner {
   const partner = partners.get(id);
-  if (!partner) throw new OperatorError('not_found', `no partner ${id}`);
+  if (!partner) throw new NotFound(`no partner ${id}`);
   return partner;
 }
 
@@ -103,6 +104,7 @@ export const passwordOptions = {
 
 export const partnersAdd: Command = {
   name: 'partners add',
+  args: 1,
   summary: 'add a partner (SFTP account)',
   usage: '<id> --format F [--format F…] [--client-id C] [--channel CH…] (--generate-password | --password-stdin | --key LINE | --key-file F) [--max-upload-mb N] [--carma-customer-id N]',
   details: [
@@ -113,6 +115,7 @@ export const partnersAdd: Command = {
     '  --generate-password   create a random password and print it once',
     '  --password-stdin      read the password from the first line of stdin',
     '  --key, --key-file     an OpenSSH public key line, or an authorized_keys file (repeatable)',
+    RECORD_HELP,
   ].join('\n'),
   options: {
     format: { type: 'string', multiple: true },
@@ -124,6 +127,7 @@ export const partnersAdd: Command = {
     'carma-customer-id': { type: 'string' },
     json: { type: 'boolean' },
     ...passwordOptions,
+    ...RECORD_OPTIONS,
   },
   async run(input) {
     const id = requireId(input);
@@ -159,6 +163,12 @@ export const partnersAdd: Command = {
       })();
       // The daemon creates them too on login; doing it now lets an operator drop files at once.
       await ensurePartnerFolders(layout, id).catch(() => undefined);
+      await logOperatorAction(layout, input, 'partner_added', {
+        partner: id,
+        formats,
+        password: passwordHash !== null,
+        keys: keys.map((key) => key.fingerprint),
+      });
       return added;
     });
     if (input.values.json) {
@@ -197,14 +207,17 @@ export const partnersList: Command = {
 function enabling(enabled: boolean): Command {
   return {
     name: enabled ? 'partners enable' : 'partners disable',
+    args: 1,
     summary: enabled ? 'let a partner log in again' : 'stop a partner from logging in (files stay)',
-    usage: '<id>',
-    options: {},
+    usage: '<id> [--reason "…"] [--by NAME]',
+    details: RECORD_HELP,
+    options: { ...RECORD_OPTIONS },
     async run(input) {
       const id = requireId(input);
-      await withContext(input, ({ partners }) => {
+      await withContext(input, async ({ partners, layout }) => {
         requirePartner(partners, id);
         partners.update(id, { enabled });
+        await logOperatorAction(layout, input, enabled ? 'partner_enabled' : 'partner_disabled', { partner: id });
       });
       input.stdout.write(`partner ${id} ${enabled ? 'enabled' : 'disabled'}\n`);
     },
@@ -216,21 +229,24 @@ export const partnersDisable = enabling(false);
 
 export const partnersPasswd: Command = {
   name: 'partners passwd',
+  args: 1,
   summary: "set or remove a partner's password",
-  usage: '<id> (--generate-password | --password-stdin | --remove)',
-  options: { ...passwordOptions, remove: { type: 'boolean' } },
+  usage: '<id> (--generate-password | --password-stdin | --remove) [--reason "…"] [--by NAME]',
+  details: RECORD_HELP,
+  options: { ...passwordOptions, remove: { type: 'boolean' }, ...RECORD_OPTIONS },
   async run(input) {
     const id = requireId(input);
     const secret = await passwordFrom(input);
     if (!secret && !input.values.remove) throw new UsageError('give --generate-password, --password-stdin or --remove');
     if (secret && input.values.remove) throw new UsageError('--remove cannot go with a new password');
     const passwordHash = secret ? await hashPassword(secret.password) : null;
-    await withContext(input, ({ partners }) => {
+    await withContext(input, async ({ partners, layout }) => {
       requirePartner(partners, id);
       if (!secret && partners.keys(id).length === 0) {
         throw new OperatorError('no_login', `partner ${id} has no key: removing the password would lock it out`);
       }
       partners.update(id, { passwordHash });
+      await logOperatorAction(layout, input, 'partner_password', { partner: id, password: secret ? 'set' : 'removed' });
     });
     if (secret?.generated) input.stdout.write(`new password for ${id} (shown once): ${secret.password}\n`);
     else input.stdout.write(`password of ${id} ${secret ? 'changed' : 'removed'}\n`);
@@ -239,29 +255,49 @@ export const partnersPasswd: Command = {
 
 export const partnersKeys: Command = {
   name: 'partners keys',
+  args: 1,
   summary: "list, add or remove a partner's SSH public keys",
-  usage: '<id> [--add LINE…] [--add-file F…] [--remove FINGERPRINT…] [--json]',
+  usage: '<id> [--add LINE…] [--add-file F…] [--remove FINGERPRINT…] [--force] [--reason "…"] [--by NAME] [--json]',
+  details: [
+    '  --remove   a fingerprint as posdrop partners keys lists it (SHA256:…)',
+    '  --force    remove the last key of a partner without a password, which then cannot log in',
+    RECORD_HELP,
+  ].join('\n'),
   options: {
     add: { type: 'string', multiple: true },
     'add-file': { type: 'string', multiple: true },
     remove: { type: 'string', multiple: true },
+    force: { type: 'boolean' },
     json: { type: 'boolean' },
+    ...RECORD_OPTIONS,
   },
   async run(input) {
     const id = requireId(input);
     const added = keysFrom(keyLinesFromOptions(input.values, 'add', 'add-file'));
     const removals = (input.values.remove as string[] | undefined) ?? [];
-    const keys = await withContext(input, ({ partners, db }) => {
-      requirePartner(partners, id);
+    const keys = await withContext(input, async ({ partners, db, layout }) => {
+      const partner = requirePartner(partners, id);
       db.transaction(() => {
         for (const key of added) partners.addKey(id, key);
         for (const fingerprint of removals) {
-          if (!partners.removeKey(id, fingerprint)) throw new OperatorError('not_found', `partner ${id} has no key ${fingerprint}`);
+          if (!partners.removeKey(id, fingerprint)) throw new NotFound(`partner ${id} has no key ${fingerprint}`);
+        }
+        // Rolled back: a partner with neither key nor password is locked out without a word.
+        if (removals.length > 0 && partners.keys(id).length === 0 && partner.passwordHash === null && input.values.force !== true) {
+          throw new OperatorError(
+            'no_login',
+            `partner ${id} has no password: without its last key it could not log in; add --force if that is meant (posdrop partners disable ${id} stops it openly)`,
+          );
         }
       })();
+      if (added.length > 0 || removals.length > 0) {
+        await logOperatorAction(layout, input, 'partner_keys', { partner: id, added: added.map((key) => key.fingerprint), removed: removals, forced: input.values.force === true });
+      }
       return partners.keys(id);
     });
-    if (input.values.json) return printJson(input.stdout, keys);
+    if (input.values.json) {
+      return printJson(input.stdout, keys.map((key) => ({ id: key.id, algo: key.algo, fingerprint: key.fingerprint, comment: key.comment, public_key: key.publicKey, added_at: key.addedAt })));
+    }
     printTable(
       input.stdout,
       ['ID', 'TYPE', 'FINGERPRINT', 'ADDED', 'COMMENT'],

@@ -1,6 +1,5 @@
 /** `posdrop release`: skip a gap in a counter sequence on purpose, on the record. */
-import { userInfo } from 'node:os';
-import { OperatorError, UsageError } from '../../core/errors.js';
+import { NotFound, OperatorError, UsageError } from '../../core/errors.js';
 import { parseCalendarDate } from '../../core/calendar.js';
 import { formatCounter } from '../../core/sequencer.js';
 import { builtInFormat } from '../../formats/registry.js';
@@ -9,11 +8,8 @@ import { answerStillHeld, releaseGap } from '../../pipeline/sequence-gaps.js';
 import { SequenceStore } from '../../store/sequences.js';
 import type { Command, CommandInput } from '../command.js';
 import { withContext } from '../context.js';
+import { logOperatorAction, operatorName } from '../operator-log.js';
 import { printJson } from '../output.js';
-
-function operatorName(): string {
-  return process.env.SUDO_USER || userInfo().username;
-}
 
 function requireValue(input: CommandInput, name: string): string {
   const value = input.values[name];
@@ -30,7 +26,7 @@ function parseRequest(input: CommandInput) {
   if (!/^\d{1,4}$/.test(throughText)) throw new UsageError(`--through must be a counter like 0003, not "${throughText}"`);
   const format = (input.values.format as string | undefined) ?? 'crowdtwist-pos';
   if (!builtInFormat(format)?.sequenced) throw new UsageError(`--format must be a sequenced format (crowdtwist-pos), not "${format}"`);
-  const by = (input.values.by as string | undefined) ?? operatorName();
+  const by = operatorName(input.values.by);
   return { key: { partner, format, day }, through: Number(throughText), reason: requireValue(input, 'reason'), by };
 }
 
@@ -56,10 +52,17 @@ export const releaseCommand: Command = {
   async run(input) {
     const request = parseRequest(input);
     const { result, rescan } = await withContext(input, async ({ db, files, partners, config, layout }) => {
-      if (!partners.get(request.key.partner)) throw new OperatorError('not_found', `no partner ${JSON.stringify(request.key.partner)}`);
+      if (!partners.get(request.key.partner)) throw new NotFound(`no partner ${JSON.stringify(request.key.partner)}`);
       const sequences = new SequenceStore(db, () => new Date());
       const released = releaseGap(db, files, sequences, builtInFormat, request);
       await answerStillHeld(new Outbox(layout), files, request.key, request.through, builtInFormat, () => new Date());
+      await logOperatorAction(layout, input, 'release', {
+        partner: request.key.partner,
+        format: request.key.format,
+        date: request.key.day,
+        skipped: { from: formatCounter(released.skip.fromCounter), through: formatCounter(released.skip.throughCounter) },
+        released: released.released.map((file) => file.name),
+      });
       return { result: released, rescan: config.intake.rescan_seconds };
     });
     const { skip, released } = result;

@@ -7,6 +7,7 @@ import type { FileLedger, FileRecord } from '../../store/files.js';
 import type { Command, CommandInput } from '../command.js';
 import { withContext } from '../context.js';
 import { runningDaemon } from '../daemon-runtime.js';
+import { logOperatorAction, RECORD_HELP, RECORD_OPTIONS } from '../operator-log.js';
 import { printJson } from '../output.js';
 import { progressBar, type ProgressBar } from '../progress.js';
 import { fileJson } from './files.js';
@@ -15,8 +16,9 @@ const POLL_MS = 250;
 
 export const reprocessCommand: Command = {
   name: 'reprocess',
+  args: 1,
   summary: 'process a processed, rejected or failed file again from its archived original',
-  usage: '<file id or name> [--partner P] [--force] [--no-wait] [--json]',
+  usage: '<file id or name> [--partner P] [--force] [--no-wait] [--reason "…"] [--by NAME] [--json]',
   details: [
     '  The file keeps its ledger row: it is queued again and a copy of its original is put back',
     '  in the inbox, where the daemon takes it as usual. Records already stored are reported as',
@@ -26,12 +28,14 @@ export const reprocessCommand: Command = {
     '  --force     also for append-only formats (carma-purchase-history), whose records are',
     '              stored a second time',
     '  --no-wait   return once the file is queued instead of waiting for its new state',
+    RECORD_HELP,
   ].join('\n'),
   options: {
     partner: { type: 'string', short: 'p' },
     force: { type: 'boolean' },
     'no-wait': { type: 'boolean' },
     json: { type: 'boolean' },
+    ...RECORD_OPTIONS,
   },
   async run(input) {
     const [ref] = input.positionals;
@@ -47,6 +51,7 @@ export const reprocessCommand: Command = {
         onCopy: (done) => bar?.update(done),
       });
       bar?.finish();
+      await logOperatorAction(ctx.layout, input, 'reprocess', { file_id: found.id, partner: found.partner, file: found.name, force: input.values.force === true });
       const daemon = runningDaemon(ctx.layout.runtimeFile);
       if (input.values['no-wait'] || !daemon) return report(input, requeued.file, daemon ? 'queued' : 'queued; the daemon is not running, it processes the file at its next start');
       bar = progressBar(input.stderr, 'waiting', found.size);

@@ -7,6 +7,7 @@ import { sequenceFields, sequenceJson } from './held.js';
 
 export const showCommand: Command = {
   name: 'show',
+  args: 1,
   summary: 'one file: state, counts, reason, sequence and history',
   usage: '<file id or name> [--partner P] [--json]',
   options: { partner: { type: 'string', short: 'p' }, json: { type: 'boolean' } },

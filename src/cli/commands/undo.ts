@@ -1,18 +1,14 @@
-import { userInfo } from 'node:os';
 import { UsageError } from '../../core/errors.js';
 import { toolboxOptions } from '../../formats/clienttoolbox-transactions/options.js';
 import { undoFile } from '../../formats/clienttoolbox-transactions/undo.js';
 import type { Command } from '../command.js';
 import { withContext } from '../context.js';
+import { logOperatorAction, operatorName } from '../operator-log.js';
 import { printJson } from '../output.js';
-
-function operator(given: unknown): string {
-  if (typeof given === 'string' && given.trim()) return given.trim();
-  return process.env.SUDO_USER || userInfo().username;
-}
 
 export const undoCommand: Command = {
   name: 'undo',
+  args: 1,
   summary: 'reverse every ledger entry of a Client Toolbox batch (partner option allow_undo)',
   usage: '<file id or name> --reason TEXT [--partner P] [--by NAME] [--json]',
   details: '  --reason  why, kept with the undo\n  --by      who (default: the operator running the command)',
@@ -22,12 +18,13 @@ export const undoCommand: Command = {
     if (!ref) throw new UsageError('undo needs a file id or name');
     const reason = (input.values.reason as string | undefined)?.trim();
     if (!reason) throw new UsageError('undo needs --reason: it is kept with the undo');
-    const by = operator(input.values.by);
-    const done = await withContext(input, async ({ db, files, config, read }) => {
+    const by = operatorName(input.values.by);
+    const done = await withContext(input, async ({ db, files, config, read, layout }) => {
       const file = await read.findFile(ref, input.values.partner as string | undefined);
       const at = new Date().toISOString();
       const nameOf = (id: number) => (id === file.id ? file.name : files.get(id)?.name ?? `file ${id}`);
       const entries = undoFile(db, { file, allowUndo: toolboxOptions(config, file.partner).allow_undo, by, reason, at, nameOf });
+      await logOperatorAction(layout, input, 'undo', { file_id: file.id, partner: file.partner, file: file.name, entries_reversed: entries });
       return { file, entries, at };
     });
     const result = { id: done.file.id, partner: done.file.partner, name: done.file.name, entries_reversed: done.entries, undone_by: by, reason, undone_at: done.at };

@@ -4,9 +4,9 @@ import { errorReceipt, successReceipt } from './receipt.js';
 
 const summary = (accepted: number, failedLines: number, alreadyStored = 0): RunSummary => ({
   total: accepted + alreadyStored + failedLines,
-  accepted,
+  accepted: accepted + alreadyStored,
   failed: failedLines,
-  duplicates: alreadyStored,
+  duplicates: 0,
   alreadyStored,
   errorLines: failedLines,
   errorFields: failedLines,

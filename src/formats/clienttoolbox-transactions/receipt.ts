@@ -15,7 +15,7 @@ export interface ReceiptStyle {
 
 /** The batch's transactions in the ledger: posted now, or when it was processed before. */
 function imported(summary: RunSummary): number {
-  return summary.accepted + summary.alreadyStored;
+  return summary.accepted;
 }
 
 export function batchStatus(summary: RunSummary): BatchStatus {

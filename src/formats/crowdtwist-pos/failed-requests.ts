@@ -1,9 +1,10 @@
 /**
  * The partner's answer for failed requests: `<name>.errors.json` (every failed request with its
  * index, receipt_id, type, errors and the request as written) and `<name>.retry.json` (a valid
- * pos_data file of just those requests, in their order, to fix and send again). Requests are
+ * pos_data file of just those requests, in their order, to fix and send again; never a duplicate,
+ * whose id is stored already). Requests are
  * copied from the file's text, never re-serialised, so the partner gets back exactly what was
- * sent. Both are created only when a request fails; entries are buffered per piece of input and
+ * sent. Each is created only when it gets its first entry; entries are buffered per piece of input and
  * written with backpressure.
  */
 import type { OutputFiles, OutputWriter } from '../../pipeline/output-files.js';
@@ -22,47 +23,54 @@ export class FailedRequests {
   private errorEntries: string[] = [];
   private retryEntries: string[] = [];
   private count = 0;
+  private retryCount = 0;
 
   constructor(
     private readonly outputs: OutputFiles,
     private readonly fileName: string,
   ) {}
 
-  add(element: PosElement, checked: CheckedRequest, problems: readonly FieldProblem[]): void {
+  /** Lists a failed request in the error log, and in the retry file unless `retry` is false. */
+  add(element: PosElement, checked: CheckedRequest, problems: readonly FieldProblem[], { retry }: { retry: boolean }): void {
     const about = JSON.stringify({
       index: element.index,
       receipt_id: checked.receiptId ?? null,
       type: checked.type,
       errors: problems.map(({ field, code, message }) => ({ field, code, message })),
     });
-    const separator = this.count === 0 ? '' : ',\n';
-    this.errorEntries.push(`${separator}${about.slice(0, -1)},"request":${element.text}}`);
-    this.retryEntries.push(`${separator}${element.text}`);
+    this.errorEntries.push(`${this.count === 0 ? '' : ',\n'}${about.slice(0, -1)},"request":${element.text}}`);
     this.count += 1;
+    if (!retry) return;
+    this.retryEntries.push(`${this.retryCount === 0 ? '' : ',\n'}${element.text}`);
+    this.retryCount += 1;
   }
 
   /** Writes what was added since the last flush. */
   async flush(): Promise<void> {
-    if (this.errorEntries.length === 0) return;
-    if (!this.errors || !this.retry) {
-      this.errors = await this.outputs.create(ERRORS_SUFFIX);
-      this.retry = await this.outputs.create(RETRY_SUFFIX);
-      await this.errors.write(`{"file":${JSON.stringify(this.fileName)},"failed_requests":[\n`);
-      await this.retry.write('{"pos_data":[\n');
+    if (this.errorEntries.length > 0) {
+      if (!this.errors) {
+        this.errors = await this.outputs.create(ERRORS_SUFFIX);
+        await this.errors.write(`{"file":${JSON.stringify(this.fileName)},"failed_requests":[\n`);
+      }
+      const errors = this.errorEntries.join('');
+      this.errorEntries = [];
+      await this.errors.write(errors);
     }
-    const errors = this.errorEntries.join('');
-    const retry = this.retryEntries.join('');
-    this.errorEntries = [];
-    this.retryEntries = [];
-    await this.errors.write(errors);
-    await this.retry.write(retry);
+    if (this.retryEntries.length > 0) {
+      if (!this.retry) {
+        this.retry = await this.outputs.create(RETRY_SUFFIX);
+        await this.retry.write('{"pos_data":[\n');
+      }
+      const retry = this.retryEntries.join('');
+      this.retryEntries = [];
+      await this.retry.write(retry);
+    }
   }
 
   /** Closes both documents; the frame renames them into the outbox with the commit. */
   async finish(): Promise<void> {
     await this.flush();
-    if (!this.errors || !this.retry) return;
-    await this.errors.write(`\n],"failed":${this.count}}\n`);
-    await this.retry.write('\n]}\n');
+    await this.errors?.write(`\n],"failed":${this.count}}\n`);
+    await this.retry?.write('\n]}\n');
   }
 }

@@ -33,6 +33,9 @@ const SQL = {
              JOIN crowdtwist_return_items i ON i.return_row = r.id WHERE r.purchase_id = ? GROUP BY i.sku`,
   fulfilled: `SELECT i.sku, sum(i.quantity) AS quantity FROM crowdtwist_fulfillments f
               JOIN crowdtwist_fulfillment_items i ON i.fulfillment_row = f.id WHERE f.purchase_id = ? GROUP BY i.sku`,
+  purchaseHolder: 'SELECT file_id AS fileId, position FROM crowdtwist_purchases WHERE partner_id = ? AND receipt_id = ?',
+  returnHolder: 'SELECT file_id AS fileId, position FROM crowdtwist_returns WHERE partner_id = ? AND return_id = ?',
+  fulfillmentHolder: 'SELECT file_id AS fileId, position FROM crowdtwist_fulfillments WHERE partner_id = ? AND fulfillment_id = ?',
   returnById: 'SELECT 1 FROM crowdtwist_returns WHERE partner_id = ? AND return_id = ?',
   fulfillmentById: 'SELECT 1 FROM crowdtwist_fulfillments WHERE partner_id = ? AND fulfillment_id = ?',
   return: `INSERT INTO crowdtwist_returns (partner_id, file_id, position, return_id, purchase_id, receipt_id, date_returned, extra, request_extra)
@@ -103,6 +106,16 @@ export class PosStore {
 
   hasFulfillment(fulfillmentId: string): boolean {
     return this.sql.fulfillmentById.get(this.partner, fulfillmentId) !== undefined;
+  }
+
+  /**
+   * Whether the request stored under `id` is this very request: this file's, at `position`, put
+   * there when the file was processed before (a reprocess reads the same bytes again).
+   */
+  storedHere(kind: 'receipt' | 'return' | 'fulfillment', id: string, position: number): boolean {
+    const statement = kind === 'receipt' ? this.sql.purchaseHolder : kind === 'return' ? this.sql.returnHolder : this.sql.fulfillmentHolder;
+    const holder = statement.get(this.partner, id) as { fileId: number; position: number } | undefined;
+    return holder !== undefined && holder.fileId === this.fileId && holder.position === position;
   }
 
   /** Stores a return against `purchaseId`; false when its return_id is stored already. */

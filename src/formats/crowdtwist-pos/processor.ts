@@ -56,13 +56,17 @@ class BatchRun {
       checked.problems = [...checked.problems.filter((problem) => !hidden.some((raw) => raw.field === problem.field)), ...hidden];
       delete checked.request;
     }
-    const problems = settleRequest(checked, this.store, element.index);
-    if (problems.length === 0) {
+    const settled = settleRequest(checked, this.store, element.index);
+    if (settled.outcome !== 'refused') {
       this.counts.accepted += 1;
       return;
     }
-    this.counts.failed += 1;
-    if (problems.some((problem) => DUPLICATE_CODES.has(problem.code))) this.counts.duplicates += 1;
+    const { problems } = settled;
+    // The outcomes are disjoint: a request whose id is stored already is a duplicate, not a
+    // failure, and is not asked for again in the retry file (sending it again cannot help).
+    const duplicate = problems.some((problem) => DUPLICATE_CODES.has(problem.code));
+    if (duplicate) this.counts.duplicates += 1;
+    else this.counts.failed += 1;
     const keptBefore = this.ctx.errors.errors.length;
     for (const problem of problems) {
       this.ctx.errors.add({
@@ -78,7 +82,7 @@ class BatchRun {
     if (this.ctx.errors.errors.length > keptBefore) {
       this.failedStore.add(this.ctx.file.id, { index: element.index, receiptId: checked.receiptId ?? null, type: checked.type, request: element.text });
     }
-    this.failed.add(element, checked, problems);
+    this.failed.add(element, checked, problems, { retry: !duplicate });
   }
 }
 

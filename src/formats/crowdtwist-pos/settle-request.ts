@@ -7,7 +7,16 @@ import type { PosStore, StoredPurchase } from './pos-store.js';
 import { fulfillmentProblems, returnProblems } from './relations.js';
 import type { CheckedRequest, FieldProblem } from './requests.js';
 
-/** Codes that mean "already stored": counted as duplicates in the receipt. */
+/**
+ * What became of a request: stored now; stored by this file's earlier run (a reprocess: it counts
+ * as accepted again, as the first time); or refused with its problems.
+ */
+export type Settled = { outcome: 'stored' } | { outcome: 'stored-before' } | { outcome: 'refused'; problems: FieldProblem[] };
+
+const STORED: Settled = { outcome: 'stored' };
+const STORED_BEFORE: Settled = { outcome: 'stored-before' };
+
+/** Codes that mean "already stored": counted as duplicates in the receipt, never as failed. */
 export const DUPLICATE_CODES: ReadonlySet<string> = new Set(['duplicate_receipt_id', 'duplicate_return_id', 'duplicate_fulfillment_id']);
 
 function duplicate(kind: 'receipt' | 'return' | 'fulfillment', id: string): FieldProblem {
@@ -29,28 +38,38 @@ function unknownReceipt(id: string): FieldProblem {
   };
 }
 
-/** Checks `checked` against the store and stores it when nothing is wrong; returns all problems. */
-export function settleRequest(checked: CheckedRequest, store: PosStore, position: number): FieldProblem[] {
+/** Checks `checked` against the store and stores it when nothing is wrong. */
+export function settleRequest(checked: CheckedRequest, store: PosStore, position: number): Settled {
   const { request, problems } = checked;
-  if (!request) return [...problems, ...idProblems(checked, store)];
+  if (!request) return refused([...problems, ...idProblems(checked, store)]);
   if (request.kind === 'purchase') {
-    return store.addPurchase(request, position) ? [] : [duplicate('receipt', request.receiptId)];
+    if (store.addPurchase(request, position)) return STORED;
+    return taken(store, 'receipt', request.receiptId, position);
   }
   const purchase = store.purchase(request.receiptId);
   if (request.kind === 'return') {
-    if (store.hasReturn(request.returnId)) return [duplicate('return', request.returnId)];
+    if (store.hasReturn(request.returnId)) return taken(store, 'return', request.returnId, position);
     const found = againstPurchase(purchase, request.receiptId, (bought) =>
       returnProblems(request.receiptId, request.items, bought.lines, store.returned(bought.id)),
     );
     if (found.length === 0 && purchase) store.addReturn(request, purchase.id, position);
-    return found;
+    return refused(found);
   }
-  if (store.hasFulfillment(request.fulfillmentId)) return [duplicate('fulfillment', request.fulfillmentId)];
+  if (store.hasFulfillment(request.fulfillmentId)) return taken(store, 'fulfillment', request.fulfillmentId, position);
   const found = againstPurchase(purchase, request.receiptId, (bought) =>
     fulfillmentProblems(request.receiptId, request.items, bought.lines, store.fulfilled(bought.id)),
   );
   if (found.length === 0 && purchase) store.addFulfillment(request, purchase.id, position);
-  return found;
+  return refused(found);
+}
+
+function refused(problems: FieldProblem[]): Settled {
+  return problems.length === 0 ? STORED : { outcome: 'refused', problems };
+}
+
+/** An id already stored: by this very request before (a reprocess), or a duplicate. */
+function taken(store: PosStore, kind: 'receipt' | 'return' | 'fulfillment', id: string, position: number): Settled {
+  return store.storedHere(kind, id, position) ? STORED_BEFORE : { outcome: 'refused', problems: [duplicate(kind, id)] };
 }
 
 function againstPurchase(purchase: StoredPurchase | undefined, receiptId: string, check: (purchase: StoredPurchase) => FieldProblem[]): FieldProblem[] {

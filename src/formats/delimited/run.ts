@@ -21,12 +21,13 @@ export interface FailedLine {
 export interface RunSummary {
   /** Data lines (the header excluded). */
   total: number;
-  /** Lines stored by this run. */
+  /** Lines stored: by this run, or by this file when it was processed before (`alreadyStored`). */
   accepted: number;
+  /** Lines not stored for a problem of their own; never a duplicate. */
   failed: number;
-  /** Lines already stored: by this file before (`alreadyStored`), or another file's key. */
+  /** Lines whose key another file or line stored already. */
   duplicates: number;
-  /** Lines this file stored when it was processed before: in the store, though not by this run. */
+  /** Of `accepted`, the lines this file stored when it was processed before. */
   alreadyStored: number;
   /** Lines with at least one problem, the header included. */
   errorLines: number;
@@ -157,9 +158,12 @@ class DelimitedRun implements RecordSink {
     return named;
   }
 
-  /** The line is in the store already, put there by this file when it was processed before. */
+  /**
+   * The line is in the store already, put there by this file when it was processed before: it is
+   * accepted again, so that a reprocess answers as the first run did.
+   */
   private storedBefore(): void {
-    this.summary.duplicates += 1;
+    this.summary.accepted += 1;
     this.summary.alreadyStored += 1;
   }
 
@@ -188,9 +192,10 @@ class DelimitedRun implements RecordSink {
     ]);
   }
 
+  /** A line not stored: a duplicate when its key is taken (the outcomes are disjoint), else failed. */
   private failed(at: SplitLine, problems: LineProblem[] | undefined): void {
-    this.summary.failed += 1;
     if (problems?.some((problem) => problem.duplicate)) this.summary.duplicates += 1;
+    else this.summary.failed += 1;
     if (problems) this.report(at, problems);
   }
 

@@ -27,7 +27,7 @@ describe('PBJ result body', () => {
     expect('error' in body && body.error.extended?.errors).toHaveLength(MAX_LISTED_LINES);
   });
   it('counts the sales a file stored when it was processed before', () => {
-    const again: RunSummary = { total: 34, accepted: 0, failed: 0, duplicates: 34, alreadyStored: 34, errorLines: 0, errorFields: 0, listed: [], warnings: [] };
+    const again: RunSummary = { total: 34, accepted: 34, failed: 0, duplicates: 0, alreadyStored: 34, errorLines: 0, errorFields: 0, listed: [], warnings: [] };
     expect(pbjResult(again)).toEqual({ result: 34 });
   });
 });

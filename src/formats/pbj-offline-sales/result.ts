@@ -24,7 +24,7 @@ export type PbjResult = { result: number } | PbjErrorBody;
 
 export function pbjResult(summary: RunSummary): PbjResult {
   // the file's sales, also those it stored when processed before: processed again, it answers as it did
-  if (summary.errorLines === 0) return { result: summary.accepted + summary.alreadyStored };
+  if (summary.errorLines === 0) return { result: summary.accepted };
   const listed: FailedLine[] = summary.listed.slice(0, MAX_LISTED_LINES);
   return {
     error: {
