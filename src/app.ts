@@ -277,6 +277,7 @@ function accountOf(partners: PartnerStore, username: string): Account | undefine
     id: partner.id,
     enabled: partner.enabled,
     passwordHash: partner.passwordHash,
+    apiKeyHash: partner.apiKeyHash,
     keys: partners.keys(partner.id),
     maxUploadBytes: partner.maxUploadBytes,
   };

@@ -49,6 +49,13 @@ export class DataLayout {
   get unpackDir(): string {
     return path.join(this.spoolRoot, '.unpack');
   }
+  /**
+   * Bodies arriving over the partner API, each under a name of its own: never watched, never
+   * listed over SFTP, emptied at start (an unfinished body is worth nothing).
+   */
+  deliverySpoolDir(partner: string): string {
+    return path.join(this.spoolRoot, partner, 'api');
+  }
   archiveDir(partner: string, day: string): string {
     return path.join(this.root, 'archive', partner, day);
   }

@@ -170,6 +170,11 @@ export class TestDaemon {
     return listOrEmpty(this.path('spool', partner, area));
   }
 
+  /** Bodies of a partner being received over the partner API. */
+  async deliverySpool(partner: string): Promise<string[]> {
+    return listOrEmpty(this.app.layout.deliverySpoolDir(partner));
+  }
+
   /** The ledger rows of a partner, oldest first. */
   ledger(partner?: string): FileRecord[] {
     return this.app.running.files.list({ ...(partner ? { partner } : {}), limit: 10_000 }).reverse();

@@ -10,6 +10,7 @@ import { filesLeftInbox } from './008-files-left-inbox.js';
 import { notifications } from './009-notifications.js';
 import { operators } from './010-operators.js';
 import { fileNotesCustomerCards } from './011-file-notes-customer-cards.js';
+import { partnerApi } from './012-partner-api.js';
 
 /** Every schema version in order; append, never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -24,4 +25,5 @@ export const MIGRATIONS: readonly Migration[] = [
   notifications,
   operators,
   fileNotesCustomerCards,
+  partnerApi,
 ];
