@@ -22,6 +22,10 @@ export class DataLayout {
   get defaultHostKey(): string {
     return path.join(this.root, 'keys', 'ssh_host_ed25519_key');
   }
+  /** Signs the partner API's tokens; made on first start, 0600. */
+  get apiTokenKey(): string {
+    return path.join(this.root, 'keys', 'api-token-key');
+  }
   get demoCredentials(): string {
     return path.join(this.root, 'demo-credentials.txt');
   }

@@ -80,7 +80,14 @@ export interface Delivery {
   name: string;
   maxBytes: number;
   body: AsyncIterable<Buffer | string> & Partial<Pick<Readable, 'destroy'>>;
+  /**
+   * While a file of the name waits in the folder, try again until this aborts (then refuse):
+   * the waiting file's answer decides what this one gets (PBJ: "already uploaded").
+   */
+  waitForName?: AbortSignal;
 }
+
+const NAME_RETRY_MS = 25;
 
 /**
  * A whole body into a partner's folder: spooled under a name of its own, fsynced, linked in.
@@ -90,13 +97,22 @@ export async function deliverStream(layout: DataLayout, delivery: Delivery): Pro
   const dir = layout.deliverySpoolDir(delivery.partner);
   await ensureDir(dir);
   const spooled = await spoolStream(delivery.body, { spoolPath: path.join(dir, `${randomUUID()}.part`), name: delivery.name, maxBytes: delivery.maxBytes });
+  const finalPath = path.join(layout.areaDir(delivery.partner, delivery.area), delivery.name);
   try {
-    await linkIntoPlace(spooled.spoolPath, path.join(layout.areaDir(delivery.partner, delivery.area), delivery.name), delivery.name);
+    for (;;) {
+      try {
+        await linkIntoPlace(spooled.spoolPath, finalPath, delivery.name);
+        return spooled;
+      } catch (err) {
+        const waiting = err instanceof DeliveryRefusal && err.kind === 'name_waiting';
+        if (!waiting || !delivery.waitForName || delivery.waitForName.aborted) throw err;
+        await new Promise((resolve) => setTimeout(resolve, NAME_RETRY_MS));
+      }
+    }
   } catch (err) {
     await unlink(spooled.spoolPath).catch(() => undefined);
     throw err;
   }
-  return spooled;
 }
 
 /** Deletes bodies a stopped daemon left half-received: nobody can resume them. */

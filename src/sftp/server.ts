@@ -117,6 +117,11 @@ export class SftpServer {
     return (this.listener.address() as AddressInfo | null) ?? undefined;
   }
 
+  /** Failed logins and bans per address; the partner API reports its failures here too. */
+  get loginDefender(): Defender {
+    return this.defender;
+  }
+
   get listening(): boolean {
     return this.listener.listening;
   }
