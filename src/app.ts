@@ -5,6 +5,7 @@
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { carmaRoutes } from './api/carma-routes.js';
 import type { ApiBackend } from './api/context.js';
 import { pbjRoutes } from './api/pbj-routes.js';
 import { PartnerApiServer } from './api/server.js';
@@ -236,7 +237,7 @@ export class App {
     );
     const slots = new RequestSlots(() => ({ total: config.api.max_requests, perPartner: config.api.max_requests_per_partner }));
     const ctx = { config: config.api, layout, log, now, backend, slots, tokens };
-    return new PartnerApiServer(ctx, [pbjRoutes], () => config.sftp.max_upload_bytes);
+    return new PartnerApiServer(ctx, [pbjRoutes, carmaRoutes], () => config.sftp.max_upload_bytes);
   }
 
   /** The running parts; throws before `start`. */

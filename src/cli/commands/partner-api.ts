@@ -47,4 +47,35 @@ export const partnersApiKey: Command = {
   },
 };
 
-export const partnerApiCommands: Command[] = [partnersApiKey];
+export const partnersSet: Command = {
+  name: 'partners set',
+  summary: "change a partner's settings for its APIs",
+  usage: '<id> [--carma-customer-id N] [--email E] [--name N]',
+  details: [
+    '  --carma-customer-id   the customerId in the partner\'s Carma API paths (/rest/<customerId>/…)',
+    "  --email, --name       shown in PBJ's login answer (admin.email, admin.name)",
+  ].join('\n'),
+  options: { 'carma-customer-id': { type: 'string' }, email: { type: 'string' }, name: { type: 'string' } },
+  async run(input) {
+    const id = requireId(input);
+    const changes: Record<string, string> = {};
+    const customer = input.values['carma-customer-id'] as string | undefined;
+    if (customer !== undefined) {
+      if (!/^[A-Za-z0-9-]{1,64}$/.test(customer)) throw new UsageError('--carma-customer-id must be 1 to 64 letters, digits or dashes');
+      changes.carma_customer_id = customer;
+    }
+    for (const field of ['email', 'name'] as const) {
+      const value = input.values[field] as string | undefined;
+      if (value !== undefined) changes[field] = value;
+    }
+    if (Object.keys(changes).length === 0) throw new UsageError('give --carma-customer-id, --email or --name');
+    await withContext(input, ({ partners }) => {
+      const partner = partners.get(id);
+      if (!partner) throw new OperatorError('not_found', `no partner ${id}`);
+      partners.update(id, { options: { ...partner.options, ...changes } });
+    });
+    input.stdout.write(`partner ${id}: ${Object.entries(changes).map(([key, value]) => `${key} = ${value}`).join(', ')}\n`);
+  },
+};
+
+export const partnerApiCommands: Command[] = [partnersApiKey, partnersSet];
