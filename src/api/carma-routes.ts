@@ -91,10 +91,9 @@ export function carmaRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const record = /^\d{1,15}$/.test(batchId) ? ctx.backend.file(Number(batchId)) : undefined;
       if (!record || record.partner !== partner.id || record.format !== FORMAT) throw notFound();
       const text = await ctx.backend.outboxText(partner.id, `${record.name}.status.json`);
-      const status = text ? (JSON.parse(text) as Record<string, unknown>) : { id: record.id, type: 'IMPORT', startTime: null, endTime: null, affected: 0, processed: 0, total: 0, status: 'PENDING' };
-      // the guide's object, with the figures of `.status.json`
-      const { id, type, ...figures } = status;
-      return { id, type, customerId: customerValue(partner), ...figures };
+      // the guide's object, as `.status.json` has it
+      if (text) return JSON.parse(text) as Record<string, unknown>;
+      return { id: record.id, type: 'IMPORT', customerId: customerValue(partner), startTime: null, endTime: null, affected: 0, processed: 0, total: 0, status: 'PENDING' };
     },
   });
 }

@@ -82,7 +82,9 @@ async function answerOutcome(ctx: ApiContext, reply: FastifyReply, partner: stri
   const { record } = outcome;
   if (record.state === 'failed') throw failedRefusal();
   // Refused by its name, before any processing: no `.result.json` of this file exists.
-  const text = record.processingStartedAt ? await ctx.backend.outboxText(partner, `${record.name}.result.json`) : undefined;
+  // A name sent again answers beside the accepted file's answer, under `<name>.upload-<id>`.
+  const aside = record.reasonCode === 'name_used' ? await ctx.backend.outboxText(partner, `${record.name}.upload-${record.id}.result.json`) : undefined;
+  const text = aside ?? (record.processingStartedAt ? await ctx.backend.outboxText(partner, `${record.name}.result.json`) : undefined);
   if (!text) return reply.code(400).send({ error: { code: 400, message: record.reason ?? 'the file was refused' } });
   // byte for byte the file's `.result.json`, as PBJ's own API answers
   const body = JSON.parse(text) as Record<string, unknown>;

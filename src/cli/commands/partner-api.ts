@@ -58,11 +58,11 @@ export const partnersSet: Command = {
   options: { 'carma-customer-id': { type: 'string' }, email: { type: 'string' }, name: { type: 'string' } },
   async run(input) {
     const id = requireId(input);
-    const changes: Record<string, string> = {};
+    const changes: Record<string, string | number> = {};
     const customer = input.values['carma-customer-id'] as string | undefined;
     if (customer !== undefined) {
-      if (!/^[A-Za-z0-9-]{1,64}$/.test(customer)) throw new UsageError('--carma-customer-id must be 1 to 64 letters, digits or dashes');
-      changes.carma_customer_id = customer;
+      if (!/^\d{1,15}$/.test(customer)) throw new UsageError('--carma-customer-id must be a whole number (Carma account ids are)');
+      changes.carma_customer_id = Number(customer);
     }
     for (const field of ['email', 'name'] as const) {
       const value = input.values[field] as string | undefined;
