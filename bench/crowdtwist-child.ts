@@ -108,7 +108,7 @@ async function streamJson(file: string, start: () => void): Promise<number> {
 async function posdrop(file: string, start: () => void, gzip = false): Promise<number> {
   const dir = await mkdtemp(path.join(tmpdir(), 'posdrop-bench-'));
   const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
-  const config = configSchema.parse({ data_dir: dir, demo_partner: false, sftp: { port: 0 }, log: { level: 'warn' } });
+  const config = configSchema.parse({ data_dir: dir, demo_partner: false, sftp: { port: 0 }, api: { enabled: false }, log: { level: 'warn' } });
   const app = new App({ config, log: createLog({ level: 'warn', stream: quiet }) });
   await app.start();
   const { partners, intake, files } = app.running;

@@ -21,7 +21,7 @@ const [mode, kind, source] = process.argv.slice(2) as ['daemon' | 'naive', 'carm
 const NAMES = { carma: 'purchasehistory_BENCH_run.csv', pbj: 'direct-mail_20-04-2020_bench.csv' };
 
 async function daemonRun(dir: string): Promise<number> {
-  const config = configSchema.parse({ data_dir: dir, demo_partner: false, log: { level: 'warn' }, sftp: { port: 0 } });
+  const config = configSchema.parse({ data_dir: dir, demo_partner: false, log: { level: 'warn' }, sftp: { port: 0 }, api: { enabled: false } });
   const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
   const app = new App({ config, log: createLog({ level: 'warn', stream: quiet }) });
   await app.start();

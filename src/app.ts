@@ -2,15 +2,25 @@
  * The composition root: the only module that knows every part. It builds them with explicit
  * dependencies, starts them in order, and stops them in reverse, each in its own try/catch.
  */
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { carmaRoutes } from './api/carma-routes.js';
+import type { ApiBackend } from './api/context.js';
+import { pbjRoutes } from './api/pbj-routes.js';
+import { PartnerApiServer } from './api/server.js';
+import { RequestSlots } from './api/slots.js';
+import { TokenIssuer } from './api/tokens.js';
 import type { Config } from './config/schema.js';
+import { fileNameProblem } from './core/safe-name.js';
+import { clearDeliverySpools, uploadLimit } from './delivery/deliver.js';
 import { systemClock, type Clock } from './core/clock.js';
 import { ConfigError, errorMessage } from './core/errors.js';
 import { DataLayout } from './data-layout.js';
 import { ensureDemoPartner, type DemoCredentials } from './demo-partner.js';
 import { builtInFormat, type FormatLookup } from './formats/registry.js';
 import { writeFileAtomic } from './fs/durable.js';
+import { toolboxOptions } from './formats/clienttoolbox-transactions/options.js';
 import { ensurePartnerFolders } from './fs/partner-folders.js';
 import { Answers } from './intake/answers.js';
 import { Intake } from './intake/intake.js';
@@ -28,6 +38,7 @@ import { loadOrCreateHostKey } from './sftp/host-key.js';
 import { Defender } from './sftp/defender.js';
 import { SftpServer } from './sftp/server.js';
 import { openDatabase, type Db } from './store/database.js';
+import { ApiImportStore } from './store/api-imports.js';
 import { FileLedger } from './store/files.js';
 import { RecordErrorStore } from './store/record-errors.js';
 import { SequenceStore } from './store/sequences.js';
@@ -51,6 +62,8 @@ export interface Started {
   sftp: AddressInfo;
   /** The metrics and health listener, unless `http.enabled` is off. */
   http?: AddressInfo | undefined;
+  /** The partner API listener, unless `api.enabled` is off. */
+  api?: AddressInfo | undefined;
   /** Set on the first start with the demo partner enabled: show it once. */
   demo?: DemoCredentials | undefined;
   /** The host key's `SHA256:…` fingerprint, for partners to check on their first connection. */
@@ -66,6 +79,7 @@ interface Parts {
   sftp: SftpServer;
   ops: Operations;
   deliverer: Deliverer;
+  api: PartnerApiServer;
 }
 
 export class App {
@@ -182,16 +196,55 @@ export class App {
     });
     // a committed state may have raised an event: send it now rather than at the next poll
     answers.onState((_file, dryRun) => dryRun || deliverer.wake());
-    this.parts = { db, lock, files, partners, intake, sftp, ops, deliverer };
+    const api = await this.partnerApi(db, lock, files, partners, intake, sftp);
+    this.parts = { db, lock, files, partners, intake, sftp, ops, deliverer, api };
 
     await intake.start();
     const address = await sftp.start();
     await ops.start();
     deliverer.start();
+    await clearDeliverySpools(layout);
+    if (config.api.enabled) await api.start();
     this.hostKeyFingerprint = hostKeyFingerprint;
     await this.writeRuntimeFile();
     log.info('daemon.ready', { version: VERSION, data_dir: layout.root, sftp_host: address.address, sftp_port: address.port, host_key: hostKeyFingerprint });
-    return { sftp: address, http: ops.httpAddress, demo, hostKeyFingerprint };
+    return { sftp: address, http: ops.httpAddress, api: api.address, demo, hostKeyFingerprint };
+  }
+
+  /** The partner API and what it may use of the daemon: accounts, delivery, outcomes, answers. */
+  private async partnerApi(db: Db, lock: WriteLock, files: FileLedger, partners: PartnerStore, intake: Intake, sftp: SftpServer): Promise<PartnerApiServer> {
+    const { config } = this.options;
+    const { layout, log } = this;
+    const now = () => this.clock.now();
+    const imports = new ApiImportStore(db, now);
+    const backend: ApiBackend = {
+      accounts: { find: (username) => accountOf(partners, username) },
+      defender: sftp.loginDefender,
+      partner: (id) => partners.get(id),
+      uploadLimit: (partner) => uploadLimit(partner.maxUploadBytes, config.sftp.max_upload_bytes),
+      failureDelayMs: () => config.sftp.auth_failure_delay_ms,
+      submit: (file, signal) => intake.submit(file, signal),
+      file: (id) => files.get(id),
+      findFile: (partner, name, sha256) => files.find(partner, name, sha256),
+      outboxText: async (partner, name) => {
+        if (fileNameProblem(name)) return undefined;
+        return readFile(path.join(layout.areaDir(partner, 'outbox'), name), 'utf8').catch(() => undefined);
+      },
+      imports: {
+        open: (entry) => lock.transaction(() => imports.open(entry)),
+        find: (partner, listId, id) => imports.find(partner, listId, id),
+        nextPost: (id) => lock.transaction(() => imports.nextPost(id)),
+      },
+      toolboxOptions: (partner) => toolboxOptions(config, partner),
+    };
+    const tokens = new TokenIssuer(
+      await TokenIssuer.secretFrom(layout.apiTokenKey),
+      () => ({ accessMinutes: config.api.token_minutes, refreshHours: config.api.refresh_token_hours }),
+      now,
+    );
+    const slots = new RequestSlots(() => ({ total: config.api.max_requests, perPartner: config.api.max_requests_per_partner }));
+    const ctx = { config: config.api, layout, log, now, backend, slots, tokens };
+    return new PartnerApiServer(ctx, [pbjRoutes, carmaRoutes], () => config.sftp.max_upload_bytes);
   }
 
   /** The running parts; throws before `start`. */
@@ -214,14 +267,24 @@ export class App {
     this.log.setLevel(config.log.level);
     try {
       await ops.configChanged(plan.live);
+      await this.apiChanged(plan.live);
     } catch (err) {
       applyLive(config, previous, plan.live);
       this.log.setLevel(config.log.level);
       await ops.configChanged(plan.live).catch(() => undefined);
+      await this.apiChanged(plan.live).catch(() => undefined);
       throw new ConfigError([`the running daemon cannot take the new values: ${errorMessage(err)}`]);
     }
     await this.writeRuntimeFile();
     return plan;
+  }
+
+  /** The partner API listens anew when one of its keys changed (its limits are read live anyway). */
+  private async apiChanged(keys: readonly string[]): Promise<void> {
+    if (!keys.some((key) => key.startsWith('api.'))) return;
+    const { api } = this.running;
+    await api.stop();
+    if (this.options.config.api.enabled) await api.start();
   }
 
   /** Why the daemon is not fit to serve right now (the systemd watchdog asks), or undefined. */
@@ -238,6 +301,7 @@ export class App {
     const { sftp, ops } = this.running;
     const address = sftp.address;
     const http = ops.httpAddress;
+    const api = this.running.api.address;
     const runtime = {
       pid: process.pid,
       version: VERSION,
@@ -245,6 +309,7 @@ export class App {
       host_key: this.hostKeyFingerprint,
       sftp: address ? { host: address.address, port: address.port } : null,
       http: http ? { host: http.address, port: http.port } : null,
+      api: api ? { host: api.address, port: api.port } : null,
     };
     await writeFileAtomic(this.layout.runtimeFile, `${JSON.stringify(runtime)}\n`, 0o640, false);
   }
@@ -266,6 +331,7 @@ export class App {
       }
     };
     this.log.info('daemon.stopping', {});
+    await step('partner api', () => parts.api.stop());
     await step('jobs and http', () => parts.ops.stop());
     await step('notifications', () => parts.deliverer.stop());
     await step('sftp', () => parts.sftp.stop());
@@ -286,6 +352,7 @@ function accountOf(partners: PartnerStore, username: string): Account | undefine
     id: partner.id,
     enabled: partner.enabled,
     passwordHash: partner.passwordHash,
+    apiKeyHash: partner.apiKeyHash,
     keys: partners.keys(partner.id),
     maxUploadBytes: partner.maxUploadBytes,
   };

@@ -22,6 +22,10 @@ export class DataLayout {
   get defaultHostKey(): string {
     return path.join(this.root, 'keys', 'ssh_host_ed25519_key');
   }
+  /** Signs the partner API's tokens; made on first start, 0600. */
+  get apiTokenKey(): string {
+    return path.join(this.root, 'keys', 'api-token-key');
+  }
   get demoCredentials(): string {
     return path.join(this.root, 'demo-credentials.txt');
   }
@@ -52,6 +56,13 @@ export class DataLayout {
   /** Where compressed uploads' members are inflated before they are linked into an inbox (no partner id starts with a dot). */
   get unpackDir(): string {
     return path.join(this.spoolRoot, '.unpack');
+  }
+  /**
+   * Bodies arriving over the partner API, each under a name of its own: never watched, never
+   * listed over SFTP, emptied at start (an unfinished body is worth nothing).
+   */
+  deliverySpoolDir(partner: string): string {
+    return path.join(this.spoolRoot, partner, 'api');
   }
   archiveDir(partner: string, day: string): string {
     return path.join(this.root, 'archive', partner, day);

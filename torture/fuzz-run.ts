@@ -98,6 +98,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     log: { level: 'warn' },
     sftp: { port: 0 },
     http: { enabled: false },
+    api: { enabled: false },
     intake: { rescan_seconds: 3600 },
     pgp: { private_key_file: path.join(dataDir, 'pgp-server.asc') },
     clienttoolbox: { [FUZZ_PARTNERS['clienttoolbox-transactions']]: FUZZ_TOOLBOX },

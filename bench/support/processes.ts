@@ -42,6 +42,7 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     POSDROP_SFTP_PORT: '0',
     POSDROP_DEMO_PARTNER: 'false',
     POSDROP_HTTP_PORT: '0',
+    POSDROP_API_PORT: '0',
     ...options.env,
   };
   if (options.config) {

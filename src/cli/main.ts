@@ -12,6 +12,7 @@ import { filesCommand } from './commands/files.js';
 import { heldCommand } from './commands/held.js';
 import { notificationCommands } from './commands/notifications.js';
 import { operatorCommands } from './commands/operators.js';
+import { partnerApiCommands } from './commands/partner-api.js';
 import { partnerCommands } from './commands/partners.js';
 import { reprocessCommand } from './commands/reprocess.js';
 import { releaseCommand } from './commands/release.js';
@@ -36,6 +37,7 @@ export const COMMANDS: Command[] = [
   ...partnerCommands,
   ...notificationCommands,
   ...operatorCommands,
+  ...partnerApiCommands,
   reprocessCommand,
   backupCommand,
   restoreCommand,

@@ -4,6 +4,7 @@
  */
 import { consoleSchema } from './console-schema.js';
 import { z } from 'zod';
+import { apiSchema } from './api-schema.js';
 import { httpSchema, jobsSchema, retentionSchema } from './ops-schema.js';
 import { notificationsSchema } from './notify-schema.js';
 import { pgpSchema } from './pgp-schema.js';
@@ -166,6 +167,7 @@ export const configSchema = z.strictObject({
   clienttoolbox: clienttoolboxSchema,
   http: httpSchema,
   console: consoleSchema,
+  api: apiSchema,
   jobs: jobsSchema,
   retention: retentionSchema,
   sequencer: sequencerSchema,
@@ -180,6 +182,7 @@ export type IntakeConfig = Config['intake'];
 export type ToolboxPartnerConfig = z.infer<typeof toolboxPartnerSchema>;
 export type CampaignConfig = z.infer<typeof campaignSchema>;
 export type HttpConfig = Config['http'];
+export type ApiConfig = Config['api'];
 export type JobsConfig = Config['jobs'];
 export type RetentionConfig = Config['retention'];
 export type SequencerConfig = Config['sequencer'];

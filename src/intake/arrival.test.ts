@@ -21,6 +21,7 @@ const known = (extra: Partial<FileRecord>): FileRecord => ({
   archivePath: null,
   leftInboxAt: '2026-01-01T00:00:00.000Z',
   notes: null,
+  via: null,
   ...extra,
 });
 const ONCE = { namesOnce: true, appendOnly: false };

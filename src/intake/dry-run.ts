@@ -29,5 +29,6 @@ export function dryRunRecord(partner: Partner, name: string, digest: FileDigest,
     archivePath: null,
     leftInboxAt: null,
     notes: null,
+    via: null,
   };
 }

@@ -15,11 +15,12 @@ import { builtInFormat, type FormatLookup } from '../formats/registry.js';
 import { isMissing, pathExists } from '../fs/durable.js';
 import { isRealDirectory } from '../fs/regular-file.js';
 import type { Log } from '../log.js';
-import type { FileLedger, FileRecord } from '../store/files.js';
+import type { FileLedger, FileRecord, FileVia } from '../store/files.js';
 import type { Partner, PartnerStore } from '../store/partners.js';
 import type { WriteLock } from '../store/write-lock.js';
 import type { Answers } from './answers.js';
 import { archiveOriginal } from './archive.js';
+import { DeliveredFiles } from './delivered-files.js';
 import { dryRunRecord } from './dry-run.js';
 import { digestFile, type FileDigest } from './file-identity.js';
 import { waitUntilStable } from './stable-size.js';
@@ -57,6 +58,15 @@ export interface IntakeOptions {
   formats?: FormatLookup;
 }
 
+/** A file an upload path has linked into an inbox, with what it knows of it. */
+export interface DeliveredFile {
+  partner: string;
+  area: UploadArea;
+  name: string;
+  /** The bytes it delivered: the answer waited for is this file's, not an earlier one's. */
+  sha256: string;
+  via: FileVia;
+}
 
 export class Intake {
   private readonly queue: WorkQueue<WatchedFile>;
@@ -71,6 +81,7 @@ export class Intake {
   /** The rescan under way: one at a time, whoever asks (the timer, a watcher failure), and stop() waits for it. */
   private scanning: Promise<void> | undefined;
   private stopped = false;
+  private readonly delivered = new DeliveredFiles();
 
   constructor(private readonly options: IntakeOptions) {
     this.queue = new WorkQueue(
@@ -132,6 +143,17 @@ export class Intake {
   async refuseUpload(partner: string, upload: RefusedUpload): Promise<void> {
     const owner = this.options.partners.get(partner);
     if (owner) await answerRefusedUpload(this.options, owner, upload);
+  }
+
+  /**
+   * A delivered file: taken now, like an announced one. Resolves with its ledger row once its
+   * state is final and its answer written (or once it `failed`); `signal` only ends the wait,
+   * the file goes on all the same. Only a validate/ dry run is never waited for: it has no row.
+   */
+  submit(file: DeliveredFile, signal?: AbortSignal): Promise<FileRecord> {
+    const outcome = this.delivered.expect(keyOf(file), file.sha256, file.via, signal);
+    this.announce(file.partner, file.area, file.name);
+    return outcome;
   }
 
   /** A held file may go on (its predecessor is processed): take it again now. */
@@ -281,15 +303,18 @@ export class Intake {
       await this.dryRun(partner, file.name, source, digest);
       return;
     }
-    const { record: registered, answered } = await this.registration.register(partner, file.name, digest);
+    const via = this.delivered.takeVia(key, digest.sha256);
+    const { record: registered, answered } = await this.registration.register(partner, file.name, digest, via);
     const record = FINAL_STATES.has(registered.state) ? registered : await this.onward(registered, partner, source);
     if (record.state === 'failed') {
       // Kept in the inbox: a failure is posdrop's fault, and the file is tried again at restart.
       this.registered.set(key, fingerprint);
       if (record !== registered) await this.options.answers.stateChanged(record, partner);
+      this.delivered.settle(key, record);
     } else if (FINAL_STATES.has(record.state)) {
       this.registered.delete(key);
       await this.finish(record, partner, source, answered && record === registered);
+      this.delivered.settle(key, record);
     } else {
       this.registered.set(key, fingerprint);
     }

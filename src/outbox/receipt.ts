@@ -18,6 +18,8 @@ export interface Receipt {
   reason: { code: string; message: string } | null;
   /** For a name nobody recognised: the names this account may send. */
   accepted_names?: string[];
+  /** How the file came when not through a folder: 'http' for the partner API. */
+  via?: 'http';
   /** For a held file: the name it waits for. */
   waiting_for?: string;
   /** What the file did that was let pass (a column the format does not know, ignored). */
@@ -65,6 +67,7 @@ export function receiptFor(file: FileRecord, now: Date, extras: ReceiptExtras = 
     },
     updated_at: now.toISOString(),
   };
+  if (file.via) receipt.via = file.via;
   if (extras.acceptedNames) receipt.accepted_names = extras.acceptedNames;
   if (extras.waitingFor) receipt.waiting_for = extras.waitingFor;
   if (file.notes?.warnings?.length) receipt.warnings = file.notes.warnings;

@@ -5,25 +5,12 @@
  * reported to the defender per address.
  */
 import ssh2, { type AuthContext, type AuthenticationType } from 'ssh2';
-import { partnerIdProblem } from '../core/safe-name.js';
 import type { Log } from '../log.js';
-import { verifyPassword } from '../security/password.js';
+import { checkSecret, knownAccount, type Account, type AccountDirectory } from '../security/partner-login.js';
 import { ACCEPTED_SIGNATURE_ALGOS, fingerprintOf, sameKey } from '../security/public-keys.js';
 import type { Defender } from './defender.js';
 
-/** A partner as the SFTP server needs it; read fresh on every login. */
-export interface Account {
-  id: string;
-  enabled: boolean;
-  passwordHash: string | null;
-  /** authorized_keys lines: `<algo> <base64>`. */
-  keys: readonly { algo: string; publicKey: string }[];
-  maxUploadBytes: number | null;
-}
-
-export interface AccountDirectory {
-  find(username: string): Account | undefined;
-}
+export type { Account, AccountDirectory } from '../security/partner-login.js';
 
 export interface AuthenticatorOptions {
   accounts: AccountDirectory;
@@ -82,15 +69,15 @@ export class Authenticator {
       ctx.reject();
       return;
     }
-    const account = partnerIdProblem(ctx.username) ? undefined : this.options.accounts.find(ctx.username);
-    const usable = account?.enabled ? account : undefined;
     switch (ctx.method) {
       case 'password': {
-        const ok = await verifyPassword(ctx.password, usable?.passwordHash);
-        if (ok && usable) return this.accept(ctx, usable);
+        const account = await checkSecret(this.options.accounts, ctx.username, ctx.password, 'password');
+        if (account) return this.accept(ctx, account);
         return this.fail(ctx, 'bad password', true);
       }
       case 'publickey': {
+        const account = knownAccount(this.options.accounts, ctx.username);
+        const usable = account?.enabled ? account : undefined;
         const algo = signatureAlgorithm(ctx.key.algo, ctx.hashAlgo);
         const known = usable?.keys.find((key) => sameKey(Buffer.from(key.publicKey, 'base64'), ctx.key.data));
         if (!ACCEPTED_SIGNATURE_ALGOS.has(algo)) return this.refuseKey(ctx, `signature algorithm ${algo} refused`);

@@ -7,6 +7,7 @@ import net, { type AddressInfo, type Socket } from 'node:net';
 import ssh2, { type Connection } from 'ssh2';
 import type { SftpConfig } from '../config/schema.js';
 import type { DataLayout, UploadArea } from '../data-layout.js';
+import { uploadLimit } from '../delivery/deliver.js';
 import type { Log } from '../log.js';
 import { SERVER_ALGORITHMS } from './algorithms.js';
 import { Authenticator, type AccountDirectory } from './authenticator.js';
@@ -116,6 +117,11 @@ export class SftpServer {
 
   get address(): AddressInfo | undefined {
     return (this.listener.address() as AddressInfo | null) ?? undefined;
+  }
+
+  /** Failed logins and bans per address; the partner API reports its failures here too. */
+  get loginDefender(): Defender {
+    return this.defender;
   }
 
   get listening(): boolean {
@@ -265,7 +271,7 @@ export class SftpServer {
         layout: this.options.layout,
         partner: account.id,
         registry: this.registry,
-        maxUploadBytes: account.maxUploadBytes ?? config.max_upload_bytes,
+        maxUploadBytes: uploadLimit(account.maxUploadBytes, config.max_upload_bytes),
         now: this.options.now,
         onDelivered: this.options.onDelivered,
         onChanged: this.options.onChanged,

@@ -1,5 +1,6 @@
 /** The one place where errors become SFTP status codes and messages. */
 import ssh2 from 'ssh2';
+import { DeliveryRefusal } from '../delivery/refusal.js';
 import { errnoCode } from '../fs/durable.js';
 import { Refusal, type RefusalKind } from './refusal.js';
 
@@ -21,6 +22,8 @@ export interface SftpStatus {
 
 export function statusFor(err: unknown): SftpStatus {
   if (err instanceof Refusal) return { code: CODES[err.kind], message: err.message, unexpected: false };
+  // SFTP has no finer code for any of them: the message says which
+  if (err instanceof DeliveryRefusal) return { code: STATUS_CODE.FAILURE, message: err.message, unexpected: false };
   switch (errnoCode(err)) {
     case 'ENOENT':
     case 'ENOTDIR':

@@ -2,12 +2,14 @@
  * One upload in flight. Bytes go to `spool/<partner>/<area>/<name>.part`, never to a watched
  * folder; the size limit is checked on every WRITE, before the bytes reach the disk. On a good
  * CLOSE the file is fsynced and moved (never replacing anything) into the partner's folder.
- * A dropped connection leaves the partial in the spool, where the client can resume it.
+ * A dropped connection leaves the partial in the spool, where the client can resume it. The size
+ * limit's refusal and the move into place are the protocol-neutral ones of `delivery/`.
  */
 import { closeSync, constants, fstatSync, unlinkSync, writeSync } from 'node:fs';
 import { lstat, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { looksTemporary } from '../core/safe-name.js';
+import { DeliveryRefusal, tooLarge } from '../delivery/refusal.js';
 import { fsyncDir, fsyncFile, moveNoReplace, errnoCode } from '../fs/durable.js';
 import { openRegularFileSync } from '../fs/regular-file.js';
 import { noSuchFile, Refusal } from './refusal.js';
@@ -31,7 +33,7 @@ export interface UploadTarget {
 export type CloseResult = { delivered: true; size: number } | { delivered: false; size: number };
 
 export class Upload {
-  private aborted: string | undefined;
+  private aborted: DeliveryRefusal | undefined;
   private closed = false;
   private highWater: number;
 
@@ -67,14 +69,13 @@ export class Upload {
 
   /** Writes `data` at `offset`; refuses (and deletes the partial) past the size limit. */
   async write(offset: number, data: Buffer): Promise<void> {
-    if (this.aborted) throw new Refusal('failure', this.aborted);
+    if (this.aborted) throw this.aborted;
     if (this.closed) throw new Refusal('failure', 'the file is closed');
     const end = offset + data.length;
     if (end > this.target.maxBytes) {
-      await this.abort(
-        `${this.target.name} is larger than the upload limit of ${formatBytes(this.target.maxBytes)}; the upload was discarded`,
-      );
-      throw new Refusal('failure', this.aborted as unknown as string);
+      const refusal = tooLarge(this.target.name, this.target.maxBytes);
+      await this.abort(refusal);
+      throw refusal;
     }
     // Synchronous on purpose: a WRITE lands in the page cache in microseconds, far less than a
     // trip through libuv's thread pool, and the data buffer is released at once instead of
@@ -89,7 +90,7 @@ export class Upload {
    * through `target.replace` (CrowdTwist: "the client may resend … with the same filename").
    */
   async close(): Promise<CloseResult> {
-    if (this.aborted) throw new Refusal('failure', this.aborted);
+    if (this.aborted) throw this.aborted;
     this.closed = true;
     try {
       await fsyncFile(this.fd);
@@ -131,7 +132,7 @@ export class Upload {
   }
 
   /** Refuses everything from now on and deletes the partial. */
-  private async abort(reason: string): Promise<void> {
+  private async abort(reason: DeliveryRefusal): Promise<void> {
     if (this.aborted) return;
     this.aborted = reason;
     closeQuietly(this.fd);
@@ -143,7 +144,7 @@ export class Upload {
   }
 
   get abortReason(): string | undefined {
-    return this.aborted;
+    return this.aborted?.message;
   }
 }
 
@@ -153,14 +154,6 @@ function closeQuietly(fd: number): void {
   } catch {
     // closed already
   }
-}
-
-/** `50 MiB (52,428,800 bytes)`: binary units, said so, and the exact figure (a guide's "50 MB" is ambiguous). */
-export function formatBytes(bytes: number): string {
-  const exact = `${bytes.toLocaleString('en-US')} bytes`;
-  if (bytes % (1024 * 1024) === 0) return `${bytes / (1024 * 1024)} MiB (${exact})`;
-  if (bytes % 1024 === 0) return `${bytes / 1024} KiB (${exact})`;
-  return exact;
 }
 
 export function partialName(name: string): string {

@@ -51,7 +51,11 @@ export interface FileRecord {
    */
   leftInboxAt: string | null;
   notes: FileNotes | null;
+  /** How it came when not through a folder: 'http' (the partner API); null for SFTP or a copy. */
+  via: FileVia | null;
 }
+
+export type FileVia = 'http';
 
 export interface FileEvent {
   at: string;
@@ -105,6 +109,7 @@ export interface FileRow {
   archive_path: string | null;
   left_inbox_at: string | null;
   notes: string | null;
+  via: FileVia | null;
 }
 
 /** A `files` row as the rest of posdrop sees it. */
@@ -131,6 +136,7 @@ export function toRecord(row: FileRow): FileRecord {
     archivePath: row.archive_path,
     leftInboxAt: row.left_inbox_at,
     notes: row.notes === null ? null : (JSON.parse(row.notes) as FileNotes),
+    via: row.via,
   };
 }
 
@@ -168,15 +174,15 @@ export class FileLedger {
   }
 
   /** Records a new arrival in state `received`; `detail` goes into its history. */
-  insert(file: { partner: string; name: string; sha256: string; size: number }, detail: string | null = null): FileRecord {
+  insert(file: { partner: string; name: string; sha256: string; size: number; via?: FileVia | null }, detail: string | null = null): FileRecord {
     const at = this.now().toISOString();
     const { lastInsertRowid } = this.sql
       .get(
         // Above the floor too: after a restore, the ids of files the backup never knew stay taken.
-        `INSERT INTO files (id, partner_id, name, sha256, size, state, received_at, state_changed_at)
-         VALUES (${NEXT_FILE_ID}, ?, ?, ?, ?, 'received', ?, ?)`,
+        `INSERT INTO files (id, partner_id, name, sha256, size, state, received_at, state_changed_at, via)
+         VALUES (${NEXT_FILE_ID}, ?, ?, ?, ?, 'received', ?, ?, ?)`,
       )
-      .run(file.partner, file.name, file.sha256, file.size, at, at);
+      .run(file.partner, file.name, file.sha256, file.size, at, at, file.via ?? null);
     const id = Number(lastInsertRowid);
     this.addEvent(id, at, 'received', detail);
     return this.get(id) as FileRecord;

@@ -11,6 +11,8 @@ export interface Partner {
   formats: FormatId[];
   enabled: boolean;
   passwordHash: string | null;
+  /** The scrypt hash of its partner API key; null without one. */
+  apiKeyHash: string | null;
   maxUploadBytes: number | null;
   options: Record<string, unknown>;
   createdAt: string;
@@ -27,6 +29,9 @@ export interface NewPartner {
   options?: Record<string, unknown>;
 }
 
+/** What `update` may change; `apiKeyHash: null` revokes the API key. */
+export type PartnerPatch = Partial<Omit<NewPartner, 'id'>> & { enabled?: boolean; apiKeyHash?: string | null };
+
 export interface PartnerKey extends PublicKeyEntry {
   id: number;
   addedAt: string;
@@ -39,6 +44,7 @@ interface PartnerRow {
   formats: string;
   enabled: number;
   password_hash: string | null;
+  api_key_hash: string | null;
   max_upload_bytes: number | null;
   options: string;
   created_at: string;
@@ -62,6 +68,7 @@ function toPartner(row: PartnerRow): Partner {
     formats: JSON.parse(row.formats) as FormatId[],
     enabled: row.enabled === 1,
     passwordHash: row.password_hash,
+    apiKeyHash: row.api_key_hash,
     maxUploadBytes: row.max_upload_bytes,
     options: JSON.parse(row.options) as Record<string, unknown>,
     createdAt: row.created_at,
@@ -111,12 +118,13 @@ export class PartnerStore {
   }
 
   /** Changes the given fields; returns false when the partner does not exist. */
-  update(id: string, patch: Partial<Omit<NewPartner, 'id'>> & { enabled?: boolean }): boolean {
+  update(id: string, patch: PartnerPatch): boolean {
     const columns: Record<string, unknown> = {};
     if (patch.clientId !== undefined) columns.client_id = patch.clientId;
     if (patch.channels !== undefined) columns.channels = JSON.stringify(patch.channels);
     if (patch.formats !== undefined) columns.formats = JSON.stringify(patch.formats);
     if (patch.passwordHash !== undefined) columns.password_hash = patch.passwordHash;
+    if (patch.apiKeyHash !== undefined) columns.api_key_hash = patch.apiKeyHash;
     if (patch.maxUploadBytes !== undefined) columns.max_upload_bytes = patch.maxUploadBytes;
     if (patch.options !== undefined) columns.options = JSON.stringify(patch.options);
     if (patch.enabled !== undefined) columns.enabled = patch.enabled ? 1 : 0;

@@ -164,7 +164,7 @@ describe('ids after a restore', () => {
 describe('a database written by a newer posdrop', () => {
   const latest = MIGRATIONS.at(-1)?.version ?? 0;
   let dir: string;
-  const env = () => ({ ...process.env, POSDROP_DATA_DIR: dir, POSDROP_SFTP_PORT: '0', POSDROP_HTTP_PORT: '0', POSDROP_DEMO_PARTNER: 'false' });
+  const env = () => ({ ...process.env, POSDROP_DATA_DIR: dir, POSDROP_SFTP_PORT: '0', POSDROP_HTTP_PORT: '0', POSDROP_API_PORT: '0', POSDROP_DEMO_PARTNER: 'false' });
   const userVersion = (file: string) => {
     const db = new Database(file, { readonly: true });
     try {

@@ -214,7 +214,7 @@ describe('posdrop CLI', () => {
 
     it.each([
       [['frobnicate'], /unknown command "frobnicate"/],
-      [['partners'], /partners needs a command: add, list, disable, enable, passwd or keys/],
+      [['partners'], /partners needs a command: add, list, disable, enable, passwd, keys, api-key or set/],
       [['config'], /^posdrop config needs a command: check \(see posdrop config --help\)$/m],
       [['partners', 'frob'], /unknown command "partners frob"/],
       [['files', '--limit', 'many'], /--limit must be a positive whole number/],

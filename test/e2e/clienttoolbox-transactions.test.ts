@@ -297,7 +297,7 @@ describe('the Client Toolbox configuration, checked at start', () => {
   async function serveWith(campaigns: unknown[]) {
     const dataDir = path.join(scratch, `data-${campaigns.length}-${Date.now()}`);
     const file = path.join(scratch, `config-${Date.now()}.json`);
-    await writeFile(file, JSON.stringify({ data_dir: dataDir, sftp: { port: 0 }, http: { port: 0 }, clienttoolbox: { acme: { campaigns } } }));
+    await writeFile(file, JSON.stringify({ data_dir: dataDir, sftp: { port: 0 }, http: { port: 0 }, api: { port: 0 }, clienttoolbox: { acme: { campaigns } } }));
     const result = await run(process.execPath, [BIN, 'serve', '--config', file], { timeoutMs: 20_000 });
     const started = await readFile(path.join(dataDir, 'posdrop.db')).then(() => true, () => false);
     return { ...result, started, file };

@@ -118,6 +118,7 @@ async function writeConfig(file: string, dataDir: string, overrides: Record<stri
     sftp: { port: 0, auth_failure_delay_ms: 10 },
     intake: { stable_ms: 100 },
     http: { port: 0 },
+    api: { port: 0 },
   };
   const config: Record<string, unknown> = { ...base };
   for (const [key, value] of Object.entries(overrides)) {

@@ -50,6 +50,7 @@ export class DaemonProcess {
         POSDROP_DATA_DIR: dataDir,
         POSDROP_SFTP_PORT: '0',
         POSDROP_HTTP_PORT: '0',
+        POSDROP_API_PORT: '0',
         POSDROP_DEMO_PARTNER: 'false',
         POSDROP_INTAKE_STABLE_MS: '100',
         ...env,

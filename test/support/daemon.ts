@@ -72,6 +72,8 @@ export class TestDaemon {
   port = 0;
   /** The metrics and health listener's port (0 when it is off). */
   httpPort = 0;
+  /** The partner API's port (0 when it is off). */
+  apiPort = 0;
   readonly logs: LogLine[] = [];
   readonly clock = new TestClock();
 
@@ -93,6 +95,7 @@ export class TestDaemon {
           sftp: { port: 0, auth_failure_delay_ms: 10 },
           intake: { stable_ms: 100 },
           http: { port: 0 },
+          api: { port: 0 },
         },
         overrides,
       ),
@@ -131,6 +134,7 @@ export class TestDaemon {
     const started = await this.app.start();
     this.port = started.sftp.port;
     this.httpPort = started.http?.port ?? 0;
+    this.apiPort = started.api?.port ?? 0;
   }
 
   /** Adds a partner with a password and an ed25519 key. */
@@ -168,6 +172,11 @@ export class TestDaemon {
   /** File names in a partner's spool (uploads in flight and resumable partials). */
   async spool(partner: string, area: 'inbox' | 'validate' = 'inbox'): Promise<string[]> {
     return listOrEmpty(this.path('spool', partner, area));
+  }
+
+  /** Bodies of a partner being received over the partner API. */
+  async deliverySpool(partner: string): Promise<string[]> {
+    return listOrEmpty(this.app.layout.deliverySpoolDir(partner));
   }
 
   /** The ledger rows of a partner, oldest first. */

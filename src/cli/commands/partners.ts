@@ -21,6 +21,7 @@ function partnerJson(partner: Partner, keys: number) {
     enabled: partner.enabled,
     password: partner.passwordHash !== null,
     keys,
+    api_key: partner.apiKeyHash !== null,
     max_upload_bytes: partner.maxUploadBytes,
     created_at: partner.createdAt,
     updated_at: partner.updatedAt,
@@ -197,7 +198,7 @@ export const partnersList: Command = {
         row.enabled ? 'yes' : 'no',
         row.client_id,
         row.channels.join(',') || null,
-        [row.password ? 'password' : '', row.keys ? `${row.keys} key(s)` : ''].filter(Boolean).join(' + ') || 'none',
+        [row.password ? 'password' : '', row.keys ? `${row.keys} key(s)` : '', row.api_key ? 'api key' : ''].filter(Boolean).join(' + ') || 'none',
         row.formats.join(','),
       ]),
     );

@@ -21,6 +21,7 @@ const file = (state: FileRecord['state'], extra: Partial<FileRecord> = {}): File
   archivePath: null,
   leftInboxAt: null,
   notes: null,
+  via: null,
   ...extra,
 });
 

@@ -11,6 +11,7 @@ import { notifications } from './009-notifications.js';
 import { operators } from './010-operators.js';
 import { fileNotesCustomerCards } from './011-file-notes-customer-cards.js';
 import { fileIdFloor } from './012-file-id-floor.js';
+import { partnerApi } from './013-partner-api.js';
 
 /** Every schema version in order; append, never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly Migration[] = [
   operators,
   fileNotesCustomerCards,
   fileIdFloor,
+  partnerApi,
 ];

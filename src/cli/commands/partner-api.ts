@@ -1,0 +1,81 @@
+/**
+ * `posdrop partners api-key <id>`: the secret a partner's existing API client logs in with (PBJ's
+ * login password, Carma's HTTP Basic password, Client Toolbox's `user_api_key`). Shown once,
+ * stored as a scrypt hash; a new key ends every token issued under the old one.
+ * `posdrop partners set <id>`: the partner's settings for those APIs.
+ */
+import { OperatorError, UsageError } from '../../core/errors.js';
+import { partnerIdProblem } from '../../core/safe-name.js';
+import { generatePassword, hashPassword } from '../../security/password.js';
+import type { Command, CommandInput } from '../command.js';
+import { withContext } from '../context.js';
+import { printJson } from '../output.js';
+
+function requireId(input: CommandInput): string {
+  const [id] = input.positionals;
+  if (!id) throw new UsageError('which partner? give its id');
+  const problem = partnerIdProblem(id);
+  if (problem) throw new UsageError(problem);
+  return id;
+}
+
+/** Longer than a password: it is pasted into configuration, never typed. */
+function generateApiKey(): string {
+  return `${generatePassword()}${generatePassword()}`;
+}
+
+export const partnersApiKey: Command = {
+  name: 'partners api-key',
+  summary: "create or rotate a partner's API key (printed once), or revoke it",
+  usage: '<id> [--revoke] [--json]',
+  options: { revoke: { type: 'boolean' }, json: { type: 'boolean' } },
+  async run(input) {
+    const id = requireId(input);
+    const revoke = input.values.revoke === true;
+    const key = revoke ? undefined : generateApiKey();
+    const apiKeyHash = key ? await hashPassword(key) : null;
+    const rotated = await withContext(input, ({ partners }) => {
+      const partner = partners.get(id);
+      if (!partner) throw new OperatorError('not_found', `no partner ${id}`);
+      if (revoke && partner.apiKeyHash === null) throw new OperatorError('no_api_key', `partner ${id} has no API key`);
+      partners.update(id, { apiKeyHash });
+      return partner.apiKeyHash !== null;
+    });
+    if (input.values.json) return printJson(input.stdout, { id, api_key: key ?? null, revoked: revoke, rotated: !revoke && rotated });
+    if (revoke) input.stdout.write(`API key of ${id} revoked; its tokens no longer work\n`);
+    else input.stdout.write(`${rotated ? 'new ' : ''}API key for ${id} (shown once): ${key}\n`);
+  },
+};
+
+export const partnersSet: Command = {
+  name: 'partners set',
+  summary: "change a partner's settings for its APIs",
+  usage: '<id> [--carma-customer-id N] [--email E] [--name N]',
+  details: [
+    '  --carma-customer-id   the customerId in the partner\'s Carma API paths (/rest/<customerId>/…)',
+    "  --email, --name       shown in PBJ's login answer (admin.email, admin.name)",
+  ].join('\n'),
+  options: { 'carma-customer-id': { type: 'string' }, email: { type: 'string' }, name: { type: 'string' } },
+  async run(input) {
+    const id = requireId(input);
+    const changes: Record<string, string | number> = {};
+    const customer = input.values['carma-customer-id'] as string | undefined;
+    if (customer !== undefined) {
+      if (!/^\d{1,15}$/.test(customer)) throw new UsageError('--carma-customer-id must be a whole number (Carma account ids are)');
+      changes.carma_customer_id = Number(customer);
+    }
+    for (const field of ['email', 'name'] as const) {
+      const value = input.values[field] as string | undefined;
+      if (value !== undefined) changes[field] = value;
+    }
+    if (Object.keys(changes).length === 0) throw new UsageError('give --carma-customer-id, --email or --name');
+    await withContext(input, ({ partners }) => {
+      const partner = partners.get(id);
+      if (!partner) throw new OperatorError('not_found', `no partner ${id}`);
+      partners.update(id, { options: { ...partner.options, ...changes } });
+    });
+    input.stdout.write(`partner ${id}: ${Object.entries(changes).map(([key, value]) => `${key} = ${value}`).join(', ')}\n`);
+  },
+};
+
+export const partnerApiCommands: Command[] = [partnersApiKey, partnersSet];

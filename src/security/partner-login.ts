@@ -1,0 +1,51 @@
+/**
+ * Who may log in, for every listener (SFTP and the partner API): an account found by a valid
+ * partner id, enabled, whose secret of the asked kind matches its scrypt hash. The full work is
+ * done for unknown or disabled accounts too, so timing tells nothing about which exist.
+ */
+import { partnerIdProblem } from '../core/safe-name.js';
+import { verifyPassword } from './password.js';
+
+/** A partner as the listeners need it; read fresh on every login. */
+export interface Account {
+  id: string;
+  enabled: boolean;
+  passwordHash: string | null;
+  /** The hash of the partner API key (`posdrop partners api-key`), if it has one. */
+  apiKeyHash: string | null;
+  /** authorized_keys lines: `<algo> <base64>`. */
+  keys: readonly { algo: string; publicKey: string }[];
+  maxUploadBytes: number | null;
+}
+
+export interface AccountDirectory {
+  find(username: string): Account | undefined;
+}
+
+/** The secrets a partner may log in with: its SFTP password or its API key. */
+export type SecretKind = 'password' | 'api_key';
+
+/** The account a login name stands for, enabled or not; none for a name no partner could have. */
+export function knownAccount(accounts: AccountDirectory, username: string): Account | undefined {
+  return partnerIdProblem(username) ? undefined : accounts.find(username);
+}
+
+/** The account a login name stands for, if it may log in at all. */
+export function usableAccount(accounts: AccountDirectory, username: string): Account | undefined {
+  const account = knownAccount(accounts, username);
+  return account?.enabled ? account : undefined;
+}
+
+/** The account when `secret` is its secret of that kind; undefined otherwise (after the same work). */
+export async function checkSecret(accounts: AccountDirectory, username: string, secret: string, kind: SecretKind): Promise<Account | undefined> {
+  const account = usableAccount(accounts, username);
+  const hash = kind === 'password' ? account?.passwordHash : account?.apiKeyHash;
+  const ok = await verifyPassword(secret, hash);
+  return ok ? account : undefined;
+}
+
+/** Failed logins per address, shared by every listener: one ban, whichever way the guesses came. */
+export interface LoginDefender {
+  isBanned(address: string): boolean;
+  recordFailure(address: string): void;
+}
