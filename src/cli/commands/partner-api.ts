@@ -5,19 +5,12 @@
  * `posdrop partners set <id>`: the partner's settings for those APIs.
  */
 import { OperatorError, UsageError } from '../../core/errors.js';
-import { partnerIdProblem } from '../../core/safe-name.js';
 import { generatePassword, hashPassword } from '../../security/password.js';
-import type { Command, CommandInput } from '../command.js';
+import type { Command } from '../command.js';
 import { withContext } from '../context.js';
+import { logOperatorAction, RECORD_HELP, RECORD_OPTIONS } from '../operator-log.js';
 import { printJson } from '../output.js';
-
-function requireId(input: CommandInput): string {
-  const [id] = input.positionals;
-  if (!id) throw new UsageError('which partner? give its id');
-  const problem = partnerIdProblem(id);
-  if (problem) throw new UsageError(problem);
-  return id;
-}
+import { requireId, requirePartner } from './partners.js';
 
 /** Longer than a password: it is pasted into configuration, never typed. */
 function generateApiKey(): string {
@@ -26,20 +19,23 @@ function generateApiKey(): string {
 
 export const partnersApiKey: Command = {
   name: 'partners api-key',
+  args: 1,
   summary: "create or rotate a partner's API key (printed once), or revoke it",
-  usage: '<id> [--revoke] [--json]',
-  options: { revoke: { type: 'boolean' }, json: { type: 'boolean' } },
+  usage: '<id> [--revoke] [--reason "…"] [--by NAME] [--json]',
+  details: RECORD_HELP,
+  options: { revoke: { type: 'boolean' }, json: { type: 'boolean' }, ...RECORD_OPTIONS },
   async run(input) {
     const id = requireId(input);
     const revoke = input.values.revoke === true;
     const key = revoke ? undefined : generateApiKey();
     const apiKeyHash = key ? await hashPassword(key) : null;
-    const rotated = await withContext(input, ({ partners }) => {
-      const partner = partners.get(id);
-      if (!partner) throw new OperatorError('not_found', `no partner ${id}`);
+    const rotated = await withContext(input, async ({ partners, layout }) => {
+      const partner = requirePartner(partners, id);
       if (revoke && partner.apiKeyHash === null) throw new OperatorError('no_api_key', `partner ${id} has no API key`);
       partners.update(id, { apiKeyHash });
-      return partner.apiKeyHash !== null;
+      const had = partner.apiKeyHash !== null;
+      await logOperatorAction(layout, input, 'partner_api_key', { partner: id, api_key: revoke ? 'revoked' : had ? 'rotated' : 'created' });
+      return had;
     });
     if (input.values.json) return printJson(input.stdout, { id, api_key: key ?? null, revoked: revoke, rotated: !revoke && rotated });
     if (revoke) input.stdout.write(`API key of ${id} revoked; its tokens no longer work\n`);
@@ -49,13 +45,15 @@ export const partnersApiKey: Command = {
 
 export const partnersSet: Command = {
   name: 'partners set',
+  args: 1,
   summary: "change a partner's settings for its APIs",
-  usage: '<id> [--carma-customer-id N] [--email E] [--name N]',
+  usage: '<id> [--carma-customer-id N] [--email E] [--name N] [--reason "…"] [--by NAME]',
   details: [
     '  --carma-customer-id   the customerId in the partner\'s Carma API paths (/rest/<customerId>/…)',
     "  --email, --name       shown in PBJ's login answer (admin.email, admin.name)",
+    RECORD_HELP,
   ].join('\n'),
-  options: { 'carma-customer-id': { type: 'string' }, email: { type: 'string' }, name: { type: 'string' } },
+  options: { 'carma-customer-id': { type: 'string' }, email: { type: 'string' }, name: { type: 'string' }, ...RECORD_OPTIONS },
   async run(input) {
     const id = requireId(input);
     const changes: Record<string, string | number> = {};
@@ -69,10 +67,10 @@ export const partnersSet: Command = {
       if (value !== undefined) changes[field] = value;
     }
     if (Object.keys(changes).length === 0) throw new UsageError('give --carma-customer-id, --email or --name');
-    await withContext(input, ({ partners }) => {
-      const partner = partners.get(id);
-      if (!partner) throw new OperatorError('not_found', `no partner ${id}`);
+    await withContext(input, async ({ partners, layout }) => {
+      const partner = requirePartner(partners, id);
       partners.update(id, { options: { ...partner.options, ...changes } });
+      await logOperatorAction(layout, input, 'partner_settings', { partner: id, ...changes });
     });
     input.stdout.write(`partner ${id}: ${Object.entries(changes).map(([key, value]) => `${key} = ${value}`).join(', ')}\n`);
   },

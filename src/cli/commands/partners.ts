@@ -28,7 +28,8 @@ function partnerJson(partner: Partner, keys: number) {
   };
 }
 
-function requireId(input: CommandInput): string {
+/** The partner id of a command's one argument. */
+export function requireId(input: CommandInput): string {
   const [id] = input.positionals;
   if (!id) throw new UsageError('which partner? give its id');
   const problem = partnerIdProblem(id);
@@ -36,7 +37,8 @@ function requireId(input: CommandInput): string {
   return id;
 }
 
-function requirePartner(partners: PartnerStore, id: string): Partner {
+/** The partner of that id, or the misuse of naming one that does not exist. */
+export function requirePartner(partners: PartnerStore, id: string): Partner {
   const partner = partners.get(id);
   if (!partner) throw new NotFound(`no partner ${id}`);
   return partner;
