@@ -21,12 +21,33 @@ export const sftpSchema = z
     max_connections: positive.default(256),
     max_connections_per_address: positive.default(16),
     login_grace_seconds: positive.default(30),
+    /**
+     * Connections not logged in yet, at most (OpenSSH's MaxStartups "full"). Well below
+     * max_connections, so that idle sockets leave room for sessions and new logins (above it,
+     * max_connections is the cap that bites).
+     */
+    max_unauthenticated: positive.default(64),
+    /** From this many waiting connections on, a newcomer is refused at random (MaxStartups "start"). */
+    unauthenticated_drop_from: positive.default(32),
+    /** The chance of that refusal at `unauthenticated_drop_from`, rising to 100 at the cap. */
+    unauthenticated_drop_percent: z.number().int().min(0).max(100).default(30),
+    /** The client's SSH version string must arrive within this, counted from the TCP connection. */
+    banner_timeout_seconds: positive.default(5),
+    /** The key exchange must be done within this, counted from the TCP connection. */
+    handshake_timeout_seconds: positive.default(15),
     idle_timeout_seconds: positive.default(900),
     max_auth_attempts: positive.default(6),
     auth_failure_delay_ms: z.number().int().min(0).max(60_000).default(1000),
     ban_threshold: positive.default(15),
     ban_window_minutes: positive.default(30),
     ban_minutes: positive.default(30),
+    /**
+     * Connections from one address closed without any login attempt within ban_window_minutes
+     * before it is banned like a password guesser; 0 switches this off.
+     */
+    noauth_ban_threshold: z.number().int().min(0).default(20),
+    /** Refused connections are logged once per address and reason in this interval, with a count. */
+    refusal_log_seconds: positive.default(60),
     max_open_handles: positive.default(64),
     max_requests_in_flight: positive.default(1024),
     /**

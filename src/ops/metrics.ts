@@ -210,6 +210,40 @@ export class Metrics {
     };
     counter('posdrop_login_failures_total', 'Failed logins (bad password or signature)', (s) => s.failedLogins);
     counter('posdrop_bans_total', 'Addresses banned after repeated login failures', (s) => s.bans);
+    gauge('posdrop_sftp_unauthenticated_connections', 'SSH connections not logged in yet', (s) => s.unauthenticated);
+    counter('posdrop_sftp_preauth_bans_total', 'Addresses banned after repeated connections closed without a login attempt', (s) => s.noauthBans);
+    this.admissionCounters(registers);
+  }
+
+  /** What admission refused before login, by how (`random`, `full`, `displaced`), and the deadlines missed. */
+  private admissionCounters(registers: client.Registry[]): void {
+    const stats = this.sources.sftpStats;
+    const seen = new Map<string, number>();
+    const labelled = <L extends string>(name: string, help: string, label: L, read: (s: SftpStats) => Record<string, number>) =>
+      new client.Counter<L>({
+        name,
+        help,
+        labelNames: [label],
+        registers,
+        collect() {
+          for (const [value, now] of Object.entries(read(stats()))) {
+            const key = `${name} ${value}`;
+            const before = seen.get(key) ?? 0;
+            // inc(0) makes the series appear at 0, so alerts on it need no absent() guard.
+            this.inc({ [label]: value } as Partial<Record<L, string>>, Math.max(0, now - before));
+            seen.set(key, now);
+          }
+        },
+      });
+    labelled('posdrop_sftp_early_drops_total', 'Connections refused or displaced before login to keep room for logins', 'how', (s) => ({
+      random: s.admission.earlyDrops,
+      full: s.admission.refusedFull,
+      displaced: s.admission.displaced,
+    }));
+    labelled('posdrop_sftp_handshake_timeouts_total', 'Connections closed for a missing version string or unfinished key exchange', 'step', (s) => ({
+      banner: s.admission.bannerTimeouts,
+      key_exchange: s.admission.handshakeTimeouts,
+    }));
   }
 }
 

@@ -52,6 +52,7 @@ export function signatureAlgorithm(keyAlgo: string, hashAlgo: string | undefined
 
 export class Authenticator {
   private failures = 0;
+  private tried = false;
   private account: Account | undefined;
 
   constructor(private readonly options: AuthenticatorOptions) {}
@@ -61,7 +62,16 @@ export class Authenticator {
     return this.account;
   }
 
+  /**
+   * Whether the client tried a password or a key. `none`, which clients send first to learn the
+   * methods, is no attempt: a connection that sent only that counts as one that never tried.
+   */
+  get attempted(): boolean {
+    return this.tried;
+  }
+
   handle(ctx: AuthContext): void {
+    if (ctx.method !== 'none') this.tried = true;
     this.check(ctx).catch((err: unknown) => {
       this.options.log.error('sftp.auth_error', { address: this.options.address, error: String(err) });
       ctx.reject();

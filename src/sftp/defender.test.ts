@@ -2,15 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { Defender } from './defender.js';
 
 /** A defender on a clock the test moves by hand. */
-function setup(threshold = 3, windowMs = 60_000, banMs = 120_000) {
+function setup(threshold = 3, windowMs = 60_000, banMs = 120_000, noauthThreshold = 5) {
   let now = 1_000_000;
-  const bans: { address: string; failures: number; until: number }[] = [];
+  const bans: { address: string; failures: number; until: number; cause?: string }[] = [];
   const defender = new Defender({
     threshold,
+    noauthThreshold,
     windowMs,
     banMs,
     now: () => new Date(now),
-    onBan: (address, failures, until) => bans.push({ address, failures, until }),
+    onBan: (address, failures, until, cause) => bans.push({ address, failures, until, ...(cause === 'login' ? {} : { cause }) }),
   });
   return { defender, bans, advance: (ms: number) => (now += ms), at: () => now };
 }
@@ -64,6 +65,24 @@ describe('Defender', () => {
     expect(defender.isBanned('10.0.0.5')).toBe(false);
     defender.recordFailure('10.0.0.5');
     expect(defender.isBanned('10.0.0.5')).toBe(false);
+  });
+
+  it('counts connections closed without a login attempt apart, against their own threshold', () => {
+    const { defender, bans, at } = setup(3, 60_000, 120_000, 5);
+    defender.recordFailure('10.0.0.7');
+    defender.recordFailure('10.0.0.7');
+    for (let i = 0; i < 4; i += 1) defender.recordNoAuth('10.0.0.7');
+    expect(defender.isBanned('10.0.0.7')).toBe(false);
+    defender.recordNoAuth('10.0.0.7');
+    expect(defender.isBanned('10.0.0.7')).toBe(true);
+    expect(bans).toEqual([{ address: '10.0.0.7', failures: 5, until: at() + 120_000, cause: 'noauth' }]);
+    expect([defender.bansTotal, defender.noauthBansTotal, defender.failuresTotal]).toEqual([0, 1, 2]);
+  });
+
+  it('does not count connections without a login attempt when their threshold is 0', () => {
+    const { defender } = setup(3, 60_000, 120_000, 0);
+    for (let i = 0; i < 100; i += 1) defender.recordNoAuth('10.0.0.8');
+    expect(defender.isBanned('10.0.0.8')).toBe(false);
   });
 
   it('stays bounded in memory under failures from very many addresses', () => {

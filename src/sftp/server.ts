@@ -1,13 +1,15 @@
 /**
- * The SSH/SFTP listener. Admission (bans, connection caps) happens on the raw socket before any
- * SSH byte is sent; then ssh2 takes over. Every connection has an error handler (an unhandled
- * one kills the process), a login grace timer and, once logged in, an idle timer.
+ * The SSH/SFTP listener. Admission (bans, connection caps, the room for connections not logged in
+ * yet, the deadlines of the first steps: admission.ts) happens on the raw socket before any SSH
+ * byte is sent; then ssh2 takes over. Every connection has an error handler (an unhandled one
+ * kills the process) and, once logged in, an idle timer.
  */
-import net, { type AddressInfo, type Socket } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import ssh2, { type Connection } from 'ssh2';
 import type { SftpConfig } from '../config/schema.js';
 import type { DataLayout, UploadArea } from '../data-layout.js';
 import type { Log } from '../log.js';
+import { Admissions, type AdmissionCounts } from './admission.js';
 import { SERVER_ALGORITHMS } from './algorithms.js';
 import { Authenticator, type AccountDirectory } from './authenticator.js';
 import { Defender } from './defender.js';
@@ -29,39 +31,33 @@ export interface SftpServerOptions {
   onChanged: (partner: string, area: UploadArea, name: string) => void;
   /** An address was banned after repeated login failures. */
   onBanned?: (address: string, failures: number, until: Date) => void;
+  /** Dice of the random early drop, in [0, 1); Math.random unless a test decides them. */
+  random?: () => number;
 }
 
 export interface SftpStats {
   connections: number;
+  /** Connections that have not logged in yet. */
+  unauthenticated: number;
   sessions: number;
   bannedAddresses: number;
-  /** Since start: failed logins (bad password or signature) and bans given. */
+  /** Since start: failed logins (bad password or signature) and bans given for them. */
   failedLogins: number;
   bans: number;
+  /** Since start: bans given for connections closed without a login attempt. */
+  noauthBans: number;
+  /** Since start: what admission refused, displaced and timed out. */
+  admission: AdmissionCounts;
 }
 
 const MAX_SESSIONS_PER_CONNECTION = 4;
-/** How long a client told to go may take to close its side before its socket is destroyed. */
-const DISCONNECT_GRACE_MS = 2000;
-
-/** One admitted TCP connection, from before its first SSH byte until it closes. */
-interface Admission {
-  socket: Socket;
-  address: string;
-  /** Cleared once the client has logged in. */
-  loginTimer: NodeJS.Timeout;
-  client?: Connection;
-}
 
 export class SftpServer {
   private readonly listener: net.Server;
   private readonly ssh: ssh2.Server;
   private readonly defender: Defender;
   private readonly registry: UploadRegistry;
-  private readonly sockets = new Set<Socket>();
-  /** By `address:port`, which is how ssh2 names the connection it hands over. */
-  private readonly admissions = new Map<string, Admission>();
-  private readonly perAddress = new Map<string, number>();
+  private readonly admissions: Admissions;
   private readonly sessions = new Set<SftpSession>();
   private stopping = false;
   private sweepTimer: NodeJS.Timeout | undefined;
@@ -70,12 +66,14 @@ export class SftpServer {
     const { config, log, now } = options;
     this.defender = new Defender({
       threshold: config.ban_threshold,
+      noauthThreshold: config.noauth_ban_threshold,
       windowMs: config.ban_window_minutes * 60_000,
       banMs: config.ban_minutes * 60_000,
       now,
-      onBan: (address, failures, until) => {
-        log.warn('sftp.address_banned', { address, failures, until: new Date(until).toISOString() });
+      onBan: (address, failures, until, cause) => {
+        log.warn('sftp.address_banned', { address, cause, failures, until: new Date(until).toISOString() });
         options.onBanned?.(address, failures, new Date(until));
+        this.admissions.dropWaiting(address);
       },
     });
     this.registry = new UploadRegistry(config.recent_upload_seconds * 1000, now);
@@ -83,7 +81,14 @@ export class SftpServer {
       { hostKeys: [options.hostKey], algorithms: SERVER_ALGORITHMS, ident: 'posdrop' },
       (client, info) => this.onConnection(client, info.ip, info.port, info.header.identRaw),
     );
-    this.listener = net.createServer((socket) => this.admit(socket));
+    this.admissions = new Admissions({
+      config,
+      defender: this.defender,
+      log,
+      ...(options.random ? { random: options.random } : {}),
+      onAdmitted: (socket) => this.ssh.injectSocket(socket),
+    });
+    this.listener = net.createServer((socket) => this.admissions.admit(socket));
     this.listener.on('error', (err) => log.error('sftp.listener_error', { error: err.message }));
   }
 
@@ -124,11 +129,14 @@ export class SftpServer {
 
   stats(): SftpStats {
     return {
-      connections: this.sockets.size,
+      connections: this.admissions.sockets.size,
+      unauthenticated: this.admissions.unauthenticated,
       sessions: this.sessions.size,
       bannedAddresses: this.defender.bannedCount,
       failedLogins: this.defender.failuresTotal,
       bans: this.defender.bansTotal,
+      noauthBans: this.defender.noauthBansTotal,
+      admission: { ...this.admissions.counts },
     };
   }
 
@@ -140,69 +148,15 @@ export class SftpServer {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.sweepTimer);
+    this.admissions.stop();
+    const { sockets } = this.admissions;
     const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     await Promise.all([...this.sessions].map((session) => session.dispose()));
-    for (const socket of this.sockets) socket.end();
+    for (const socket of sockets) socket.end();
     const deadline = Date.now() + graceMs;
-    while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    for (const socket of this.sockets) socket.destroy();
+    while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const socket of sockets) socket.destroy();
     await closed;
-  }
-
-  private admit(socket: Socket): void {
-    const address = socket.remoteAddress ?? 'unknown';
-    const { config, log } = this.options;
-    const refuse = (reason: string) => {
-      log.warn('sftp.connection_refused', { address, reason });
-      socket.destroy();
-    };
-    socket.on('error', () => undefined); // reported through ssh2 or simply closed
-    if (this.stopping) return refuse('shutting down');
-    if (this.defender.isBanned(address)) return refuse('address banned after repeated login failures');
-    if (this.sockets.size >= config.max_connections) return refuse('too many connections');
-    const fromAddress = this.perAddress.get(address) ?? 0;
-    if (fromAddress >= config.max_connections_per_address) return refuse('too many connections from this address');
-    this.sockets.add(socket);
-    this.perAddress.set(address, fromAddress + 1);
-    // SFTP is request and reply: a reply held back by Nagle's algorithm waits for the client's
-    // delayed ACK. OpenSSH's sftp puts 25% more small files a second with it off.
-    socket.setNoDelay(true);
-    // The grace timer starts with the TCP connection, not with ssh2's "connection" (which waits
-    // for the client's banner): a client that never says a word must not keep its slot.
-    const key = `${address}:${socket.remotePort}`;
-    const admission: Admission = {
-      socket,
-      address,
-      loginTimer: setTimeout(() => {
-        log.warn('sftp.login_timeout', { address });
-        this.disconnect(admission);
-      }, config.login_grace_seconds * 1000),
-    };
-    admission.loginTimer.unref();
-    this.admissions.set(key, admission);
-    socket.once('close', () => {
-      clearTimeout(admission.loginTimer);
-      this.admissions.delete(key);
-      this.sockets.delete(socket);
-      const left = (this.perAddress.get(address) ?? 1) - 1;
-      if (left > 0) this.perAddress.set(address, left);
-      else this.perAddress.delete(address);
-    });
-    this.ssh.injectSocket(socket);
-  }
-
-  /**
-   * Says goodbye over SSH when there is a client to say it to, then makes sure the socket goes
-   * even if the other side never closes its half.
-   */
-  private disconnect(admission: Admission, now = false): void {
-    const { socket, client } = admission;
-    if (client && !now) {
-      client.end();
-      setTimeout(() => socket.destroy(), DISCONNECT_GRACE_MS).unref();
-    } else {
-      socket.destroy();
-    }
   }
 
   private onConnection(client: Connection, address: string, port: number, ident: string): void {
@@ -220,13 +174,12 @@ export class SftpServer {
         compression: negotiated.cs.compress,
       }),
     );
-    const admission = this.admissions.get(`${address}:${port}`);
+    const admission = this.admissions.find(address, port);
     if (!admission) {
       client.end();
       return;
     }
-    admission.client = client;
-    const end = () => this.disconnect(admission);
+    const end = () => this.admissions.disconnect(admission);
 
     const auth = new Authenticator({
       accounts: this.options.accounts,
@@ -237,9 +190,11 @@ export class SftpServer {
       log,
       onExhausted: end,
     });
+    this.admissions.bannerReceived(admission, client, () => auth.attempted);
+    client.on('handshake', () => this.admissions.handshakeDone(admission));
     client.on('authentication', (ctx) => auth.handle(ctx));
     client.on('ready', () => {
-      clearTimeout(admission.loginTimer);
+      this.admissions.loggedIn(admission);
       const account = auth.partner;
       if (!account) return end();
       const idle = setTimeout(() => {
@@ -288,7 +243,7 @@ export class SftpServer {
             onActivity: () => idle.refresh(),
             onAbuse: (reason) => {
               log.warn('sftp.session_cut', { partner: account.id, address, reason });
-              this.disconnect(admission, true);
+              this.admissions.disconnect(admission, true);
             },
           });
           this.sessions.add(sftpSession);
