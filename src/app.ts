@@ -26,6 +26,7 @@ import type { Account } from './sftp/authenticator.js';
 import { loadOrCreateHostKey } from './sftp/host-key.js';
 import { SftpServer } from './sftp/server.js';
 import { openDatabase, type Db } from './store/database.js';
+import { CredentialWatch } from './store/credential-watch.js';
 import { FileLedger } from './store/files.js';
 import { RecordErrorStore } from './store/record-errors.js';
 import { SequenceStore } from './store/sequences.js';
@@ -89,6 +90,7 @@ export class App {
     const notifications = new NotificationStore(db, now);
     const notifier = new Notifier(config.notifications, notifications, lock, now);
     const files = new FileLedger(db, now, notifier.fileMoved);
+    const credentials = new CredentialWatch(db, partners);
     const hostKey = await loadOrCreateHostKey(config.sftp.host_key || layout.defaultHostKey, log);
     const demo = config.demo_partner ? await ensureDemoPartner(partners, layout, config.sftp) : undefined;
     if (demo) log.info('partner.demo_created', { partner: demo.username, credentials: demo.file });
@@ -130,6 +132,7 @@ export class App {
       },
       onChanged: (partner, area, name) => intake.announce(partner, area, name),
       onBanned: (address, failures, until) => raise('partner.banned', null, { address, failures, until: until.toISOString() }),
+      accessChanges: () => credentials.changes(),
     });
     const staleHolds = new StaleHoldsJob({
       config: config.sequencer,
@@ -260,5 +263,6 @@ function accountOf(partners: PartnerStore, username: string): Account | undefine
     passwordHash: partner.passwordHash,
     keys: partners.keys(partner.id),
     maxUploadBytes: partner.maxUploadBytes,
+    credentialsVersion: partner.credentialsVersion,
   };
 }

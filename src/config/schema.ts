@@ -36,6 +36,11 @@ export const sftpSchema = z
     /** The key exchange must be done within this, counted from the TCP connection. */
     handshake_timeout_seconds: positive.default(15),
     idle_timeout_seconds: positive.default(900),
+    /**
+     * How often the daemon looks for access taken away by the CLI (a partner disabled, a password
+     * changed, a key removed) and ends the sessions concerned: one cheap query when nothing changed.
+     */
+    access_check_ms: z.number().int().min(50).max(60_000).default(1000),
     max_auth_attempts: positive.default(6),
     auth_failure_delay_ms: z.number().int().min(0).max(60_000).default(1000),
     ban_threshold: positive.default(15),

@@ -212,6 +212,7 @@ export class Metrics {
     counter('posdrop_bans_total', 'Addresses banned after repeated login failures', (s) => s.bans);
     gauge('posdrop_sftp_unauthenticated_connections', 'SSH connections not logged in yet', (s) => s.unauthenticated);
     counter('posdrop_sftp_preauth_bans_total', 'Addresses banned after repeated connections closed without a login attempt', (s) => s.noauthBans);
+    counter('posdrop_sftp_logins_revoked_total', 'Logged-in connections ended because their access was taken away', (s) => s.revokedLogins);
     this.admissionCounters(registers);
   }
 

@@ -22,6 +22,7 @@ export const LIVE_KEYS: ReadonlySet<string> = new Set([
   'sftp.banner_timeout_seconds',
   'sftp.handshake_timeout_seconds',
   'sftp.idle_timeout_seconds',
+  'sftp.access_check_ms',
   'sftp.max_auth_attempts',
   'sftp.auth_failure_delay_ms',
   'sftp.max_open_handles',

@@ -19,6 +19,8 @@ export interface Account {
   /** authorized_keys lines: `<algo> <base64>`. */
   keys: readonly { algo: string; publicKey: string }[];
   maxUploadBytes: number | null;
+  /** Raised whenever access is taken away; a login remembers the one it was made with. */
+  credentialsVersion: number;
 }
 
 export interface AccountDirectory {

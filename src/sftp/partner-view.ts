@@ -51,7 +51,21 @@ const FILE_MODE = constants.S_IFREG | 0o644;
 const READ_ONLY_FILE_MODE = constants.S_IFREG | 0o444;
 
 export class PartnerView {
+  private revoked = false;
+
   constructor(private readonly options: ViewOptions) {}
+
+  /**
+   * The partner's access was taken away (disabled, password changed, key removed): every request
+   * from now on is refused, those already queued included, and no upload is delivered any more.
+   */
+  revoke(): void {
+    this.revoked = true;
+  }
+
+  private guard(): void {
+    if (this.revoked) throw new Refusal('permission_denied', 'access to this account was revoked');
+  }
 
   /** Creates the partner's folders; called on login. */
   async prepare(): Promise<void> {
@@ -59,6 +73,7 @@ export class PartnerView {
   }
 
   async stat(target: VirtualTarget): Promise<EntryInfo> {
+    this.guard();
     switch (target.kind) {
       case 'root':
         return this.dirEntry('/', DIR_MODE);
@@ -75,6 +90,7 @@ export class PartnerView {
   }
 
   async list(target: VirtualTarget): Promise<EntryInfo[]> {
+    this.guard();
     if (target.kind === 'root') {
       return [
         this.dirEntry('inbox', DIR_MODE),
@@ -96,6 +112,7 @@ export class PartnerView {
 
   /** Opens a receipt for download: only /outbox can be read. */
   async openRead(target: VirtualTarget): Promise<FileHandle> {
+    this.guard();
     const { area, name } = this.fileTarget(target);
     if (area !== 'outbox') {
       throw new Refusal('permission_denied', `files in /${area} cannot be downloaded; receipts are in /outbox`);
@@ -110,6 +127,7 @@ export class PartnerView {
    * ends, whatever the outcome.
    */
   async openUpload(target: VirtualTarget, mode: UploadMode, create: boolean): Promise<{ upload: Upload; key: string }> {
+    this.guard();
     const { area, name } = this.uploadTarget(target);
     const key = uploadKey(this.options.partner, area, name);
     if (!this.options.registry.claim(key)) {
@@ -129,6 +147,7 @@ export class PartnerView {
           finalPath: path.join(finalDir, name),
           name,
           maxBytes: this.options.maxUploadBytes,
+          allowed: () => !this.revoked,
         },
         mode,
         create,
@@ -152,6 +171,7 @@ export class PartnerView {
 
   /** Removes a pending upload or a partial (or the name of one just delivered); receipts stay. */
   async remove(target: VirtualTarget): Promise<void> {
+    this.guard();
     const { area, name } = this.uploadTarget(target);
     const key = uploadKey(this.options.partner, area, name);
     if (this.options.registry.isActive(key)) throw new Refusal('failure', `${name} is being uploaded`);
@@ -182,6 +202,7 @@ export class PartnerView {
 
   /** Renames within one folder, never onto an existing name. */
   async rename(from: VirtualTarget, to: VirtualTarget): Promise<void> {
+    this.guard();
     if (from.kind === 'invalid' || to.kind === 'invalid') {
       throw new Refusal('failure', `Invalid name: ${from.kind === 'invalid' ? from.problem : (to as { problem: string }).problem}`);
     }

@@ -13,6 +13,7 @@ import { Admissions, type AdmissionCounts } from './admission.js';
 import { SERVER_ALGORITHMS } from './algorithms.js';
 import { Authenticator, type AccountDirectory } from './authenticator.js';
 import { Defender } from './defender.js';
+import { LiveLogins, type AccessStates } from './live-logins.js';
 import { sweepExpiredPartials } from './partial-sweeper.js';
 import { PartnerView } from './partner-view.js';
 import { SftpSession } from './session.js';
@@ -33,6 +34,8 @@ export interface SftpServerOptions {
   onBanned?: (address: string, failures: number, until: Date) => void;
   /** Dice of the random early drop, in [0, 1); Math.random unless a test decides them. */
   random?: () => number;
+  /** Every partner's access, when it may have changed since the last call (polled every `access_check_ms`). */
+  accessChanges?: () => Promise<AccessStates | undefined>;
 }
 
 export interface SftpStats {
@@ -48,6 +51,8 @@ export interface SftpStats {
   noauthBans: number;
   /** Since start: what admission refused, displaced and timed out. */
   admission: AdmissionCounts;
+  /** Since start: logged-in connections ended because their access was taken away. */
+  revokedLogins: number;
 }
 
 const MAX_SESSIONS_PER_CONNECTION = 4;
@@ -61,6 +66,8 @@ export class SftpServer {
   private readonly sessions = new Set<SftpSession>();
   private stopping = false;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private accessTimer: NodeJS.Timeout | undefined;
+  private readonly logins = new LiveLogins();
 
   constructor(private readonly options: SftpServerOptions) {
     const { config, log, now } = options;
@@ -102,6 +109,7 @@ export class SftpServer {
     sweep();
     this.sweepTimer = setInterval(sweep, Math.min(expiryHours, 1) * 3600_000);
     this.sweepTimer.unref();
+    this.watchAccess();
     return new Promise((resolve, reject) => {
       this.listener.once('error', reject);
       this.listener.listen(port, host, () => {
@@ -137,6 +145,7 @@ export class SftpServer {
       bans: this.defender.bansTotal,
       noauthBans: this.defender.noauthBansTotal,
       admission: { ...this.admissions.counts },
+      revokedLogins: this.logins.revoked,
     };
   }
 
@@ -148,6 +157,7 @@ export class SftpServer {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.sweepTimer);
+    clearTimeout(this.accessTimer);
     this.admissions.stop();
     const { sockets } = this.admissions;
     const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
@@ -157,6 +167,25 @@ export class SftpServer {
     while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const socket of sockets) socket.destroy();
     await closed;
+  }
+
+  /**
+   * Polls for access taken away by another process (the CLI writes the database) and ends the
+   * logins it concerns. One poll at a time; a failed one is logged and the next one tries again.
+   */
+  private watchAccess(): void {
+    const { accessChanges } = this.options;
+    if (!accessChanges) return;
+    const poll = async () => {
+      try {
+        const states = await accessChanges();
+        if (states) this.logins.apply(states);
+      } catch (err) {
+        this.options.log.error('sftp.access_check_failed', { error: err instanceof Error ? err.message : String(err) });
+      }
+      if (!this.stopping) this.accessTimer = setTimeout(() => void poll(), this.options.config.access_check_ms).unref();
+    };
+    void poll();
   }
 
   private onConnection(client: Connection, address: string, port: number, ident: string): void {
@@ -202,10 +231,6 @@ export class SftpServer {
         end();
       }, config.idle_timeout_seconds * 1000);
       idle.unref();
-      client.on('close', () => {
-        clearTimeout(idle);
-        log.info('sftp.disconnected', { partner: account.id, address });
-      });
       const view = new PartnerView({
         layout: this.options.layout,
         partner: account.id,
@@ -214,6 +239,21 @@ export class SftpServer {
         now: this.options.now,
         onDelivered: this.options.onDelivered,
         onChanged: this.options.onChanged,
+      });
+      const forget = this.logins.add({
+        partner: account.id,
+        address,
+        version: account.credentialsVersion,
+        revoke: () => {
+          view.revoke();
+          log.warn('sftp.login_revoked', { partner: account.id, address });
+          this.admissions.disconnect(admission, true);
+        },
+      });
+      client.on('close', () => {
+        clearTimeout(idle);
+        forget();
+        log.info('sftp.disconnected', { partner: account.id, address });
       });
       const prepared = view.prepare().catch((err: unknown) => {
         log.error('sftp.folders_unavailable', { partner: account.id, error: String(err) });

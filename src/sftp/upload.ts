@@ -20,7 +20,11 @@ export interface UploadTarget {
   finalPath: string;
   name: string;
   maxBytes: number;
+  /** False once the partner's access was revoked: nothing more is written or delivered. */
+  allowed: () => boolean;
 }
+
+const REVOKED = 'access to this account was revoked';
 
 export type CloseResult = { delivered: true; size: number } | { delivered: false; size: number };
 
@@ -63,6 +67,7 @@ export class Upload {
   async write(offset: number, data: Buffer): Promise<void> {
     if (this.aborted) throw new Refusal('failure', this.aborted);
     if (this.closed) throw new Refusal('failure', 'the file is closed');
+    if (!this.target.allowed()) throw new Refusal('permission_denied', REVOKED);
     const end = offset + data.length;
     if (end > this.target.maxBytes) {
       await this.abort(
@@ -90,6 +95,9 @@ export class Upload {
       closeSync(this.fd);
     }
     const size = this.highWater;
+    // Checked after the fsync, the last wait before the move: a revocation meanwhile keeps the
+    // file in the spool, where it expires, rather than delivering it under a revoked account.
+    if (!this.target.allowed()) throw new Refusal('permission_denied', REVOKED);
     if (looksTemporary(this.target.name)) return { delivered: false, size };
     try {
       await moveNoReplace(this.target.spoolPath, this.target.finalPath);

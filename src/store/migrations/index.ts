@@ -8,6 +8,18 @@ import { crowdtwistFailedRequests } from './006-crowdtwist-failed-requests.js';
 import { acceptedNames } from './007-accepted-names.js';
 import { filesLeftInbox } from './008-files-left-inbox.js';
 import { notifications } from './009-notifications.js';
+import { credentialsVersion } from './010-credentials-version.js';
 
 /** Every schema version in order; append, never edit a released one. */
-export const MIGRATIONS: readonly Migration[] = [ledger, recordErrors, crowdtwist, delimited, heartbeat, crowdtwistFailedRequests, acceptedNames, filesLeftInbox, notifications];
+export const MIGRATIONS: readonly Migration[] = [
+  ledger,
+  recordErrors,
+  crowdtwist,
+  delimited,
+  heartbeat,
+  crowdtwistFailedRequests,
+  acceptedNames,
+  filesLeftInbox,
+  notifications,
+  credentialsVersion,
+];
