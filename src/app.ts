@@ -26,6 +26,7 @@ import type { Account } from './sftp/authenticator.js';
 import { loadOrCreateHostKey } from './sftp/host-key.js';
 import { SftpServer } from './sftp/server.js';
 import { openDatabase, type Db } from './store/database.js';
+import { BanTable } from './store/bans.js';
 import { CredentialWatch } from './store/credential-watch.js';
 import { FileLedger } from './store/files.js';
 import { RecordErrorStore } from './store/record-errors.js';
@@ -133,6 +134,7 @@ export class App {
       onChanged: (partner, area, name) => intake.announce(partner, area, name),
       onBanned: (address, failures, until) => raise('partner.banned', null, { address, failures, until: until.toISOString() }),
       accessChanges: () => credentials.changes(),
+      bans: new BanTable(db, lock),
     });
     const staleHolds = new StaleHoldsJob({
       config: config.sequencer,

@@ -51,6 +51,19 @@ export const sftpSchema = z
      * before it is banned like a password guesser; 0 switches this off.
      */
     noauth_ban_threshold: z.number().int().min(0).default(20),
+    /** Failed logins from all the addresses of one network prefix before it is banned; 0: off. */
+    prefix_ban_threshold: z.number().int().min(0).default(30),
+    /** The prefix lengths failures are counted under (`10.1.2.0/24`, `2001:db8:1:2::/64`). */
+    prefix_length_ipv4: z.number().int().min(8).max(32).default(24),
+    prefix_length_ipv6: z.number().int().min(16).max(128).default(64),
+    /**
+     * Failed logins to one account, from anywhere, within ban_window_minutes before its password
+     * logins are locked out (keys never are); 0: off.
+     */
+    account_lockout_threshold: z.number().int().min(0).default(10),
+    /** The first lock-out; each one in a row doubles it, up to account_lockout_max_seconds. */
+    account_lockout_seconds: positive.default(60),
+    account_lockout_max_seconds: positive.default(900),
     /** Refused connections are logged once per address and reason in this interval, with a count. */
     refusal_log_seconds: positive.default(60),
     max_open_handles: positive.default(64),

@@ -212,6 +212,10 @@ export class Metrics {
     counter('posdrop_bans_total', 'Addresses banned after repeated login failures', (s) => s.bans);
     gauge('posdrop_sftp_unauthenticated_connections', 'SSH connections not logged in yet', (s) => s.unauthenticated);
     counter('posdrop_sftp_preauth_bans_total', 'Addresses banned after repeated connections closed without a login attempt', (s) => s.noauthBans);
+    gauge('posdrop_banned_prefixes', 'Network prefixes banned right now after repeated login failures from their addresses', (s) => s.bannedPrefixes);
+    gauge('posdrop_locked_accounts', 'Accounts whose password logins are locked out right now', (s) => s.lockedAccounts);
+    counter('posdrop_prefix_bans_total', 'Network prefixes banned after repeated login failures from their addresses', (s) => s.prefixBans);
+    counter('posdrop_account_lockouts_total', "Lock-outs of an account's password logins after repeated failures", (s) => s.lockouts);
     counter('posdrop_sftp_logins_revoked_total', 'Logged-in connections ended because their access was taken away', (s) => s.revokedLogins);
     this.admissionCounters(registers);
   }

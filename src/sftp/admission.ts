@@ -60,6 +60,7 @@ const BAN_REASONS: Record<BanCause, string> = {
   login: 'address banned after repeated login failures',
   noauth: 'address banned after repeated connections without a login',
 };
+const PREFIX_BAN_REASON = 'network banned after repeated login failures';
 
 export class Admissions {
   readonly sockets = new Set<Socket>();
@@ -95,7 +96,7 @@ export class Admissions {
     socket.on('error', () => undefined); // reported through ssh2 or simply closed
     if (this.stopping) return refuse('shutting down');
     const ban = defender.banOf(address);
-    if (ban) return refuse(BAN_REASONS[ban]);
+    if (ban) return refuse(ban.scope === 'prefix' ? PREFIX_BAN_REASON : BAN_REASONS[ban.cause]);
     if (this.sockets.size >= config.max_connections) return refuse('too many connections');
     const fromAddress = this.perAddress.get(address) ?? 0;
     if (fromAddress >= config.max_connections_per_address) return refuse('too many connections from this address');

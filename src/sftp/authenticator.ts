@@ -2,7 +2,8 @@
  * Login for one connection. Passwords are checked against scrypt hashes in constant time; a
  * public key binds the partner only once the signature of the request is verified (the unsigned
  * query only learns "this key may sign"). Failures are slowed down, counted per connection and
- * reported to the defender per address.
+ * reported to the defender (per address, prefix and account); while an account is locked out
+ * its passwords are not even checked.
  */
 import ssh2, { type AuthContext, type AuthenticationType } from 'ssh2';
 import { partnerIdProblem } from '../core/safe-name.js';
@@ -89,6 +90,12 @@ export class Authenticator {
     const usable = account?.enabled ? account : undefined;
     switch (ctx.method) {
       case 'password': {
+        const locked = this.options.defender.accountLock(ctx.username, this.options.address);
+        if (locked) {
+          // Not even checked: a right guess must not be told apart while the account is locked.
+          this.options.log.debug('sftp.login_locked', { address: this.options.address, username: ctx.username, until: locked.toISOString() });
+          return this.fail(ctx, 'account locked out after repeated failures', true, false);
+        }
         const ok = await verifyPassword(ctx.password, usable?.passwordHash);
         if (ok && usable) return this.accept(ctx, usable);
         return this.fail(ctx, 'bad password', true);
@@ -116,15 +123,16 @@ export class Authenticator {
 
   private accept(ctx: AuthContext, account: Account): void {
     this.account = account;
+    this.options.defender.recordLogin(account.id, this.options.address);
     this.options.log.info('sftp.login', { partner: account.id, address: this.options.address, method: ctx.method });
     ctx.accept();
   }
 
-  private async fail(ctx: AuthContext, why: string, slowDown: boolean): Promise<void> {
+  private async fail(ctx: AuthContext, why: string, slowDown: boolean, counts = slowDown): Promise<void> {
     this.failures += 1;
     const { address, defender, log, failureDelayMs, maxAttempts } = this.options;
     if (slowDown) {
-      defender.recordFailure(address);
+      if (counts) defender.recordFailure(address, ctx.username);
       log.warn('sftp.login_failed', { address, username: ctx.username, method: ctx.method, why, attempt: this.failures });
       await new Promise((resolve) => setTimeout(resolve, failureDelayMs));
     }

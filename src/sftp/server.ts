@@ -12,7 +12,7 @@ import type { Log } from '../log.js';
 import { Admissions, type AdmissionCounts } from './admission.js';
 import { SERVER_ALGORITHMS } from './algorithms.js';
 import { Authenticator, type AccountDirectory } from './authenticator.js';
-import { Defender } from './defender.js';
+import { Defender, type BanStore } from './defender.js';
 import { LiveLogins, type AccessStates } from './live-logins.js';
 import { sweepExpiredPartials } from './partial-sweeper.js';
 import { PartnerView } from './partner-view.js';
@@ -34,6 +34,8 @@ export interface SftpServerOptions {
   onBanned?: (address: string, failures: number, until: Date) => void;
   /** Dice of the random early drop, in [0, 1); Math.random unless a test decides them. */
   random?: () => number;
+  /** Where bans outlive the process; read at start. */
+  bans?: BanStore;
   /** Every partner's access, when it may have changed since the last call (polled every `access_check_ms`). */
   accessChanges?: () => Promise<AccessStates | undefined>;
 }
@@ -49,6 +51,11 @@ export interface SftpStats {
   bans: number;
   /** Since start: bans given for connections closed without a login attempt. */
   noauthBans: number;
+  /** Since start, and right now: network prefixes banned, accounts' passwords locked out. */
+  prefixBans: number;
+  bannedPrefixes: number;
+  lockouts: number;
+  lockedAccounts: number;
   /** Since start: what admission refused, displaced and timed out. */
   admission: AdmissionCounts;
   /** Since start: logged-in connections ended because their access was taken away. */
@@ -74,14 +81,28 @@ export class SftpServer {
     this.defender = new Defender({
       threshold: config.ban_threshold,
       noauthThreshold: config.noauth_ban_threshold,
+      prefixThreshold: config.prefix_ban_threshold,
+      prefixLengths: { ipv4: config.prefix_length_ipv4, ipv6: config.prefix_length_ipv6 },
+      accountThreshold: config.account_lockout_threshold,
+      accountLockMs: config.account_lockout_seconds * 1000,
+      accountLockMaxMs: config.account_lockout_max_seconds * 1000,
       windowMs: config.ban_window_minutes * 60_000,
       banMs: config.ban_minutes * 60_000,
       now,
-      onBan: (address, failures, until, cause) => {
-        log.warn('sftp.address_banned', { address, cause, failures, until: new Date(until).toISOString() });
-        options.onBanned?.(address, failures, new Date(until));
-        this.admissions.dropWaiting(address);
+      ...(options.bans ? { store: options.bans } : {}),
+      onBan: (ban) => {
+        const fields = { cause: ban.cause, failures: ban.failures, until: ban.until.toISOString() };
+        if (ban.scope === 'address') {
+          log.warn('sftp.address_banned', { address: ban.subject, ...fields });
+          options.onBanned?.(ban.subject, ban.failures, ban.until);
+          this.admissions.dropWaiting(ban.subject);
+        } else if (ban.scope === 'prefix') {
+          log.warn('sftp.prefix_banned', { prefix: ban.subject, ...fields });
+        } else {
+          log.warn('sftp.account_locked', { username: ban.subject, strikes: ban.strikes, ...fields });
+        }
       },
+      onStoreError: (err) => log.error('sftp.ban_not_stored', { error: err instanceof Error ? err.message : String(err) }),
     });
     this.registry = new UploadRegistry(config.recent_upload_seconds * 1000, now);
     this.ssh = new ssh2.Server(
@@ -100,7 +121,12 @@ export class SftpServer {
   }
 
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
-  start(): Promise<AddressInfo> {
+  async start(): Promise<AddressInfo> {
+    await this.defender.load();
+    return this.listen();
+  }
+
+  private listen(): Promise<AddressInfo> {
     const { host, port, partial_expiry_hours: expiryHours } = this.options.config;
     const sweep = () =>
       void this.sweepPartials().catch((err: unknown) =>
@@ -144,6 +170,10 @@ export class SftpServer {
       failedLogins: this.defender.failuresTotal,
       bans: this.defender.bansTotal,
       noauthBans: this.defender.noauthBansTotal,
+      prefixBans: this.defender.prefixBansTotal,
+      bannedPrefixes: this.defender.bannedPrefixes,
+      lockouts: this.defender.lockoutsTotal,
+      lockedAccounts: this.defender.lockedAccounts,
       admission: { ...this.admissions.counts },
       revokedLogins: this.logins.revoked,
     };
@@ -179,7 +209,11 @@ export class SftpServer {
     const poll = async () => {
       try {
         const states = await accessChanges();
-        if (states) this.logins.apply(states);
+        if (states) {
+          this.logins.apply(states);
+          // Another process wrote: bans given elsewhere count here too.
+          await this.defender.load();
+        }
       } catch (err) {
         this.options.log.error('sftp.access_check_failed', { error: err instanceof Error ? err.message : String(err) });
       }

@@ -9,6 +9,7 @@ import { acceptedNames } from './007-accepted-names.js';
 import { filesLeftInbox } from './008-files-left-inbox.js';
 import { notifications } from './009-notifications.js';
 import { credentialsVersion } from './010-credentials-version.js';
+import { bans } from './011-bans.js';
 
 /** Every schema version in order; append, never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -22,4 +23,5 @@ export const MIGRATIONS: readonly Migration[] = [
   filesLeftInbox,
   notifications,
   credentialsVersion,
+  bans,
 ];
