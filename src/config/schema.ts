@@ -74,6 +74,15 @@ export const sftpSchema = z
      * session hold max_requests_in_flight × 256 KiB.
      */
     max_write_bytes_in_flight: positive.default(32 * 1024 * 1024),
+    /**
+     * What one partner may keep in the spool: unfinished uploads and files under temporary names
+     * (`*.tmp`, `*.filepart`), which stay until completed, renamed or expired. Past either, OPEN
+     * or WRITE is refused with a message saying so.
+     */
+    spool_quota_bytes: positive.default(200 * 1024 * 1024),
+    spool_quota_files: positive.default(50),
+    /** Free space on the data folder's disk below which every upload is refused. */
+    min_free_disk_bytes: z.number().int().min(0).default(1024 * 1024 * 1024),
     partial_expiry_hours: positive.default(24),
     /** How long a just-delivered upload still answers STAT and SETSTAT under its name. */
     recent_upload_seconds: positive.default(300),

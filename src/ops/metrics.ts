@@ -216,6 +216,7 @@ export class Metrics {
     gauge('posdrop_locked_accounts', 'Accounts whose password logins are locked out right now', (s) => s.lockedAccounts);
     counter('posdrop_prefix_bans_total', 'Network prefixes banned after repeated login failures from their addresses', (s) => s.prefixBans);
     counter('posdrop_account_lockouts_total', "Lock-outs of an account's password logins after repeated failures", (s) => s.lockouts);
+    gauge('posdrop_disk_free_bytes', "Free space on the data folder's disk (uploads are refused below sftp.min_free_disk_bytes)", (s) => s.diskFreeBytes);
     counter('posdrop_sftp_logins_revoked_total', 'Logged-in connections ended because their access was taken away', (s) => s.revokedLogins);
     this.admissionCounters(registers);
   }
@@ -244,6 +245,9 @@ export class Metrics {
       random: s.admission.earlyDrops,
       full: s.admission.refusedFull,
       displaced: s.admission.displaced,
+    }));
+    labelled('posdrop_upload_refusals_total', 'Uploads refused for the spool quota (bytes, files) or the disk floor', 'reason', (s) => ({
+      ...s.uploadRefusals,
     }));
     labelled('posdrop_sftp_handshake_timeouts_total', 'Connections closed for a missing version string or unfinished key exchange', 'step', (s) => ({
       banner: s.admission.bannerTimeouts,

@@ -27,6 +27,9 @@ export const LIVE_KEYS: ReadonlySet<string> = new Set([
   'sftp.auth_failure_delay_ms',
   'sftp.max_open_handles',
   'sftp.max_requests_in_flight',
+  'sftp.spool_quota_bytes',
+  'sftp.spool_quota_files',
+  'sftp.min_free_disk_bytes',
   'intake.stable_ms',
   // The listener is restarted and the jobs rescheduled when these change.
   'http.enabled',

@@ -17,6 +17,7 @@ import { fsyncDir, isMissing, moveNoReplace, errnoCode } from '../fs/durable.js'
 import { ensurePartnerFolders } from '../fs/partner-folders.js';
 import { openRegularFile } from '../fs/regular-file.js';
 import { noSuchFile, Refusal } from './refusal.js';
+import type { SpoolQuota } from './spool-quota.js';
 import { partialName, spoolPathFor, Upload, type UploadMode } from './upload.js';
 import { uploadKey, type UploadRegistry } from './upload-registry.js';
 import type { VirtualTarget } from './virtual-path.js';
@@ -43,6 +44,8 @@ export interface ViewOptions {
    * that the intake need not wait for its watcher to notice.
    */
   onChanged: (partner: string, area: UploadArea, name: string) => void;
+  /** The partner's spool allowance, shared by its sessions. */
+  quota?: SpoolQuota;
 }
 
 const DIR_MODE = constants.S_IFDIR | 0o755;
@@ -141,18 +144,26 @@ export class PartnerView {
           `a file named ${name} is already waiting to be processed in /${area}; remove it first or use another name`,
         );
       }
-      const upload = await Upload.open(
-        {
-          spoolPath: spoolPathFor(await this.spoolDir(area), name),
-          finalPath: path.join(finalDir, name),
-          name,
-          maxBytes: this.options.maxUploadBytes,
-          allowed: () => !this.revoked,
-        },
-        mode,
-        create,
-      );
-      return { upload, key };
+      const spoolPath = spoolPathFor(await this.spoolDir(area), name);
+      const space = this.options.quota?.claim(spoolPath, mode === 'truncate');
+      try {
+        const upload = await Upload.open(
+          {
+            spoolPath,
+            finalPath: path.join(finalDir, name),
+            name,
+            maxBytes: this.options.maxUploadBytes,
+            allowed: () => !this.revoked,
+            ...(space ? { space } : {}),
+          },
+          mode,
+          create,
+        );
+        return { upload, key };
+      } catch (err) {
+        space?.release();
+        throw err;
+      }
     } catch (err) {
       this.options.registry.release(key);
       throw err;

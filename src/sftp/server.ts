@@ -17,6 +17,7 @@ import { LiveLogins, type AccessStates } from './live-logins.js';
 import { sweepExpiredPartials } from './partial-sweeper.js';
 import { PartnerView } from './partner-view.js';
 import { SftpSession } from './session.js';
+import { FreeSpace, SpoolQuota, type SpaceRefusal } from './spool-quota.js';
 import { UploadRegistry } from './upload-registry.js';
 
 export interface SftpServerOptions {
@@ -60,6 +61,10 @@ export interface SftpStats {
   admission: AdmissionCounts;
   /** Since start: logged-in connections ended because their access was taken away. */
   revokedLogins: number;
+  /** Since start: uploads refused for the spool quota or the disk's floor. */
+  uploadRefusals: Record<SpaceRefusal, number>;
+  /** Free space on the data folder's disk, as last read. */
+  diskFreeBytes: number;
 }
 
 const MAX_SESSIONS_PER_CONNECTION = 4;
@@ -75,6 +80,9 @@ export class SftpServer {
   private sweepTimer: NodeJS.Timeout | undefined;
   private accessTimer: NodeJS.Timeout | undefined;
   private readonly logins = new LiveLogins();
+  private readonly quotas = new Map<string, SpoolQuota>();
+  private readonly freeSpace: FreeSpace;
+  private readonly uploadRefusals: Record<SpaceRefusal, number> = { spool_bytes: 0, spool_files: 0, disk_floor: 0 };
 
   constructor(private readonly options: SftpServerOptions) {
     const { config, log, now } = options;
@@ -104,6 +112,7 @@ export class SftpServer {
       },
       onStoreError: (err) => log.error('sftp.ban_not_stored', { error: err instanceof Error ? err.message : String(err) }),
     });
+    this.freeSpace = new FreeSpace(options.layout.root);
     this.registry = new UploadRegistry(config.recent_upload_seconds * 1000, now);
     this.ssh = new ssh2.Server(
       { hostKeys: [options.hostKey], algorithms: SERVER_ALGORITHMS, ident: 'posdrop' },
@@ -176,6 +185,8 @@ export class SftpServer {
       lockedAccounts: this.defender.lockedAccounts,
       admission: { ...this.admissions.counts },
       revokedLogins: this.logins.revoked,
+      uploadRefusals: { ...this.uploadRefusals },
+      diskFreeBytes: this.freeSpace.bytes(),
     };
   }
 
@@ -197,6 +208,25 @@ export class SftpServer {
     while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const socket of sockets) socket.destroy();
     await closed;
+  }
+
+  /** The partner's spool allowance, one for all its sessions. */
+  private quotaOf(partner: string): SpoolQuota {
+    let quota = this.quotas.get(partner);
+    if (!quota) {
+      const { layout, config, log } = this.options;
+      quota = new SpoolQuota({
+        dirs: [layout.spoolDir(partner, 'inbox'), layout.spoolDir(partner, 'validate')],
+        limits: () => ({ maxBytes: config.spool_quota_bytes, maxFiles: config.spool_quota_files, minFreeBytes: config.min_free_disk_bytes }),
+        free: this.freeSpace,
+        onRefused: (why) => {
+          this.uploadRefusals[why] += 1;
+          log.warn('sftp.upload_refused', { partner, why });
+        },
+      });
+      this.quotas.set(partner, quota);
+    }
+    return quota;
   }
 
   /**
@@ -273,6 +303,7 @@ export class SftpServer {
         now: this.options.now,
         onDelivered: this.options.onDelivered,
         onChanged: this.options.onChanged,
+        quota: this.quotaOf(account.id),
       });
       const forget = this.logins.add({
         partner: account.id,

@@ -10,6 +10,7 @@ import { looksTemporary } from '../core/safe-name.js';
 import { fsyncFile, moveNoReplace, errnoCode } from '../fs/durable.js';
 import { openRegularFileSync } from '../fs/regular-file.js';
 import { noSuchFile, Refusal } from './refusal.js';
+import type { SpaceClaim } from './spool-quota.js';
 
 export type UploadMode = 'truncate' | 'resume' | 'exclusive';
 
@@ -22,6 +23,8 @@ export interface UploadTarget {
   maxBytes: number;
   /** False once the partner's access was revoked: nothing more is written or delivered. */
   allowed: () => boolean;
+  /** The room this upload holds in the partner's spool quota; asked before the file grows. */
+  space?: SpaceClaim;
 }
 
 const REVOKED = 'access to this account was revoked';
@@ -75,6 +78,11 @@ export class Upload {
       );
       throw new Refusal('failure', this.aborted as unknown as string);
     }
+    if (end > this.highWater) {
+      // The partial is kept: the partner may make room and resume it.
+      const refused = this.target.space?.grow(end - this.highWater);
+      if (refused) throw refused;
+    }
     // Synchronous on purpose: a WRITE lands in the page cache in microseconds, far less than a
     // trip through libuv's thread pool, and the data buffer is released at once instead of
     // queueing up in memory behind the pool (what kept a 50 MB upload's RSS high).
@@ -93,6 +101,8 @@ export class Upload {
       await fsyncFile(this.fd);
     } finally {
       closeSync(this.fd);
+      // From now on the file is counted where it lies (the spool, or delivered and gone from it).
+      this.target.space?.release();
     }
     const size = this.highWater;
     // Checked after the fsync, the last wait before the move: a revocation meanwhile keeps the
@@ -118,6 +128,7 @@ export class Upload {
     if (this.closed || this.aborted) return;
     this.closed = true;
     closeQuietly(this.fd);
+    this.target.space?.release();
   }
 
   /** Refuses everything from now on and deletes the partial. */
@@ -125,6 +136,7 @@ export class Upload {
     if (this.aborted) return;
     this.aborted = reason;
     closeQuietly(this.fd);
+    this.target.space?.release();
     try {
       unlinkSync(this.target.spoolPath);
     } catch {
