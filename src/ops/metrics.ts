@@ -216,6 +216,19 @@ export class Metrics {
     gauge('posdrop_locked_accounts', 'Accounts whose password logins are locked out right now', (s) => s.lockedAccounts);
     counter('posdrop_prefix_bans_total', 'Network prefixes banned after repeated login failures from their addresses', (s) => s.prefixBans);
     counter('posdrop_account_lockouts_total', "Lock-outs of an account's password logins after repeated failures", (s) => s.lockouts);
+    const spoolGauge = (name: string, help: string, read: (usage: { bytes: number; files: number }) => number) =>
+      new client.Gauge({
+        name,
+        help,
+        labelNames: ['partner'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [partner, usage] of stats().spool()) this.set({ partner }, read(usage));
+        },
+      });
+    spoolGauge('posdrop_spool_bytes', 'Bytes of unfinished uploads and files under temporary names, by partner (sftp.spool_quota_bytes)', (u) => u.bytes);
+    spoolGauge('posdrop_spool_files', 'Unfinished uploads and files under temporary names, by partner (sftp.spool_quota_files)', (u) => u.files);
     gauge('posdrop_disk_free_bytes', "Free space on the data folder's disk (uploads are refused below sftp.min_free_disk_bytes)", (s) => s.diskFreeBytes);
     counter('posdrop_sftp_logins_revoked_total', 'Logged-in connections ended because their access was taken away', (s) => s.revokedLogins);
     this.admissionCounters(registers);

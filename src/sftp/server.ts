@@ -17,7 +17,8 @@ import { LiveLogins, type AccessStates } from './live-logins.js';
 import { sweepExpiredPartials } from './partial-sweeper.js';
 import { PartnerView } from './partner-view.js';
 import { SftpSession } from './session.js';
-import { FreeSpace, SpoolQuota, type SpaceRefusal } from './spool-quota.js';
+import type { SpaceRefusal } from './spool-quota.js';
+import { SpoolQuotas, type SpoolUsage } from './spool-quotas.js';
 import { UploadRegistry } from './upload-registry.js';
 
 export interface SftpServerOptions {
@@ -65,6 +66,8 @@ export interface SftpStats {
   uploadRefusals: Record<SpaceRefusal, number>;
   /** Free space on the data folder's disk, as last read. */
   diskFreeBytes: number;
+  /** What each partner's spool holds, read from the disk when called. */
+  spool: () => Map<string, SpoolUsage>;
 }
 
 const MAX_SESSIONS_PER_CONNECTION = 4;
@@ -80,9 +83,7 @@ export class SftpServer {
   private sweepTimer: NodeJS.Timeout | undefined;
   private accessTimer: NodeJS.Timeout | undefined;
   private readonly logins = new LiveLogins();
-  private readonly quotas = new Map<string, SpoolQuota>();
-  private readonly freeSpace: FreeSpace;
-  private readonly uploadRefusals: Record<SpaceRefusal, number> = { spool_bytes: 0, spool_files: 0, disk_floor: 0 };
+  private readonly quotas: SpoolQuotas;
 
   constructor(private readonly options: SftpServerOptions) {
     const { config, log, now } = options;
@@ -112,7 +113,7 @@ export class SftpServer {
       },
       onStoreError: (err) => log.error('sftp.ban_not_stored', { error: err instanceof Error ? err.message : String(err) }),
     });
-    this.freeSpace = new FreeSpace(options.layout.root);
+    this.quotas = new SpoolQuotas(options.layout, config, log);
     this.registry = new UploadRegistry(config.recent_upload_seconds * 1000, now);
     this.ssh = new ssh2.Server(
       { hostKeys: [options.hostKey], algorithms: SERVER_ALGORITHMS, ident: 'posdrop' },
@@ -185,8 +186,9 @@ export class SftpServer {
       lockedAccounts: this.defender.lockedAccounts,
       admission: { ...this.admissions.counts },
       revokedLogins: this.logins.revoked,
-      uploadRefusals: { ...this.uploadRefusals },
-      diskFreeBytes: this.freeSpace.bytes(),
+      uploadRefusals: { ...this.quotas.refusals },
+      diskFreeBytes: this.quotas.freeBytes(),
+      spool: () => this.quotas.usage(),
     };
   }
 
@@ -208,25 +210,6 @@ export class SftpServer {
     while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     for (const socket of sockets) socket.destroy();
     await closed;
-  }
-
-  /** The partner's spool allowance, one for all its sessions. */
-  private quotaOf(partner: string): SpoolQuota {
-    let quota = this.quotas.get(partner);
-    if (!quota) {
-      const { layout, config, log } = this.options;
-      quota = new SpoolQuota({
-        dirs: [layout.spoolDir(partner, 'inbox'), layout.spoolDir(partner, 'validate')],
-        limits: () => ({ maxBytes: config.spool_quota_bytes, maxFiles: config.spool_quota_files, minFreeBytes: config.min_free_disk_bytes }),
-        free: this.freeSpace,
-        onRefused: (why) => {
-          this.uploadRefusals[why] += 1;
-          log.warn('sftp.upload_refused', { partner, why });
-        },
-      });
-      this.quotas.set(partner, quota);
-    }
-    return quota;
   }
 
   /**
@@ -303,7 +286,7 @@ export class SftpServer {
         now: this.options.now,
         onDelivered: this.options.onDelivered,
         onChanged: this.options.onChanged,
-        quota: this.quotaOf(account.id),
+        quota: this.quotas.of(account.id),
       });
       const forget = this.logins.add({
         partner: account.id,

@@ -123,7 +123,7 @@ export class SpoolQuota {
   }
 
   /** Every file in the partner's spool folders and its size. */
-  private scan(): Map<string, number> {
+  scan(): Map<string, number> {
     const files = new Map<string, number>();
     for (const dir of this.options.dirs) {
       let names: string[];

@@ -44,7 +44,9 @@ describe('the spool quota of a partner', () => {
     expect(answer).toEqual({ code: STATUS.FAILURE, message: expect.stringMatching(/^3 unfinished uploads and files under temporary names are waiting, the most allowed \(3\)/) });
     session.end();
     expect(await daemon.spool('acme')).toHaveLength(3);
-    expect(refused(await metrics(), 'spool_files')).toBe(2);
+    const samples = await metrics();
+    expect(refused(samples, 'spool_files')).toBe(2);
+    expect([sample(samples, 'posdrop_spool_files', { partner: 'acme' }), sample(samples, 'posdrop_spool_bytes', { partner: 'acme' })]).toEqual([3, 30 * KB]);
 
     // A resume of a parked file is no new file: it may go on.
     const resumed = await sftpBatch(daemon.port, acme, [`reput ${await local('small-and-more.bin', 12 * KB)} /inbox/a.tmp`]);
