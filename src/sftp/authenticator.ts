@@ -132,7 +132,9 @@ export class Authenticator {
     this.failures += 1;
     const { address, defender, log, failureDelayMs, maxAttempts } = this.options;
     if (slowDown) {
-      if (counts) defender.recordFailure(address, ctx.username);
+      // Only a name that could be a partner's is counted as an account: any other string (up to
+      // an SSH packet long) would let guesses fill the defender's memory with names.
+      if (counts) defender.recordFailure(address, partnerIdProblem(ctx.username) ? undefined : ctx.username);
       log.warn('sftp.login_failed', { address, username: ctx.username, method: ctx.method, why, attempt: this.failures });
       await new Promise((resolve) => setTimeout(resolve, failureDelayMs));
     }
