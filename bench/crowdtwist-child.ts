@@ -14,13 +14,13 @@ import Parser from 'stream-json/Parser.js';
 import Pick from 'stream-json/filters/Pick.js';
 import StreamArray from 'stream-json/streamers/StreamArray.js';
 import { App } from '../src/app.js';
-import { configSchema } from '../src/config/schema.js';
 import { openDatabase, type Db } from '../src/store/database.js';
 import { PartnerStore } from '../src/store/partners.js';
 import { ensurePartnerFolders } from '../src/fs/partner-folders.js';
 import { createLog } from '../src/log.js';
 import { PosStore } from '../src/formats/crowdtwist-pos/pos-store.js';
 import type { Purchase } from '../src/formats/crowdtwist-pos/requests.js';
+import { inProcessBenchConfig } from './support/in-process-config.js';
 
 /** Which way of ingesting the batch a run measures. */
 export type Mode = 'posdrop' | 'posdrop-gz' | 'parse-whole' | 'stream-json';
@@ -108,7 +108,7 @@ async function streamJson(file: string, start: () => void): Promise<number> {
 async function posdrop(file: string, start: () => void, gzip = false): Promise<number> {
   const dir = await mkdtemp(path.join(tmpdir(), 'posdrop-bench-'));
   const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
-  const config = configSchema.parse({ data_dir: dir, demo_partner: false, sftp: { port: 0 }, api: { enabled: false }, log: { level: 'warn' } });
+  const config = inProcessBenchConfig(dir);
   const app = new App({ config, log: createLog({ level: 'warn', stream: quiet }) });
   await app.start();
   const { partners, intake, files } = app.running;

@@ -10,18 +10,18 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { App } from '../src/app.js';
-import { configSchema } from '../src/config/schema.js';
 import { ensurePartnerFolders } from '../src/fs/partner-folders.js';
 import { CarmaPurchases } from '../src/formats/carma-purchase-history/store.js';
 import { PbjStore } from '../src/formats/pbj-offline-sales/store.js';
 import { createLog } from '../src/log.js';
 import { openDatabase } from '../src/store/database.js';
+import { inProcessBenchConfig } from './support/in-process-config.js';
 
 const [mode, kind, source] = process.argv.slice(2) as ['daemon' | 'naive', 'carma' | 'pbj', string];
 const NAMES = { carma: 'purchasehistory_BENCH_run.csv', pbj: 'direct-mail_20-04-2020_bench.csv' };
 
 async function daemonRun(dir: string): Promise<number> {
-  const config = configSchema.parse({ data_dir: dir, demo_partner: false, log: { level: 'warn' }, sftp: { port: 0 }, api: { enabled: false } });
+  const config = inProcessBenchConfig(dir);
   const quiet = new Writable({ write: (_chunk, _encoding, done) => done() });
   const app = new App({ config, log: createLog({ level: 'warn', stream: quiet }) });
   await app.start();

@@ -39,6 +39,8 @@ import { Defender } from './sftp/defender.js';
 import { SftpServer } from './sftp/server.js';
 import { openDatabase, type Db } from './store/database.js';
 import { ApiImportStore } from './store/api-imports.js';
+import { BanTable } from './store/bans.js';
+import { CredentialWatch } from './store/credential-watch.js';
 import { FileLedger } from './store/files.js';
 import { RecordErrorStore } from './store/record-errors.js';
 import { SequenceStore } from './store/sequences.js';
@@ -110,6 +112,7 @@ export class App {
     const notifications = new NotificationStore(db, now);
     const notifier = new Notifier(config.notifications, notifications, lock, now);
     const files = new FileLedger(db, now, notifier.fileMoved);
+    const credentials = new CredentialWatch(db, partners);
     const hostKey = await loadOrCreateHostKey(config.sftp.host_key || layout.defaultHostKey, log);
     const hostKeyFingerprint = privateKeyFingerprint(hostKey);
     const demo = config.demo_partner ? await ensureDemoPartner(partners, layout, config.sftp) : undefined;
@@ -158,6 +161,8 @@ export class App {
         );
       },
       onBanned: (address, failures, until) => raise('partner.banned', null, { address, failures, until: until.toISOString() }),
+      accessChanges: () => credentials.changes(),
+      bans: new BanTable(db, lock),
     });
     const staleHolds = new StaleHoldsJob({
       config: config.sequencer,
@@ -179,10 +184,11 @@ export class App {
       // Console logins are throttled per address like SFTP logins, by a Defender of their own.
       defender: new Defender({
         threshold: config.console.max_login_failures,
+        noauthThreshold: 0, // a browser that only looks at the login page is no attack
         windowMs: config.console.login_window_minutes * 60_000,
         banMs: config.console.login_ban_minutes * 60_000,
         now,
-        onBan: (address, failures, untilMs) => log.warn('console.address_banned', { address, failures, until: new Date(untilMs).toISOString() }),
+        onBan: (ban) => log.warn('console.address_banned', { address: ban.subject, failures: ban.failures, until: ban.until.toISOString() }),
       }),
     };
     const ops = new Operations({ config, layout, log, now, db, lock, intake, sftp, answers, jobs: [staleHolds], console: consoleParts });
@@ -355,5 +361,6 @@ function accountOf(partners: PartnerStore, username: string): Account | undefine
     apiKeyHash: partner.apiKeyHash,
     keys: partners.keys(partner.id),
     maxUploadBytes: partner.maxUploadBytes,
+    credentialsVersion: partner.credentialsVersion,
   };
 }

@@ -4,6 +4,7 @@
  * SFTP's, and a banned address is refused before any secret is looked at.
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { partnerIdProblem } from '../core/safe-name.js';
 import type { FormatId } from '../formats/types.js';
 import { checkSecret } from '../security/partner-login.js';
 import type { Partner } from '../store/partners.js';
@@ -23,11 +24,14 @@ function refuseBanned(ctx: ApiContext, address: string): void {
 export async function loginWithKey(ctx: ApiContext, req: FastifyRequest, username: string, secret: string): Promise<Partner> {
   const address = req.ip;
   refuseBanned(ctx, address);
-  const account = await checkSecret(ctx.backend.accounts, username, secret, 'api_key');
+  const { defender } = ctx.backend;
+  // While the account is locked out its key is not even checked, as over SFTP.
+  const locked = defender.accountLock(username, address);
+  const account = locked ? undefined : await checkSecret(ctx.backend.accounts, username, secret, 'api_key');
   const partner = account && ctx.backend.partner(account.id);
   if (!partner) {
-    ctx.backend.defender.recordFailure(address);
-    ctx.log.warn('api.login_failed', { address, username: username.slice(0, 64), path: req.routeOptions.url });
+    if (!locked) defender.recordFailure(address, partnerIdProblem(username) ? undefined : username);
+    ctx.log.warn('api.login_failed', { address, username: username.slice(0, 64), path: req.routeOptions.url, ...(locked ? { locked_until: locked.toISOString() } : {}) });
     await new Promise((resolve) => setTimeout(resolve, ctx.backend.failureDelayMs()));
     throw new ApiRefusal(401, 'incorrect_details', WRONG_CREDENTIALS, { 'WWW-Authenticate': 'Basic realm="posdrop"' });
   }

@@ -23,12 +23,51 @@ export const sftpSchema = z
     max_connections: positive.default(256),
     max_connections_per_address: positive.default(16),
     login_grace_seconds: positive.default(30),
+    /**
+     * Connections not logged in yet, at most (OpenSSH's MaxStartups "full"). Well below
+     * max_connections, so that idle sockets leave room for sessions and new logins (above it,
+     * max_connections is the cap that bites).
+     */
+    max_unauthenticated: positive.default(64),
+    /** From this many waiting connections on, a newcomer is refused at random (MaxStartups "start"). */
+    unauthenticated_drop_from: positive.default(32),
+    /** The chance of that refusal at `unauthenticated_drop_from`, rising to 100 at the cap. */
+    unauthenticated_drop_percent: z.number().int().min(0).max(100).default(30),
+    /** The client's SSH version string must arrive within this, counted from the TCP connection. */
+    banner_timeout_seconds: positive.default(5),
+    /** The key exchange must be done within this, counted from the TCP connection. */
+    handshake_timeout_seconds: positive.default(15),
     idle_timeout_seconds: positive.default(900),
+    /**
+     * How often the daemon looks for access taken away by the CLI (a partner disabled, a password
+     * changed, a key removed) and ends the sessions concerned: one cheap query when nothing changed.
+     */
+    access_check_ms: z.number().int().min(50).max(60_000).default(1000),
     max_auth_attempts: positive.default(6),
     auth_failure_delay_ms: z.number().int().min(0).max(60_000).default(1000),
     ban_threshold: positive.default(15),
     ban_window_minutes: positive.default(30),
     ban_minutes: positive.default(30),
+    /**
+     * Connections from one address closed without any login attempt within ban_window_minutes
+     * before it is banned like a password guesser; 0 switches this off.
+     */
+    noauth_ban_threshold: z.number().int().min(0).default(20),
+    /** Failed logins from all the addresses of one network prefix before it is banned; 0: off. */
+    prefix_ban_threshold: z.number().int().min(0).default(30),
+    /** The prefix lengths failures are counted under (`10.1.2.0/24`, `2001:db8:1:2::/64`). */
+    prefix_length_ipv4: z.number().int().min(8).max(32).default(24),
+    prefix_length_ipv6: z.number().int().min(16).max(128).default(64),
+    /**
+     * Failed logins to one account, from anywhere, within ban_window_minutes before its password
+     * logins are locked out (keys never are); 0: off.
+     */
+    account_lockout_threshold: z.number().int().min(0).default(10),
+    /** The first lock-out; each one in a row doubles it, up to account_lockout_max_seconds. */
+    account_lockout_seconds: positive.default(60),
+    account_lockout_max_seconds: positive.default(900),
+    /** Refused connections are logged once per address and reason in this interval, with a count. */
+    refusal_log_seconds: positive.default(60),
     max_open_handles: positive.default(64),
     max_requests_in_flight: positive.default(1024),
     /**
@@ -37,6 +76,15 @@ export const sftpSchema = z
      * session hold max_requests_in_flight × 256 KiB.
      */
     max_write_bytes_in_flight: positive.default(32 * 1024 * 1024),
+    /**
+     * What one partner may keep in the spool: unfinished uploads and files under temporary names
+     * (`*.tmp`, `*.filepart`), which stay until completed, renamed or expired. Past either, OPEN
+     * or WRITE is refused with a message saying so.
+     */
+    spool_quota_bytes: positive.default(200 * 1024 * 1024),
+    spool_quota_files: positive.default(50),
+    /** Free space on the data folder's disk below which every upload is refused. */
+    min_free_disk_bytes: z.number().int().min(0).default(1024 * 1024 * 1024),
     partial_expiry_hours: positive.default(24),
     /** How long a just-delivered upload still answers STAT and SETSTAT under its name. */
     recent_upload_seconds: positive.default(300),

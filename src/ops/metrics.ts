@@ -238,6 +238,62 @@ export class Metrics {
     };
     counter('posdrop_login_failures_total', 'Failed logins (bad password or signature; a connection whose every key was refused)', (s) => s.failedLogins);
     counter('posdrop_bans_total', 'Addresses banned after repeated login failures', (s) => s.bans);
+    gauge('posdrop_sftp_unauthenticated_connections', 'SSH connections not logged in yet', (s) => s.unauthenticated);
+    counter('posdrop_sftp_preauth_bans_total', 'Addresses banned after repeated connections closed without a login attempt', (s) => s.noauthBans);
+    gauge('posdrop_banned_prefixes', 'Network prefixes banned right now after repeated login failures from their addresses', (s) => s.bannedPrefixes);
+    gauge('posdrop_locked_accounts', 'Accounts whose password logins are locked out right now', (s) => s.lockedAccounts);
+    counter('posdrop_prefix_bans_total', 'Network prefixes banned after repeated login failures from their addresses', (s) => s.prefixBans);
+    counter('posdrop_account_lockouts_total', "Lock-outs of an account's password logins after repeated failures", (s) => s.lockouts);
+    const spoolGauge = (name: string, help: string, read: (usage: { bytes: number; files: number }) => number) =>
+      new client.Gauge({
+        name,
+        help,
+        labelNames: ['partner'],
+        registers,
+        collect() {
+          this.reset();
+          for (const [partner, usage] of stats().spool()) this.set({ partner }, read(usage));
+        },
+      });
+    spoolGauge('posdrop_spool_bytes', 'Bytes of unfinished uploads and files under temporary names, by partner (sftp.spool_quota_bytes)', (u) => u.bytes);
+    spoolGauge('posdrop_spool_files', 'Unfinished uploads and files under temporary names, by partner (sftp.spool_quota_files)', (u) => u.files);
+    gauge('posdrop_disk_free_bytes', "Free space on the data folder's disk (uploads are refused below sftp.min_free_disk_bytes)", (s) => s.diskFreeBytes);
+    counter('posdrop_sftp_logins_revoked_total', 'Logged-in connections ended because their access was taken away', (s) => s.revokedLogins);
+    this.admissionCounters(registers);
+  }
+
+  /** What admission refused before login, by how (`random`, `full`, `displaced`), and the deadlines missed. */
+  private admissionCounters(registers: client.Registry[]): void {
+    const stats = this.sources.sftpStats;
+    const seen = new Map<string, number>();
+    const labelled = <L extends string>(name: string, help: string, label: L, read: (s: SftpStats) => Record<string, number>) =>
+      new client.Counter<L>({
+        name,
+        help,
+        labelNames: [label],
+        registers,
+        collect() {
+          for (const [value, now] of Object.entries(read(stats()))) {
+            const key = `${name} ${value}`;
+            const before = seen.get(key) ?? 0;
+            // inc(0) makes the series appear at 0, so alerts on it need no absent() guard.
+            this.inc({ [label]: value } as Partial<Record<L, string>>, Math.max(0, now - before));
+            seen.set(key, now);
+          }
+        },
+      });
+    labelled('posdrop_sftp_early_drops_total', 'Connections refused or displaced before login to keep room for logins', 'how', (s) => ({
+      random: s.admission.earlyDrops,
+      full: s.admission.refusedFull,
+      displaced: s.admission.displaced,
+    }));
+    labelled('posdrop_upload_refusals_total', 'Uploads refused for the spool quota (bytes, files) or the disk floor', 'reason', (s) => ({
+      ...s.uploadRefusals,
+    }));
+    labelled('posdrop_sftp_handshake_timeouts_total', 'Connections closed for a missing version string or unfinished key exchange', 'step', (s) => ({
+      banner: s.admission.bannerTimeouts,
+      key_exchange: s.admission.handshakeTimeouts,
+    }));
   }
 }
 

@@ -16,6 +16,8 @@ export interface Account {
   /** authorized_keys lines: `<algo> <base64>`. */
   keys: readonly { algo: string; publicKey: string }[];
   maxUploadBytes: number | null;
+  /** Raised whenever access is taken away; a login remembers the one it was made with. */
+  credentialsVersion: number;
 }
 
 export interface AccountDirectory {
@@ -47,5 +49,8 @@ export async function checkSecret(accounts: AccountDirectory, username: string, 
 /** Failed logins per address, shared by every listener: one ban, whichever way the guesses came. */
 export interface LoginDefender {
   isBanned(address: string): boolean;
-  recordFailure(address: string): void;
+  /** A failed login from `address`; under `account` too when the name could be a partner's. */
+  recordFailure(address: string, account?: string): void;
+  /** Until when the account's secrets are not even checked from `address`, if locked out. */
+  accountLock(account: string, address: string): Date | undefined;
 }

@@ -2,9 +2,11 @@
  * Login for one connection. Passwords are checked against scrypt hashes in constant time; a
  * public key binds the partner only once the signature of the request is verified (the unsigned
  * query only learns "this key may sign"). Failures are slowed down, counted per connection and
- * reported to the defender per address.
+ * reported to the defender (per address, prefix and account); while an account is locked out
+ * its passwords are not even checked.
  */
 import ssh2, { type AuthContext, type AuthenticationType } from 'ssh2';
+import { partnerIdProblem } from '../core/safe-name.js';
 import type { Log } from '../log.js';
 import { checkSecret, knownAccount, type Account, type AccountDirectory } from '../security/partner-login.js';
 import { ACCEPTED_SIGNATURE_ALGOS, fingerprintOf, sameKey } from '../security/public-keys.js';
@@ -46,6 +48,7 @@ export class Authenticator {
   private failures = 0;
   /** Password and signature failures, which the defender counts as they happen. */
   private counted = 0;
+  private tried = false;
   private account: Account | undefined;
   /** The last public key refused on this connection, until it ends or logs in. */
   private refusedKey: { username: string; why: KeyRefusal; fingerprint: string; keys: number } | undefined;
@@ -57,7 +60,16 @@ export class Authenticator {
     return this.account;
   }
 
+  /**
+   * Whether the client tried a password or a key. `none`, which clients send first to learn the
+   * methods, is no attempt: a connection that sent only that counts as one that never tried.
+   */
+  get attempted(): boolean {
+    return this.tried;
+  }
+
   handle(ctx: AuthContext): void {
+    if (ctx.method !== 'none') this.tried = true;
     this.check(ctx).catch((err: unknown) => {
       this.options.log.error('sftp.auth_error', { address: this.options.address, error: String(err) });
       ctx.reject();
@@ -71,6 +83,12 @@ export class Authenticator {
     }
     switch (ctx.method) {
       case 'password': {
+        const locked = this.options.defender.accountLock(ctx.username, this.options.address);
+        if (locked) {
+          // Not even checked: a right guess must not be told apart while the account is locked.
+          this.options.log.debug('sftp.login_locked', { address: this.options.address, username: ctx.username, until: locked.toISOString() });
+          return this.fail(ctx, 'account locked out after repeated failures', true, false);
+        }
         const account = await checkSecret(this.options.accounts, ctx.username, ctx.password, 'password');
         if (account) return this.accept(ctx, account);
         return this.fail(ctx, 'bad password', true);
@@ -123,16 +141,19 @@ export class Authenticator {
 
   private accept(ctx: AuthContext, account: Account): void {
     this.account = account;
+    this.options.defender.recordLogin(account.id, this.options.address);
     this.options.log.info('sftp.login', { partner: account.id, address: this.options.address, method: ctx.method });
     ctx.accept();
   }
 
-  private async fail(ctx: AuthContext, why: string, slowDown: boolean): Promise<void> {
+  private async fail(ctx: AuthContext, why: string, slowDown: boolean, counts = slowDown): Promise<void> {
     this.failures += 1;
     const { address, defender, log, failureDelayMs, maxAttempts } = this.options;
     if (slowDown) {
       this.counted += 1;
-      defender.recordFailure(address);
+      // Only a name that could be a partner's is counted as an account: any other string (up to
+      // an SSH packet long) would let guesses fill the defender's memory with names.
+      if (counts) defender.recordFailure(address, partnerIdProblem(ctx.username) ? undefined : ctx.username);
       log.warn('sftp.login_failed', { address, username: ctx.username, method: ctx.method, why, attempt: this.failures });
       await new Promise((resolve) => setTimeout(resolve, failureDelayMs));
     }

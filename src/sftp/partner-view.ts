@@ -17,6 +17,7 @@ import { fsyncDir, isMissing, moveNoReplace, errnoCode } from '../fs/durable.js'
 import { ensurePartnerFolders } from '../fs/partner-folders.js';
 import { openRegularFile } from '../fs/regular-file.js';
 import { noSuchFile, Refusal } from './refusal.js';
+import type { SpoolQuota } from './spool-quota.js';
 import { partialName, spoolPathFor, Upload, type UploadMode } from './upload.js';
 import { uploadKey, type UploadRegistry } from './upload-registry.js';
 import type { VirtualTarget } from './virtual-path.js';
@@ -47,6 +48,8 @@ export interface ViewOptions {
   replacePending?: (partner: string, area: UploadArea, name: string, deliver: () => Promise<void>) => Promise<void>;
   /** An upload was refused before it was complete (the size limit): the partner is answered. */
   onRefused?: (partner: string, area: UploadArea, name: string, size: number, reason: string) => void;
+  /** The partner's spool allowance, shared by its sessions. */
+  quota?: SpoolQuota;
 }
 
 const DIR_MODE = constants.S_IFDIR | 0o755;
@@ -55,7 +58,21 @@ const FILE_MODE = constants.S_IFREG | 0o644;
 const READ_ONLY_FILE_MODE = constants.S_IFREG | 0o444;
 
 export class PartnerView {
+  private revoked = false;
+
   constructor(private readonly options: ViewOptions) {}
+
+  /**
+   * The partner's access was taken away (disabled, password changed, key removed): every request
+   * from now on is refused, those already queued included, and no upload is delivered any more.
+   */
+  revoke(): void {
+    this.revoked = true;
+  }
+
+  private guard(): void {
+    if (this.revoked) throw new Refusal('permission_denied', 'access to this account was revoked');
+  }
 
   /** Creates the partner's folders; called on login. */
   async prepare(): Promise<void> {
@@ -63,6 +80,7 @@ export class PartnerView {
   }
 
   async stat(target: VirtualTarget): Promise<EntryInfo> {
+    this.guard();
     switch (target.kind) {
       case 'root':
         return this.dirEntry('/', DIR_MODE);
@@ -79,6 +97,7 @@ export class PartnerView {
   }
 
   async list(target: VirtualTarget): Promise<EntryInfo[]> {
+    this.guard();
     if (target.kind === 'root') {
       return [
         this.dirEntry('inbox', DIR_MODE),
@@ -100,6 +119,7 @@ export class PartnerView {
 
   /** Opens a receipt for download: only /outbox can be read. */
   async openRead(target: VirtualTarget): Promise<FileHandle> {
+    this.guard();
     const { area, name } = this.fileTarget(target);
     if (area !== 'outbox') {
       throw new Refusal('permission_denied', `files in /${area} cannot be downloaded; receipts are in /outbox`);
@@ -114,6 +134,7 @@ export class PartnerView {
    * ends, whatever the outcome.
    */
   async openUpload(target: VirtualTarget, mode: UploadMode, create: boolean): Promise<{ upload: Upload; key: string }> {
+    this.guard();
     const { area, name } = this.uploadTarget(target);
     const key = uploadKey(this.options.partner, area, name);
     if (!this.options.registry.claim(key)) {
@@ -129,18 +150,27 @@ export class PartnerView {
           `a file named ${name} is already waiting to be processed in /${area}; remove it first or use another name`,
         );
       }
-      const upload = await Upload.open(
-        {
-          spoolPath: spoolPathFor(await this.spoolDir(area), name),
-          finalPath: path.join(finalDir, name),
-          name,
-          maxBytes: this.options.maxUploadBytes,
-          ...(replacePending ? { replace: (deliver: () => Promise<void>) => replacePending(this.options.partner, area, name, deliver) } : {}),
-        },
-        mode,
-        create,
-      );
-      return { upload, key };
+      const spoolPath = spoolPathFor(await this.spoolDir(area), name);
+      const space = this.options.quota?.claim(spoolPath, mode === 'truncate');
+      try {
+        const upload = await Upload.open(
+          {
+            spoolPath,
+            finalPath: path.join(finalDir, name),
+            name,
+            maxBytes: this.options.maxUploadBytes,
+            allowed: () => !this.revoked,
+            ...(space ? { space } : {}),
+            ...(replacePending ? { replace: (deliver: () => Promise<void>) => replacePending(this.options.partner, area, name, deliver) } : {}),
+          },
+          mode,
+          create,
+        );
+        return { upload, key };
+      } catch (err) {
+        space?.release();
+        throw err;
+      }
     } catch (err) {
       this.options.registry.release(key);
       throw err;
@@ -164,6 +194,7 @@ export class PartnerView {
 
   /** Removes a pending upload or a partial (or the name of one just delivered); receipts stay. */
   async remove(target: VirtualTarget): Promise<void> {
+    this.guard();
     const { area, name } = this.uploadTarget(target);
     const key = uploadKey(this.options.partner, area, name);
     if (this.options.registry.isActive(key)) throw new Refusal('failure', `${name} is being uploaded`);
@@ -194,6 +225,7 @@ export class PartnerView {
 
   /** Renames within one folder, never onto an existing name. */
   async rename(from: VirtualTarget, to: VirtualTarget): Promise<void> {
+    this.guard();
     if (from.kind === 'invalid' || to.kind === 'invalid') {
       throw new Refusal('failure', `Invalid name: ${from.kind === 'invalid' ? from.problem : (to as { problem: string }).problem}`);
     }

@@ -1,20 +1,25 @@
 /**
- * The SSH/SFTP listener. Admission (bans, connection caps) happens on the raw socket before any
- * SSH byte is sent; then ssh2 takes over. Every connection has an error handler (an unhandled
- * one kills the process), a login grace timer and, once logged in, an idle timer.
+ * The SSH/SFTP listener. Admission (bans, connection caps, the room for connections not logged in
+ * yet, the deadlines of the first steps: admission.ts) happens on the raw socket before any SSH
+ * byte is sent; then ssh2 takes over. Every connection has an error handler (an unhandled one
+ * kills the process) and, once logged in, an idle timer.
  */
-import net, { type AddressInfo, type Socket } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import ssh2, { type Connection } from 'ssh2';
 import type { SftpConfig } from '../config/schema.js';
 import type { DataLayout, UploadArea } from '../data-layout.js';
 import { uploadLimit } from '../delivery/deliver.js';
 import type { Log } from '../log.js';
+import { Admissions, type AdmissionCounts } from './admission.js';
 import { SERVER_ALGORITHMS } from './algorithms.js';
 import { Authenticator, type AccountDirectory } from './authenticator.js';
-import { Defender } from './defender.js';
+import { Defender, type BanStore } from './defender.js';
+import { LiveLogins, type AccessStates } from './live-logins.js';
 import { sweepExpiredPartials } from './partial-sweeper.js';
 import { PartnerView } from './partner-view.js';
 import { SftpSession } from './session.js';
+import type { SpaceRefusal } from './spool-quota.js';
+import { SpoolQuotas, type SpoolUsage } from './spool-quotas.js';
 import { UploadRegistry } from './upload-registry.js';
 
 export interface SftpServerOptions {
@@ -34,68 +39,111 @@ export interface SftpServerOptions {
   onRefused?: (partner: string, area: UploadArea, name: string, size: number, reason: string) => void;
   /** An address was banned after repeated login failures. */
   onBanned?: (address: string, failures: number, until: Date) => void;
+  /** Dice of the random early drop, in [0, 1); Math.random unless a test decides them. */
+  random?: () => number;
+  /** Where bans outlive the process; read at start. */
+  bans?: BanStore;
+  /** Every partner's access, when it may have changed since the last call (polled every `access_check_ms`). */
+  accessChanges?: () => Promise<AccessStates | undefined>;
 }
 
 export interface SftpStats {
   connections: number;
+  /** Connections that have not logged in yet. */
+  unauthenticated: number;
   sessions: number;
   bannedAddresses: number;
   /** Since start: failed logins (a bad password or signature, or a connection refused every key it offered) and bans given. */
   failedLogins: number;
   bans: number;
+  /** Since start: bans given for connections closed without a login attempt. */
+  noauthBans: number;
+  /** Since start, and right now: network prefixes banned, accounts' passwords locked out. */
+  prefixBans: number;
+  bannedPrefixes: number;
+  lockouts: number;
+  lockedAccounts: number;
+  /** Since start: what admission refused, displaced and timed out. */
+  admission: AdmissionCounts;
+  /** Since start: logged-in connections ended because their access was taken away. */
+  revokedLogins: number;
+  /** Since start: uploads refused for the spool quota or the disk's floor. */
+  uploadRefusals: Record<SpaceRefusal, number>;
+  /** Free space on the data folder's disk, as last read. */
+  diskFreeBytes: number;
+  /** What each partner's spool holds, read from the disk when called. */
+  spool: () => Map<string, SpoolUsage>;
 }
 
 const MAX_SESSIONS_PER_CONNECTION = 4;
-/** How long a client told to go may take to close its side before its socket is destroyed. */
-const DISCONNECT_GRACE_MS = 2000;
-
-/** One admitted TCP connection, from before its first SSH byte until it closes. */
-interface Admission {
-  socket: Socket;
-  address: string;
-  /** Cleared once the client has logged in. */
-  loginTimer: NodeJS.Timeout;
-  client?: Connection;
-}
 
 export class SftpServer {
   private readonly listener: net.Server;
   private readonly ssh: ssh2.Server;
   private readonly defender: Defender;
   private readonly registry: UploadRegistry;
-  private readonly sockets = new Set<Socket>();
-  /** By `address:port`, which is how ssh2 names the connection it hands over. */
-  private readonly admissions = new Map<string, Admission>();
-  private readonly perAddress = new Map<string, number>();
+  private readonly admissions: Admissions;
   private readonly sessions = new Set<SftpSession>();
   private stopping = false;
   /** Connections that ended refused after offering only public keys (the defender counts the rest). */
   private keyLoginFailures = 0;
   private sweepTimer: NodeJS.Timeout | undefined;
+  private accessTimer: NodeJS.Timeout | undefined;
+  private readonly logins = new LiveLogins();
+  private readonly quotas: SpoolQuotas;
 
   constructor(private readonly options: SftpServerOptions) {
     const { config, log, now } = options;
     this.defender = new Defender({
       threshold: config.ban_threshold,
+      noauthThreshold: config.noauth_ban_threshold,
+      prefixThreshold: config.prefix_ban_threshold,
+      prefixLengths: { ipv4: config.prefix_length_ipv4, ipv6: config.prefix_length_ipv6 },
+      accountThreshold: config.account_lockout_threshold,
+      accountLockMs: config.account_lockout_seconds * 1000,
+      accountLockMaxMs: config.account_lockout_max_seconds * 1000,
       windowMs: config.ban_window_minutes * 60_000,
       banMs: config.ban_minutes * 60_000,
       now,
-      onBan: (address, failures, until) => {
-        log.warn('sftp.address_banned', { address, failures, until: new Date(until).toISOString() });
-        options.onBanned?.(address, failures, new Date(until));
+      ...(options.bans ? { store: options.bans } : {}),
+      onBan: (ban) => {
+        const fields = { cause: ban.cause, failures: ban.failures, until: ban.until.toISOString() };
+        if (ban.scope === 'address') {
+          log.warn('sftp.address_banned', { address: ban.subject, ...fields });
+          options.onBanned?.(ban.subject, ban.failures, ban.until);
+          this.admissions.dropWaiting(ban.subject);
+        } else if (ban.scope === 'prefix') {
+          log.warn('sftp.prefix_banned', { prefix: ban.subject, ...fields });
+        } else {
+          log.warn('sftp.account_locked', { username: ban.subject, strikes: ban.strikes, ...fields });
+        }
       },
+      onStoreError: (err) => log.error('sftp.ban_not_stored', { error: err instanceof Error ? err.message : String(err) }),
     });
+    this.quotas = new SpoolQuotas(options.layout, config, log);
     this.registry = new UploadRegistry(config.recent_upload_seconds * 1000, now);
     this.ssh = new ssh2.Server(
       { hostKeys: [options.hostKey], algorithms: SERVER_ALGORITHMS, ident: 'posdrop' },
       (client, info) => this.onConnection(client, info.ip, info.port, info.header.identRaw),
     );
-    this.listener = net.createServer((socket) => this.admit(socket));
+    this.admissions = new Admissions({
+      config,
+      defender: this.defender,
+      log,
+      ...(options.random ? { random: options.random } : {}),
+      onAdmitted: (socket) => this.ssh.injectSocket(socket),
+    });
+    this.listener = net.createServer((socket) => this.admissions.admit(socket));
     this.listener.on('error', (err) => log.error('sftp.listener_error', { error: err.message }));
   }
 
   /** Starts listening; resolves with the bound address (port 0 picks a free port). */
-  start(): Promise<AddressInfo> {
+  async start(): Promise<AddressInfo> {
+    await this.defender.load();
+    return this.listen();
+  }
+
+  private listen(): Promise<AddressInfo> {
     const { host, port, partial_expiry_hours: expiryHours } = this.options.config;
     const sweep = () =>
       void this.sweepPartials().catch((err: unknown) =>
@@ -104,6 +152,7 @@ export class SftpServer {
     sweep();
     this.sweepTimer = setInterval(sweep, Math.min(expiryHours, 1) * 3600_000);
     this.sweepTimer.unref();
+    this.watchAccess();
     return new Promise((resolve, reject) => {
       this.listener.once('error', reject);
       this.listener.listen(port, host, () => {
@@ -136,11 +185,22 @@ export class SftpServer {
 
   stats(): SftpStats {
     return {
-      connections: this.sockets.size,
+      connections: this.admissions.sockets.size,
+      unauthenticated: this.admissions.unauthenticated,
       sessions: this.sessions.size,
       bannedAddresses: this.defender.bannedCount,
       failedLogins: this.defender.failuresTotal + this.keyLoginFailures,
       bans: this.defender.bansTotal,
+      noauthBans: this.defender.noauthBansTotal,
+      prefixBans: this.defender.prefixBansTotal,
+      bannedPrefixes: this.defender.bannedPrefixes,
+      lockouts: this.defender.lockoutsTotal,
+      lockedAccounts: this.defender.lockedAccounts,
+      admission: { ...this.admissions.counts },
+      revokedLogins: this.logins.revoked,
+      uploadRefusals: { ...this.quotas.refusals },
+      diskFreeBytes: this.quotas.freeBytes(),
+      spool: () => this.quotas.usage(),
     };
   }
 
@@ -152,69 +212,39 @@ export class SftpServer {
     if (this.stopping) return;
     this.stopping = true;
     clearInterval(this.sweepTimer);
+    clearTimeout(this.accessTimer);
+    this.admissions.stop();
+    const { sockets } = this.admissions;
     const closed = new Promise<void>((resolve) => this.listener.close(() => resolve()));
     await Promise.all([...this.sessions].map((session) => session.dispose()));
-    for (const socket of this.sockets) socket.end();
+    for (const socket of sockets) socket.end();
     const deadline = Date.now() + graceMs;
-    while (this.sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    for (const socket of this.sockets) socket.destroy();
+    while (sockets.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    for (const socket of sockets) socket.destroy();
     await closed;
   }
 
-  private admit(socket: Socket): void {
-    const address = socket.remoteAddress ?? 'unknown';
-    const { config, log } = this.options;
-    const refuse = (reason: string) => {
-      log.warn('sftp.connection_refused', { address, reason });
-      socket.destroy();
-    };
-    socket.on('error', () => undefined); // reported through ssh2 or simply closed
-    if (this.stopping) return refuse('shutting down');
-    if (this.defender.isBanned(address)) return refuse('address banned after repeated login failures');
-    if (this.sockets.size >= config.max_connections) return refuse('too many connections');
-    const fromAddress = this.perAddress.get(address) ?? 0;
-    if (fromAddress >= config.max_connections_per_address) return refuse('too many connections from this address');
-    this.sockets.add(socket);
-    this.perAddress.set(address, fromAddress + 1);
-    // SFTP is request and reply: a reply held back by Nagle's algorithm waits for the client's
-    // delayed ACK. OpenSSH's sftp puts 25% more small files a second with it off.
-    socket.setNoDelay(true);
-    // The grace timer starts with the TCP connection, not with ssh2's "connection" (which waits
-    // for the client's banner): a client that never says a word must not keep its slot.
-    const key = `${address}:${socket.remotePort}`;
-    const admission: Admission = {
-      socket,
-      address,
-      loginTimer: setTimeout(() => {
-        log.warn('sftp.login_timeout', { address });
-        this.disconnect(admission);
-      }, config.login_grace_seconds * 1000),
-    };
-    admission.loginTimer.unref();
-    this.admissions.set(key, admission);
-    socket.once('close', () => {
-      clearTimeout(admission.loginTimer);
-      this.admissions.delete(key);
-      this.sockets.delete(socket);
-      const left = (this.perAddress.get(address) ?? 1) - 1;
-      if (left > 0) this.perAddress.set(address, left);
-      else this.perAddress.delete(address);
-    });
-    this.ssh.injectSocket(socket);
-  }
-
   /**
-   * Says goodbye over SSH when there is a client to say it to, then makes sure the socket goes
-   * even if the other side never closes its half.
+   * Polls for access taken away by another process (the CLI writes the database) and ends the
+   * logins it concerns. One poll at a time; a failed one is logged and the next one tries again.
    */
-  private disconnect(admission: Admission, now = false): void {
-    const { socket, client } = admission;
-    if (client && !now) {
-      client.end();
-      setTimeout(() => socket.destroy(), DISCONNECT_GRACE_MS).unref();
-    } else {
-      socket.destroy();
-    }
+  private watchAccess(): void {
+    const { accessChanges } = this.options;
+    if (!accessChanges) return;
+    const poll = async () => {
+      try {
+        const states = await accessChanges();
+        if (states) {
+          this.logins.apply(states);
+          // Another process wrote: bans given elsewhere count here too.
+          await this.defender.load();
+        }
+      } catch (err) {
+        this.options.log.error('sftp.access_check_failed', { error: err instanceof Error ? err.message : String(err) });
+      }
+      if (!this.stopping) this.accessTimer = setTimeout(() => void poll(), this.options.config.access_check_ms).unref();
+    };
+    void poll();
   }
 
   private onConnection(client: Connection, address: string, port: number, ident: string): void {
@@ -232,13 +262,12 @@ export class SftpServer {
         compression: negotiated.cs.compress,
       }),
     );
-    const admission = this.admissions.get(`${address}:${port}`);
+    const admission = this.admissions.find(address, port);
     if (!admission) {
       client.end();
       return;
     }
-    admission.client = client;
-    const end = () => this.disconnect(admission);
+    const end = () => this.admissions.disconnect(admission);
 
     const auth = new Authenticator({
       accounts: this.options.accounts,
@@ -252,10 +281,12 @@ export class SftpServer {
         this.keyLoginFailures += 1;
       },
     });
+    this.admissions.bannerReceived(admission, client, () => auth.attempted);
+    client.on('handshake', () => this.admissions.handshakeDone(admission));
     client.on('authentication', (ctx) => auth.handle(ctx));
     client.on('close', () => auth.ended());
     client.on('ready', () => {
-      clearTimeout(admission.loginTimer);
+      this.admissions.loggedIn(admission);
       const account = auth.partner;
       if (!account) return end();
       const idle = setTimeout(() => {
@@ -263,10 +294,6 @@ export class SftpServer {
         end();
       }, config.idle_timeout_seconds * 1000);
       idle.unref();
-      client.on('close', () => {
-        clearTimeout(idle);
-        log.info('sftp.disconnected', { partner: account.id, address });
-      });
       const view = new PartnerView({
         layout: this.options.layout,
         partner: account.id,
@@ -277,6 +304,22 @@ export class SftpServer {
         onChanged: this.options.onChanged,
         ...(this.options.replacePending ? { replacePending: this.options.replacePending } : {}),
         ...(this.options.onRefused ? { onRefused: this.options.onRefused } : {}),
+        quota: this.quotas.of(account.id),
+      });
+      const forget = this.logins.add({
+        partner: account.id,
+        address,
+        version: account.credentialsVersion,
+        revoke: () => {
+          view.revoke();
+          log.warn('sftp.login_revoked', { partner: account.id, address });
+          this.admissions.disconnect(admission, true);
+        },
+      });
+      client.on('close', () => {
+        clearTimeout(idle);
+        forget();
+        log.info('sftp.disconnected', { partner: account.id, address });
       });
       const prepared = view.prepare().catch((err: unknown) => {
         log.error('sftp.folders_unavailable', { partner: account.id, error: String(err) });
@@ -306,7 +349,7 @@ export class SftpServer {
             onActivity: () => idle.refresh(),
             onAbuse: (reason) => {
               log.warn('sftp.session_cut', { partner: account.id, address, reason });
-              this.disconnect(admission, true);
+              this.admissions.disconnect(admission, true);
             },
           });
           this.sessions.add(sftpSession);

@@ -13,6 +13,7 @@ import { DeliveryRefusal, tooLarge } from '../delivery/refusal.js';
 import { fsyncDir, fsyncFile, moveNoReplace, errnoCode } from '../fs/durable.js';
 import { openRegularFileSync } from '../fs/regular-file.js';
 import { noSuchFile, Refusal } from './refusal.js';
+import type { SpaceClaim } from './spool-quota.js';
 
 export type UploadMode = 'truncate' | 'resume' | 'exclusive';
 
@@ -28,7 +29,13 @@ export interface UploadTarget {
    * intake has nothing of that name in hand. Without it, such a name is refused.
    */
   replace?: (deliver: () => Promise<void>) => Promise<void>;
+  /** False once the partner's access was revoked: nothing more is written or delivered. */
+  allowed: () => boolean;
+  /** The room this upload holds in the partner's spool quota; asked before the file grows. */
+  space?: SpaceClaim;
 }
+
+const REVOKED = 'access to this account was revoked';
 
 export type CloseResult = { delivered: true; size: number } | { delivered: false; size: number };
 
@@ -71,11 +78,17 @@ export class Upload {
   async write(offset: number, data: Buffer): Promise<void> {
     if (this.aborted) throw this.aborted;
     if (this.closed) throw new Refusal('failure', 'the file is closed');
+    if (!this.target.allowed()) throw new Refusal('permission_denied', REVOKED);
     const end = offset + data.length;
     if (end > this.target.maxBytes) {
       const refusal = tooLarge(this.target.name, this.target.maxBytes);
       await this.abort(refusal);
       throw refusal;
+    }
+    if (end > this.highWater) {
+      // The partial is kept: the partner may make room and resume it.
+      const refused = this.target.space?.grow(end - this.highWater);
+      if (refused) throw refused;
     }
     // Synchronous on purpose: a WRITE lands in the page cache in microseconds, far less than a
     // trip through libuv's thread pool, and the data buffer is released at once instead of
@@ -96,8 +109,13 @@ export class Upload {
       await fsyncFile(this.fd);
     } finally {
       closeSync(this.fd);
+      // From now on the file is counted where it lies (the spool, or delivered and gone from it).
+      this.target.space?.release();
     }
     const size = this.highWater;
+    // Checked after the fsync, the last wait before the move: a revocation meanwhile keeps the
+    // file in the spool, where it expires, rather than delivering it under a revoked account.
+    if (!this.target.allowed()) throw new Refusal('permission_denied', REVOKED);
     if (looksTemporary(this.target.name)) return { delivered: false, size };
     try {
       await moveNoReplace(this.target.spoolPath, this.target.finalPath);
@@ -129,6 +147,7 @@ export class Upload {
     if (this.closed || this.aborted) return;
     this.closed = true;
     closeQuietly(this.fd);
+    this.target.space?.release();
   }
 
   /** Refuses everything from now on and deletes the partial. */
@@ -136,6 +155,7 @@ export class Upload {
     if (this.aborted) return;
     this.aborted = reason;
     closeQuietly(this.fd);
+    this.target.space?.release();
     try {
       unlinkSync(this.target.spoolPath);
     } catch {

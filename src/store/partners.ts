@@ -15,6 +15,8 @@ export interface Partner {
   apiKeyHash: string | null;
   maxUploadBytes: number | null;
   options: Record<string, unknown>;
+  /** Raised whenever access is taken away: sessions logged in with an older one are ended. */
+  credentialsVersion: number;
   createdAt: string;
   updatedAt: string;
 }
@@ -47,6 +49,7 @@ interface PartnerRow {
   api_key_hash: string | null;
   max_upload_bytes: number | null;
   options: string;
+  credentials_version: number;
   created_at: string;
   updated_at: string;
 }
@@ -71,6 +74,7 @@ function toPartner(row: PartnerRow): Partner {
     apiKeyHash: row.api_key_hash,
     maxUploadBytes: row.max_upload_bytes,
     options: JSON.parse(row.options) as Record<string, unknown>,
+    credentialsVersion: row.credentials_version,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -130,9 +134,10 @@ export class PartnerStore {
     if (patch.enabled !== undefined) columns.enabled = patch.enabled ? 1 : 0;
     columns.updated_at = this.now().toISOString();
     const names = Object.keys(columns);
-    const result = this.sql
-      .get(`UPDATE partners SET ${names.map((name) => `${name} = @${name}`).join(', ')} WHERE id = @id`)
-      .run({ ...columns, id });
+    const sets = names.map((name) => `${name} = @${name}`);
+    // Disabling and a new password take access away: live sessions of the old one must end.
+    if (patch.enabled === false || patch.passwordHash !== undefined) sets.push('credentials_version = credentials_version + 1');
+    const result = this.sql.get(`UPDATE partners SET ${sets.join(', ')} WHERE id = @id`).run({ ...columns, id });
     return result.changes > 0;
   }
 
@@ -166,6 +171,15 @@ export class PartnerStore {
     const result = this.sql
       .get('DELETE FROM partner_keys WHERE partner_id = ? AND (fingerprint = ? OR CAST(id AS TEXT) = ?)')
       .run(partnerId, fingerprintOrId, fingerprintOrId);
-    return result.changes > 0;
+    if (result.changes === 0) return false;
+    // A session logged in with the removed key must not outlive it.
+    this.sql.get('UPDATE partners SET credentials_version = credentials_version + 1, updated_at = ? WHERE id = ?').run(this.now().toISOString(), partnerId);
+    return true;
+  }
+
+  /** Every partner's credentials version and whether it may log in: what the daemon polls. */
+  credentialStates(): { id: string; version: number; enabled: boolean }[] {
+    const rows = this.sql.get('SELECT id, credentials_version AS version, enabled FROM partners').all() as { id: string; version: number; enabled: number }[];
+    return rows.map((row) => ({ id: row.id, version: row.version, enabled: row.enabled === 1 }));
   }
 }

@@ -44,6 +44,15 @@ describe('hostile clients against posdrop serve', () => {
       NODE_OPTIONS: '--max-semi-space-size=4',
       // A long login grace: the idle connections must stay for the whole test, not time out.
       POSDROP_SFTP_LOGIN_GRACE_SECONDS: '600',
+      POSDROP_SFTP_BANNER_TIMEOUT_SECONDS: '600',
+      POSDROP_SFTP_HANDSHAKE_TIMEOUT_SECONDS: '600',
+      // The caps in total and per address, alone: the room for connections not logged in yet, and
+      // the bans for leaving without a login, have their own suite (hostile-startups.test.ts).
+      POSDROP_SFTP_MAX_UNAUTHENTICATED: String(MAX_CONNECTIONS),
+      POSDROP_SFTP_UNAUTHENTICATED_DROP_FROM: String(MAX_CONNECTIONS),
+      POSDROP_SFTP_NOAUTH_BAN_THRESHOLD: '0',
+      // Refusals are logged with a count once per interval: a short one, so the test reads them soon.
+      POSDROP_SFTP_REFUSAL_LOG_SECONDS: '1',
     });
     const runtime = JSON.parse(await readFile(path.join(dataDir, 'daemon.json'), 'utf8')) as { http: { port: number } };
     metricsUrl = `http://127.0.0.1:${runtime.http.port}/metrics`;
@@ -99,9 +108,12 @@ describe('hostile clients against posdrop serve', () => {
     return squatters;
   }
 
+  /** Refusals the daemon logged (each line counts those of its address and reason since the last). */
   function refusals(reason: string, address?: string): number {
     const refused = daemon.events('sftp.connection_refused');
-    return refused.filter((line) => line.reason === reason && (address === undefined || line.address === address)).length;
+    return refused
+      .filter((line) => line.reason === reason && (address === undefined || line.address === address))
+      .reduce((sum, line) => sum + (line.count as number), 0);
   }
 
   /** Waits for the daemon's log (read from its stdout, which may lag a socket's close) to count `expected`. */

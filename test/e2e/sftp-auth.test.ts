@@ -248,7 +248,8 @@ describe('password guessing', () => {
   beforeAll(async () => {
     // The defaults (6 attempts per connection; a ban of 30 minutes after 15 failures in 30
     // minutes), with a short failure delay.
-    daemon = await TestDaemon.start({ sftp: { auth_failure_delay_ms: 10 } }, { clock });
+    // Per address alone: failures per account and per network prefix are sftp-bans.test.ts's.
+    daemon = await TestDaemon.start({ sftp: { auth_failure_delay_ms: 10, account_lockout_threshold: 0, prefix_ban_threshold: 0 } }, { clock });
     acme = await daemon.addPartner({ id: 'acme' });
   });
   afterAll(() => daemon.destroy());

@@ -19,6 +19,8 @@ export interface BatchOptions {
   password?: string;
   /** More `sftp` arguments, before the destination. */
   args?: string[];
+  /** sftp is killed after this long (30 s by default). */
+  timeoutMs?: number;
 }
 
 /**
@@ -27,7 +29,7 @@ export interface BatchOptions {
  */
 export async function sftpBatch(port: number, partner: TestPartner, commands: string[], options: BatchOptions = {}): Promise<BatchResult> {
   const { args, env } = await batchInvocation(port, partner, commands, options);
-  return run('sftp', args, { env });
+  return run('sftp', args, { env, ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}) });
 }
 
 /** Starts `sftp -b` and leaves it running (to be killed mid-upload); its own process group. */
