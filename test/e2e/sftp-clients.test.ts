@@ -60,13 +60,13 @@ describe('OpenSSH sftp', () => {
     expect(result.stdout).toMatch(/\ndr-xr-xr-x .* outbox\n/);
     expect(result.stdout).toMatch(/\ndrwxr-xr-x .* validate\n/);
     expect(await daemon.folder('acme', 'inbox')).toEqual([]);
-    // Nothing is left pending: the put was recorded, and withdrawn when it left the inbox (the
-    // renamed copy lived too briefly to be recorded, or was withdrawn as well).
+    // Nothing is left pending: whichever of the two names lived long enough to be recorded (the
+    // put, the renamed copy, or both, as the machine's load decides) was withdrawn when it left.
     const rows = await waitFor(() => {
       const ledger = daemon.ledger('acme');
       return ledger.length > 0 && ledger.every((row) => row.state === 'rejected') && ledger;
     });
-    expect(rows[0]).toMatchObject({ name: posName(1), reasonCode: 'withdrawn' });
+    expect(rows.map((row) => row.name).every((name) => name === posName(1) || name === posName(2))).toBe(true);
     expect(rows.every((row) => row.reasonCode === 'withdrawn')).toBe(true);
   });
 
