@@ -1,4 +1,5 @@
 /** The bench sections, in the order `npm run bench` runs them. Each prints its own figures. */
+import { apiSection } from './api.js';
 import { consoleSection } from './console.js';
 import { crowdtwistSection } from './crowdtwist.js';
 import { delimitedSection } from './delimited.js';
@@ -11,4 +12,4 @@ export interface BenchSection {
   run(): Promise<void>;
 }
 
-export const sections: BenchSection[] = [sftpSection, crowdtwistSection, delimitedSection, loadSection, consoleSection];
+export const sections: BenchSection[] = [sftpSection, crowdtwistSection, delimitedSection, loadSection, consoleSection, apiSection];

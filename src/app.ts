@@ -11,6 +11,7 @@ import { pbjRoutes } from './api/pbj-routes.js';
 import { PartnerApiServer } from './api/server.js';
 import { RequestSlots } from './api/slots.js';
 import { TokenIssuer } from './api/tokens.js';
+import { toolboxRoutes } from './api/toolbox-routes.js';
 import type { Config } from './config/schema.js';
 import { fileNameProblem } from './core/safe-name.js';
 import { clearDeliverySpools, uploadLimit } from './delivery/deliver.js';
@@ -250,7 +251,7 @@ export class App {
     );
     const slots = new RequestSlots(() => ({ total: config.api.max_requests, perPartner: config.api.max_requests_per_partner }));
     const ctx = { config: config.api, layout, log, now, backend, slots, tokens };
-    return new PartnerApiServer(ctx, [pbjRoutes, carmaRoutes], () => config.sftp.max_upload_bytes);
+    return new PartnerApiServer(ctx, [pbjRoutes, carmaRoutes, toolboxRoutes], () => config.sftp.max_upload_bytes);
   }
 
   /** The running parts; throws before `start`. */

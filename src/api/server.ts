@@ -18,6 +18,16 @@ import { toolboxErrorAnswer } from './toolbox-answer.js';
 /** JSON bodies (logins, import metadata) are small; files come as streams, limited by the partner's cap. */
 const JSON_BODY_LIMIT = 64 * 1024;
 
+/** A form body's fields; a field sent more than once is the list of its values. */
+function formFields(text: string): Record<string, string | string[]> {
+  const fields: Record<string, string | string[]> = Object.create(null);
+  for (const [name, value] of new URLSearchParams(text)) {
+    const earlier = fields[name];
+    fields[name] = earlier === undefined ? value : [...(Array.isArray(earlier) ? earlier : [earlier]), value];
+  }
+  return fields;
+}
+
 export type RouteSet = (app: FastifyInstance, ctx: ApiContext) => void;
 
 export class PartnerApiServer {
@@ -50,8 +60,10 @@ export class PartnerApiServer {
     }) as unknown as FastifyInstance;
     app.server.headersTimeout = config.header_timeout_seconds * 1000;
     this.app = app;
-    await app.register(formbody, { bodyLimit: this.maxBodyBytes() });
-    await app.register(multipart, { limits: { fields: config.max_form_fields, parts: config.max_form_fields + 1, files: 1, headerPairs: 64, fieldSize: this.maxBodyBytes() } });
+    // The WHATWG form decoding: a %-escape that is not UTF-8 becomes U+FFFD, which the handler
+    // refuses, where querystring parsers keep the escape as text and a changed value would be stored.
+    await app.register(formbody, { bodyLimit: this.maxBodyBytes(), parser: formFields });
+    await app.register(multipart, { limits: { fields: config.max_form_fields, parts: config.max_form_fields + 1, files: 1, headerPairs: 64, fieldSize: this.maxBodyBytes(), fileSize: this.maxBodyBytes() } });
     app.addHook('onRequest', async (req, reply) => {
       reply.header('X-Content-Type-Options', 'nosniff').header('Cache-Control', 'no-store');
       if (!this.ctx.slots.takeTotal(reply.raw)) {

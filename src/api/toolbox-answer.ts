@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import type { ApiContext } from './context.js';
 
 /** A JavaScript identifier path (`cb`, `app.onBatch`), nothing that could be script. */
-export const CALLBACK_PATTERN = /^[A-Za-z_$][\w$.]{0,63}$/;
+export const CALLBACK_PATTERN = /^(?=.{1,64}$)[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*$/;
 
 export interface AnswerStyle {
   output: 'xml' | 'json';

@@ -19,12 +19,19 @@ export function checkUploadName(name: string): void {
 }
 
 /** Delivers the body as `name`, then waits up to `api.result_wait_seconds` for its final row. */
-export async function deliverAndWait(ctx: ApiContext, partner: Partner, name: string, body: Delivery['body']): Promise<Outcome> {
+export async function deliverAndWait(
+  ctx: ApiContext,
+  partner: Partner,
+  name: string,
+  body: Delivery['body'],
+  senderOptions?: Record<string, unknown>,
+): Promise<Outcome> {
   const wait = AbortSignal.timeout(ctx.config.result_wait_seconds * 1000);
   const spooled = await deliverStream(ctx.layout, { partner: partner.id, area: 'inbox', name, maxBytes: ctx.backend.uploadLimit(partner), body, waitForName: wait });
   ctx.log.info('api.file_delivered', { partner: partner.id, file: name, size: spooled.size });
   try {
-    const record = await ctx.backend.submit({ partner: partner.id, area: 'inbox', name, sha256: spooled.sha256, via: 'http' }, wait);
+    const delivered = { partner: partner.id, area: 'inbox' as const, name, sha256: spooled.sha256, via: 'http' as const };
+    const record = await ctx.backend.submit(senderOptions ? { ...delivered, senderOptions } : delivered, wait);
     return { final: true, record };
   } catch (err) {
     if (wait.aborted) return { final: false, name, sha256: spooled.sha256 };

@@ -22,6 +22,7 @@ const known = (extra: Partial<FileRecord>): FileRecord => ({
   leftInboxAt: '2026-01-01T00:00:00.000Z',
   notes: null,
   via: null,
+  senderOptions: null,
   ...extra,
 });
 const ONCE = { namesOnce: true, appendOnly: false };

@@ -5,6 +5,12 @@
  */
 import type { FileRecord, FileVia } from '../store/files.js';
 
+/** What registration records of a delivered file beside its bytes. */
+export interface Arrival {
+  via: FileVia | null;
+  senderOptions: Record<string, unknown> | null;
+}
+
 interface Waiter {
   sha256: string;
   settle: (file: FileRecord) => void;
@@ -12,11 +18,11 @@ interface Waiter {
 
 export class DeliveredFiles {
   private readonly waiters = new Map<string, Waiter[]>();
-  private readonly vias = new Map<string, FileVia>();
+  private readonly arrivals = new Map<string, Arrival>();
 
   /** Notes how the bytes came and waits for their outcome; `signal` ends the wait only. */
-  expect(key: string, sha256: string, via: FileVia, signal?: AbortSignal): Promise<FileRecord> {
-    this.vias.set(`${key}\n${sha256}`, via);
+  expect(key: string, sha256: string, arrival: Arrival, signal?: AbortSignal): Promise<FileRecord> {
+    this.arrivals.set(`${key}\n${sha256}`, arrival);
     return new Promise<FileRecord>((resolve, reject) => {
       const waiter: Waiter = { sha256, settle: resolve };
       this.waiters.set(key, [...(this.waiters.get(key) ?? []), waiter]);
@@ -32,11 +38,11 @@ export class DeliveredFiles {
   }
 
   /** How these bytes came, once (registration records it with the new row). */
-  takeVia(key: string, sha256: string): FileVia | null {
+  takeArrival(key: string, sha256: string): Arrival {
     const id = `${key}\n${sha256}`;
-    const via = this.vias.get(id) ?? null;
-    this.vias.delete(id);
-    return via;
+    const arrival = this.arrivals.get(id) ?? { via: null, senderOptions: null };
+    this.arrivals.delete(id);
+    return arrival;
   }
 
   /** The file's outcome is known: tell whoever waits for these bytes. */

@@ -30,5 +30,6 @@ export function dryRunRecord(partner: Partner, name: string, digest: FileDigest,
     leftInboxAt: null,
     notes: null,
     via: null,
+    senderOptions: null,
   };
 }

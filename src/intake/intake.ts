@@ -66,6 +66,8 @@ export interface DeliveredFile {
   /** The bytes it delivered: the answer waited for is this file's, not an earlier one's. */
   sha256: string;
   via: FileVia;
+  /** Options its sender gave with it, recorded with its ledger row for its format to read. */
+  senderOptions?: Record<string, unknown>;
 }
 
 export class Intake {
@@ -151,7 +153,7 @@ export class Intake {
    * the file goes on all the same. Only a validate/ dry run is never waited for: it has no row.
    */
   submit(file: DeliveredFile, signal?: AbortSignal): Promise<FileRecord> {
-    const outcome = this.delivered.expect(keyOf(file), file.sha256, file.via, signal);
+    const outcome = this.delivered.expect(keyOf(file), file.sha256, { via: file.via, senderOptions: file.senderOptions ?? null }, signal);
     this.announce(file.partner, file.area, file.name);
     return outcome;
   }
@@ -303,8 +305,8 @@ export class Intake {
       await this.dryRun(partner, file.name, source, digest);
       return;
     }
-    const via = this.delivered.takeVia(key, digest.sha256);
-    const { record: registered, answered } = await this.registration.register(partner, file.name, digest, via);
+    const arrival = this.delivered.takeArrival(key, digest.sha256);
+    const { record: registered, answered } = await this.registration.register(partner, file.name, digest, arrival);
     const record = FINAL_STATES.has(registered.state) ? registered : await this.onward(registered, partner, source);
     if (record.state === 'failed') {
       // Kept in the inbox: a failure is posdrop's fault, and the file is tried again at restart.

@@ -10,7 +10,8 @@ import { PENDING_STATES } from '../core/file-state.js';
 import { classifyName } from '../core/naming.js';
 import { envelopeOf } from '../core/envelope.js';
 import { formatsFor, type FormatLookup } from '../formats/registry.js';
-import type { FileLedger, FileRecord, FileVia } from '../store/files.js';
+import type { FileLedger, FileRecord } from '../store/files.js';
+import type { Arrival } from './delivered-files.js';
 import type { Partner } from '../store/partners.js';
 import type { WriteLock } from '../store/write-lock.js';
 import type { Answers } from './answers.js';
@@ -38,7 +39,7 @@ export class Registration {
   constructor(private readonly options: RegistrationOptions) {}
 
   /** Records the file (or finds it by identity) and classifies it by name, in one transaction. */
-  async register(partner: Partner, name: string, digest: FileDigest, via: FileVia | null = null): Promise<Registered> {
+  async register(partner: Partner, name: string, digest: FileDigest, arrival: Arrival = { via: null, senderOptions: null }): Promise<Registered> {
     const { files, lock, answers, leftInbox, formats } = this.options;
     const result = await lock.transaction(() => {
       // Whether a known identity is a new arrival depends on its original having left the inbox.
@@ -50,7 +51,7 @@ export class Registration {
       if (known && !isNewArrival(known, known.format ? formats(known.format)?.dedupe : undefined)) return { marked, known, replaced };
       // Other bytes are in the inbox under this name now: its processed and refused files have left.
       for (const file of others) files.markLeftInbox(file.id);
-      const received = files.insert({ partner: partner.id, name, ...digest, via }, known ? arrivalDetail(known) : null);
+      const received = files.insert({ partner: partner.id, name, ...digest, ...arrival }, known ? arrivalDetail(known) : null);
       return { marked, received, replaced, classified: this.classify(received, partner, replaced) };
     });
     leftInbox.forget(result.marked);

@@ -53,6 +53,8 @@ export interface FileRecord {
   notes: FileNotes | null;
   /** How it came when not through a folder: 'http' (the partner API); null for SFTP or a copy. */
   via: FileVia | null;
+  /** Options its sender gave with the file (a Client Toolbox request's fields); null for none. */
+  senderOptions: Record<string, unknown> | null;
 }
 
 export type FileVia = 'http';
@@ -110,6 +112,7 @@ export interface FileRow {
   left_inbox_at: string | null;
   notes: string | null;
   via: FileVia | null;
+  sender_options: string | null;
 }
 
 /** A `files` row as the rest of posdrop sees it. */
@@ -137,6 +140,7 @@ export function toRecord(row: FileRow): FileRecord {
     leftInboxAt: row.left_inbox_at,
     notes: row.notes === null ? null : (JSON.parse(row.notes) as FileNotes),
     via: row.via,
+    senderOptions: row.sender_options === null ? null : (JSON.parse(row.sender_options) as Record<string, unknown>),
   };
 }
 
@@ -174,15 +178,18 @@ export class FileLedger {
   }
 
   /** Records a new arrival in state `received`; `detail` goes into its history. */
-  insert(file: { partner: string; name: string; sha256: string; size: number; via?: FileVia | null }, detail: string | null = null): FileRecord {
+  insert(
+    file: { partner: string; name: string; sha256: string; size: number; via?: FileVia | null; senderOptions?: Record<string, unknown> | null },
+    detail: string | null = null,
+  ): FileRecord {
     const at = this.now().toISOString();
     const { lastInsertRowid } = this.sql
       .get(
         // Above the floor too: after a restore, the ids of files the backup never knew stay taken.
-        `INSERT INTO files (id, partner_id, name, sha256, size, state, received_at, state_changed_at, via)
-         VALUES (${NEXT_FILE_ID}, ?, ?, ?, ?, 'received', ?, ?, ?)`,
+        `INSERT INTO files (id, partner_id, name, sha256, size, state, received_at, state_changed_at, via, sender_options)
+         VALUES (${NEXT_FILE_ID}, ?, ?, ?, ?, 'received', ?, ?, ?, ?)`,
       )
-      .run(file.partner, file.name, file.sha256, file.size, at, at, file.via ?? null);
+      .run(file.partner, file.name, file.sha256, file.size, at, at, file.via ?? null, file.senderOptions ? JSON.stringify(file.senderOptions) : null);
     const id = Number(lastInsertRowid);
     this.addEvent(id, at, 'received', detail);
     return this.get(id) as FileRecord;

@@ -22,6 +22,7 @@ const file = (state: FileRecord['state'], extra: Partial<FileRecord> = {}): File
   leftInboxAt: null,
   notes: null,
   via: null,
+  senderOptions: null,
   ...extra,
 });
 

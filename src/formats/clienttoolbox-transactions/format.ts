@@ -28,7 +28,7 @@ class ToolboxSession implements FormatSession {
 
   constructor(private readonly ctx: ProcessContext) {
     this.ledger = new ToolboxLedger(ctx.db);
-    this.options = toolboxOptions(ctx.config, ctx.partner.id);
+    this.options = toolboxOptions(ctx.config, ctx.partner.id, ctx.file);
     this.today = utcDay(ctx.now());
     this.at = ctx.now().toISOString();
   }
@@ -126,7 +126,7 @@ export const toolboxFormat: DelimitedFormat = {
   dialectOutputs: ['.result.xml', '.result.json'],
   open: (ctx) => new ToolboxSession(ctx),
   async answerRefusal(message, ctx, prefix) {
-    const options = toolboxOptions(ctx.config, ctx.partner.id);
+    const options = toolboxOptions(ctx.config, ctx.partner.id, ctx.file);
     await ctx.outputs.put(`${prefix}${receiptSuffix(options)}`, errorReceipt(message, options));
   },
 };

@@ -108,7 +108,7 @@ export function undoFile(db: Db, undo: FileUndo): number {
   if (file.format !== 'clienttoolbox-transactions') throw new OperatorError('not_undoable', `${file.name} is not a Client Toolbox batch`);
   if (file.state !== 'processed') throw new OperatorError('not_undoable', `${file.name} is ${file.state}; only a processed batch can be undone`);
   if (!undo.allowUndo) {
-    throw new OperatorError('undo_not_allowed', `partner ${file.partner} does not allow undo (clienttoolbox.${file.partner}.allow_undo is off)`);
+    throw new OperatorError('undo_not_allowed', `partner ${file.partner} does not allow undo of this batch (clienttoolbox.${file.partner}.allow_undo is off, and the batch was not sent with allow-undo=yes)`);
   }
   return db
     .transaction(() => undoBatch(new ToolboxLedger(db), { fileId: file.id, partner: file.partner, by: undo.by, reason: undo.reason, at: undo.at }, undo.nameOf))
