@@ -207,7 +207,7 @@ export class App {
     });
     // a committed state may have raised an event: send it now rather than at the next poll
     answers.onState((_file, dryRun) => dryRun || deliverer.wake());
-    const api = await this.partnerApi(db, lock, files, partners, intake, sftp, logins);
+    const api = await this.partnerApi(db, lock, files, partners, intake, sftp, logins, ops);
     this.parts = { db, lock, files, partners, intake, sftp, ops, deliverer, api };
 
     await intake.start();
@@ -231,6 +231,7 @@ export class App {
     intake: Intake,
     sftp: SftpServer,
     logins: LoginRecorder,
+    ops: Operations,
   ): Promise<PartnerApiServer> {
     const { config } = this.options;
     const { layout, log } = this;
@@ -264,7 +265,8 @@ export class App {
     );
     const slots = new RequestSlots(() => ({ total: config.api.max_requests, perPartner: config.api.max_requests_per_partner }));
     const ctx = { config: config.api, layout, log, now, backend, slots, tokens };
-    return new PartnerApiServer(ctx, [pbjRoutes, carmaRoutes, toolboxRoutes], () => config.sftp.max_upload_bytes);
+    const console = () => (config.api.console ? ops.consoleServer : undefined);
+    return new PartnerApiServer(ctx, [pbjRoutes, carmaRoutes, toolboxRoutes], () => config.sftp.max_upload_bytes, console);
   }
 
   /** The running parts; throws before `start`. */
