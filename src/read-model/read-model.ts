@@ -225,6 +225,13 @@ export class ReadModel {
       .all({ first: first.toISOString(), partner: partner ?? null }) as DayRecords[];
   }
 
+  /** Partner and name of every file whose state is not final yet (their answers must stay). */
+  async unfinishedNames(): Promise<{ partner: string; name: string }[]> {
+    return this.sql
+      .get("SELECT partner_id AS partner, name FROM files WHERE state NOT IN ('processed', 'rejected', 'failed')")
+      .all() as { partner: string; name: string }[];
+  }
+
   /** The newest files refused whole, with their reasons. */
   async recentRejections(limit: number): Promise<FileRecord[]> {
     const rows = this.sql.get(`SELECT * FROM files WHERE state = 'rejected' ${FILE_ORDER} LIMIT ?`).all(limit) as FileRow[];
