@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/security/password.js';
 import { OperatorStore } from '../../src/store/operators.js';
-import { apiBase, call } from '../support/api-client.js';
+import { apiBase, call, createApiKey } from '../support/api-client.js';
 import { ConsoleClient } from '../support/console-client.js';
 import { TestDaemon } from '../support/daemon.js';
 
@@ -115,10 +115,32 @@ describe('the console on the partner API listener, over HTTPS', () => {
     expect(answer).toBe(404);
   });
 
+  it('lets in operators only: a partner’s own password is refused', async () => {
+    const acme = await daemon.addPartner({ id: 'acme' });
+    const refused = await new ConsoleClient(base, { ca }).logIn('acme', acme.password);
+    expect([refused.status, refused.text.includes('Wrong name or password.')]).toEqual([401, true]);
+  });
+
   it('counts failed console logins apart from partner logins, per address', async () => {
-    for (let i = 0; i < 3; i += 1) expect((await new ConsoleClient(base, { ca }).logIn('alice', 'wrong')).status).toBe(401);
+    // One failure already, the partner's password above: two more block the address.
+    for (let i = 0; i < 2; i += 1) expect((await new ConsoleClient(base, { ca }).logIn('alice', 'wrong')).status).toBe(401);
     expect((await new ConsoleClient(base, { ca }).logIn('alice', 'alice-password-1')).status).toBe(429);
-    expect(daemon.events('console.login_failed').map((line) => line.address)).toEqual(['127.0.0.1', '127.0.0.1', '127.0.0.1']);
+    expect(daemon.events('console.login_failed').map((line) => [line.address, line.why])).toEqual([
+      ['127.0.0.1', 'unknown operator'],
+      ['127.0.0.1', 'wrong password'],
+      ['127.0.0.1', 'wrong password'],
+    ]);
+    // The partner API's own logins are judged by the partners' defender, which saw none of these.
+    const key = await createApiKey(daemon, 'acme');
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = https.request(`${base}/api-admin/login`, { method: 'POST', ca, servername: 'localhost', headers: { 'content-type': 'application/json' } }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on('error', reject);
+      request.end(JSON.stringify({ username: 'acme', password: key }));
+    });
+    expect(status).toBe(200);
   });
 });
 

@@ -98,7 +98,9 @@ describe("a file's page in the console", () => {
     await upload(daemon, acme, held, batch(purchase('later-1')));
     await receiptWhen(daemon, 'acme', held, 'held');
     const heldFile = daemon.ledger('acme').find((row) => row.name === held);
-    const heldLinks = downloads((await alice.request(`/console/files/${heldFile?.id}`)).text);
+    const heldPage = (await alice.request(`/console/files/${heldFile?.id}`)).text;
+    expect(heldPage.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ')).toContain(`last processed 0001 waiting for ${held.slice(0, 9)}0002_12_pos_*.json`);
+    const heldLinks = downloads(heldPage);
     expect((await get(heldLinks.get('original (in the inbox)') ?? '')).body.toString('utf8')).toBe(batch(purchase('later-1')));
 
     const jumbo = await daemon.addPartner({ id: 'jumbo', formats: ['pbj-offline-sales'] });
