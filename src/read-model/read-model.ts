@@ -245,10 +245,13 @@ export class ReadModel {
     for (const { partner, via, at, address } of await new PartnerLoginStore(this.db).all()) {
       logins.set(partner, { ...logins.get(partner), [via]: { at, address } });
     }
-    // One partner at a time: each is a seek in files_by_partner_received, not a scan of the ledger.
-    const uploads = this.sql.get('SELECT max(received_at) AS last, count(*) AS n FROM files WHERE partner_id = ?');
+    // One partner at a time, in files_by_partner_received: its last entry is one seek, and the
+    // count walks the partner's part of the index only. Asked together, max() would walk it too.
+    const lastUpload = this.sql.get('SELECT max(received_at) FROM files WHERE partner_id = ?').pluck();
+    const fileCount = this.sql.get('SELECT count(*) FROM files WHERE partner_id = ?').pluck();
     return store.list().map(({ passwordHash, apiKeyHash, ...partner }) => {
-      const { last, n } = uploads.get(partner.id) as { last: string | null; n: number };
+      const last = lastUpload.get(partner.id) as string | null;
+      const n = fileCount.get(partner.id) as number;
       return {
         ...partner,
         hasPassword: passwordHash !== null,
