@@ -156,6 +156,23 @@ describe('the console and the partner API listener, other settings', () => {
     }
   });
 
+  it('takes api.console at a reload: the API listener listens anew, with or without the console', async () => {
+    const daemon = await TestDaemon.start();
+    const loginPage = () => fetch(`http://127.0.0.1:${daemon.app.running.api.address?.port}/console/login`).then((answer) => answer.status);
+    try {
+      expect(await loginPage()).toBe(404);
+      const next = structuredClone(daemon.config);
+      next.api.console = true;
+      expect((await daemon.app.reload(next)).live).toEqual(['api.console']);
+      expect(await loginPage()).toBe(200);
+      next.api.console = false;
+      await daemon.app.reload(structuredClone(next));
+      expect(await loginPage()).toBe(404);
+    } finally {
+      await daemon.destroy();
+    }
+  });
+
   it('behind the trusted proxy, throttles the operator’s address from X-Forwarded-For and sets Secure for X-Forwarded-Proto https', async () => {
     const daemon = await TestDaemon.start({ api: { console: true, trusted_proxy: '127.0.0.1' }, console: { max_login_failures: 2 } });
     try {
