@@ -35,9 +35,12 @@ describe("a file's page in the console", () => {
   let acme: TestPartner;
   let alice: ConsoleClient;
 
-  /** A download with the session: its status, disposition and bytes. */
+  /**
+   * A download with the session: its status, disposition and bytes. A connection of its own: on a
+   * loaded machine a kept-alive one can pass the server's keep-alive timeout as it is reused.
+   */
   const get = async (href: string) => {
-    const response = await fetch(`${alice.base}${href}`, { headers: { cookie: alice.cookie } });
+    const response = await fetch(`${alice.base}${href}`, { headers: { cookie: alice.cookie, connection: 'close' } });
     return { status: response.status, disposition: response.headers.get('content-disposition'), body: Buffer.from(await response.arrayBuffer()) };
   };
 
