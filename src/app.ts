@@ -48,6 +48,8 @@ import { SequenceStore } from './store/sequences.js';
 import { PartnerStore } from './store/partners.js';
 import { WriteLock } from './store/write-lock.js';
 import { NotificationStore } from './store/notifications.js';
+import { PartnerLoginStore } from './store/partner-logins.js';
+import { LoginRecorder } from './ops/login-recorder.js';
 import { Deliverer } from './notify/deliverer.js';
 import { Notifier } from './notify/notifier.js';
 import { privateKeyFingerprint } from './security/public-keys.js';
@@ -114,6 +116,7 @@ export class App {
     const notifier = new Notifier(config.notifications, notifications, lock, now);
     const files = new FileLedger(db, now, notifier.fileMoved);
     const credentials = new CredentialWatch(db, partners);
+    const logins = new LoginRecorder({ store: new PartnerLoginStore(db), lock, now, log });
     const hostKey = await loadOrCreateHostKey(config.sftp.host_key || layout.defaultHostKey, log);
     const hostKeyFingerprint = privateKeyFingerprint(hostKey);
     const demo = config.demo_partner ? await ensureDemoPartner(partners, layout, config.sftp) : undefined;
@@ -164,6 +167,7 @@ export class App {
       onBanned: (address, failures, until) => raise('partner.banned', null, { address, failures, until: until.toISOString() }),
       accessChanges: () => credentials.changes(),
       bans: new BanTable(db, lock),
+      onLogin: (partner, address) => void logins.loggedIn(partner, 'sftp', address),
     });
     const staleHolds = new StaleHoldsJob({
       config: config.sequencer,
@@ -203,7 +207,7 @@ export class App {
     });
     // a committed state may have raised an event: send it now rather than at the next poll
     answers.onState((_file, dryRun) => dryRun || deliverer.wake());
-    const api = await this.partnerApi(db, lock, files, partners, intake, sftp);
+    const api = await this.partnerApi(db, lock, files, partners, intake, sftp, logins, ops);
     this.parts = { db, lock, files, partners, intake, sftp, ops, deliverer, api };
 
     await intake.start();
@@ -219,7 +223,16 @@ export class App {
   }
 
   /** The partner API and what it may use of the daemon: accounts, delivery, outcomes, answers. */
-  private async partnerApi(db: Db, lock: WriteLock, files: FileLedger, partners: PartnerStore, intake: Intake, sftp: SftpServer): Promise<PartnerApiServer> {
+  private async partnerApi(
+    db: Db,
+    lock: WriteLock,
+    files: FileLedger,
+    partners: PartnerStore,
+    intake: Intake,
+    sftp: SftpServer,
+    logins: LoginRecorder,
+    ops: Operations,
+  ): Promise<PartnerApiServer> {
     const { config } = this.options;
     const { layout, log } = this;
     const now = () => this.clock.now();
@@ -230,6 +243,7 @@ export class App {
       partner: (id) => partners.get(id),
       uploadLimit: (partner) => uploadLimit(partner.maxUploadBytes, config.sftp.max_upload_bytes),
       failureDelayMs: () => config.sftp.auth_failure_delay_ms,
+      loggedIn: (partner, address) => void logins.loggedIn(partner, 'api', address),
       submit: (file, signal) => intake.submit(file, signal),
       file: (id) => files.get(id),
       findFile: (partner, name, sha256) => files.find(partner, name, sha256),
@@ -251,7 +265,8 @@ export class App {
     );
     const slots = new RequestSlots(() => ({ total: config.api.max_requests, perPartner: config.api.max_requests_per_partner }));
     const ctx = { config: config.api, layout, log, now, backend, slots, tokens };
-    return new PartnerApiServer(ctx, [pbjRoutes, carmaRoutes, toolboxRoutes], () => config.sftp.max_upload_bytes);
+    const console = () => (config.api.console ? ops.consoleServer : undefined);
+    return new PartnerApiServer(ctx, [pbjRoutes, carmaRoutes, toolboxRoutes], () => config.sftp.max_upload_bytes, console);
   }
 
   /** The running parts; throws before `start`. */

@@ -76,7 +76,15 @@ export function daemonActions(parts: DaemonActionParts): ConsoleActions {
       const file = fileOf(fileId);
       const nameOf = (id: number) => (id === file.id ? file.name : (files.get(id)?.name ?? `file ${id}`));
       const entries = await lock.exclusive(() =>
-        undoFile(db, { file, allowUndo: toolboxOptions(parts.config, file.partner).allow_undo, by: actor.operator, reason: actor.reason, at: now().toISOString(), nameOf }),
+        undoFile(db, {
+          file,
+          allowUndo: toolboxOptions(parts.config, file.partner).allow_undo,
+          by: actor.operator,
+          reason: actor.reason,
+          at: now().toISOString(),
+          nameOf,
+          noteHistory: (detail) => files.note(file.id, detail),
+        }),
       );
       return `undone ${file.name}: ${entries} entries reversed`;
     },

@@ -23,6 +23,8 @@ export interface ApiBackend {
   uploadLimit(partner: Partner): number;
   /** The pause after a failed login (`sftp.auth_failure_delay_ms`): guessing costs the same everywhere. */
   failureDelayMs(): number;
+  /** A partner logged in with its API key (its last login is kept for the operators). */
+  loggedIn?(partner: string, address: string): void;
   submit(file: DeliveredFile, signal: AbortSignal): Promise<FileRecord>;
   file(id: number): FileRecord | undefined;
   /** The ledger row of these bytes under this name, once the intake has registered them. */

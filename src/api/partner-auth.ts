@@ -36,6 +36,7 @@ export async function loginWithKey(ctx: ApiContext, req: FastifyRequest, usernam
     throw new ApiRefusal(401, 'incorrect_details', WRONG_CREDENTIALS, { 'WWW-Authenticate': 'Basic realm="posdrop"' });
   }
   ctx.log.info('api.login', { partner: partner.id, address, path: req.routeOptions.url });
+  ctx.backend.loggedIn?.(partner.id, address);
   return partner;
 }
 

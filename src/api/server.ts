@@ -5,6 +5,7 @@
  * never a stack trace or a path.
  */
 import { readFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
@@ -30,6 +31,16 @@ function formFields(text: string): Record<string, string | string[]> {
 
 export type RouteSet = (app: FastifyInstance, ctx: ApiContext) => void;
 
+/** The operator console, when this listener serves it too (`api.console`): it takes whole requests under `/console`. */
+export interface ConsoleMount {
+  handle(req: IncomingMessage, res: ServerResponse): void;
+}
+
+const isConsolePath = (url: string) => {
+  const path = url.split('?')[0] ?? '';
+  return path === '/console' || path.startsWith('/console/');
+};
+
 export class PartnerApiServer {
   private app: FastifyInstance | undefined;
 
@@ -38,6 +49,8 @@ export class PartnerApiServer {
     private readonly routes: readonly RouteSet[],
     /** The largest body any partner may send (forms are read whole before the partner is known). */
     private readonly maxBodyBytes: () => number,
+    /** The console to serve under `/console`, if the configuration says so (asked at each start). */
+    private readonly console: () => ConsoleMount | undefined = () => undefined,
   ) {}
 
   /** Listens; refuses (ConfigError) plain HTTP on an address others can reach without a proxy. */
@@ -64,6 +77,17 @@ export class PartnerApiServer {
     // refuses, where querystring parsers keep the escape as text and a changed value would be stored.
     await app.register(formbody, { bodyLimit: this.maxBodyBytes(), parser: formFields });
     await app.register(multipart, { limits: { fields: config.max_form_fields, parts: config.max_form_fields + 1, files: 1, headerPairs: 64, fieldSize: this.maxBodyBytes(), fileSize: this.maxBodyBytes() } });
+    const consoleMount = this.console();
+    if (consoleMount) {
+      // Before the partners' request slots and body parsers: the console has its own sessions,
+      // limits and headers, and a live stream must not hold a partner's slot.
+      app.addHook('onRequest', async (req, reply) => {
+        if (!isConsolePath(req.url)) return undefined;
+        reply.hijack();
+        consoleMount.handle(req.raw, reply.raw);
+        return reply;
+      });
+    }
     app.addHook('onRequest', async (req, reply) => {
       reply.header('X-Content-Type-Options', 'nosniff').header('Cache-Control', 'no-store');
       if (!this.ctx.slots.takeTotal(reply.raw)) {
@@ -83,7 +107,7 @@ export class PartnerApiServer {
     for (const routes of this.routes) routes(app, this.ctx);
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address() as AddressInfo;
-    log.info('api.listening', { host: address.address, port: address.port, scheme: mode.scheme });
+    log.info('api.listening', { host: address.address, port: address.port, scheme: mode.scheme, console: consoleMount !== undefined });
     return address;
   }
 

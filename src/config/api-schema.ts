@@ -31,6 +31,11 @@ export const apiSchema = z
       .string()
       .default('')
       .refine((value) => value === '' || isIP(value) !== 0, { message: 'not an IP address' }),
+    /**
+     * Also serves the operator console under `/console` on this listener, with its TLS (the
+     * console stays on the operations listener too); `console.enabled: false` turns it off on both.
+     */
+    console: z.boolean().default(false),
     /** The request line and headers must arrive within this (slow headers are cut). */
     header_timeout_seconds: positive.default(10),
     /** A whole request, body included (a trickled body is cut). */

@@ -1,13 +1,13 @@
 /**
  * The operator console's part of the configuration. It is served on the operations listener
- * (`http.host`, `http.port`) under `/console`; these keys say how long a login lasts and how
- * failed logins are throttled.
+ * (`http.host`, `http.port`) under `/console`, and on the partner API listener too with
+ * `api.console`; these keys say how long a login lasts and how failed logins are throttled.
  */
 import { z } from 'zod';
 
 export const consoleSchema = z
   .strictObject({
-    /** Serves `/console` beside `/metrics` and `/healthz`; off leaves only those two. */
+    /** Serves `/console` beside `/metrics` and `/healthz` (and on the API listener with `api.console`); off leaves only those two. */
     enabled: z.boolean().default(true),
     /** A session ends this long after its login, however busy. */
     session_hours: z.number().int().min(1).max(168).default(8),

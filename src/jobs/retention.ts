@@ -13,6 +13,7 @@ import type { DataLayout } from '../data-layout.js';
 import type { Log } from '../log.js';
 import type { Db } from '../store/database.js';
 import { NotificationStore } from '../store/notifications.js';
+import { ReadModel } from '../read-model/read-model.js';
 
 export interface RetentionOptions {
   layout: DataLayout;
@@ -31,8 +32,6 @@ export interface RetentionCounts {
   /** Webhook deliveries delivered or dead-lettered before the outbox cutoff. */
   notifications: number;
 }
-
-const PENDING_STATES = "('received', 'held', 'queued', 'processing')";
 
 /** One retention pass; runs under the write lock (the scheduler sees to it). */
 export async function runRetention(options: RetentionOptions): Promise<RetentionCounts> {
@@ -70,10 +69,7 @@ async function pruneArchive(options: RetentionOptions, before: Date, counts: Ret
 /** Outbox files older than the cutoff, except those about a file that is still pending. */
 async function pruneOutboxes(options: RetentionOptions, before: Date, counts: RetentionCounts): Promise<void> {
   const { layout, db } = options;
-  const pending = db.prepare(`SELECT partner_id AS partner, name FROM files WHERE state IN ${PENDING_STATES}`).all() as {
-    partner: string;
-    name: string;
-  }[];
+  const pending = await new ReadModel(db, options.now).unfinishedNames();
   for (const partner of await folders(layout.partnersRoot)) {
     const dir = layout.areaDir(partner, 'outbox');
     const keep = pending.filter((file) => file.partner === partner).map((file) => `${file.name}.`);

@@ -88,6 +88,11 @@ export class Operations {
     return this.inHand;
   }
 
+  /** The operator console, unless `console.enabled` is off (the partner API listener may serve it too). */
+  get consoleServer(): ConsoleServer | undefined {
+    return this.console;
+  }
+
   get httpAddress(): AddressInfo | undefined {
     return this.http?.address;
   }
@@ -184,6 +189,8 @@ export class Operations {
       log,
       now,
       onLoginFailure: () => this.metrics.consoleLoginFailed(),
+      // The partner API listener's proxy, once the console is served there too.
+      trustedProxy: () => (config.api.console ? config.api.trusted_proxy : ''),
     });
   }
 

@@ -51,6 +51,7 @@ export const LIVE_KEYS: ReadonlySet<string> = new Set([
   'api.token_minutes',
   'api.refresh_token_hours',
   'api.max_form_fields',
+  'api.console',
   'jobs.timezone',
   'jobs.retention',
   'jobs.checkpoint',

@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../store/database.js';
 import { FileLedger } from '../store/files.js';
+import { PartnerLoginStore } from '../store/partner-logins.js';
 import { PartnerStore } from '../store/partners.js';
 import { RecordErrorStore } from '../store/record-errors.js';
 import { ReadModel } from './read-model.js';
@@ -112,5 +113,18 @@ describe('the read model', () => {
       ['acme', 3, '2026-06-29T12:00:00.000Z', false],
       ['beta', 3, '2026-06-30T07:40:00.000Z', false],
     ]);
+  });
+
+  it('gives each partner its last login per way in, never one older than it has, and whether it has API credentials', async () => {
+    const logins = new PartnerLoginStore(db);
+    new PartnerStore(db, () => clock).update('beta', { apiKeyHash: 'scrypt$x', passwordHash: 'scrypt$y' });
+    await logins.record({ partner: 'acme', via: 'sftp', at: '2026-06-30T07:00:00.000Z', address: '10.0.0.1' });
+    await logins.record({ partner: 'acme', via: 'api', at: '2026-06-30T07:30:00.000Z', address: '10.0.0.2' });
+    await logins.record({ partner: 'acme', via: 'sftp', at: '2026-06-30T06:00:00.000Z', address: '10.0.0.9' });
+    const [acme, beta] = await read.partners();
+    expect(acme?.lastLogin).toEqual({ sftp: { at: '2026-06-30T07:00:00.000Z', address: '10.0.0.1' }, api: { at: '2026-06-30T07:30:00.000Z', address: '10.0.0.2' } });
+    expect([acme?.hasApiKey, beta?.hasApiKey, beta?.hasPassword, beta?.lastLogin]).toEqual([false, true, true, {}]);
+    expect(Object.keys(beta ?? {})).not.toContain('apiKeyHash');
+    expect(Object.keys(beta ?? {})).not.toContain('passwordHash');
   });
 });

@@ -12,6 +12,7 @@ import { builtInFormat, type FormatLookup } from '../formats/registry.js';
 import { listGaps, sequenceInfo, type SequenceGap, type SequenceInfo } from '../pipeline/sequence-gaps.js';
 import type { Db } from '../store/database.js';
 import { FileLedger, toRecord, type FileEvent, type FileRecord, type FileRow } from '../store/files.js';
+import { PartnerLoginStore, type LoginVia } from '../store/partner-logins.js';
 import { PartnerStore, type Partner, type PartnerKey } from '../store/partners.js';
 import { SequenceStore } from '../store/sequences.js';
 import { Statements } from '../store/statements.js';
@@ -45,10 +46,14 @@ export interface FileCount {
   n: number;
 }
 
-/** A partner as the console lists it: its row, key fingerprints, and its last upload. */
-export interface PartnerSummary extends Omit<Partner, 'passwordHash'> {
+/** A partner as the console lists it: its row without secrets, key fingerprints, last login and upload. */
+export interface PartnerSummary extends Omit<Partner, 'passwordHash' | 'apiKeyHash'> {
   hasPassword: boolean;
+  /** Whether it has partner API credentials (`posdrop partners api-key`). */
+  hasApiKey: boolean;
   keys: PartnerKey[];
+  /** Its last successful login by each way in, if any. */
+  lastLogin: Partial<Record<LoginVia, { at: string; address: string }>>;
   lastUploadAt: string | null;
   files: number;
 }
@@ -220,20 +225,42 @@ export class ReadModel {
       .all({ first: first.toISOString(), partner: partner ?? null }) as DayRecords[];
   }
 
+  /** Partner and name of every file whose state is not final yet (their answers must stay). */
+  async unfinishedNames(): Promise<{ partner: string; name: string }[]> {
+    return this.sql
+      .get("SELECT partner_id AS partner, name FROM files WHERE state NOT IN ('processed', 'rejected', 'failed')")
+      .all() as { partner: string; name: string }[];
+  }
+
   /** The newest files refused whole, with their reasons. */
   async recentRejections(limit: number): Promise<FileRecord[]> {
     const rows = this.sql.get(`SELECT * FROM files WHERE state = 'rejected' ${FILE_ORDER} LIMIT ?`).all(limit) as FileRow[];
     return rows.map(toRecord);
   }
 
-  /** Every partner with its keys, whether it has a password, its last upload and file count. */
+  /** Every partner with its keys, which secrets it has, its last logins, last upload and file count. */
   async partners(): Promise<PartnerSummary[]> {
     const store = new PartnerStore(this.db, this.now);
-    // One partner at a time: each is a seek in files_by_partner_received, not a scan of the ledger.
-    const uploads = this.sql.get('SELECT max(received_at) AS last, count(*) AS n FROM files WHERE partner_id = ?');
-    return store.list().map(({ passwordHash, ...partner }) => {
-      const { last, n } = uploads.get(partner.id) as { last: string | null; n: number };
-      return { ...partner, hasPassword: passwordHash !== null, keys: store.keys(partner.id), lastUploadAt: last, files: n };
+    const logins = new Map<string, PartnerSummary['lastLogin']>();
+    for (const { partner, via, at, address } of await new PartnerLoginStore(this.db).all()) {
+      logins.set(partner, { ...logins.get(partner), [via]: { at, address } });
+    }
+    // One partner at a time, in files_by_partner_received: its last entry is one seek, and the
+    // count walks the partner's part of the index only. Asked together, max() would walk it too.
+    const lastUpload = this.sql.get('SELECT max(received_at) FROM files WHERE partner_id = ?').pluck();
+    const fileCount = this.sql.get('SELECT count(*) FROM files WHERE partner_id = ?').pluck();
+    return store.list().map(({ passwordHash, apiKeyHash, ...partner }) => {
+      const last = lastUpload.get(partner.id) as string | null;
+      const n = fileCount.get(partner.id) as number;
+      return {
+        ...partner,
+        hasPassword: passwordHash !== null,
+        hasApiKey: apiKeyHash !== null,
+        keys: store.keys(partner.id),
+        lastLogin: logins.get(partner.id) ?? {},
+        lastUploadAt: last,
+        files: n,
+      };
     });
   }
 

@@ -25,6 +25,8 @@ export interface AuthenticatorOptions {
   onExhausted: () => void;
   /** Called once for a connection that ends refused after offering only keys (see `ended`). */
   onKeyLoginFailed?: () => void;
+  /** Called when the connection has logged in as a partner. */
+  onLogin?: (partner: string) => void;
 }
 
 const METHODS: AuthenticationType[] = ['publickey', 'password'];
@@ -144,6 +146,7 @@ export class Authenticator {
     this.options.defender.recordLogin(account.id, this.options.address);
     this.options.log.info('sftp.login', { partner: account.id, address: this.options.address, method: ctx.method });
     ctx.accept();
+    this.options.onLogin?.(account.id);
   }
 
   private async fail(ctx: AuthContext, why: string, slowDown: boolean, counts = slowDown): Promise<void> {

@@ -45,6 +45,8 @@ export interface SftpServerOptions {
   bans?: BanStore;
   /** Every partner's access, when it may have changed since the last call (polled every `access_check_ms`). */
   accessChanges?: () => Promise<AccessStates | undefined>;
+  /** A partner logged in (its last login is kept for the operators). */
+  onLogin?: (partner: string, address: string) => void;
 }
 
 export interface SftpStats {
@@ -280,6 +282,7 @@ export class SftpServer {
       onKeyLoginFailed: () => {
         this.keyLoginFailures += 1;
       },
+      onLogin: (partner) => this.options.onLogin?.(partner, address),
     });
     this.admissions.bannerReceived(admission, client, () => auth.attempted);
     client.on('handshake', () => this.admissions.handshakeDone(admission));

@@ -284,6 +284,16 @@ export class FileLedger {
     return rows.map(toRecord);
   }
 
+  /**
+   * Adds to a file's history what an operator did to it without moving its state (an undone
+   * batch stays processed); the event carries the state the file is in.
+   */
+  note(id: number, detail: string): void {
+    const file = this.get(id);
+    if (!file) throw new Error(`no file ${id} to note`);
+    this.addEvent(id, this.now().toISOString(), file.state, detail);
+  }
+
   events(id: number): FileEvent[] {
     return this.sql
       .get('SELECT at, state, detail FROM file_events WHERE file_id = ? ORDER BY id')

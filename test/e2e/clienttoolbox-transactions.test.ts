@@ -272,6 +272,8 @@ describe('Client Toolbox transactions through the daemon', () => {
     const undoSpend = await posdrop(daemon, ['undo', 'transactions_20261124_spend.psv', '--partner', 'undoable', '--reason', 'sent twice', '--by', 'alice', '--json']);
     expect(undoSpend.code, undoSpend.stderr).toBe(0);
     expect(JSON.parse(undoSpend.stdout)).toMatchObject({ entries_reversed: 1, undone_by: 'alice', reason: 'sent twice' });
+    const shown = JSON.parse((await posdrop(daemon, ['show', 'transactions_20261124_spend.psv', '--partner', 'undoable', '--json'])).stdout) as { history: unknown[] };
+    expect(shown.history.at(-1)).toMatchObject({ state: 'processed', detail: 'undone: alice reversed 1 entry (sent twice)' });
     const undoEarn = await posdrop(daemon, ['undo', 'transactions_20261124_earn.psv', '--partner', 'undoable', '--reason', 'wrong file']);
     expect(undoEarn.code, undoEarn.stderr).toBe(0);
     const balances = JSON.parse((await posdrop(daemon, ['balances', '--partner', 'undoable', '--json'])).stdout) as { code: string; balance: number }[];

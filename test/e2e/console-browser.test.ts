@@ -138,6 +138,8 @@ describe.skipIf(!haveChromium('console in a browser'))('the operator console in 
     await page.goto(`${base}/console/partners`);
     await page.getByText('0002 was never sent; the partner confirmed').first().waitFor();
     await expect.poll(() => page.locator('canvas[data-drawn="yes"]').count()).toBe(1);
+    expect(await page.locator('#partner-acme .login-sftp').innerText()).toMatch(/ from 127\.0\.0\.1$/);
+    expect(await page.locator('#partner-acme table.states-24h').innerText()).toMatch(/processed\s+rejected\s+failed\s+0\s+0\s+0\s+0\s+2\s+1\s+0$/);
     await shot('partners');
     await page.goto(`${base}/console`);
     await expect.poll(() => page.locator('canvas[data-drawn="yes"]').count()).toBe(1);
@@ -204,5 +206,21 @@ describe.skipIf(!haveChromium('console in a browser'))('the operator console in 
     } finally {
       await plain.close();
     }
+  });
+
+  it('shows a file go held → queued → processed live, with no reload', async () => {
+    await page.goto(`${base}/console`);
+    await page.locator('#live[hx-trigger]').waitFor();
+    let loads = 0;
+    page.on('load', () => (loads += 1));
+    const later = posName(5);
+    await upload(daemon, acme, later, batch(purchase('live-5')));
+    const row = page.locator('#live tr', { hasText: later });
+    await row.locator('.state-held').waitFor({ timeout: 30_000 });
+    await upload(daemon, acme, posName(4), batch(purchase('live-4')));
+    await row.locator('.state-processed').waitFor({ timeout: 30_000 });
+    expect(loads).toBe(0);
+    const states = daemon.app.running.files.events(daemon.ledger('acme').find((file) => file.name === later)?.id ?? 0).map((event) => event.state);
+    expect(states.slice(-4)).toEqual(['held', 'queued', 'processing', 'processed']);
   });
 });

@@ -23,7 +23,8 @@ export const undoCommand: Command = {
       const file = await read.findFile(ref, input.values.partner as string | undefined);
       const at = new Date().toISOString();
       const nameOf = (id: number) => (id === file.id ? file.name : files.get(id)?.name ?? `file ${id}`);
-      const entries = undoFile(db, { file, allowUndo: toolboxOptions(config, file.partner, file).allow_undo, by, reason, at, nameOf });
+      const noteHistory = (detail: string) => files.note(file.id, detail);
+      const entries = undoFile(db, { file, allowUndo: toolboxOptions(config, file.partner, file).allow_undo, by, reason, at, nameOf, noteHistory });
       await logOperatorAction(layout, input, 'undo', { file_id: file.id, partner: file.partner, file: file.name, entries_reversed: entries });
       return { file, entries, at };
     });

@@ -97,6 +97,8 @@ export interface FileUndo {
   at: string;
   /** A file's name by id, for a refusal that names a later batch. */
   nameOf: (fileId: number) => string;
+  /** Writes a line into the file's history, inside the undo's transaction. */
+  noteHistory: (detail: string) => void;
 }
 
 /**
@@ -111,6 +113,10 @@ export function undoFile(db: Db, undo: FileUndo): number {
     throw new OperatorError('undo_not_allowed', `partner ${file.partner} does not allow undo of this batch (clienttoolbox.${file.partner}.allow_undo is off, and the batch was not sent with allow-undo=yes)`);
   }
   return db
-    .transaction(() => undoBatch(new ToolboxLedger(db), { fileId: file.id, partner: file.partner, by: undo.by, reason: undo.reason, at: undo.at }, undo.nameOf))
+    .transaction(() => {
+      const entries = undoBatch(new ToolboxLedger(db), { fileId: file.id, partner: file.partner, by: undo.by, reason: undo.reason, at: undo.at }, undo.nameOf);
+      undo.noteHistory(`undone: ${undo.by} reversed ${entries} ${entries === 1 ? 'entry' : 'entries'} (${undo.reason})`);
+      return entries;
+    })
     .immediate();
 }

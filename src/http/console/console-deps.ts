@@ -56,6 +56,8 @@ export interface ConsoleDeps {
   jobRuns: () => JobRun[];
   log: Log;
   now: () => Date;
+  /** The address whose X-Forwarded-For and X-Forwarded-Proto are believed ('' for none). */
+  trustedProxy?: () => string;
   /** A failed console login, for the metrics. */
   onLoginFailure?: () => void;
 }

@@ -1,8 +1,9 @@
 /**
- * The operator console under `/console` on the operations listener: sessions, CSRF, login
- * throttling and security headers here; pages, downloads and actions in their own modules.
- * Fastify routes and parses (form bodies, size limits); the operations listener hands it every
- * request under `/console`, and /metrics and /healthz stay as they were, without a login.
+ * The operator console under `/console` on the operations listener (and on the partner API
+ * listener with `api.console`): sessions, CSRF, login throttling and security headers here;
+ * pages, downloads and actions in their own modules. Fastify routes and parses (form bodies,
+ * size limits); each listener hands it every request under `/console`, one set of sessions for
+ * both, and /metrics and /healthz stay as they were, without a login.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { TLSSocket } from 'node:tls';
@@ -78,6 +79,9 @@ export class ConsoleServer {
     this.app = Fastify({
       bodyLimit: 64 * 1024,
       logger: false,
+      // Served on the partner API listener behind its TLS-terminating proxy, the proxy's
+      // X-Forwarded-For names the operator's address (for the login throttle); nobody else's.
+      trustProxy: (address: string, hop: number) => hop === 0 && address !== '' && address === (deps.trustedProxy?.() ?? ''),
       // The operations listener owns the socket; Fastify only routes what it is handed.
       serverFactory: (handler) => {
         this.handler = handler;
@@ -166,7 +170,7 @@ export class ConsoleServer {
       if (req.method !== 'POST') return;
       const body = (req.body ?? {}) as Record<string, unknown>;
       if (!req.session || !csrfMatches(req.session, body._csrf ?? req.headers['x-csrf-token'])) {
-        this.deps.log.warn('console.csrf_refused', { path: req.url, address: req.socket.remoteAddress });
+        this.deps.log.warn('console.csrf_refused', { path: req.url, address: req.ip });
         return this.problem(req, reply, 403, 'Refused', 'This form did not come from this console session (its CSRF token does not match). Reload the page and try again.');
       }
     });
@@ -218,7 +222,7 @@ export class ConsoleServer {
 
   private async login(req: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> {
     const { accounts, defender, log } = this.deps;
-    const address = req.socket.remoteAddress ?? 'unknown';
+    const address = req.ip || 'unknown';
     const body = (req.body ?? {}) as { name?: unknown; password?: unknown; next?: unknown };
     const name = typeof body.name === 'string' ? body.name.slice(0, 64) : '';
     const password = typeof body.password === 'string' ? body.password.slice(0, 1024) : '';
@@ -244,7 +248,8 @@ export class ConsoleServer {
   }
 
   private cookie(req: FastifyRequest, value: string, maxAge = this.sessions.maxAgeSeconds): string {
-    const secure = Boolean((req.raw.socket as TLSSocket).encrypted);
+    // TLS on this socket, or on the trusted proxy's (X-Forwarded-Proto, believed only from it).
+    const secure = Boolean((req.raw.socket as TLSSocket).encrypted) || req.protocol === 'https';
     return cookie.serialize(SESSION_COOKIE, value, { httpOnly: true, sameSite: 'strict', path: '/console', secure, maxAge });
   }
 }

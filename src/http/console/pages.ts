@@ -104,10 +104,19 @@ export function registerPages(app: FastifyInstance, console: ConsoleServer): voi
     return console.page(req, reply, 'holds', 'holds', { holds: await read.holds(), nowMs: now().getTime() });
   });
 
+  // Per partner, the charts of Today: files by state of the last 24 h, records per day for 14 days.
   app.get('/console/partners', async (req, reply) => {
-    const [partners, daily, actions] = await Promise.all([read.partners(), read.dailyRecords(CHART_DAYS), accounts.actions(20)]);
-    const days = lastDays(now(), CHART_DAYS);
+    const at = now();
+    const [partners, states, daily, actions] = await Promise.all([
+      read.partners(),
+      read.statesSince(new Date(at.getTime() - 86_400_000)),
+      read.dailyRecords(CHART_DAYS),
+      accounts.actions(20),
+    ]);
+    const days = lastDays(at, CHART_DAYS);
     const charts = new Map(partners.map((p) => [p.id, chartData(daily.filter((row) => row.partner === p.id), days)]));
-    return console.page(req, reply, 'partners', 'partners', { partners, charts, actions });
+    const byPartner = new Map<string, Map<FileState, number>>();
+    for (const row of states) byPartner.set(row.partner, (byPartner.get(row.partner) ?? new Map()).set(row.state, row.n));
+    return console.page(req, reply, 'partners', 'partners', { partners, states: byPartner, columns: FILE_STATES, charts, actions, nowMs: at.getTime() });
   });
 }
