@@ -22,7 +22,7 @@ function ban(subject: string, minutesFrom: number, minutesLong: number, more: Pa
   };
 }
 
-describe('BanTable (schema 11)', () => {
+describe('BanTable (schema 15)', () => {
   let dir: string;
   let db: Db;
   let table: BanTable;
