@@ -102,7 +102,8 @@ export const loadSection: BenchSection = {
   },
 };
 
-function addPartners(daemon: Daemon, ids: string[], publicKey: string): void {
+/** Adds `ids` as partners of every format (client id = id), all with `publicKey`. */
+export function addPartners(daemon: Daemon, ids: string[], publicKey: string): void {
   const db = new Database(path.join(daemon.dataDir, 'posdrop.db'));
   db.pragma('busy_timeout = 10000');
   const partners = new PartnerStore(db, () => new Date());
@@ -178,7 +179,8 @@ async function smallUploads(daemon: Daemon, logs: DaemonLogs, privateKey: string
   return logs.latencies(keys);
 }
 
-function connect(port: number, username: string, privateKey: string): Promise<ssh2.Client> {
+/** An ssh2 client logged in as `username`. */
+export function connect(port: number, username: string, privateKey: string): Promise<ssh2.Client> {
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
     client.on('ready', () => resolve(client)).on('error', reject);

@@ -4,6 +4,7 @@ import { crowdtwistSection } from './crowdtwist.js';
 import { delimitedSection } from './delimited.js';
 import { loadSection } from './load.js';
 import { sftpSection } from './sftp.js';
+import { statSection } from './stat.js';
 
 export interface BenchSection {
   name: string;
@@ -11,4 +12,4 @@ export interface BenchSection {
   run(): Promise<void>;
 }
 
-export const sections: BenchSection[] = [sftpSection, crowdtwistSection, delimitedSection, loadSection, consoleSection];
+export const sections: BenchSection[] = [sftpSection, crowdtwistSection, delimitedSection, loadSection, consoleSection, statSection];
