@@ -16,6 +16,9 @@ import { PosDataReader, type ReaderLimits } from './pos-data-reader.js';
 /** Files from this size on are checked in a worker thread. */
 export const WORKER_MIN_BYTES = 1024 * 1024;
 
+/** Elements stored in one turn of the event loop. */
+const TURN_ELEMENTS = 20;
+
 type OnBatch = (elements: CheckedElement[]) => Promise<void>;
 
 /** Calls `onBatch` with the checked elements of `source`, in file order; throws `FileRejected` as the reader does. */
@@ -55,10 +58,7 @@ async function inWorker(job: CheckJob, onBatch: OnBatch): Promise<void> {
         chain = chain.then(async () => {
           if (settled) return;
           if (message.kind === 'batch') {
-            // A port hands over every message waiting at once, and the batches would be stored
-            // back to back in one turn: SFTP gets its turn between two batches, as between two reads.
-            await new Promise((resolve) => setImmediate(resolve));
-            await onBatch(message.elements);
+            await inTurns(message.elements, onBatch);
             worker.postMessage('taken');
           } else if (message.kind === 'end') {
             settled = true;
@@ -73,6 +73,18 @@ async function inWorker(job: CheckJob, onBatch: OnBatch): Promise<void> {
     });
   } finally {
     await worker.terminate();
+  }
+}
+
+/**
+ * A port hands over every message waiting at once, and a batch (one 64 KiB piece) takes several
+ * milliseconds to store: stored in slices, each in its own turn of the event loop, so that an
+ * SFTP request waits for one slice at most.
+ */
+async function inTurns(elements: CheckedElement[], onBatch: OnBatch): Promise<void> {
+  for (let start = 0; start < elements.length; start += TURN_ELEMENTS) {
+    await new Promise((resolve) => setImmediate(resolve));
+    await onBatch(elements.slice(start, start + TURN_ELEMENTS));
   }
 }
 
