@@ -14,12 +14,17 @@ import { parsePublicKeyLine } from '../src/security/public-keys.js';
 import { PartnerStore } from '../src/store/partners.js';
 import { FORMAT_IDS } from '../src/formats/types.js';
 import { loadFiles, smallFile, toolboxConfig, type LoadFile } from './load-files.js';
+import { probeBigFile } from './big-file-probe.js';
+import { recordFigure } from './goals.js';
 import type { BenchSection } from './sections.js';
 import { DaemonLogs, percentile } from './support/daemon-logs.js';
 import { sampleRss, sleep, startDaemon, type Daemon } from './support/processes.js';
 
 const SESSIONS = 50;
 const SMALL_UPLOADS = 200;
+const GOAL_LOAD_RATIO = 0.8;
+const GOAL_LOAD_P99_MS = 5_000;
+const GOAL_STAT_P99_MS = 20;
 
 interface Round {
   files: number;
@@ -33,7 +38,7 @@ export const loadSection: BenchSection = {
   name: 'load',
   title: `concurrent load: ${SESSIONS} sessions × 20 mixed files, against one session; latency of a 2 KB upload`,
   async run() {
-    const partners = ['solo', ...Array.from({ length: SESSIONS }, (_, i) => `p${String(i + 1).padStart(2, '0')}`), 'lat'];
+    const partners = ['solo', ...Array.from({ length: SESSIONS }, (_, i) => `p${String(i + 1).padStart(2, '0')}`), 'lat', 'big', 'probe'];
     const keys = generateEd25519KeyPair();
     const config = {
       sftp: { max_connections_per_address: SESSIONS + 8 },
@@ -45,6 +50,8 @@ export const loadSection: BenchSection = {
       addPartners(daemon, partners, keys.public);
       const work = await mkdtemp(path.join(tmpdir(), 'posdrop-load-'));
       const solo = await round(daemon, logs, ['solo'], keys.private, work);
+      const big = await probeBigFile((user) => connect(daemon.port, user, keys.private), logs, work, 'big', 'probe');
+      const bigMbPerS = big.bytes / 1e6 / big.seconds;
       const sampler = sampleRss(daemon.pid);
       const many = await round(daemon, logs, partners.slice(1, SESSIONS + 1), keys.private, work);
       const peakRss = sampler.stop();
@@ -54,18 +61,49 @@ export const loadSection: BenchSection = {
         `ratio ${SESSIONS} sessions / 1 session: ${(many.files / many.seconds / (solo.files / solo.seconds)).toFixed(2)}× files/s, ` +
           `${(many.bytes / many.seconds / (solo.bytes / solo.seconds)).toFixed(2)}× MB/s; peak daemon RSS ${peakRss.toFixed(0)} MB\n`,
       );
+      const manyMbPerS = many.bytes / 1e6 / many.seconds;
+      process.stdout.write(
+        `one ${(big.bytes / 1e6).toFixed(1)} MB CrowdTwist batch alone, upload start → final receipt: ${big.seconds.toFixed(1)} s, ` +
+          `${bigMbPerS.toFixed(1)} MB/s (${big.state}); stat from another session meanwhile: ${big.statMs.length} sent, ` +
+          `p50 ${percentile(big.statMs, 50).toFixed(1)} ms, p99 ${percentile(big.statMs, 99).toFixed(1)} ms, max ${Math.max(...big.statMs).toFixed(1)} ms\n`,
+      );
+      recordFigure({
+        what: `${SESSIONS} sessions × 20 mixed files: ingest MB/s vs the single ${(big.bytes / 1e6).toFixed(0)} MB CrowdTwist ingest`,
+        value: `${manyMbPerS.toFixed(1)} vs ${bigMbPerS.toFixed(1)} MB/s (${(manyMbPerS / bigMbPerS).toFixed(2)}×), lost or wrong ${many.lost}`,
+        goal: `≥ ${GOAL_LOAD_RATIO}×`,
+        met: manyMbPerS / bigMbPerS >= GOAL_LOAD_RATIO && many.lost === 0,
+      });
+      recordFigure({
+        what: 'same load: upload CLOSE → final receipt',
+        value: `p50 ${(percentile(many.latencies, 50) / 1000).toFixed(1)} s, p99 ${(percentile(many.latencies, 99) / 1000).toFixed(1)} s`,
+        goal: `p99 ≤ ${GOAL_LOAD_P99_MS / 1000} s`,
+        met: percentile(many.latencies, 99) <= GOAL_LOAD_P99_MS,
+      });
+      recordFigure({
+        what: `SFTP stat from another session while a ${(big.bytes / 1e6).toFixed(0)} MB CrowdTwist file is processed`,
+        value: `p99 ${percentile(big.statMs, 99).toFixed(1)} ms (p50 ${percentile(big.statMs, 50).toFixed(1)} ms, ${big.statMs.length} stats)`,
+        goal: `p99 ≤ ${GOAL_STAT_P99_MS} ms`,
+        met: percentile(big.statMs, 99) <= GOAL_STAT_P99_MS,
+      });
       const small = await smallUploads(daemon, logs, keys.private, work);
       process.stdout.write(
         `2 KB upload on an idle daemon, ${SMALL_UPLOADS} in a row: close → receipt p50 ${percentile(small, 50)} ms, ` +
           `p99 ${percentile(small, 99)} ms (goal p50 < 50 ms, p99 < 200 ms)\n`,
       );
+      recordFigure({
+        what: '2 KB upload on an idle daemon: CLOSE → final receipt',
+        value: `p50 ${percentile(small, 50)} ms, p99 ${percentile(small, 99)} ms`,
+        goal: 'p50 < 50 ms, p99 < 200 ms',
+        met: percentile(small, 50) < 50 && percentile(small, 99) < 200,
+      });
     } finally {
       await daemon.stop();
     }
   },
 };
 
-function addPartners(daemon: Daemon, ids: string[], publicKey: string): void {
+/** Adds `ids` as partners of every format (client id = id), all with `publicKey`. */
+export function addPartners(daemon: Daemon, ids: string[], publicKey: string): void {
   const db = new Database(path.join(daemon.dataDir, 'posdrop.db'));
   db.pragma('busy_timeout = 10000');
   const partners = new PartnerStore(db, () => new Date());
@@ -141,7 +179,8 @@ async function smallUploads(daemon: Daemon, logs: DaemonLogs, privateKey: string
   return logs.latencies(keys);
 }
 
-function connect(port: number, username: string, privateKey: string): Promise<ssh2.Client> {
+/** An ssh2 client logged in as `username`. */
+export function connect(port: number, username: string, privateKey: string): Promise<ssh2.Client> {
   return new Promise((resolve, reject) => {
     const client = new ssh2.Client();
     client.on('ready', () => resolve(client)).on('error', reject);

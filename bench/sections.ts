@@ -5,6 +5,7 @@ import { crowdtwistSection } from './crowdtwist.js';
 import { delimitedSection } from './delimited.js';
 import { loadSection } from './load.js';
 import { sftpSection } from './sftp.js';
+import { statSection } from './stat.js';
 
 export interface BenchSection {
   name: string;
@@ -12,4 +13,4 @@ export interface BenchSection {
   run(): Promise<void>;
 }
 
-export const sections: BenchSection[] = [sftpSection, crowdtwistSection, delimitedSection, loadSection, consoleSection, apiSection];
+export const sections: BenchSection[] = [sftpSection, crowdtwistSection, delimitedSection, loadSection, consoleSection, apiSection, statSection];

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { recordFigure } from './goals.js';
 import type { BenchSection } from './sections.js';
 import { keyPair, median, posdrop, rssMb, sampleRss, sleep, startDaemon, startSshd, timedSftp } from './support/processes.js';
 
@@ -64,6 +65,8 @@ export const sftpSection: BenchSection = {
       }
       report(median(ours), typeof sshd === 'string' ? undefined : median(theirs), 'MB/s', `upload of one ${BIG_MB} MB file`, 1.5);
       report(median(oursSmall), typeof sshd === 'string' ? undefined : median(theirsSmall), 'files/s', `${SMALL_FILES} uploads of 2 KB in one session`, 1.0);
+      const rssMet = peakRss < 150;
+      recordFigure({ what: `daemon peak RSS during the ${BIG_MB} MB uploads`, value: `${peakRss.toFixed(0)} MB (idle ${idleRss.toFixed(0)} MB)`, goal: '< 150 MB', met: rssMet });
       process.stdout.write(`daemon RSS: idle ${idleRss.toFixed(0)} MB, peak during the ${BIG_MB} MB uploads ${peakRss.toFixed(0)} MB (goal < 150 MB)\n`);
       if (typeof sshd === 'string') process.stdout.write(`(no sshd reference: ${sshd})\n`);
     } finally {
@@ -76,6 +79,12 @@ export const sftpSection: BenchSection = {
 function report(ours: number, theirs: number | undefined, unit: string, what: string, goal: number): void {
   const ratio = theirs ? `  ratio ${(ours / theirs).toFixed(2)}× (goal ≥ ${goal}×)` : '';
   const reference = theirs ? `  sshd ${theirs.toFixed(1)} ${unit}` : '';
+  recordFigure({
+    what: `${what}, vs sshd internal-sftp`,
+    value: theirs ? `${(ours / theirs).toFixed(2)}× (${ours.toFixed(1)} vs ${theirs.toFixed(1)} ${unit})` : `${ours.toFixed(1)} ${unit}, no sshd`,
+    goal: `≥ ${goal}×${unit === 'files/s' ? ', CLOSE still durable' : ''}`,
+    met: theirs !== undefined && ours / theirs >= goal,
+  });
   process.stdout.write(`${what.padEnd(40)} posdrop ${ours.toFixed(1)} ${unit}${reference}${ratio}\n`);
 }
 

@@ -31,7 +31,7 @@ export class FailedRequests {
   ) {}
 
   /** Lists a failed request in the error log, and in the retry file unless `retry` is false. */
-  add(element: PosElement, checked: CheckedRequest, problems: readonly FieldProblem[], { retry }: { retry: boolean }): void {
+  add(element: Pick<PosElement, 'index' | 'text'>, checked: CheckedRequest, problems: readonly FieldProblem[], { retry }: { retry: boolean }): void {
     const about = JSON.stringify({
       index: element.index,
       receipt_id: checked.receiptId ?? null,

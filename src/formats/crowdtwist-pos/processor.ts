@@ -10,12 +10,11 @@ import type { FileCounts } from '../../store/files.js';
 import type { FormatProcessor, ProcessContext, ProcessOutcome } from '../../pipeline/processor.js';
 import { FailedRequestStore } from './failed-request-store.js';
 import { ERRORS_SUFFIX, FailedRequests, RETRY_SUFFIX } from './failed-requests.js';
-import { PosDataReader, type PosElement, type ReaderLimits } from './pos-data-reader.js';
+import type { CheckedElement } from './check-element.js';
+import { forEachChecked } from './checked-elements.js';
+import type { ReaderLimits } from './pos-data-reader.js';
 import { PosStore } from './pos-store.js';
-import { rawProblems } from './raw-checks.js';
 import { DUPLICATE_CODES, settleRequest } from './settle-request.js';
-import { readUtf8 } from '../../fs/read-utf8.js';
-import { validateRequest } from './validate-request.js';
 
 /** The reader's caps from the configuration. */
 export function readerLimits(config: CrowdtwistConfig): ReaderLimits {
@@ -37,25 +36,18 @@ class BatchRun {
 
   async run(): Promise<ProcessOutcome> {
     this.failedStore.clear(this.ctx.file.id);
-    const reader = new PosDataReader(readerLimits(this.ctx.config.crowdtwist), (element) => this.take(element));
-    await readUtf8(this.ctx.source, async (text) => {
-      reader.push(text);
+    await forEachChecked(this.ctx.source, this.ctx.file.size, readerLimits(this.ctx.config.crowdtwist), async (elements) => {
+      for (const element of elements) this.take(element);
       await this.failed.flush();
     });
-    reader.end();
     await this.failed.finish();
     return { counts: this.counts };
   }
 
-  private take(element: PosElement): void {
+  /** One element, checked by itself already: checked against the store, and stored or answered. */
+  private take(element: CheckedElement): void {
     this.counts.total += 1;
-    const checked = validateRequest(element.value, element.text);
-    const hidden = rawProblems(element, checked.unknownFields);
-    if (hidden.length > 0) {
-      // What the text shows says more than what the rounded value looked like.
-      checked.problems = [...checked.problems.filter((problem) => !hidden.some((raw) => raw.field === problem.field)), ...hidden];
-      delete checked.request;
-    }
+    const { checked } = element;
     const settled = settleRequest(checked, this.store, element.index);
     if (settled.outcome !== 'refused') {
       this.counts.accepted += 1;
