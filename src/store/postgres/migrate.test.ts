@@ -7,6 +7,9 @@ import { MIGRATIONS as SQLITE_MIGRATIONS } from '../migrations/index.js';
 import { migratePostgres, schemaVersion } from './migrate.js';
 import { MIGRATIONS } from './migrations/index.js';
 
+const LATEST = SQLITE_MIGRATIONS.at(-1)!.version;
+const NEWER = LATEST + 1;
+
 interface Column {
   table: string;
   column: string;
@@ -59,11 +62,11 @@ describe.skipIf(!havePostgres('store migrations'))('PostgreSQL migrations', () =
   it('are numbered as the SQLite ones, and from empty to latest give the same tables, columns and indexes', async () => {
     expect(MIGRATIONS.map((m) => [m.version, m.name])).toEqual(SQLITE_MIGRATIONS.map((m) => [m.version, m.name]));
     const sqlite = new Database(':memory:');
-    expect(migrate(sqlite)).toBe(13);
+    expect(migrate(sqlite)).toBe(LATEST);
     const client = await freshClient();
     try {
-      expect(await migratePostgres(client)).toBe(13);
-      expect(await schemaVersion(client)).toBe(13);
+      expect(await migratePostgres(client)).toBe(LATEST);
+      expect(await schemaVersion(client)).toBe(LATEST);
       const expected = sqliteColumns(sqlite);
       expect(expected.length).toBeGreaterThan(150);
       expect(await postgresColumns(client)).toEqual(expected);
@@ -78,31 +81,31 @@ describe.skipIf(!havePostgres('store migrations'))('PostgreSQL migrations', () =
     const client = await freshClient();
     try {
       await migratePostgres(client);
-      expect(await migratePostgres(client)).toBe(13);
-      expect((await client.query('SELECT count(*)::int AS n FROM schema_version')).rows).toEqual([{ n: 13 }]);
-      await client.query("INSERT INTO schema_version (version, name) VALUES (14, 'from-the-future')");
+      expect(await migratePostgres(client)).toBe(LATEST);
+      expect((await client.query('SELECT count(*)::int AS n FROM schema_version')).rows).toEqual([{ n: LATEST }]);
+      await client.query("INSERT INTO schema_version (version, name) VALUES ($1, 'from-the-future')", [NEWER]);
       await expect(migratePostgres(client)).rejects.toMatchObject({
         code: 'database_too_new',
-        message: 'the database is at schema version 14, newer than this posdrop knows (13); upgrade posdrop',
+        message: `the database is at schema version ${NEWER}, newer than this posdrop knows (${LATEST}); upgrade posdrop`,
       });
     } finally {
       await client.end();
     }
     const sqlite = new Database(':memory:');
-    sqlite.pragma('user_version = 14');
-    expect(() => migrate(sqlite)).toThrow('the database is at schema version 14, newer than this posdrop knows (13); upgrade posdrop');
+    sqlite.pragma(`user_version = ${NEWER}`);
+    expect(() => migrate(sqlite)).toThrow(`the database is at schema version ${NEWER}, newer than this posdrop knows (${LATEST}); upgrade posdrop`);
     sqlite.close();
   });
 
   it('run each step in a transaction: a step that fails leaves nothing of itself and the version where it was', async () => {
     const client = await freshClient();
     try {
-      const broken = { version: 14, name: 'broken', sql: 'CREATE TABLE half_done (n bigint); SELECT 1 / 0;' };
+      const broken = { version: NEWER, name: 'broken', sql: 'CREATE TABLE half_done (n bigint); SELECT 1 / 0;' };
       await expect(migratePostgres(client, [...MIGRATIONS, broken])).rejects.toMatchObject({
         code: 'migration_failed',
-        message: 'migration 14 (broken) failed: division by zero',
+        message: `migration ${NEWER} (broken) failed: division by zero`,
       });
-      expect(await schemaVersion(client)).toBe(13);
+      expect(await schemaVersion(client)).toBe(LATEST);
       expect((await client.query("SELECT to_regclass('half_done') AS t")).rows).toEqual([{ t: null }]);
     } finally {
       await client.end();
@@ -114,7 +117,7 @@ describe.skipIf(!havePostgres('store migrations'))('PostgreSQL migrations', () =
     const clients = [new pg.Client({ connectionString: url }), new pg.Client({ connectionString: url })];
     await Promise.all(clients.map((client) => client.connect()));
     try {
-      expect(await Promise.all(clients.map((client) => migratePostgres(client)))).toEqual([13, 13]);
+      expect(await Promise.all(clients.map((client) => migratePostgres(client)))).toEqual([LATEST, LATEST]);
       const { rows } = await clients[0]!.query('SELECT version::int AS version FROM schema_version ORDER BY version');
       expect(rows.map((row) => row.version)).toEqual(MIGRATIONS.map((m) => m.version));
     } finally {

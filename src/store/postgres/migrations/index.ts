@@ -12,6 +12,8 @@ import { operators } from './010-operators.js';
 import { fileNotesCustomerCards } from './011-file-notes-customer-cards.js';
 import { fileIdFloor } from './012-file-id-floor.js';
 import { partnerApi } from './013-partner-api.js';
+import { credentialsVersion } from './014-credentials-version.js';
+import { bans } from './015-bans.js';
 
 /** Every schema version in order, numbered as SQLite's (`store/migrations/`); append, never edit a released one. */
 export const MIGRATIONS: readonly PostgresMigration[] = [
@@ -28,4 +30,6 @@ export const MIGRATIONS: readonly PostgresMigration[] = [
   fileNotesCustomerCards,
   fileIdFloor,
   partnerApi,
+  credentialsVersion,
+  bans,
 ];
