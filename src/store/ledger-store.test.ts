@@ -95,8 +95,8 @@ describe.each(engines)('the file ledger on %s', (_engine, open, skip) => {
       expect(first).toMatchObject({ id: 1, partner: 'acme', name: 'a.csv', sha256: 'aa', size: 10, state: 'received', counts: null, via: null, leftInboxAt: null });
       expect(first.receivedAt).toBe(first.stateChangedAt);
       await exec('INSERT INTO file_id_floor (id, file_id) VALUES (1, 40)');
-      const second = await store.insert({ ...upload('b.json', 'bb'), via: 'http' });
-      expect([second.id, second.via]).toEqual([41, 'http']);
+      const second = await store.insert({ ...upload('b.json', 'bb'), via: 'http', senderOptions: { apply_ratio: true } });
+      expect([second.id, second.via, second.senderOptions, first.senderOptions]).toEqual([41, 'http', { apply_ratio: true }, null]);
       expect(await store.get(41)).toEqual(second);
       expect(await store.get(99)).toBeUndefined();
       expect(await store.find('acme', 'a.csv', 'aa')).toEqual(first);

@@ -15,6 +15,8 @@ export interface NewFile {
   sha256: string;
   size: number;
   via?: FileVia | null;
+  /** Options its sender gave with the file (a Client Toolbox request's fields). */
+  senderOptions?: Record<string, unknown> | null;
 }
 
 /** The file ledger, whatever engine holds it. Every call is awaited; see `FileLedger` for what each means. */

@@ -43,9 +43,9 @@ export class PostgresLedgerStore implements LedgerStore {
     return this.transaction(async (client) => {
       const at = this.now().toISOString();
       const { rows } = await client.query<FileRow>(
-        `INSERT INTO files (id, partner_id, name, sha256, size, state, received_at, state_changed_at, via)
-         VALUES (${NEXT_FILE_ID}, $1, $2, $3, $4, 'received', $5, $5, $6) RETURNING *`,
-        [file.partner, file.name, file.sha256, file.size, at, file.via ?? null],
+        `INSERT INTO files (id, partner_id, name, sha256, size, state, received_at, state_changed_at, via, sender_options)
+         VALUES (${NEXT_FILE_ID}, $1, $2, $3, $4, 'received', $5, $5, $6, $7) RETURNING *`,
+        [file.partner, file.name, file.sha256, file.size, at, file.via ?? null, file.senderOptions ? JSON.stringify(file.senderOptions) : null],
       );
       const row = rows[0] as FileRow;
       await this.addEvent(client, row.id, at, 'received', detail);

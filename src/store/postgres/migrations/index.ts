@@ -14,6 +14,7 @@ import { fileIdFloor } from './012-file-id-floor.js';
 import { partnerApi } from './013-partner-api.js';
 import { credentialsVersion } from './014-credentials-version.js';
 import { bans } from './015-bans.js';
+import { senderOptions } from './016-sender-options.js';
 
 /** Every schema version in order, numbered as SQLite's (`store/migrations/`); append, never edit a released one. */
 export const MIGRATIONS: readonly PostgresMigration[] = [
@@ -32,4 +33,5 @@ export const MIGRATIONS: readonly PostgresMigration[] = [
   partnerApi,
   credentialsVersion,
   bans,
+  senderOptions,
 ];
