@@ -15,6 +15,7 @@ import { partnerApi } from './013-partner-api.js';
 import { credentialsVersion } from './014-credentials-version.js';
 import { bans } from './015-bans.js';
 import { senderOptions } from './016-sender-options.js';
+import { partnerLogins } from './017-partner-logins.js';
 
 /** Every schema version in order, numbered as SQLite's (`store/migrations/`); append, never edit a released one. */
 export const MIGRATIONS: readonly PostgresMigration[] = [
@@ -34,4 +35,5 @@ export const MIGRATIONS: readonly PostgresMigration[] = [
   credentialsVersion,
   bans,
   senderOptions,
+  partnerLogins,
 ];
