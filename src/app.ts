@@ -39,6 +39,7 @@ import { loadOrCreateHostKey } from './sftp/host-key.js';
 import { Defender } from './sftp/defender.js';
 import { SftpServer } from './sftp/server.js';
 import { openDatabase, type Db } from './store/database.js';
+import { sqliteFileOf, storeLocation } from './store/store-location.js';
 import { ApiImportStore } from './store/api-imports.js';
 import { BanTable } from './store/bans.js';
 import { CredentialWatch } from './store/credential-watch.js';
@@ -109,7 +110,7 @@ export class App {
     const now = () => this.clock.now();
     await mkdir(layout.root, { recursive: true, mode: 0o750 });
 
-    const db = openDatabase(layout.database);
+    const db = openDatabase(sqliteFileOf(storeLocation(config.store.url, layout.database)));
     const lock = new WriteLock(db);
     const partners = new PartnerStore(db, now);
     const notifications = new NotificationStore(db, now);

@@ -5,6 +5,7 @@ import { NotFound, OperatorError } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
 import { DataLayout } from '../data-layout.js';
 import { openDatabase, type Db } from '../store/database.js';
+import { sqliteFileOf, storeLocation } from '../store/store-location.js';
 import { FileLedger } from '../store/files.js';
 import { PartnerStore } from '../store/partners.js';
 import { ReadModel } from '../read-model/read-model.js';
@@ -28,13 +29,14 @@ export function configFrom(input: CommandInput): Config {
 export async function withContext<T>(input: CommandInput, work: (ctx: Context) => Promise<T> | T): Promise<T> {
   const config = configFrom(input);
   const layout = new DataLayout(config.data_dir);
-  if (!existsSync(layout.database)) {
+  const file = sqliteFileOf(storeLocation(config.store.url, layout.database));
+  if (!existsSync(file)) {
     throw new OperatorError(
       'no_database',
       `no posdrop database in ${layout.root}: start the daemon once (posdrop serve), or set data_dir / POSDROP_DATA_DIR`,
     );
   }
-  const db = openDatabase(layout.database);
+  const db = openDatabase(file);
   const now = () => new Date();
   try {
     const partners = new PartnerStore(db, now);

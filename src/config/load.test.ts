@@ -95,6 +95,17 @@ describe('loadConfig', () => {
     expect(problem).toMatch(message);
   });
 
+  it('takes the store from POSDROP_STORE_URL, empty meaning the SQLite file, and refuses a URL of another kind', () => {
+    expect(loadConfig({ env: {} }).store.url).toBe('');
+    const url = 'postgres://posdrop:secret@db.example:5432/posdrop';
+    expect(loadConfig({ env: { POSDROP_STORE_URL: url } }).store.url).toBe(url);
+    expect(loadConfig({ file: file('store.yaml', `store:\n  url: ${url}\n`), env: {} }).store.url).toBe(url);
+    expect(problems(() => loadConfig({ env: { POSDROP_STORE_URL: 'mysql://db.example/posdrop' } }))).toEqual([
+      'store.url: must be empty (the SQLite file in data_dir) or a postgres://user@host:port/database URL (from POSDROP_STORE_URL)',
+    ]);
+    expect(problems(() => loadConfig({ env: { POSDROP_STORE_URL: 'postgres://db.example' } }))).toHaveLength(1);
+  });
+
   it('treats an empty file as no settings', () => {
     expect(loadConfig({ file: file('empty.yaml', '\n'), env: {} })).toEqual(defaultConfig());
   });

@@ -8,6 +8,7 @@ import { apiSchema } from './api-schema.js';
 import { httpSchema, jobsSchema, retentionSchema } from './ops-schema.js';
 import { notificationsSchema } from './notify-schema.js';
 import { pgpSchema } from './pgp-schema.js';
+import { storeSchema } from './store-schema.js';
 
 const port = z.number().int().min(0).max(65535);
 const positive = z.number().int().positive();
@@ -210,6 +211,7 @@ export const configSchema = z.strictObject({
    */
   stop_timeout_seconds: seconds.max(3600, 'must be at most 3600 (an hour)').default(20),
   log: logSchema,
+  store: storeSchema,
   sftp: sftpSchema,
   intake: intakeSchema,
   clienttoolbox: clienttoolboxSchema,

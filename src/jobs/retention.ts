@@ -14,6 +14,7 @@ import type { Log } from '../log.js';
 import type { Db } from '../store/database.js';
 import { NotificationStore } from '../store/notifications.js';
 import { ReadModel } from '../read-model/read-model.js';
+import { RecordErrorStore } from '../store/record-errors.js';
 
 export interface RetentionOptions {
   layout: DataLayout;
@@ -42,7 +43,7 @@ export async function runRetention(options: RetentionOptions): Promise<Retention
     await pruneOutboxes(options, cutoff(now(), config.outbox_days), counts);
     counts.notifications = await new NotificationStore(options.db, now).forget(cutoff(now(), config.outbox_days));
   }
-  if (config.record_errors_days > 0) counts.record_errors = pruneRecordErrors(options.db, cutoff(now(), config.record_errors_days));
+  if (config.record_errors_days > 0) counts.record_errors = await new RecordErrorStore(options.db).forgetFilesProcessedBefore(cutoff(now(), config.record_errors_days));
   log.info('job.retention.done', { ...counts, archive_keep_days: config.archive_days, outbox_keep_days: config.outbox_days });
   return counts;
 }
@@ -85,15 +86,6 @@ async function pruneOutboxes(options: RetentionOptions, before: Date, counts: Re
       counts.outbox_files += 1;
     }
   }
-}
-
-function pruneRecordErrors(db: Db, before: Date): number {
-  const old = 'SELECT id FROM files WHERE processed_at < ?';
-  return db.transaction(() => {
-    // A failed CrowdTwist request as sent is kept as long as its record errors are.
-    db.prepare(`DELETE FROM crowdtwist_failed_requests WHERE file_id IN (${old})`).run(before.toISOString());
-    return db.prepare(`DELETE FROM record_errors WHERE file_id IN (${old})`).run(before.toISOString()).changes;
-  })();
 }
 
 async function folders(dir: string): Promise<string[]> {

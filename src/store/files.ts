@@ -145,6 +145,34 @@ export function toRecord(row: FileRow): FileRecord {
 }
 
 /**
+ * The columns a move of `current` to `to` at `at` writes: one rule for every engine's ledger.
+ * The caller has checked that the state machine allows the move.
+ */
+export function moveColumns(current: FileRecord, to: FileState, change: StateChange, at: string): Record<string, unknown> {
+  const columns: Record<string, unknown> = { state: to, state_changed_at: at };
+  if (to === 'processing') columns.processing_started_at = at;
+  if (to === 'processed' || to === 'rejected' || to === 'failed') columns.processed_at = at;
+  if (change.format !== undefined) columns.format = change.format;
+  if (change.fields !== undefined) columns.fields = change.fields && JSON.stringify(change.fields);
+  if (change.reasonCode !== undefined) columns.reason_code = change.reasonCode;
+  if (change.reason !== undefined) columns.reason = change.reason;
+  if (change.archivePath !== undefined) columns.archive_path = change.archivePath;
+  if (change.notes !== undefined) columns.notes = change.notes && JSON.stringify(change.notes);
+  // A file going back to work has only the notes of its arrival: the run that ends it writes the rest.
+  else if (to === 'processing') columns.notes = current.notes?.replaced ? JSON.stringify({ replaced: current.notes.replaced }) : null;
+  // A file going back to work (reprocess, a restart) is in the inbox again.
+  if (!FINAL_STATES.has(to)) columns.left_inbox_at = null;
+  else if (change.leftInbox) columns.left_inbox_at = at;
+  if (change.counts !== undefined) {
+    columns.total = change.counts?.total ?? null;
+    columns.accepted = change.counts?.accepted ?? null;
+    columns.failed = change.counts?.failed ?? null;
+    columns.duplicates = change.counts?.duplicates ?? null;
+  }
+  return columns;
+}
+
+/**
  * Hears every move inside it, before the statement sequence returns: what it writes joins the
  * move's transaction (the webhook outbox), so it commits or rolls back with the state.
  */
@@ -222,26 +250,7 @@ export class FileLedger {
     if (!current) throw new Error(`file ${id} does not exist`);
     if (!canMove(current.state, to)) throw new Error(`file ${id} cannot go from ${current.state} to ${to}`);
     const at = this.now().toISOString();
-    const columns: Record<string, unknown> = { state: to, state_changed_at: at };
-    if (to === 'processing') columns.processing_started_at = at;
-    if (to === 'processed' || to === 'rejected' || to === 'failed') columns.processed_at = at;
-    if (change.format !== undefined) columns.format = change.format;
-    if (change.fields !== undefined) columns.fields = change.fields && JSON.stringify(change.fields);
-    if (change.reasonCode !== undefined) columns.reason_code = change.reasonCode;
-    if (change.reason !== undefined) columns.reason = change.reason;
-    if (change.archivePath !== undefined) columns.archive_path = change.archivePath;
-    if (change.notes !== undefined) columns.notes = change.notes && JSON.stringify(change.notes);
-    // A file going back to work has only the notes of its arrival: the run that ends it writes the rest.
-    else if (to === 'processing') columns.notes = current.notes?.replaced ? JSON.stringify({ replaced: current.notes.replaced }) : null;
-    // A file going back to work (reprocess, a restart) is in the inbox again.
-    if (!FINAL_STATES.has(to)) columns.left_inbox_at = null;
-    else if (change.leftInbox) columns.left_inbox_at = at;
-    if (change.counts !== undefined) {
-      columns.total = change.counts?.total ?? null;
-      columns.accepted = change.counts?.accepted ?? null;
-      columns.failed = change.counts?.failed ?? null;
-      columns.duplicates = change.counts?.duplicates ?? null;
-    }
+    const columns = moveColumns(current, to, change, at);
     this.updateColumns(id, columns);
     this.addEvent(id, at, to, change.detail ?? change.reason ?? null);
     const moved = this.get(id) as FileRecord;
@@ -298,6 +307,13 @@ export class FileLedger {
     return this.sql
       .get('SELECT at, state, detail FROM file_events WHERE file_id = ? ORDER BY id')
       .all(id) as FileEvent[];
+  }
+
+  /** Partner and name of every file in one of `states`, for what may still be answered about it. */
+  namesInStates(states: readonly FileState[]): { partner: string; name: string }[] {
+    return this.sql
+      .get(`SELECT partner_id AS partner, name FROM files WHERE state IN (${states.map(() => '?').join(', ')})`)
+      .all(...states) as { partner: string; name: string }[];
   }
 
   countByState(): Record<string, number> {

@@ -17,7 +17,7 @@ export interface ErrorRow {
 export class RecordErrorStore {
   private readonly sql: Statements;
 
-  constructor(db: Db) {
+  constructor(private readonly db: Db) {
     this.sql = new Statements(db);
   }
 
@@ -56,5 +56,19 @@ export class RecordErrorStore {
   notStored(fileId: number): number {
     const row = this.sql.get('SELECT errors_not_stored AS n FROM files WHERE id = ?').get(fileId) as { n: number } | undefined;
     return row?.n ?? 0;
+  }
+
+  /**
+   * Deletes the errors of files processed before `before`, and with them each failed CrowdTwist
+   * request as sent (kept exactly as long as its errors); returns how many errors went. Awaited,
+   * as the PostgreSQL store's will be.
+   */
+  async forgetFilesProcessedBefore(before: Date): Promise<number> {
+    const old = 'SELECT id FROM files WHERE processed_at < ?';
+    const at = before.toISOString();
+    return this.db.transaction(() => {
+      this.sql.get(`DELETE FROM crowdtwist_failed_requests WHERE file_id IN (${old})`).run(at);
+      return this.sql.get(`DELETE FROM record_errors WHERE file_id IN (${old})`).run(at).changes;
+    })();
   }
 }

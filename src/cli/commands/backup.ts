@@ -6,6 +6,7 @@ import type { Command } from '../command.js';
 import { configFrom, withContext } from '../context.js';
 import { runningDaemon } from '../daemon-runtime.js';
 import { DataLayout } from '../../data-layout.js';
+import { sqliteFileOf, storeLocation } from '../../store/store-location.js';
 import { logOperatorAction, RECORD_HELP, RECORD_OPTIONS } from '../operator-log.js';
 import { printJson } from '../output.js';
 
@@ -65,7 +66,9 @@ export const restoreCommand: Command = {
   async run(input) {
     const [backup] = input.positionals;
     if (!backup) throw new UsageError('restore needs the backup file to restore');
-    const layout = new DataLayout(configFrom(input).data_dir);
+    const config = configFrom(input);
+    const layout = new DataLayout(config.data_dir);
+    sqliteFileOf(storeLocation(config.store.url, layout.database));
     const daemon = runningDaemon(layout.runtimeFile);
     if (daemon) throw new OperatorError('daemon_running', `the daemon is running (pid ${daemon.pid}); stop it first (systemctl stop posdrop)`);
     const result = await restoreDatabase(path.resolve(backup), layout.database, new Date(), path.join(layout.root, 'archive'));

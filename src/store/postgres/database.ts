@@ -1,0 +1,38 @@
+/**
+ * Opens a PostgreSQL store: a pool of connections to `store.url`, migrated to the latest schema.
+ * `bigint` columns come back as JavaScript numbers, as SQLite's integers do: every id, count and
+ * size posdrop keeps is far below 2^53, and one row shape serves both engines.
+ */
+import pg from 'pg';
+import { migratePostgres } from './migrate.js';
+
+const INT8 = 20;
+
+/** The type parsers of posdrop's connections (per pool, never pg's global ones). */
+const types = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8 && format !== 'binary') return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format);
+  },
+} as pg.CustomTypesConfig;
+
+export type PgPool = pg.Pool;
+
+/** A pool on `url`, with the schema migrated; close it with `pool.end()`. */
+export async function openPostgres(url: string, options: { max?: number } = {}): Promise<PgPool> {
+  const pool = new pg.Pool({ connectionString: url, types, max: options.max ?? 10 });
+  // An idle client's error (the server restarting) must not end the process; the next query says so.
+  pool.on('error', () => undefined);
+  try {
+    const client = await pool.connect();
+    try {
+      await migratePostgres(client);
+    } finally {
+      client.release();
+    }
+    return pool;
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+}
