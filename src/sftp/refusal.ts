@@ -1,4 +1,5 @@
-import { PosdropError } from '../core/errors.js';
+import type { UploadArea } from '../data-layout.js';
+import { PosdropError, type RejectCode } from '../core/errors.js';
 
 /** The protocol-neutral answers of the partner's file view. */
 export type RefusalKind = 'no_such_file' | 'permission_denied' | 'failure' | 'op_unsupported';
@@ -14,3 +15,19 @@ export class Refusal extends PosdropError {
 }
 
 export const noSuchFile = (): Refusal => new Refusal('no_such_file', 'No such file');
+
+/**
+ * Why the intake would refuse an upload for its name alone, as the intake words it (the same
+ * reason its receipt gives); `format` when the name was recognised (a name already used).
+ */
+export interface NameVerdict {
+  code: RejectCode;
+  message: string;
+  format?: string;
+}
+
+/** An upload refused before it reached the folder, and why (past the size limit, or its name). */
+export type UploadRefusedHandler = (partner: string, area: UploadArea, name: string, size: number, reason: NameVerdict) => Promise<void> | void;
+
+/** Asks the intake whether a file of this name would be refused for its name alone. */
+export type NameScreen = (partner: string, area: UploadArea, name: string) => Promise<NameVerdict | undefined>;
