@@ -12,8 +12,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiBase, call, createApiKey, shell } from '../support/api-client.js';
 import { connectSftp, refusal, sftpBatch, sftpCall, STATUS } from '../support/clients.js';
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { ParamikoClient } from '../support/paramiko-client.js';
+import { endpointOf } from '../support/partner-clients.js';
 
 const DAY_MS = 86_400_000;
+const paramiko = await ParamikoClient.availability();
 const ALREADY = 'This file has already been uploaded';
 
 /** A PBJ file of `count` sales whose ORDER_IDs start at `first` (ORDER_IDs are unique per channel). */
@@ -83,6 +86,16 @@ describe('refusals at upload time', () => {
     session.end();
     expect(refused).toEqual({ code: STATUS.PERMISSION_DENIED, message: reason });
     expect(rows('shop', 'prices.xlsx')).toHaveLength(2);
+    await nothingDelivered('shop');
+  });
+
+  it.skipIf(!paramiko.version)(`shows the reason to a client that prints the server's message (paramiko ${paramiko.version ?? paramiko.missing})`, async () => {
+    const file = await localFile('stock.ods', 'not a batch');
+    const client = new ParamikoClient(await endpointOf(daemon), shop);
+    const failed = await client.put(file, '/inbox/stock.ods').then(() => undefined, (err: Error) => err.message);
+    const receipt = await daemon.receipt('shop', 'stock.ods');
+    expect(receipt).toMatchObject({ state: 'rejected', reason: { code: 'name_unrecognised' } });
+    expect(failed).toContain(`[Errno 13] ${(receipt.reason as { message: string }).message}`);
     await nothingDelivered('shop');
   });
 
