@@ -16,7 +16,7 @@ import { fileNameProblem, looksTemporary, uploadNameProblem } from '../core/safe
 import { fsyncDir, isMissing, moveNoReplace, errnoCode } from '../fs/durable.js';
 import { ensurePartnerFolders } from '../fs/partner-folders.js';
 import { openRegularFile } from '../fs/regular-file.js';
-import { noSuchFile, Refusal, type NameScreen, type NameVerdict, type RefusalKind, type UploadRefusedHandler } from './refusal.js';
+import { noSuchFile, Refusal, type NameScreen, type UploadRefusalReason, type RefusalKind, type UploadRefusedHandler } from './refusal.js';
 import type { SpoolQuota } from './spool-quota.js';
 import { partialName, spoolPathFor, Upload, type UploadMode } from './upload.js';
 import { uploadKey, type UploadRegistry } from './upload-registry.js';
@@ -194,7 +194,7 @@ export class PartnerView {
   }
 
   /** An upload refused before it was complete: its partner gets an answer. */
-  refused(area: UploadArea, name: string, size: number, reason: NameVerdict): void {
+  refused(area: UploadArea, name: string, size: number, reason: UploadRefusalReason): void {
     void this.options.onRefused?.(this.options.partner, area, name, size, reason);
   }
 

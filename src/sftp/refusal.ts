@@ -17,17 +17,18 @@ export class Refusal extends PosdropError {
 export const noSuchFile = (): Refusal => new Refusal('no_such_file', 'No such file');
 
 /**
- * Why the intake would refuse an upload for its name alone, as the intake words it (the same
- * reason its receipt gives); `format` when the name was recognised (a name already used).
+ * Why an upload was refused before it reached the folder (past the size limit, or for its name
+ * alone), in the intake's words, the same as its receipt's; `format` when the name was
+ * recognised (a name already used).
  */
-export interface NameVerdict {
+export interface UploadRefusalReason {
   code: RejectCode;
   message: string;
   format?: string;
 }
 
 /** An upload refused before it reached the folder, and why (past the size limit, or its name). */
-export type UploadRefusedHandler = (partner: string, area: UploadArea, name: string, size: number, reason: NameVerdict) => Promise<void> | void;
+export type UploadRefusedHandler = (partner: string, area: UploadArea, name: string, size: number, reason: UploadRefusalReason) => Promise<void> | void;
 
 /** Asks the intake whether a file of this name would be refused for its name alone. */
-export type NameScreen = (partner: string, area: UploadArea, name: string) => Promise<NameVerdict | undefined>;
+export type NameScreen = (partner: string, area: UploadArea, name: string) => Promise<UploadRefusalReason | undefined>;
