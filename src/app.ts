@@ -26,6 +26,8 @@ import { ensurePartnerFolders } from './fs/partner-folders.js';
 import { Answers } from './intake/answers.js';
 import { Intake } from './intake/intake.js';
 import { Unpacker } from './intake/unpack.js';
+import { UploadScreen } from './intake/upload-screen.js';
+import { UsedNames } from './formats/delimited/accepted-names.js';
 import { KEY_UNREADABLE, pgpKeysFor } from './intake/decrypt.js';
 import { StaleHoldsJob } from './jobs/stale-holds.js';
 import { daemonActions } from './actions/daemon-actions.js';
@@ -146,6 +148,14 @@ export class App {
           return KEY_UNREADABLE;
         }),
     });
+    // what an upload path may refuse by name: the intake's classification, and the names used as committed
+    const screen: UploadScreen = new UploadScreen({
+      partner: (id) => partners.get(id),
+      formats: formats ?? builtInFormat,
+      nameUsed: (partner, format, name): Promise<boolean> => usedNames.used(partner, format, name),
+      now,
+      enabled: () => config.intake.refuse_names_at_upload,
+    });
     const intake = new Intake({ layout, config: config.intake, lock, files, partners, answers, log, now, router: pipeline, unpacker, ...(formats ? { formats } : {}) });
     const sftp = new SftpServer({
       config: config.sftp,
@@ -160,11 +170,12 @@ export class App {
       },
       onChanged: (partner, area, name) => intake.announce(partner, area, name),
       replacePending: (partner, area, name, deliver) => intake.replace(partner, area, name, deliver),
-      onRefused: (partner, area, name, size, reason) => {
-        intake.refuseUpload(partner, { area, name, size, reason: { code: 'oversize', message: reason } }).catch((err: unknown) =>
-          log.error('file.refusal_unanswered', { partner, file: name, error: errorMessage(err) }),
-        );
-      },
+      onRefused: (partner, area, name, size, { code, message, format }) =>
+        intake.refuseUpload(partner, { area, name, size, reason: { code, message }, format }).then(
+          () => undefined,
+          (err: unknown) => log.error('file.refusal_unanswered', { partner, file: name, error: errorMessage(err) }),
+        ),
+      screenName: (partner, area, name) => screen.refusal(partner, area, name),
       onBanned: (address, failures, until) => raise('partner.banned', null, { address, failures, until: until.toISOString() }),
       accessChanges: () => credentials.changes(),
       bans: new BanTable(db, lock),
@@ -198,6 +209,7 @@ export class App {
       }),
     };
     const ops = new Operations({ config, layout, log, now, db, lock, intake, sftp, answers, jobs: [staleHolds], console: consoleParts });
+    const usedNames = new UsedNames(ops.readDb);
     const deliverer = new Deliverer({
       config: config.notifications,
       store: notifications,
@@ -208,7 +220,7 @@ export class App {
     });
     // a committed state may have raised an event: send it now rather than at the next poll
     answers.onState((_file, dryRun) => dryRun || deliverer.wake());
-    const api = await this.partnerApi(db, lock, files, partners, intake, sftp, logins, ops);
+    const api = await this.partnerApi(db, lock, files, partners, intake, sftp, logins, ops, screen);
     this.parts = { db, lock, files, partners, intake, sftp, ops, deliverer, api };
 
     await intake.start();
@@ -233,6 +245,7 @@ export class App {
     sftp: SftpServer,
     logins: LoginRecorder,
     ops: Operations,
+    screen: UploadScreen,
   ): Promise<PartnerApiServer> {
     const { config } = this.options;
     const { layout, log } = this;
@@ -246,6 +259,8 @@ export class App {
       failureDelayMs: () => config.sftp.auth_failure_delay_ms,
       loggedIn: (partner, address) => void logins.loggedIn(partner, 'api', address),
       submit: (file, signal) => intake.submit(file, signal),
+      screenName: (partner, name) => screen.refusal(partner, 'inbox', name),
+      refuseUpload: (partner, upload) => intake.refuseUpload(partner, { area: 'inbox', via: 'http', ...upload }),
       file: (id) => files.get(id),
       findFile: (partner, name, sha256) => files.find(partner, name, sha256),
       outboxText: async (partner, name) => {

@@ -215,7 +215,9 @@ export function crashPlan(seed: number, size: PlanSize = FULL_SIZE, now = new Da
     uploads: interleave(random, queues),
     truth,
     config: {
-      intake: { rescan_seconds: 5 },
+      // A reused PBJ name must reach the pipeline: its claim inside the file's transaction, under
+      // kills, is what the loop proves (refused at upload time, it would never be tried).
+      intake: { rescan_seconds: 5, refuse_names_at_upload: false },
       clienttoolbox: { [PARTNER]: { create_new_customers: true, campaigns: [{ id: 'L1', type: 'points', ratio: 1 }] } },
       // Nobody listens there: the deliveries stay in the outbox, where the check counts them.
       notifications: { subscriptions: [{ name: WEBHOOK, url: 'http://127.0.0.1:9/posdrop', secret: 'crash-loop-webhook-secret' }], backoff_seconds: 60 },

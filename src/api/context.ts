@@ -7,6 +7,8 @@
 import type { ApiConfig } from '../config/api-schema.js';
 import type { DataLayout } from '../data-layout.js';
 import type { DeliveredFile } from '../intake/intake.js';
+import type { RefusedUpload } from '../intake/refused-upload.js';
+import type { UploadVerdict } from '../intake/upload-screen.js';
 import type { Log } from '../log.js';
 import type { AccountDirectory, LoginDefender } from '../security/partner-login.js';
 import type { ApiImport, ApiImports } from '../store/api-imports.js';
@@ -26,6 +28,10 @@ export interface ApiBackend {
   /** A partner logged in with its API key (its last login is kept for the operators). */
   loggedIn?(partner: string, address: string): void;
   submit(file: DeliveredFile, signal: AbortSignal): Promise<FileRecord>;
+  /** Why the intake would refuse a file of this name for the name alone, if it would (the SFTP server asks the same). */
+  screenName(partner: string, name: string): Promise<UploadVerdict | undefined>;
+  /** Records and answers (receipt in /outbox) an upload refused before it reached the inbox. */
+  refuseUpload(partner: string, upload: Omit<RefusedUpload, 'area' | 'via'>): Promise<FileRecord | undefined>;
   file(id: number): FileRecord | undefined;
   /** The ledger row of these bytes under this name, once the intake has registered them. */
   findFile(partner: string, name: string, sha256: string): FileRecord | undefined;

@@ -5,6 +5,7 @@
  */
 import { looksTemporary, uploadNameProblem } from '../core/safe-name.js';
 import { deliverStream, type Delivery } from '../delivery/deliver.js';
+import { DeliveryRefusal, tooLarge } from '../delivery/refusal.js';
 import type { FileRecord } from '../store/files.js';
 import type { Partner } from '../store/partners.js';
 import { ApiRefusal } from './answers.js';
@@ -18,7 +19,12 @@ export function checkUploadName(name: string): void {
   if (problem) throw new ApiRefusal(400, 'name_invalid', `the file name ${JSON.stringify(name)} cannot be used: ${problem}`);
 }
 
-/** Delivers the body as `name`, then waits up to `api.result_wait_seconds` for its final row. */
+/**
+ * Delivers the body as `name`, then waits up to `api.result_wait_seconds` for its final row.
+ * Refused before any byte is kept when the name alone decides it (a 400 with the reason the
+ * SFTP server would give) or when the body passes the upload limit (a 413); either refusal is
+ * recorded and answered in /outbox as well, like the same refusal over SFTP.
+ */
 export async function deliverAndWait(
   ctx: ApiContext,
   partner: Partner,
@@ -26,8 +32,27 @@ export async function deliverAndWait(
   body: Delivery['body'],
   senderOptions?: Record<string, unknown>,
 ): Promise<Outcome> {
+  const verdict = await ctx.backend.screenName(partner.id, name);
+  if (verdict) {
+    discard(body);
+    await ctx.backend.refuseUpload(partner.id, { name, size: 0, reason: { code: verdict.code, message: verdict.message }, format: verdict.format });
+    ctx.log.info('api.upload_refused', { partner: partner.id, file: name, reason_code: verdict.code, reason: verdict.message });
+    throw new ApiRefusal(400, verdict.code, verdict.message);
+  }
   const wait = AbortSignal.timeout(ctx.config.result_wait_seconds * 1000);
-  const spooled = await deliverStream(ctx.layout, { partner: partner.id, area: 'inbox', name, maxBytes: ctx.backend.uploadLimit(partner), body, waitForName: wait });
+  const maxBytes = ctx.backend.uploadLimit(partner);
+  let spooled;
+  try {
+    spooled = await deliverStream(ctx.layout, { partner: partner.id, area: 'inbox', name, maxBytes, body, waitForName: wait });
+  } catch (err) {
+    const received = receivedOverLimit(err, maxBytes);
+    if (received !== undefined) {
+      const { message } = tooLarge(name, maxBytes);
+      await ctx.backend.refuseUpload(partner.id, { name, size: received, reason: { code: 'oversize', message } });
+      ctx.log.warn('api.upload_refused', { partner: partner.id, file: name, reason_code: 'oversize', reason: message });
+    }
+    throw err;
+  }
   ctx.log.info('api.file_delivered', { partner: partner.id, file: name, size: spooled.size });
   try {
     const delivered = { partner: partner.id, area: 'inbox' as const, name, sha256: spooled.sha256, via: 'http' as const };
@@ -37,6 +62,21 @@ export async function deliverAndWait(
     if (wait.aborted) return { final: false, name, sha256: spooled.sha256 };
     throw err;
   }
+}
+
+/** Reads what is left of a refused body and drops it, so that the answer can be read by the sender. */
+function discard(body: Delivery['body']): void {
+  void (async () => {
+    for await (const _chunk of body) {
+      // dropped
+    }
+  })().catch(() => undefined);
+}
+
+/** Bytes received when `err` refused a body past the limit (posdrop's own check, or the form reader's), else undefined. */
+function receivedOverLimit(err: unknown, maxBytes: number): number | undefined {
+  if (err instanceof DeliveryRefusal) return err.kind === 'too_large' ? err.received : undefined;
+  return (err as { code?: unknown } | null)?.code === 'FST_REQ_FILE_TOO_LARGE' ? maxBytes + 1 : undefined;
 }
 
 /** The row of these bytes when it is final (processed, rejected or failed), else undefined. */

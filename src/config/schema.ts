@@ -107,6 +107,13 @@ export const intakeSchema = z
     unpack_max_ratio: z.number().int().min(10).default(1000),
     /** Files one zip archive may hold. */
     unpack_max_members: z.number().int().min(1).max(10_000).default(100),
+    /**
+     * An upload whose name alone decides its refusal (no rule accepts it, a date after today, a
+     * name already used) is refused at OPEN, CLOSE or RENAME over SFTP and before its body over
+     * the partner API, with its receipt written all the same. Off: such an upload completes and
+     * its receipt alone answers (for clients that stop a whole batch at the first refused put).
+     */
+    refuse_names_at_upload: z.boolean().default(true),
   })
   .prefault({});
 

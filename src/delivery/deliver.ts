@@ -58,7 +58,7 @@ export async function spoolStream(body: AsyncIterable<Buffer | string> & Partial
     for await (const piece of body) {
       const chunk = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
       size += chunk.length;
-      if (size > target.maxBytes) throw tooLarge(target.name, target.maxBytes);
+      if (size > target.maxBytes) throw tooLarge(target.name, target.maxBytes, size);
       hash.update(chunk);
       await file.write(chunk);
     }

@@ -17,14 +17,16 @@ export class DeliveryRefusal extends PosdropError {
   constructor(
     readonly kind: DeliveryRefusalKind,
     message: string,
+    /** Bytes received when it was refused (`too_large`), none of them kept. */
+    readonly received = 0,
   ) {
     super(kind, message);
   }
 }
 
-/** The refusal of a file over `maxBytes`, in the words every path uses. */
-export function tooLarge(name: string, maxBytes: number): DeliveryRefusal {
-  return new DeliveryRefusal('too_large', `${name} is larger than the upload limit of ${formatBytes(maxBytes)}; the upload was discarded`);
+/** The refusal of a file over `maxBytes` when `received` bytes came, in the words every path uses. */
+export function tooLarge(name: string, maxBytes: number, received = 0): DeliveryRefusal {
+  return new DeliveryRefusal('too_large', `${name} is larger than the upload limit of ${formatBytes(maxBytes)}; the upload was discarded`, received);
 }
 
 /** `50 MiB (52,428,800 bytes)`: binary units, said so, and the exact figure (a guide's "50 MB" is ambiguous). */

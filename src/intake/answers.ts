@@ -7,6 +7,7 @@ import path from 'node:path';
 import type { DataLayout } from '../data-layout.js';
 import { acceptedPattern } from '../core/naming.js';
 import { FINAL_STATES } from '../core/file-state.js';
+import { asidePrefix } from '../formats/delimited/processor.js';
 import { builtInFormat, formatsFor, type FormatLookup } from '../formats/registry.js';
 import type { Log } from '../log.js';
 import type { Outbox } from '../outbox/outbox.js';
@@ -59,6 +60,18 @@ export class Answers {
       written.push(name);
     }
     return written;
+  }
+
+  /**
+   * A file refused before processing because its name-once name was used: the format's own
+   * answer to it, beside (never over) the answer of the file that has the name, where the
+   * pipeline puts it too (`<name>.upload-<id>…`).
+   */
+  async nameUsedAside(file: FileRecord, partner: Partner): Promise<void> {
+    const refusal = file.format ? this.formats(file.format)?.nameRefusal : undefined;
+    if (!refusal) return;
+    const name = `${outboxStem(file.name, false)}${asidePrefix(file)}${refusal.suffix}`;
+    await this.outbox.write(partner.id, name, refusal.content(file.reason ?? ''), true);
   }
 
   private async existing(partner: string, names: string[]): Promise<string[]> {

@@ -141,10 +141,13 @@ export class Intake {
     this.announce(partner, area, name);
   }
 
-  /** An upload refused before it was complete (past the size limit): answered with a receipt. */
-  async refuseUpload(partner: string, upload: RefusedUpload): Promise<void> {
+  /**
+   * An upload refused before it reached the inbox (past the size limit, or for its name at
+   * OPEN, CLOSE or RENAME): answered with a receipt and a ledger row, which it resolves with.
+   */
+  async refuseUpload(partner: string, upload: RefusedUpload): Promise<FileRecord | undefined> {
     const owner = this.options.partners.get(partner);
-    if (owner) await answerRefusedUpload(this.options, owner, upload);
+    return owner ? answerRefusedUpload(this.options, owner, upload) : undefined;
   }
 
   /**

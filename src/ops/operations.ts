@@ -49,7 +49,8 @@ export class Operations {
   readonly health: Health;
   /** The ledger's read model on the read-only connection (metrics, console). */
   readonly read: ReadModel;
-  private readonly readDb: Db;
+  /** The daemon's read-only connection: what is committed, never what a file in hand has written yet. */
+  readonly readDb: Db;
   private http: OpsServer | undefined;
   private scheduler: Scheduler | undefined;
   private stopping = false;

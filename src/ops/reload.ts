@@ -31,6 +31,7 @@ export const LIVE_KEYS: ReadonlySet<string> = new Set([
   'sftp.spool_quota_files',
   'sftp.min_free_disk_bytes',
   'intake.stable_ms',
+  'intake.refuse_names_at_upload',
   // The listener is restarted and the jobs rescheduled when these change.
   'http.enabled',
   'http.host',

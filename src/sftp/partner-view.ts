@@ -16,7 +16,7 @@ import { fileNameProblem, looksTemporary, uploadNameProblem } from '../core/safe
 import { fsyncDir, isMissing, moveNoReplace, errnoCode } from '../fs/durable.js';
 import { ensurePartnerFolders } from '../fs/partner-folders.js';
 import { openRegularFile } from '../fs/regular-file.js';
-import { noSuchFile, Refusal } from './refusal.js';
+import { noSuchFile, Refusal, type NameScreen, type UploadRefusalReason, type RefusalKind, type UploadRefusedHandler } from './refusal.js';
 import type { SpoolQuota } from './spool-quota.js';
 import { partialName, spoolPathFor, Upload, type UploadMode } from './upload.js';
 import { uploadKey, type UploadRegistry } from './upload-registry.js';
@@ -46,8 +46,16 @@ export interface ViewOptions {
   onChanged: (partner: string, area: UploadArea, name: string) => void;
   /** Delivers an upload over a file of its name still waiting (see `UploadTarget.replace`). */
   replacePending?: (partner: string, area: UploadArea, name: string, deliver: () => Promise<void>) => Promise<void>;
-  /** An upload was refused before it was complete (the size limit): the partner is answered. */
-  onRefused?: (partner: string, area: UploadArea, name: string, size: number, reason: string) => void;
+  /**
+   * An upload was refused before it reached the folder (the size limit, or its name at OPEN,
+   * CLOSE or RENAME): the partner is answered with a receipt, which is written when it resolves.
+   */
+  onRefused?: UploadRefusedHandler;
+  /**
+   * Whether the intake would refuse a file of this name for the name alone (the intake's own
+   * classification, passed in by the composition root): then OPEN, CLOSE and RENAME say so.
+   */
+  screenName?: NameScreen;
   /** The partner's spool allowance, shared by its sessions. */
   quota?: SpoolQuota;
 }
@@ -136,6 +144,7 @@ export class PartnerView {
   async openUpload(target: VirtualTarget, mode: UploadMode, create: boolean): Promise<{ upload: Upload; key: string }> {
     this.guard();
     const { area, name } = this.uploadTarget(target);
+    await this.refuseByName(area, name, 0, 'permission_denied');
     const key = uploadKey(this.options.partner, area, name);
     if (!this.options.registry.claim(key)) {
       throw new Refusal('failure', `${name} is being uploaded by another session`);
@@ -160,6 +169,7 @@ export class PartnerView {
             name,
             maxBytes: this.options.maxUploadBytes,
             allowed: () => !this.revoked,
+            screen: (size: number) => this.refuseByName(area, name, size, 'failure'),
             ...(space ? { space } : {}),
             ...(replacePending ? { replace: (deliver: () => Promise<void>) => replacePending(this.options.partner, area, name, deliver) } : {}),
           },
@@ -184,8 +194,21 @@ export class PartnerView {
   }
 
   /** An upload refused before it was complete: its partner gets an answer. */
-  refused(area: UploadArea, name: string, size: number, reason: string): void {
-    this.options.onRefused?.(this.options.partner, area, name, size, reason);
+  refused(area: UploadArea, name: string, size: number, reason: UploadRefusalReason): void {
+    void this.options.onRefused?.(this.options.partner, area, name, size, reason);
+  }
+
+  /**
+   * Refuses (as `kind`) an upload whose name alone decides that the intake would refuse it,
+   * once its receipt and ledger row are written: a partner who looks in /outbox after the
+   * refusal finds its answer there. Temporary names and /validate are never refused here.
+   */
+  private async refuseByName(area: UploadArea, name: string, size: number, kind: RefusalKind): Promise<void> {
+    const { screenName, onRefused, partner } = this.options;
+    const verdict = await screenName?.(partner, area, name);
+    if (!verdict) return;
+    await onRefused?.(partner, area, name, size, verdict);
+    throw new Refusal(kind, verdict.message);
   }
 
   releaseUpload(key: string): void {
@@ -247,6 +270,12 @@ export class PartnerView {
     const spool = await this.spoolDir(area);
     const pending = path.join(dir, from.name);
     const partial = spoolPathFor(spool, from.name);
+    // the upload under its temporary name ends here: its final name is judged as at OPEN
+    if (!looksTemporary(to.name)) {
+      const source = (await this.regularFile(pending)) ?? (await this.regularFile(partial));
+      if (!source) throw noSuchFile();
+      await this.refuseByName(area, to.name, source.size, 'permission_denied');
+    }
     try {
       if (await this.regularFile(pending)) {
         await moveNoReplace(pending, path.join(dir, to.name));

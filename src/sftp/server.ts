@@ -17,6 +17,7 @@ import { Defender, type BanStore } from './defender.js';
 import { LiveLogins, type AccessStates } from './live-logins.js';
 import { sweepExpiredPartials } from './partial-sweeper.js';
 import { PartnerView } from './partner-view.js';
+import type { NameScreen, UploadRefusedHandler } from './refusal.js';
 import { SftpSession } from './session.js';
 import type { SpaceRefusal } from './spool-quota.js';
 import { SpoolQuotas, type SpoolUsage } from './spool-quotas.js';
@@ -35,8 +36,10 @@ export interface SftpServerOptions {
   onChanged: (partner: string, area: UploadArea, name: string) => void;
   /** Delivers an upload over a file of its name still waiting (the intake's `replace`). */
   replacePending?: (partner: string, area: UploadArea, name: string, deliver: () => Promise<void>) => Promise<void>;
-  /** An upload was refused before it was complete (past the size limit). */
-  onRefused?: (partner: string, area: UploadArea, name: string, size: number, reason: string) => void;
+  /** An upload was refused before it reached the folder (past the size limit, or for its name). */
+  onRefused?: UploadRefusedHandler;
+  /** Whether the intake would refuse a file of this name for the name alone (see `PartnerView`). */
+  screenName?: NameScreen;
   /** An address was banned after repeated login failures. */
   onBanned?: (address: string, failures: number, until: Date) => void;
   /** Dice of the random early drop, in [0, 1); Math.random unless a test decides them. */
@@ -307,6 +310,7 @@ export class SftpServer {
         onChanged: this.options.onChanged,
         ...(this.options.replacePending ? { replacePending: this.options.replacePending } : {}),
         ...(this.options.onRefused ? { onRefused: this.options.onRefused } : {}),
+        ...(this.options.screenName ? { screenName: this.options.screenName } : {}),
         quota: this.quotas.of(account.id),
       });
       const forget = this.logins.add({

@@ -285,7 +285,7 @@ export class SftpSession {
       const reason = handle.upload.abortReason;
       if (reason) {
         this.options.log.warn('sftp.upload_refused', { partner: this.options.partner, file: handle.upload.name, reason });
-        if (!handle.refusalAnswered) this.options.view.refused(handle.area, handle.upload.name, offset + data.length, reason);
+        if (!handle.refusalAnswered) this.options.view.refused(handle.area, handle.upload.name, offset + data.length, { code: 'oversize', message: reason });
         handle.refusalAnswered = true;
       }
       throw err;

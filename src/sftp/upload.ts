@@ -6,7 +6,7 @@
  * limit's refusal and the move into place are the protocol-neutral ones of `delivery/`.
  */
 import { closeSync, constants, fstatSync, unlinkSync, writeSync } from 'node:fs';
-import { lstat, rename } from 'node:fs/promises';
+import { lstat, rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { looksTemporary } from '../core/safe-name.js';
 import { DeliveryRefusal, tooLarge } from '../delivery/refusal.js';
@@ -33,6 +33,11 @@ export interface UploadTarget {
   allowed: () => boolean;
   /** The room this upload holds in the partner's spool quota; asked before the file grows. */
   space?: SpaceClaim;
+  /**
+   * Asked once the bytes are complete, before delivery: throws the refusal when the name alone
+   * now decides that the intake would refuse the file (a name-once name used meanwhile).
+   */
+  screen?: (size: number) => Promise<void>;
 }
 
 const REVOKED = 'access to this account was revoked';
@@ -117,6 +122,13 @@ export class Upload {
     // file in the spool, where it expires, rather than delivering it under a revoked account.
     if (!this.target.allowed()) throw new Refusal('permission_denied', REVOKED);
     if (looksTemporary(this.target.name)) return { delivered: false, size };
+    try {
+      await this.target.screen?.(size);
+    } catch (err) {
+      // refused for its name: nothing of it is kept, as for an upload past the size limit
+      await unlink(this.target.spoolPath).catch(() => undefined);
+      throw err;
+    }
     try {
       await moveNoReplace(this.target.spoolPath, this.target.finalPath);
     } catch (err) {

@@ -118,13 +118,16 @@ describe('PBJ: concurrent posts, limits, bodies and tokens', () => {
     expect(rows.filter((row) => row.state === 'processed').map((row) => row.counts?.accepted)).toEqual([3]);
   });
 
-  it('answers a body over the partner cap 413 in the guide shape, and keeps nothing of it', async () => {
+  it('answers a body over the partner cap 413 in the guide shape, keeps nothing of it, and records the refusal as SFTP does', async () => {
     const rows = daemon.ledger('jumbo').length;
     const big = await upload(form('direct-mail_02-05-2020_1.csv', sales(2000, 200)));
     expect(big.status).toBe(413);
     expect(big.type).toBe('application/json; charset=utf-8');
     expect(big.json()).toEqual({ error: { code: 413, message: expect.stringMatching(/larger than the upload limit/) } });
-    await expectNothingStored('jumbo', rows);
+    // its one row is the refusal, never in the inbox, and the receipt says so
+    expect(daemon.ledger('jumbo').at(-1)).toMatchObject({ name: 'direct-mail_02-05-2020_1.csv', state: 'rejected', reasonCode: 'oversize', sha256: '', via: 'http' });
+    expect(await daemon.receipt('jumbo', 'direct-mail_02-05-2020_1.csv')).toMatchObject({ state: 'rejected', reason: { code: 'oversize' } });
+    await expectNothingStored('jumbo', rows + 1);
   });
 
   it('refuses a body that is not UTF-8 with the offset of the first bad byte, storing no sale', async () => {

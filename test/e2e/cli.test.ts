@@ -11,7 +11,7 @@ import { COMMANDS } from '../../src/cli/main.js';
 import { FILE_STATES } from '../../src/core/file-state.js';
 import { lines, runCli } from '../support/cli.js';
 import { sftpBatch } from '../support/clients.js';
-import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { TestDaemon, waitFor, type TestPartner, NAMES_JUDGED_BY_PIPELINE } from '../support/daemon.js';
 
 const posName = (counter: number) => `20240105_${String(counter).padStart(4, '0')}_acme_pos_cli.json`;
 
@@ -24,7 +24,7 @@ describe('posdrop CLI', () => {
   const cli = (args: string[], stdin = '') => runCli([...args, '--config', config], stdin);
 
   beforeAll(async () => {
-    daemon = await TestDaemon.start();
+    daemon = await TestDaemon.start(NAMES_JUDGED_BY_PIPELINE);
     acme = await daemon.addPartner({ id: 'acme' });
     scratch = await mkdtemp(path.join(tmpdir(), 'posdrop-cli-'));
     config = path.join(scratch, 'posdrop.yaml');

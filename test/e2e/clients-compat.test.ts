@@ -12,7 +12,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { killGroup } from '../support/clients.js';
 import { CurlClient } from '../support/curl-client.js';
-import { sha256, TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { sha256, TestDaemon, waitFor, type TestPartner, NAMES_JUDGED_BY_PIPELINE } from '../support/daemon.js';
 import { recordFigure } from '../support/figures.js';
 import { LftpClient } from '../support/lftp-client.js';
 import { ParamikoClient } from '../support/paramiko-client.js';
@@ -75,7 +75,7 @@ for (const client of CLIENTS) {
     let local: string;
 
     beforeAll(async () => {
-      daemon = await TestDaemon.start();
+      daemon = await TestDaemon.start(NAMES_JUDGED_BY_PIPELINE);
       const acme = await daemon.addPartner({ id: 'acme' });
       partner = await client.create(await endpointOf(daemon), acme);
       local = await mkdtemp(path.join(tmpdir(), 'posdrop-compat-'));

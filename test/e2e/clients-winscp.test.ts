@@ -9,7 +9,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSftp, sftpCall, type Ssh2Session } from '../support/clients.js';
-import { sha256, TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { sha256, TestDaemon, waitFor, type TestPartner, NAMES_JUDGED_BY_PIPELINE } from '../support/daemon.js';
 import { winscpDownload, winscpUpload } from '../support/winscp-replay.js';
 
 const SSH2_VERSION = (createRequire(import.meta.url)('ssh2/package.json') as { version: string }).version;
@@ -23,7 +23,7 @@ describe(`WinSCP's requests, replayed with ssh2 ${SSH2_VERSION}`, () => {
   let session: Ssh2Session;
 
   beforeAll(async () => {
-    daemon = await TestDaemon.start();
+    daemon = await TestDaemon.start(NAMES_JUDGED_BY_PIPELINE);
     acme = await daemon.addPartner({ id: 'acme' });
     session = await connectSftp(daemon.port, acme);
   });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_FORMATS } from '../../src/formats/registry.js';
-import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { TestDaemon, waitFor, type TestPartner, NAMES_JUDGED_BY_PIPELINE } from '../support/daemon.js';
 import { lineFormats } from '../support/line-format.mjs';
 import { batch, cli, download, purchase, query, receiptWhen, upload } from '../support/pos-batches.js';
 
@@ -25,7 +25,7 @@ describe('files of one partner and date are processed in counter order', () => {
   let acme: TestPartner;
 
   beforeAll(async () => {
-    daemon = await TestDaemon.start({ intake: { rescan_seconds: 1 }, sequencer: { stale_check_schedule: '* * * * * *' } });
+    daemon = await TestDaemon.start({ intake: { ...NAMES_JUDGED_BY_PIPELINE.intake, rescan_seconds: 1 }, sequencer: { stale_check_schedule: '* * * * * *' } });
     acme = await daemon.addPartner({ id: 'acme', clientId: '12' });
   });
   afterAll(() => daemon.destroy());

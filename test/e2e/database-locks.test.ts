@@ -12,7 +12,7 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChildDaemon, seedPartner } from '../support/child-daemon.js';
 import { run, sftpBatch } from '../support/clients.js';
-import { waitFor, type TestPartner } from '../support/daemon.js';
+import { waitFor, type TestPartner, NAMES_JUDGED_BY_PIPELINE } from '../support/daemon.js';
 import { posName } from '../support/names.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/posdrop.js');
@@ -88,7 +88,7 @@ describe('the database shared by the daemon and operators', () => {
   it("answers posdrop files and show at once, with what is committed, while a file's transaction is open", async () => {
     const gate = path.join(dataDir, 'gate');
     await writeFile(gate, '');
-    daemon = await ChildDaemon.start({ dataDir, gate });
+    daemon = await ChildDaemon.start({ dataDir, gate, config: NAMES_JUDGED_BY_PIPELINE });
     await upload(posName(1), 'r1\nr2\n');
     await fileEvent('file.processed', posName(1));
 
@@ -126,7 +126,7 @@ describe('the database shared by the daemon and operators', () => {
 
   it("waits for an operator's brief write lock, then records and processes the upload", async () => {
     // No rescan for an hour: only the wait on the lock can bring these files in.
-    daemon = await ChildDaemon.start({ dataDir, config: { intake: { rescan_seconds: 3600 } } });
+    daemon = await ChildDaemon.start({ dataDir, config: { intake: { ...NAMES_JUDGED_BY_PIPELINE.intake, rescan_seconds: 3600 } } });
     const operator = new Database(database, { fileMustExist: true, timeout: BUSY_TIMEOUT_MS });
     let released: Date;
     try {

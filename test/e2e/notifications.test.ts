@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utcDay } from '../../src/core/calendar.js';
 import { posdrop, runCli } from '../support/cli.js';
-import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { TestDaemon, waitFor, type TestPartner, NAMES_JUDGED_BY_PIPELINE } from '../support/daemon.js';
 import { addPartnerOffline, DaemonProcess } from '../support/daemon-process.js';
 import { drop } from '../support/drop.js';
 import { batch, purchase, receiptWhen, upload } from '../support/pos-batches.js';
@@ -41,7 +41,7 @@ describe('webhook notifications', () => {
 
   beforeAll(async () => {
     receiver = await WebhookReceiver.start({ '/ops': OPS_SECRET, '/acme': ACME_SECRET });
-    daemon = await TestDaemon.start({ notifications: notifications(receiver) });
+    daemon = await TestDaemon.start({ ...NAMES_JUDGED_BY_PIPELINE, notifications: notifications(receiver) });
     acme = await daemon.addPartner({ id: 'acme', clientId: '12', formats: ['crowdtwist-pos', 'carma-purchase-history'] });
     other = await daemon.addPartner({ id: 'other', formats: ['carma-purchase-history'] });
     day = utcDay(daemon.clock.now()).replaceAll('-', '');

@@ -6,7 +6,7 @@
  * ignored with a warning.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestDaemon, type TestPartner } from '../support/daemon.js';
+import { TestDaemon, type TestPartner, NAMES_JUDGED_BY_PIPELINE } from '../support/daemon.js';
 import { drop, fetchJson } from '../support/drop.js';
 
 const HEADER = 'ORDER_ID,DRAW_NO,CUSTOMER_ID,PRODUCT,QUANTITY,AMOUNT,PAYMENT_METHOD,SALE_DATE\n';
@@ -18,7 +18,7 @@ describe('PBJ names, channels, refusals and columns', () => {
   let mixed: TestPartner;
 
   beforeAll(async () => {
-    daemon = await TestDaemon.start({ clienttoolbox: { mixed: { create_new_customers: true, campaigns: [{ id: '12121', type: 'points' }] } } });
+    daemon = await TestDaemon.start({ ...NAMES_JUDGED_BY_PIPELINE, clienttoolbox: { mixed: { create_new_customers: true, campaigns: [{ id: '12121', type: 'points' }] } } });
     jumbo = await daemon.addPartner({ id: 'jumbo', channels: ['charity_lotery', 'direct-mail'], formats: ['pbj-offline-sales'] });
     mixed = await daemon.addPartner({
       id: 'mixed',

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TestDaemon, type TestPartner } from '../support/daemon.js';
+import { TestDaemon, type TestPartner, NAMES_JUDGED_BY_PIPELINE } from '../support/daemon.js';
 import { csvRows, drop, fetchJson, fetchOutbox } from '../support/drop.js';
 
 const HEADER = 'ORDER_ID,DRAW_NO,CUSTOMER_ID,PRODUCT,QUANTITY,AMOUNT,PAYMENT_METHOD,SALE_DATE\n';
@@ -11,7 +11,7 @@ describe('PBJ offline sales through the daemon', () => {
   let jumbo: TestPartner;
 
   beforeAll(async () => {
-    daemon = await TestDaemon.start();
+    daemon = await TestDaemon.start(NAMES_JUDGED_BY_PIPELINE);
     jumbo = await daemon.addPartner({ id: 'jumbo', channels: ['direct-mail', 'retail'], formats: ['pbj-offline-sales'] });
   });
   afterAll(() => daemon.destroy());

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_FORMATS } from '../../src/formats/registry.js';
 import { run, sftpBatch, type BatchResult } from '../support/clients.js';
-import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { TestDaemon, waitFor, type TestPartner, NAMES_JUDGED_BY_PIPELINE } from '../support/daemon.js';
 import { lineFormats } from '../support/line-format.mjs';
 import { posName } from '../support/names.js';
 
@@ -29,7 +29,7 @@ describe('posdrop reprocess, while the daemon runs', () => {
   }
 
   beforeAll(async () => {
-    daemon = await TestDaemon.start({}, { formats: lineFormats(BUILT_IN_FORMATS) });
+    daemon = await TestDaemon.start(NAMES_JUDGED_BY_PIPELINE, { formats: lineFormats(BUILT_IN_FORMATS) });
     acme = await daemon.addPartner({ id: 'acme', clientId: '12' });
   });
   afterAll(() => daemon.destroy());

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { posdrop } from '../support/cli.js';
 import { sftpBatch } from '../support/clients.js';
-import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { TestDaemon, waitFor, type TestPartner, NAMES_JUDGED_BY_PIPELINE } from '../support/daemon.js';
 import { drop, fetchJson, fetchOutbox } from '../support/drop.js';
 import { posName } from '../support/names.js';
 import { batch, purchase } from '../support/pos-batches.js';
@@ -45,7 +45,7 @@ describe('a file sent again', () => {
   }
 
   beforeAll(async () => {
-    daemon = await TestDaemon.start({ clienttoolbox: { shop: { create_new_customers: true, campaigns: [{ id: 'P1', type: 'points' }] } } });
+    daemon = await TestDaemon.start({ ...NAMES_JUDGED_BY_PIPELINE, clienttoolbox: { shop: { create_new_customers: true, campaigns: [{ id: 'P1', type: 'points' }] } } });
     shop = await daemon.addPartner({ id: 'shop', clientId: '12', channels: ['direct-mail'] });
   });
   afterAll(() => daemon.destroy());

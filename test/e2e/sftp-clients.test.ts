@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSftp, OPEN_MODE, refusal, sftpBatch, sftpCall, STATUS, type Ssh2Session } from '../support/clients.js';
-import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { TestDaemon, waitFor, type TestPartner, NAMES_JUDGED_BY_PIPELINE } from '../support/daemon.js';
 
 const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
@@ -31,7 +31,7 @@ describe('OpenSSH sftp', () => {
   let local: string;
 
   beforeAll(async () => {
-    daemon = await TestDaemon.start();
+    daemon = await TestDaemon.start(NAMES_JUDGED_BY_PIPELINE);
     acme = await daemon.addPartner({ id: 'acme' });
     local = await mkdtemp(path.join(tmpdir(), 'posdrop-local-'));
   });
@@ -133,7 +133,7 @@ describe('ssh2 client, replaying paramiko and WinSCP', () => {
   let session: Ssh2Session;
 
   beforeAll(async () => {
-    daemon = await TestDaemon.start();
+    daemon = await TestDaemon.start(NAMES_JUDGED_BY_PIPELINE);
     acme = await daemon.addPartner({ id: 'acme' });
     session = await connectSftp(daemon.port, acme);
   });

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closed, connectSftp, connectSsh, refusal, sftpCall, STATUS } from '../support/clients.js';
-import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { TestDaemon, waitFor, type TestPartner, NAMES_JUDGED_BY_PIPELINE } from '../support/daemon.js';
 import { PACKET, RawSftp, sftpString, statusOf, uint64 } from '../support/raw-sftp.js';
 import { Squatter } from '../support/squatter.js';
 import { floodLargeWrites, floodSmallWrites, rawUpload } from '../support/write-flood.js';
@@ -15,6 +15,7 @@ describe('connections before login', () => {
 
   beforeAll(async () => {
     daemon = await TestDaemon.start({
+      ...NAMES_JUDGED_BY_PIPELINE,
       sftp: { login_grace_seconds: 1, max_connections: 4, max_connections_per_address: 2 },
     });
     acme = await daemon.addPartner({ id: 'acme' });
@@ -66,6 +67,7 @@ describe('sessions', () => {
 
   beforeAll(async () => {
     daemon = await TestDaemon.start({
+      ...NAMES_JUDGED_BY_PIPELINE,
       sftp: { idle_timeout_seconds: 1, max_open_handles: 4, max_requests_in_flight: 64, max_write_bytes_in_flight: 128 * 1024 },
     });
     acme = await daemon.addPartner({ id: 'acme' });
@@ -141,7 +143,7 @@ describe('memory under a flood of large WRITEs', () => {
   let acme: TestPartner;
 
   beforeAll(async () => {
-    daemon = await TestDaemon.start();
+    daemon = await TestDaemon.start(NAMES_JUDGED_BY_PIPELINE);
     acme = await daemon.addPartner({ id: 'acme' });
   });
   afterAll(() => daemon.destroy());

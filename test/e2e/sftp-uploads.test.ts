@@ -19,7 +19,7 @@ import {
   STATUS,
 } from '../support/clients.js';
 import { FakeClock } from '../support/clock.js';
-import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { TestDaemon, waitFor, type TestPartner, NAMES_JUDGED_BY_PIPELINE } from '../support/daemon.js';
 
 /** Counters from 0101 with no 0001 for that day: each file is `held`, pending in the inbox. */
 const posName = (counter: number) => `20240105_${String(100 + counter).padStart(4, '0')}_acme_pos_upload.json`;
@@ -35,7 +35,7 @@ describe('interrupted and oversize uploads', () => {
   let local: string;
 
   beforeAll(async () => {
-    daemon = await TestDaemon.start();
+    daemon = await TestDaemon.start(NAMES_JUDGED_BY_PIPELINE);
     acme = await daemon.addPartner({ id: 'acme' });
     small = await daemon.addPartner({ id: 'small', maxUploadBytes: 64 * 1024 });
     local = await mkdtemp(path.join(tmpdir(), 'posdrop-local-'));
@@ -164,7 +164,7 @@ describe('partials nobody resumes', () => {
   let acme: TestPartner;
 
   beforeAll(async () => {
-    daemon = await TestDaemon.start({ sftp: { partial_expiry_hours: 24 } }, { clock });
+    daemon = await TestDaemon.start({ ...NAMES_JUDGED_BY_PIPELINE, sftp: { partial_expiry_hours: 24 } }, { clock });
     acme = await daemon.addPartner({ id: 'acme' });
   });
   afterAll(() => daemon.destroy());

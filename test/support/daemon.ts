@@ -67,6 +67,13 @@ export interface StartOptions {
   formats?: FormatLookup;
 }
 
+/**
+ * For suites about something else than names (resumes, limits, clients' request orders) whose
+ * files carry any name: the upload completes and the pipeline judges the name, as with
+ * `intake.refuse_names_at_upload` off. test/e2e/upload-refusals.test.ts covers the default.
+ */
+export const NAMES_JUDGED_BY_PIPELINE = { intake: { refuse_names_at_upload: false } } as const;
+
 export class TestDaemon {
   app!: App;
   port = 0;

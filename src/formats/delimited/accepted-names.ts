@@ -9,17 +9,35 @@ export interface NameClaim {
   fileId: number;
 }
 
+/** The id of the file that holds the name, if one does: the one check behind every answer about it. */
+export function nameHolder(db: Db, claim: Omit<NameClaim, 'fileId'>): number | undefined {
+  return db
+    .prepare('SELECT file_id FROM accepted_names WHERE partner_id = ? AND format = ? AND name = ?')
+    .pluck()
+    .get(claim.partner, claim.format, claim.name) as number | undefined;
+}
+
 /**
  * Uses up the name for `claim.fileId`, inside the file's transaction: a file refused rolls back,
  * so it does not use the name up. False when another file already has it; true for the file
  * that has it (processed again).
  */
 export function claimName(db: Db, claim: NameClaim): boolean {
-  const owner = db
-    .prepare('SELECT file_id FROM accepted_names WHERE partner_id = ? AND format = ? AND name = ?')
-    .pluck()
-    .get(claim.partner, claim.format, claim.name) as number | undefined;
+  const owner = nameHolder(db, claim);
   if (owner !== undefined) return owner === claim.fileId;
   db.prepare('INSERT INTO accepted_names (partner_id, format, name, file_id) VALUES (?, ?, ?, ?)').run(claim.partner, claim.format, claim.name, claim.fileId);
   return true;
+}
+
+/**
+ * The names already used, as committed: read on a connection of its own (the daemon's read-only
+ * one), so an upload is never refused for a claim that a file still in hand may yet roll back.
+ * The claim in the file's transaction stays the final word. Async, as another store would be.
+ */
+export class UsedNames {
+  constructor(private readonly readDb: Db) {}
+
+  async used(partner: string, format: string, name: string): Promise<boolean> {
+    return nameHolder(this.readDb, { partner, format, name }) !== undefined;
+  }
 }

@@ -36,7 +36,7 @@ export interface DelimitedFormat {
 }
 
 /** Why a file of a `names: 'once'` format is refused when its name was accepted before (PBJ's words). */
-const ALREADY_UPLOADED = 'This file has already been uploaded';
+export const ALREADY_UPLOADED = 'This file has already been uploaded';
 
 const NOTHING = Object.freeze({ total: 0, accepted: 0, failed: 0, duplicates: 0 });
 
