@@ -1,14 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sftpBatch } from '../support/clients.js';
-import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { TestDaemon, waitFor, type TestPartner, NAMES_JUDGED_BY_PIPELINE } from '../support/daemon.js';
 
 describe('a partner uploads with OpenSSH sftp', () => {
   let daemon: TestDaemon;
   let acme: TestPartner;
 
   beforeAll(async () => {
-    daemon = await TestDaemon.start();
+    daemon = await TestDaemon.start(NAMES_JUDGED_BY_PIPELINE);
     acme = await daemon.addPartner({ id: 'acme', clientId: '12', channels: ['direct-mail'] });
   });
   afterAll(() => daemon.destroy());
