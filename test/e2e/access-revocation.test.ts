@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closed, connectSftp, OPEN_MODE, sftpBatch, sftpCall, type Ssh2Session } from '../support/clients.js';
 import { posdrop } from '../support/cli.js';
-import { TestDaemon, type TestPartner } from '../support/daemon.js';
+import { TestDaemon, type TestPartner, NAMES_JUDGED_BY_PIPELINE } from '../support/daemon.js';
 import { sample, scrape } from '../support/prometheus.js';
 import { generateEd25519KeyPair } from '../../src/security/ed25519.js';
 
@@ -16,7 +16,7 @@ describe('access taken away while a partner is logged in', () => {
   let bystander: TestPartner;
 
   beforeAll(async () => {
-    daemon = await TestDaemon.start({ sftp: { access_check_ms: 100 } });
+    daemon = await TestDaemon.start({ ...NAMES_JUDGED_BY_PIPELINE, sftp: { access_check_ms: 100 } });
     bystander = await daemon.addPartner({ id: 'bystander' });
   });
   afterAll(() => daemon.destroy());

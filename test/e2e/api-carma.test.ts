@@ -18,8 +18,8 @@ describe('Carma purchase history API', () => {
 
   beforeAll(async () => {
     daemon = await TestDaemon.start({ api: { max_requests_per_partner: 8 } });
-    for (const [id, customer] of [['shop', '4711'], ['other', '815']] as const) {
-      await daemon.addPartner({ id, formats: ['carma-purchase-history'] });
+    for (const [id, customer, format] of [['shop', '4711', 'carma-purchase-history'], ['other', '815', 'carma-purchase-history'], ['pbjonly', '816', 'pbj-offline-sales']] as const) {
+      await daemon.addPartner({ id, formats: [format] });
       keys[id] = await createApiKey(daemon, id);
       expect((await posdrop(daemon, ['partners', 'set', id, '--carma-customer-id', customer])).code).toBe(0);
     }
@@ -87,5 +87,17 @@ describe('Carma purchase history API', () => {
     expect([json.status, json.json()]).toEqual([415, { error: { code: 415, message: 'post the data with Content-Type: text/csv' } }]);
     const badList = await call(`${base}/rest/4711/purchasehistory/a_b/imports`, { method: 'POST', headers, body: '{}' });
     expect(badList.status).toBe(400);
+  });
+
+  it('answers 403 naming the account to a partner that does not send Carma files, and stores nothing', async () => {
+    const headers = { Authorization: basic('pbjonly'), 'Content-Type': 'application/json' };
+    const answers = await Promise.all([
+      call(`${base}/rest/816/purchasehistory/L5/imports`, { method: 'POST', headers, body: '{}' }),
+      call(`${base}/rest/816/batches/1`, { headers }),
+    ]);
+    for (const answer of answers) {
+      expect([answer.status, answer.json()]).toEqual([403, { error: { code: 403, message: 'the account pbjonly does not send carma-purchase-history; an operator can add it with posdrop partners' } }]);
+    }
+    expect(daemon.ledger('pbjonly')).toEqual([]);
   });
 });

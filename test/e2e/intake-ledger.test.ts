@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectSftp, sftpCall, type Ssh2Session } from '../support/clients.js';
-import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { TestDaemon, waitFor, type TestPartner, NAMES_JUDGED_BY_PIPELINE } from '../support/daemon.js';
 
 /** Counters from 0101 with no 0001 for that day: each file is `held`, pending in the inbox. */
 const posName = (counter: number) => `20240105_${String(100 + counter).padStart(4, '0')}_acme_pos_ledger.json`;
@@ -21,7 +21,7 @@ describe('the file ledger', () => {
   let session: Ssh2Session;
 
   beforeAll(async () => {
-    daemon = await TestDaemon.start();
+    daemon = await TestDaemon.start(NAMES_JUDGED_BY_PIPELINE);
     acme = await daemon.addPartner({ id: 'acme', channels: ['shop'] });
     session = await connectSftp(daemon.port, acme);
   });

@@ -2,7 +2,7 @@ import { readFile, stat, writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILT_IN_FORMATS } from '../../src/formats/registry.js';
 import { connectSftp, sftpBatch } from '../support/clients.js';
-import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { TestDaemon, waitFor, type TestPartner, NAMES_JUDGED_BY_PIPELINE } from '../support/daemon.js';
 import { lineFormats } from '../support/line-format.mjs';
 import { sample, scrape, type Samples } from '../support/prometheus.js';
 import { posName } from '../support/names.js';
@@ -18,7 +18,7 @@ describe('metrics and health over HTTP', () => {
   const healthUrl = () => `http://127.0.0.1:${daemon.httpPort}/healthz`;
 
   beforeAll(async () => {
-    daemon = await TestDaemon.start({}, { formats: lineFormats(BUILT_IN_FORMATS) });
+    daemon = await TestDaemon.start(NAMES_JUDGED_BY_PIPELINE, { formats: lineFormats(BUILT_IN_FORMATS) });
     acme = await daemon.addPartner({ id: 'acme', clientId: '12' });
     before = await scrape(metricsUrl());
   });
@@ -113,7 +113,7 @@ describe('metrics from the first scrape, and record outcomes of the real formats
   const metricsUrl = () => `http://127.0.0.1:${daemon.httpPort}/metrics`;
 
   beforeAll(async () => {
-    daemon = await TestDaemon.start();
+    daemon = await TestDaemon.start(NAMES_JUDGED_BY_PIPELINE);
     acme = await daemon.addPartner({ id: 'acme', clientId: '12' });
   });
   afterAll(() => daemon.destroy());

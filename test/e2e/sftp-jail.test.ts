@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { SFTPWrapper } from 'ssh2';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { connectSftp, connectSsh, refusal, sftpCall, STATUS, type Ssh2Session } from '../support/clients.js';
-import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
+import { TestDaemon, waitFor, type TestPartner, NAMES_JUDGED_BY_PIPELINE } from '../support/daemon.js';
 import { PACKET, RawSftp, sftpString, statusOf, uint32 } from '../support/raw-sftp.js';
 
 /** A name the crowdtwist-pos rule accepts for `acme`, `held` (no 0001 comes for that day): it stays in the inbox. */
@@ -25,7 +25,7 @@ describe('the jail', () => {
   let otherSecret: string;
 
   beforeAll(async () => {
-    daemon = await TestDaemon.start();
+    daemon = await TestDaemon.start(NAMES_JUDGED_BY_PIPELINE);
     acme = await daemon.addPartner({ id: 'acme' });
     await daemon.addPartner({ id: 'other' });
     otherSecret = daemon.path('partners', 'other', 'outbox', 'secret.json');

@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPEN_MODE, connectSftp, refusal, sftpBatch, sftpCall, STATUS } from '../support/clients.js';
-import { TestDaemon, type TestPartner } from '../support/daemon.js';
+import { TestDaemon, type TestPartner, NAMES_JUDGED_BY_PIPELINE } from '../support/daemon.js';
 import { sample, scrape, type Samples } from '../support/prometheus.js';
 
 const KB = 1024;
@@ -16,7 +16,7 @@ describe('the spool quota of a partner', () => {
   let acme: TestPartner;
 
   beforeAll(async () => {
-    daemon = await TestDaemon.start({ sftp: { spool_quota_files: 3, spool_quota_bytes: 100 * KB } });
+    daemon = await TestDaemon.start({ ...NAMES_JUDGED_BY_PIPELINE, sftp: { spool_quota_files: 3, spool_quota_bytes: 100 * KB } });
     acme = await daemon.addPartner({ id: 'acme' });
   });
   afterAll(() => daemon.destroy());
@@ -81,7 +81,7 @@ describe("the disk's floor", () => {
 
   beforeAll(async () => {
     // A floor above any disk's free space: every upload meets it.
-    daemon = await TestDaemon.start({ sftp: { min_free_disk_bytes: 2 ** 52 } });
+    daemon = await TestDaemon.start({ ...NAMES_JUDGED_BY_PIPELINE, sftp: { min_free_disk_bytes: 2 ** 52 } });
     acme = await daemon.addPartner({ id: 'acme' });
   });
   afterAll(() => daemon.destroy());
