@@ -38,8 +38,9 @@ describe('/healthz when a part fails', () => {
     expect(stale.code).toBe(503);
     expect(stale.body).toMatchObject({ status: 'unhealthy', database: { ok: true }, sftp: { ok: true } });
     // 7260 s after the start's rescan, which a loaded machine may finish a second into the test clock.
-    expect(stale.body.watcher).toEqual({ ok: false, detail: expect.stringMatching(/^no rescan of the inboxes has finished for 72(59|60|61) s \(one is due every 3600 s\)$/) });
-    expect(daemon.app.liveProblem()).toBe(stale.body.watcher.detail); // what the systemd watchdog withholds its ping for
+    const staleDetail = /^no rescan of the inboxes has finished for 72(59|60|61|62) s \(one is due every 3600 s\)$/;
+    expect(stale.body.watcher).toEqual({ ok: false, detail: expect.stringMatching(staleDetail) });
+    expect(daemon.app.liveProblem()).toMatch(staleDetail); // what the systemd watchdog withholds its ping for
 
     await daemon.app.running.intake.rescan();
     expect(await health()).toMatchObject({ code: 200, body: { watcher: { ok: true, detail: 'watching the inboxes; last full rescan 0 s ago' } } });
