@@ -37,14 +37,7 @@ export class RecordErrorStore {
     const rows = this.sql
       .get('SELECT position, record_key, field, code, message, value FROM record_errors WHERE file_id = ? ORDER BY id LIMIT ?')
       .all(fileId, limit) as ErrorRow[];
-    return rows.map((row) => ({
-      position: row.position,
-      key: row.record_key ?? undefined,
-      field: row.field ?? undefined,
-      code: row.code,
-      message: row.message,
-      value: row.value ?? undefined,
-    }));
+    return rows.map(recordErrorOf);
   }
 
   /** How many errors are stored for `fileId`. */
@@ -71,4 +64,16 @@ export class RecordErrorStore {
       return this.sql.get(`DELETE FROM record_errors WHERE file_id IN (${old})`).run(at).changes;
     })();
   }
+}
+
+/** A stored row as the record error it was, on either engine (NULL columns are absent fields). */
+export function recordErrorOf(row: ErrorRow): RecordError {
+  return {
+    position: row.position,
+    key: row.record_key ?? undefined,
+    field: row.field ?? undefined,
+    code: row.code,
+    message: row.message,
+    value: row.value ?? undefined,
+  };
 }

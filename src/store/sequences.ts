@@ -22,7 +22,8 @@ export interface SequenceSkip {
   releasedAt: string;
 }
 
-interface SkipRow {
+/** A `sequence_skips` row as either engine returns it. */
+export interface SkipRow {
   from_counter: number;
   through_counter: number;
   reason: string;
@@ -72,12 +73,17 @@ export class SequenceStore {
          WHERE partner_id = ? AND format = ? AND day = ? ORDER BY id`,
       )
       .all(key.partner, key.format, key.day) as SkipRow[];
-    return rows.map((row) => ({
-      fromCounter: row.from_counter,
-      throughCounter: row.through_counter,
-      reason: row.reason,
-      releasedBy: row.released_by,
-      releasedAt: row.released_at,
-    }));
+    return rows.map(skipOf);
   }
+}
+
+/** A stored skip row as the skip it records, on either engine. */
+export function skipOf(row: SkipRow): SequenceSkip {
+  return {
+    fromCounter: row.from_counter,
+    throughCounter: row.through_counter,
+    reason: row.reason,
+    releasedBy: row.released_by,
+    releasedAt: row.released_at,
+  };
 }

@@ -4,7 +4,7 @@
  */
 import type pg from 'pg';
 import { clipValue, type RecordError } from '../../core/record-error.js';
-import type { ErrorRow } from '../record-errors.js';
+import { recordErrorOf, type ErrorRow } from '../record-errors.js';
 import type { RecordErrorStoreAsync } from '../record-error-store.js';
 
 const ROWS_PER_INSERT = 1000;
@@ -32,14 +32,7 @@ export class PostgresRecordErrorStore implements RecordErrorStoreAsync {
       'SELECT position, record_key, field, code, message, value FROM record_errors WHERE file_id = $1 ORDER BY id LIMIT $2',
       [fileId, limit],
     );
-    return rows.map((row) => ({
-      position: row.position,
-      key: row.record_key ?? undefined,
-      field: row.field ?? undefined,
-      code: row.code,
-      message: row.message,
-      value: row.value ?? undefined,
-    }));
+    return rows.map(recordErrorOf);
   }
 
   async count(fileId: number): Promise<number> {

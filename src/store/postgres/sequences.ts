@@ -4,16 +4,9 @@
  * 0002 on one node waits for 0001's transaction on another and then reads the counter it left.
  */
 import type pg from 'pg';
-import type { SequenceKey, SequenceSkip } from '../sequences.js';
+import { skipOf, type SequenceKey, type SequenceSkip, type SkipRow } from '../sequences.js';
 import type { SequenceStoreAsync } from '../sequence-store.js';
 
-interface SkipRow {
-  from_counter: number;
-  through_counter: number;
-  reason: string;
-  released_by: string;
-  released_at: string;
-}
 
 export class PostgresSequenceStore implements SequenceStoreAsync {
   constructor(
@@ -58,13 +51,7 @@ export class PostgresSequenceStore implements SequenceStoreAsync {
        WHERE partner_id = $1 AND format = $2 AND day = $3 ORDER BY id`,
       [key.partner, key.format, key.day],
     );
-    return rows.map((row) => ({
-      fromCounter: row.from_counter,
-      throughCounter: row.through_counter,
-      reason: row.reason,
-      releasedBy: row.released_by,
-      releasedAt: row.released_at,
-    }));
+    return rows.map(skipOf);
   }
 }
 
