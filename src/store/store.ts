@@ -1,0 +1,138 @@
+/**
+ * The store: every seam of posdrop's state behind one object, on SQLite or PostgreSQL alike.
+ *
+ * Reads may go anywhere (`store.ledger.get`). Writes go through `store.transaction`, which hands
+ * `work` the seams bound to that one transaction: on SQLite the daemon's one connection inside
+ * the in-process write lock (a write outside it would silently join, and roll back with, the file
+ * whose transaction is open); on PostgreSQL a pooled client of its own between BEGIN and COMMIT,
+ * so several nodes' transactions run at once and a lock they share is taken explicitly (a
+ * sequence's `serialise`, a row's `FOR UPDATE`).
+ */
+import type pg from 'pg';
+import type { Db } from './database.js';
+import type { MoveObserver } from './files.js';
+import { SqliteLedgerStore, type LedgerStore } from './ledger-store.js';
+import { PostgresLedgerStore, type PostgresMoveObserver } from './postgres/ledger.js';
+import { PostgresRecordErrorStore } from './postgres/record-errors.js';
+import { PostgresSequenceStore } from './postgres/sequences.js';
+import { SqliteRecordErrorStore, type RecordErrorStoreAsync } from './record-error-store.js';
+import { SqliteSequenceStore, type SequenceStoreAsync } from './sequence-store.js';
+import { WriteLock } from './write-lock.js';
+
+export type StoreEngine = 'sqlite' | 'postgres';
+
+/**
+ * The engine's own handle inside a transaction, for the few writers that choose their statements
+ * per engine (a format's bulk inserts: multi-row INSERT on SQLite, COPY on PostgreSQL).
+ */
+export type EngineHandle = { readonly engine: 'sqlite'; readonly db: Db } | { readonly engine: 'postgres'; readonly client: pg.ClientBase };
+
+/** The seams as one transaction sees them. */
+export interface StoreTx {
+  readonly ledger: LedgerStore;
+  readonly sequences: SequenceStoreAsync;
+  readonly recordErrors: RecordErrorStoreAsync;
+  readonly handle: EngineHandle;
+}
+
+export interface Store {
+  readonly engine: StoreEngine;
+  /** For reads outside a transaction; on SQLite they also see the open transaction's writes. */
+  readonly ledger: LedgerStore;
+  readonly recordErrors: RecordErrorStoreAsync;
+  /** Runs `work` in one transaction that commits when it resolves and rolls back when it throws. */
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** Runs `work` in a transaction that is always rolled back: a dry run stores nothing. */
+  rolledBack<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /** Resolves when every transaction begun so far has ended. */
+  idle(): Promise<void>;
+}
+
+/** SQLite: one connection, one writer; every transaction is the same seams under the write lock. */
+export class SqliteStore implements Store {
+  readonly engine = 'sqlite';
+  readonly ledger: LedgerStore;
+  readonly recordErrors: RecordErrorStoreAsync;
+  private readonly tx: StoreTx;
+
+  constructor(
+    readonly db: Db,
+    readonly lock: WriteLock,
+    now: () => Date,
+    onMove?: MoveObserver,
+  ) {
+    this.ledger = SqliteLedgerStore.open(db, now, onMove);
+    this.recordErrors = new SqliteRecordErrorStore(db);
+    this.tx = { ledger: this.ledger, sequences: new SqliteSequenceStore(db, now), recordErrors: this.recordErrors, handle: { engine: 'sqlite', db } };
+  }
+
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.lock.transaction(() => work(this.tx));
+  }
+
+  rolledBack<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.lock.rolledBack(() => work(this.tx));
+  }
+
+  idle(): Promise<void> {
+    return this.lock.idle();
+  }
+}
+
+/** PostgreSQL: a pool; each transaction holds a client of its own from BEGIN to COMMIT. */
+export class PostgresStore implements Store {
+  readonly engine = 'postgres';
+  readonly ledger: LedgerStore;
+  readonly recordErrors: RecordErrorStoreAsync;
+  private readonly open = new Set<Promise<unknown>>();
+
+  constructor(
+    readonly pool: pg.Pool,
+    private readonly now: () => Date,
+    private readonly onMove?: PostgresMoveObserver,
+  ) {
+    this.ledger = new PostgresLedgerStore(pool, now, onMove);
+    this.recordErrors = new PostgresRecordErrorStore(pool);
+  }
+
+  transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.track(this.run(work, 'COMMIT'));
+  }
+
+  rolledBack<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
+    return this.track(this.run(work, 'ROLLBACK'));
+  }
+
+  async idle(): Promise<void> {
+    await Promise.allSettled([...this.open]);
+  }
+
+  private async run<T>(work: (tx: StoreTx) => Promise<T>, end: 'COMMIT' | 'ROLLBACK'): Promise<T> {
+    const client = await this.pool.connect();
+    let broken: unknown;
+    try {
+      await client.query('BEGIN');
+      const tx: StoreTx = {
+        ledger: new PostgresLedgerStore(client, this.now, this.onMove),
+        sequences: new PostgresSequenceStore(client, this.now),
+        recordErrors: new PostgresRecordErrorStore(client),
+        handle: { engine: 'postgres', client },
+      };
+      const result = await work(tx);
+      await client.query(end);
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch((rollbackFailed: unknown) => (broken = rollbackFailed));
+      throw err;
+    } finally {
+      // A client whose rollback failed may still hold the transaction: the pool must not hand it out again.
+      client.release(broken instanceof Error ? broken : undefined);
+    }
+  }
+
+  private track<T>(run: Promise<T>): Promise<T> {
+    this.open.add(run);
+    void run.finally(() => this.open.delete(run)).catch(() => undefined);
+    return run;
+  }
+}
