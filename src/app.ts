@@ -46,9 +46,8 @@ import { ApiImportStore } from './store/api-imports.js';
 import { BanTable } from './store/bans.js';
 import { CredentialWatch } from './store/credential-watch.js';
 import { FileLedger } from './store/files.js';
-import { RecordErrorStore } from './store/record-errors.js';
-import { SequenceStore } from './store/sequences.js';
 import { PartnerStore } from './store/partners.js';
+import { SqliteStore } from './store/store.js';
 import { WriteLock } from './store/write-lock.js';
 import { NotificationStore } from './store/notifications.js';
 import { PartnerLoginStore } from './store/partner-logins.js';
@@ -118,6 +117,7 @@ export class App {
     const notifications = new NotificationStore(db, now);
     const notifier = new Notifier(config.notifications, notifications, lock, now);
     const files = new FileLedger(db, now, notifier.fileMoved);
+    const store = new SqliteStore(db, lock, now, notifier.fileMoved);
     const credentials = new CredentialWatch(db, partners);
     const logins = new LoginRecorder({ store: new PartnerLoginStore(db), lock, now, log });
     const hostKey = await loadOrCreateHostKey(config.sftp.host_key || layout.defaultHostKey, log);
@@ -128,9 +128,8 @@ export class App {
 
     const { formats } = this.options;
     const answers = new Answers(layout, new Outbox(layout), log, now, formats);
-    const recordErrors = new RecordErrorStore(db);
     const onRelease = (file: { partner: string; name: string }) => intake.requeue(file.partner, file.name);
-    const pipeline = new Pipeline({ layout, config, db, lock, files, recordErrors, answers, log, now, onRelease, ...(formats ? { formats } : {}) });
+    const pipeline = new Pipeline({ layout, config, store, answers, log, now, onRelease, ...(formats ? { formats } : {}) });
     const unpacker = new Unpacker({
       layout,
       files,
@@ -183,8 +182,8 @@ export class App {
     });
     const staleHolds = new StaleHoldsJob({
       config: config.sequencer,
-      files,
-      sequences: new SequenceStore(db, now),
+      files: store.ledger,
+      sequences: store.sequences,
       formats: formats ?? builtInFormat,
       log,
       now,
@@ -197,7 +196,7 @@ export class App {
       );
     };
     const consoleParts = {
-      actions: daemonActions({ config, layout, db, lock, files, partners, intake, formats: formats ?? builtInFormat, now }),
+      actions: daemonActions({ config, layout, db, lock, store, files, partners, intake, formats: formats ?? builtInFormat, now }),
       // Console logins are throttled per address like SFTP logins, by a Defender of their own.
       defender: new Defender({
         threshold: config.console.max_login_failures,

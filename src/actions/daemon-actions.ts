@@ -19,7 +19,7 @@ import { answerStillHeld, releaseGap } from '../pipeline/sequence-gaps.js';
 import type { Db } from '../store/database.js';
 import type { FileLedger, FileRecord } from '../store/files.js';
 import type { PartnerStore } from '../store/partners.js';
-import { SequenceStore } from '../store/sequences.js';
+import type { Store } from '../store/store.js';
 import type { WriteLock } from '../store/write-lock.js';
 
 export interface DaemonActionParts {
@@ -27,6 +27,8 @@ export interface DaemonActionParts {
   layout: DataLayout;
   db: Db;
   lock: WriteLock;
+  store: Store;
+  /** For undo's history note, written inside its own synchronous transaction. */
   files: FileLedger;
   partners: PartnerStore;
   intake: Pick<Intake, 'announce' | 'requeue'>;
@@ -36,9 +38,9 @@ export interface DaemonActionParts {
 
 /** The console's actions on the daemon's own parts. */
 export function daemonActions(parts: DaemonActionParts): ConsoleActions {
-  const { db, lock, files, partners, intake, formats, now } = parts;
-  const fileOf = (id: number): FileRecord => {
-    const file = files.get(id);
+  const { db, lock, store, files, partners, intake, formats, now } = parts;
+  const fileOf = async (id: number): Promise<FileRecord> => {
+    const file = await store.ledger.get(id);
     if (!file) throw new OperatorError('not_found', `no file ${id}`);
     return file;
   };
@@ -46,11 +48,8 @@ export function daemonActions(parts: DaemonActionParts): ConsoleActions {
     async release(actor: Actor, request) {
       if (!partners.get(request.partner)) throw new OperatorError('not_found', `no partner ${JSON.stringify(request.partner)}`);
       const key = { partner: request.partner, format: request.format, day: request.day };
-      const sequences = new SequenceStore(db, now);
-      const { skip, released } = await lock.exclusive(() =>
-        releaseGap(db, files, sequences, formats, { key, through: request.through, reason: actor.reason, by: actor.operator }),
-      );
-      await answerStillHeld(new Outbox(parts.layout), files, key, request.through, formats, now);
+      const { skip, released } = await releaseGap(store, formats, { key, through: request.through, reason: actor.reason, by: actor.operator });
+      await answerStillHeld(new Outbox(parts.layout), store.ledger, key, request.through, formats, now);
       for (const file of released) intake.requeue(file.partner, file.name);
       const range = `${formatCounter(skip.fromCounter)}–${formatCounter(skip.throughCounter)}`;
       const names = released.map((file) => file.name).join(', ');
@@ -58,10 +57,8 @@ export function daemonActions(parts: DaemonActionParts): ConsoleActions {
     },
 
     async reprocess(actor: Actor, fileId: number, force: boolean) {
-      const file = fileOf(fileId);
-      const requeued = await lock.exclusive(() =>
-        requeueForReprocess(file, { layout: parts.layout, db, files, partners, now, force, formats, requestedBy: actor }),
-      );
+      const file = await fileOf(fileId);
+      const requeued = await requeueForReprocess(file, { layout: parts.layout, db, store, partners, now, force, formats, requestedBy: actor });
       intake.announce(file.partner, 'inbox', file.name);
       return `${requeued.file.name} is queued again; the daemon processes it now`;
     },
@@ -73,7 +70,7 @@ export function daemonActions(parts: DaemonActionParts): ConsoleActions {
     },
 
     async undo(actor: Actor, fileId: number) {
-      const file = fileOf(fileId);
+      const file = await fileOf(fileId);
       const nameOf = (id: number) => (id === file.id ? file.name : (files.get(id)?.name ?? `file ${id}`));
       const entries = await lock.exclusive(() =>
         undoFile(db, {

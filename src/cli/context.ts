@@ -7,6 +7,8 @@ import { DataLayout } from '../data-layout.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { sqliteFileOf, storeLocation } from '../store/store-location.js';
 import { FileLedger } from '../store/files.js';
+import { SqliteStore, type Store } from '../store/store.js';
+import { WriteLock } from '../store/write-lock.js';
 import { PartnerStore } from '../store/partners.js';
 import { ReadModel } from '../read-model/read-model.js';
 import type { CommandInput } from './command.js';
@@ -16,6 +18,8 @@ export interface Context {
   layout: DataLayout;
   db: Db;
   files: FileLedger;
+  /** The store's seams; writes go through `store.transaction`. */
+  store: Store;
   partners: PartnerStore;
   /** The ledger's read model, shared with the console and the metrics. */
   read: ReadModel;
@@ -43,7 +47,7 @@ export async function withContext<T>(input: CommandInput, work: (ctx: Context) =
     // A mistyped --partner would otherwise read as "nothing there" (an empty list, exit 0).
     const partner = input.values.partner;
     if (typeof partner === 'string' && !partners.get(partner)) throw new NotFound(`no partner ${JSON.stringify(partner)} (posdrop partners list shows them)`);
-    return await work({ config, layout, db, files: new FileLedger(db, now), partners, read: new ReadModel(db, now) });
+    return await work({ config, layout, db, files: new FileLedger(db, now), store: new SqliteStore(db, new WriteLock(db), now), partners, read: new ReadModel(db, now) });
   } finally {
     db.close();
   }

@@ -8,15 +8,15 @@ import { formatCounter, staleGaps } from '../core/sequencer.js';
 import type { FormatLookup } from '../formats/registry.js';
 import type { Log } from '../log.js';
 import { listGaps } from '../pipeline/sequence-gaps.js';
-import type { FileLedger } from '../store/files.js';
-import type { SequenceStore } from '../store/sequences.js';
+import type { LedgerStore } from '../store/ledger-store.js';
+import type { SequenceStoreAsync } from '../store/sequence-store.js';
 import type { Job } from './scheduler.js';
 
 /** What the alert reads and where it writes. */
 export interface StaleHoldsOptions {
   config: SequencerConfig;
-  files: FileLedger;
-  sequences: SequenceStore;
+  files: LedgerStore;
+  sequences: SequenceStoreAsync;
   formats: FormatLookup;
   log: Log;
   now: () => Date;
@@ -35,9 +35,9 @@ export class StaleHoldsJob implements Job {
     this.schedule = options.config.stale_check_schedule;
   }
 
-  run(): void {
+  async run(): Promise<void> {
     const { files, sequences, formats, log, now, config } = this.options;
-    for (const gap of staleGaps(listGaps(files, sequences, formats), now(), config.stale_minutes)) {
+    for (const gap of staleGaps(await listGaps(files, sequences, formats), now(), config.stale_minutes)) {
       this.reported += 1;
       const fields = {
         format: gap.format,

@@ -14,8 +14,8 @@
  * until the commit (its own transaction waits for ours).
  */
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, createWriteStream, fsyncSync, linkSync, openSync } from 'node:fs';
-import { open, unlink, utimes } from 'node:fs/promises';
+import { constants, createWriteStream } from 'node:fs';
+import { link, open, unlink, utimes } from 'node:fs/promises';
 import path from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -25,14 +25,16 @@ import { classifyName } from '../core/naming.js';
 import type { DataLayout } from '../data-layout.js';
 import { builtInFormat, formatsFor, type FormatLookup } from '../formats/registry.js';
 import { fsyncDir, pathExists } from '../fs/durable.js';
-import { waitingForTheDaemon, type Db } from '../store/database.js';
-import type { FileLedger, FileRecord, StateChange } from '../store/files.js';
+import type { Db } from '../store/database.js';
+import type { FileRecord, StateChange } from '../store/files.js';
+import type { Store } from '../store/store.js';
 import type { PartnerStore } from '../store/partners.js';
 
 export interface ReprocessOptions {
   layout: DataLayout;
+  /** For a format's own refusal (a Client Toolbox batch undone), on the command's connection. */
   db: Db;
-  files: FileLedger;
+  store: Store;
   partners: PartnerStore;
   now: () => Date;
   force: boolean;
@@ -65,8 +67,8 @@ export async function requeueForReprocess(file: FileRecord, options: ReprocessOp
   await copyDurably(original, temp, file.size, options.onCopy);
   let linked = false;
   try {
-    const queued = queueAgain(file, change, options, () => {
-      linkDurablySync(temp, inboxPath);
+    const queued = await queueAgain(file, change, options, async () => {
+      await linkDurably(temp, inboxPath);
       linked = true;
     });
     return { file: queued.file, inboxPath, requeuedAt: queued.at, eventsSoFar: queued.events };
@@ -120,33 +122,31 @@ async function archivedOriginal(file: FileRecord, layout: DataLayout): Promise<s
 /** A failed file stays in its inbox: queue the row and touch the file so the daemon looks again. */
 async function requeueInPlace(file: FileRecord, inboxPath: string, change: StateChange, options: ReprocessOptions): Promise<Requeued> {
   if (!(await pathExists(inboxPath))) throw new OperatorError('original_gone', `${file.name} failed and is no longer in the inbox of ${file.partner}`);
-  const queued = queueAgain(file, change, options, () => undefined);
+  const queued = await queueAgain(file, change, options, async () => undefined);
   const now = options.now();
   await utimes(inboxPath, now, now);
   return { file: queued.file, inboxPath, requeuedAt: queued.at, eventsSoFar: queued.events };
 }
 
 /** Moves the row to `queued` and runs `place` inside the same write transaction. */
-function queueAgain(
+async function queueAgain(
   file: FileRecord,
   change: StateChange,
   options: ReprocessOptions,
-  place: () => void,
-): { file: FileRecord; at: string; events: number } {
-  const { db, files } = options;
+  place: () => Promise<void>,
+): Promise<{ file: FileRecord; at: string; events: number }> {
+  const { store } = options;
   // The daemon may hold a large file's transaction for a minute: wait for it, not busy_timeout's 10 s.
-  return waitingForTheDaemon(db, () =>
-    db
-      .transaction(() => {
-        const current = files.get(file.id);
-        if (current?.state !== file.state || current.stateChangedAt !== file.stateChangedAt) {
-          throw new OperatorError('changed', `${file.name} changed while it was being queued (now ${current?.state}); try again`);
-        }
-        const queued = files.move(file.id, 'queued', change);
-        place();
-        return { file: queued, at: queued.stateChangedAt, events: files.events(file.id).length };
-      })
-      .immediate(),
+  return store.waitingForOthers(() =>
+    store.transaction(async ({ ledger }) => {
+      const current = await ledger.get(file.id);
+      if (current?.state !== file.state || current.stateChangedAt !== file.stateChangedAt) {
+        throw new OperatorError('changed', `${file.name} changed while it was being queued (now ${current?.state}); try again`);
+      }
+      const queued = await ledger.move(file.id, 'queued', change);
+      await place();
+      return { file: queued, at: queued.stateChangedAt, events: (await ledger.events(file.id)).length };
+    }),
   );
 }
 
@@ -175,14 +175,8 @@ async function copyDurably(from: string, to: string, total: number, onCopy?: (do
 /**
  * Gives the copy its real name (a hard link never replaces an existing file) and makes that
  * durable before the commit, so the queued row can never survive a power loss without its file.
- * Synchronous: it runs inside a better-sqlite3 transaction.
  */
-function linkDurablySync(from: string, to: string): void {
-  linkSync(from, to);
-  const dir = openSync(path.dirname(to), constants.O_RDONLY | constants.O_DIRECTORY);
-  try {
-    fsyncSync(dir);
-  } finally {
-    closeSync(dir);
-  }
+async function linkDurably(from: string, to: string): Promise<void> {
+  await link(from, to);
+  await fsyncDir(path.dirname(to));
 }

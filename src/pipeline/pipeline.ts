@@ -1,6 +1,6 @@
 /**
  * The frame every format runs in: `queued → processing → processed | rejected | failed`, one
- * SQLite transaction per file, outputs renamed into the outbox just before that transaction
+ * store transaction per file, outputs renamed into the outbox just before that transaction
  * commits, record errors stored with it. A dry run runs the very same code in a transaction that
  * is always rolled back.
  */
@@ -13,10 +13,9 @@ import type { FileRouter } from '../intake/intake.js';
 import type { Log } from '../log.js';
 import { outboxStem } from '../outbox/receipt.js';
 import type { Db } from '../store/database.js';
-import type { FileCounts, FileLedger, FileNotes, FileRecord } from '../store/files.js';
+import type { FileCounts, FileNotes, FileRecord } from '../store/files.js';
 import type { Partner } from '../store/partners.js';
-import type { RecordErrorStore } from '../store/record-errors.js';
-import type { WriteLock } from '../store/write-lock.js';
+import type { Store, StoreTx } from '../store/store.js';
 import { ErrorCollector } from './error-collector.js';
 import { OutputFiles } from './output-files.js';
 import type { FormatProcessor, ProcessOutcome } from './processor.js';
@@ -25,10 +24,7 @@ import { Sequencing, type SequenceStep } from './sequencing.js';
 export interface PipelineOptions {
   layout: DataLayout;
   config: Config;
-  db: Db;
-  lock: WriteLock;
-  files: FileLedger;
-  recordErrors: RecordErrorStore;
+  store: Store;
   answers: Answers;
   log: Log;
   now: () => Date;
@@ -48,9 +44,9 @@ export class Pipeline implements FileRouter {
   private readonly sequencing: Sequencing;
 
   constructor(private readonly options: PipelineOptions) {
-    const { db, lock, files, answers, log, now } = options;
+    const { store, answers, log, now } = options;
     const formats = options.formats ?? builtInFormat;
-    this.sequencing = new Sequencing({ db, lock, files, answers, log, now, formats, onRelease: options.onRelease ?? (() => undefined) });
+    this.sequencing = new Sequencing({ store, answers, log, now, formats, onRelease: options.onRelease ?? (() => undefined) });
   }
 
   /**
@@ -66,8 +62,8 @@ export class Pipeline implements FileRouter {
   async process(file: FileRecord, partner: Partner, source: string): Promise<FileRecord> {
     const processor = this.processorFor(file);
     if (!processor) return file;
-    const { lock, files, answers, log } = this.options;
-    const processing = await lock.transaction(() => files.move(file.id, 'processing'));
+    const { store, answers, log } = this.options;
+    const processing = await store.transaction((tx) => tx.ledger.move(file.id, 'processing'));
     await answers.stateChanged(processing, partner);
     const outputs = new OutputFiles(this.options.layout.areaDir(partner.id, 'outbox'), file.name);
     const errors = new ErrorCollector();
@@ -75,23 +71,23 @@ export class Pipeline implements FileRouter {
     let step: SequenceStep | undefined;
     let done: FileRecord;
     try {
-      done = await lock.transaction(async () => {
-        const outcome = await processor.process({ ...context, ...this.shared() });
+      done = await store.transaction(async (tx) => {
+        const outcome = await processor.process({ ...context, ...this.shared(tx) });
         if (outcome.rejection) throw new RefusedWhole({ ...outcome, rejection: outcome.rejection });
-        const processed = await this.conclude(processing, processor, errors, outputs, 'processed', outcome.counts, undefined, outcome.notes);
+        const processed = await this.conclude(tx, processing, processor, errors, outputs, 'processed', outcome.counts, undefined, outcome.notes);
         // The sequence moves in the same transaction as the file's state.
-        step = this.sequencing.afterProcessed(processed);
+        step = await this.sequencing.afterProcessed(tx, processed);
         return processed;
       });
     } catch (err) {
       if (err instanceof RefusedWhole) {
         const { counts, rejection, notes } = err.outcome;
-        return lock.transaction(() => this.conclude(processing, processor, errors, outputs, 'rejected', counts, rejection, notes));
+        return store.transaction((tx) => this.conclude(tx, processing, processor, errors, outputs, 'rejected', counts, rejection, notes));
       }
       await outputs.discard();
       if (err instanceof FileRejected) {
-        return lock.transaction(() =>
-          files.move(file.id, 'rejected', {
+        return store.transaction((tx) =>
+          tx.ledger.move(file.id, 'rejected', {
             reasonCode: err.code,
             reason: err.message,
             counts: null,
@@ -106,8 +102,8 @@ export class Pipeline implements FileRouter {
         error: errorMessage(err),
         stack: (err as Error)?.stack,
       });
-      return lock.transaction(() =>
-        files.move(file.id, 'failed', {
+      return store.transaction((tx) =>
+        tx.ledger.move(file.id, 'failed', {
           reasonCode: 'internal_error',
           reason: 'posdrop could not process this file because of an internal error; the operators have been alerted and it will be tried again',
           detail: errorMessage(err),
@@ -130,8 +126,8 @@ export class Pipeline implements FileRouter {
       const errors = new ErrorCollector();
       const started = this.options.now().toISOString();
       try {
-        const outcome = await this.options.lock.rolledBack(async () => {
-          const done = await processor.process({ file, partner, source, dryRun: true, errors, outputs, ...this.shared() });
+        const outcome = await this.options.store.rolledBack(async (tx) => {
+          const done = await processor.process({ file, partner, source, dryRun: true, errors, outputs, ...this.shared(tx) });
           await outputs.removeStale(processor.outputs, await outputs.commit());
           return done;
         });
@@ -146,12 +142,15 @@ export class Pipeline implements FileRouter {
     return result;
   }
 
-  private shared(): { db: Db; config: Config; now: () => Date } {
-    return { db: this.options.db, config: this.options.config, now: this.options.now };
+  private shared(tx: StoreTx): { store: StoreTx; db: Db; config: Config; now: () => Date } {
+    // Formats still on the raw SQLite handle get it from the transaction; none runs on PostgreSQL yet.
+    const db = tx.handle.engine === 'sqlite' ? tx.handle.db : (undefined as unknown as Db);
+    return { store: tx, db, config: this.options.config, now: this.options.now };
   }
 
   /** Inside the file's transaction: errors, outputs, then the state. */
   private async conclude(
+    tx: StoreTx,
     file: FileRecord,
     processor: FormatProcessor,
     errors: ErrorCollector,
@@ -161,10 +160,10 @@ export class Pipeline implements FileRouter {
     rejection?: { code: RejectCode; message: string },
     notes?: FileNotes,
   ): Promise<FileRecord> {
-    this.options.recordErrors.replace(file.id, errors.errors, errors.notStored);
+    await tx.recordErrors.replace(file.id, errors.errors, errors.notStored);
     const own = processor.outputsOf?.({ id: file.id, reasonCode: rejection?.code ?? null }) ?? processor.outputs;
     await outputs.removeStale(own, await outputs.commit());
-    return this.options.files.move(file.id, state, {
+    return tx.ledger.move(file.id, state, {
       counts,
       reasonCode: rejection?.code ?? null,
       reason: rejection?.message ?? null,

@@ -7,6 +7,7 @@ import type { RejectCode } from '../core/errors.js';
 import type { Db } from '../store/database.js';
 import type { FileCounts, FileNotes, FileRecord } from '../store/files.js';
 import type { Partner } from '../store/partners.js';
+import type { StoreTx } from '../store/store.js';
 import type { ErrorCollector } from './error-collector.js';
 import type { OutputFiles } from './output-files.js';
 
@@ -15,7 +16,9 @@ export interface ProcessContext {
   readonly partner: Partner;
   /** The file on disk (in the inbox, or in /validate for a dry run). */
   readonly source: string;
-  /** Inside the file's open transaction: everything written here commits or rolls back at once. */
+  /** The file's open transaction: everything written here commits or rolls back at once. */
+  readonly store: StoreTx;
+  /** The same transaction's SQLite connection, for the formats not yet on their own store. */
   readonly db: Db;
   readonly config: Config;
   readonly now: () => Date;

@@ -6,9 +6,11 @@
 import { NotFound, OperatorError } from '../core/errors.js';
 import { formatCounter, releaseProblem, type Gap } from '../core/sequencer.js';
 import type { FormatLookup } from '../formats/registry.js';
-import { waitingForTheDaemon, type Db } from '../store/database.js';
-import type { FileLedger, FileRecord } from '../store/files.js';
-import type { SequenceKey, SequenceSkip, SequenceStore } from '../store/sequences.js';
+import type { FileRecord } from '../store/files.js';
+import type { LedgerStore } from '../store/ledger-store.js';
+import type { SequenceStoreAsync } from '../store/sequence-store.js';
+import type { SequenceKey, SequenceSkip } from '../store/sequences.js';
+import type { Store } from '../store/store.js';
 import type { Outbox } from '../outbox/outbox.js';
 import { receiptFor } from '../outbox/receipt.js';
 import { heldInSequence, releaseHeld, sequencePlace, waitingFor } from './sequencing.js';
@@ -32,15 +34,15 @@ export interface SequenceGap extends Gap {
 }
 
 /** Every gap, oldest hold first. */
-export function listGaps(files: FileLedger, sequences: SequenceStore, formats: FormatLookup): SequenceGap[] {
+export async function listGaps(files: LedgerStore, sequences: SequenceStoreAsync, formats: FormatLookup): Promise<SequenceGap[]> {
   const gaps = new Map<string, SequenceGap>();
-  for (const file of files.inStates(['held'])) {
+  for (const file of await files.inStates(['held'])) {
     const place = sequencePlace(file, formats);
     if (!place) continue;
     const id = `${place.key.partner}\u0000${place.key.format}\u0000${place.key.day}`;
     let gap = gaps.get(id);
     if (!gap) {
-      const lastProcessed = sequences.lastProcessed(place.key);
+      const lastProcessed = await sequences.lastProcessed(place.key);
       const waiting = waitingFor(place, lastProcessed);
       gap = { ...place.key, lastProcessed, expected: lastProcessed + 1, waitingFor: waiting, held: [], heldSince: file.stateChangedAt };
       gaps.set(id, gap);
@@ -62,16 +64,16 @@ export interface SequenceInfo {
 }
 
 /** The sequence of `file`; undefined when its format is not sequenced. */
-export function sequenceInfo(file: FileRecord, sequences: SequenceStore, formats: FormatLookup): SequenceInfo | undefined {
+export async function sequenceInfo(file: FileRecord, sequences: SequenceStoreAsync, formats: FormatLookup): Promise<SequenceInfo | undefined> {
   const place = sequencePlace(file, formats);
   if (!place) return undefined;
-  const lastProcessed = sequences.lastProcessed(place.key);
+  const lastProcessed = await sequences.lastProcessed(place.key);
   return {
     day: place.key.day,
     counter: place.counter,
     lastProcessed,
     waitingFor: file.state === 'held' ? waitingFor(place, lastProcessed) : null,
-    skips: sequences.skips(place.key),
+    skips: await sequences.skips(place.key),
   };
 }
 
@@ -93,34 +95,35 @@ export interface ReleaseResult {
 /**
  * Skips the counters after the last processed one through `request.through`, in one
  * transaction: the sequence moves on, the skip is recorded, the held file that is next now goes
- * to `queued` (the daemon takes it at its next inbox scan). Another process than the daemon runs
- * it, so it waits for the daemon's file in hand (`DAEMON_FILE_WAIT_MS`).
+ * to `queued` (the daemon takes it at its next inbox scan). Another process than the daemon may
+ * run it, so it waits for the daemon's file in hand as long as reprocess does.
  */
-export function releaseGap(db: Db, files: FileLedger, sequences: SequenceStore, formats: FormatLookup, request: ReleaseRequest): ReleaseResult {
+export function releaseGap(store: Store, formats: FormatLookup, request: ReleaseRequest): Promise<ReleaseResult> {
   if (request.reason.trim() === '') throw new OperatorError('reason_missing', 'say why the gap is skipped: --reason "…"');
-  // The daemon may be in the middle of a file's transaction: wait for it as long as reprocess does.
-  const release = db.transaction(() => {
-    const { key, through } = request;
-    const last = sequences.lastProcessed(key);
-    const held = heldInSequence(files, key, formats);
-    // A skip with nothing held behind it is a mistyped date or partner more often than a plan.
-    if (held.length === 0) throw new NotFound(nothingHeld(key, listGaps(files, sequences, formats)), 'nothing_held');
-    const problem = releaseProblem(last, through, held.map((file) => file.counter));
-    if (problem) throw new OperatorError('release_refused', `cannot release ${key.partner} ${key.day} through ${formatCounter(through)}: ${problem}`);
-    sequences.setLastProcessed(key, through);
-    const skip = sequences.addSkip(key, { fromCounter: last + 1, throughCounter: through, reason: request.reason, releasedBy: request.by });
-    const detail = `released: ${request.by} skipped ${formatCounter(last + 1)}–${formatCounter(through)} (${request.reason})`;
-    return { skip, released: releaseHeld(files, key, through, formats, detail) };
-  });
-  return waitingForTheDaemon(db, () => release.immediate());
+  return store.waitingForOthers(() =>
+    store.transaction(async ({ ledger, sequences }) => {
+      const { key, through } = request;
+      await sequences.serialise(key);
+      const last = await sequences.lastProcessed(key);
+      const held = await heldInSequence(ledger, key, formats);
+      // A skip with nothing held behind it is a mistyped date or partner more often than a plan.
+      if (held.length === 0) throw new NotFound(nothingHeld(key, await listGaps(ledger, sequences, formats)), 'nothing_held');
+      const problem = releaseProblem(last, through, held.map((file) => file.counter));
+      if (problem) throw new OperatorError('release_refused', `cannot release ${key.partner} ${key.day} through ${formatCounter(through)}: ${problem}`);
+      await sequences.setLastProcessed(key, through);
+      const skip = await sequences.addSkip(key, { fromCounter: last + 1, throughCounter: through, reason: request.reason, releasedBy: request.by });
+      const detail = `released: ${request.by} skipped ${formatCounter(last + 1)}–${formatCounter(through)} (${request.reason})`;
+      return { skip, released: await releaseHeld(ledger, key, through, formats, detail) };
+    }),
+  );
 }
 
 /**
  * After a release, the files of `key` still held learn what they wait for now (their receipts
  * say so); the released ones are answered by the daemon as it processes them.
  */
-export async function answerStillHeld(outbox: Outbox, files: FileLedger, key: SequenceKey, lastProcessed: number, formats: FormatLookup, now: () => Date): Promise<void> {
-  for (const file of heldInSequence(files, key, formats)) {
+export async function answerStillHeld(outbox: Outbox, files: LedgerStore, key: SequenceKey, lastProcessed: number, formats: FormatLookup, now: () => Date): Promise<void> {
+  for (const file of await heldInSequence(files, key, formats)) {
     const place = sequencePlace(file, formats);
     if (place) await outbox.writeReceipt(receiptFor(file, now(), { waitingFor: waitingFor(place, lastProcessed) }));
   }

@@ -9,11 +9,11 @@ import { errorMessage } from '../core/errors.js';
 import type { FormatLookup } from '../formats/registry.js';
 import type { Answers } from '../intake/answers.js';
 import type { Log } from '../log.js';
-import type { Db } from '../store/database.js';
-import type { FileLedger, FileRecord } from '../store/files.js';
+import type { FileRecord } from '../store/files.js';
+import type { LedgerStore } from '../store/ledger-store.js';
 import type { Partner } from '../store/partners.js';
-import { SequenceStore, type SequenceKey } from '../store/sequences.js';
-import type { WriteLock } from '../store/write-lock.js';
+import type { SequenceKey } from '../store/sequences.js';
+import type { Store, StoreTx } from '../store/store.js';
 
 /** Where a file stands in its sequence, from its name. */
 export interface SequencePlace {
@@ -38,8 +38,8 @@ export function waitingFor(place: SequencePlace, lastProcessed: number): string 
 }
 
 /** Held files of one sequence, with their counters, oldest first. */
-export function heldInSequence(files: FileLedger, key: SequenceKey, formats: FormatLookup): (FileRecord & { counter: number })[] {
-  return files.inStates(['held']).flatMap((file) => {
+export async function heldInSequence(files: LedgerStore, key: SequenceKey, formats: FormatLookup): Promise<(FileRecord & { counter: number })[]> {
+  return (await files.inStates(['held'])).flatMap((file) => {
     const place = sequencePlace(file, formats);
     if (!place || place.key.partner !== key.partner || place.key.format !== key.format || place.key.day !== key.day) return [];
     return [{ ...file, counter: place.counter }];
@@ -50,15 +50,15 @@ export function heldInSequence(files: FileLedger, key: SequenceKey, formats: For
  * Inside a transaction: moves the held files of `key` that may go now to `queued`, each with
  * `detail` in its history.
  */
-export function releaseHeld(files: FileLedger, key: SequenceKey, lastProcessed: number, formats: FormatLookup, detail: string): FileRecord[] {
-  return releasable(heldInSequence(files, key, formats), lastProcessed).map((file) => files.move(file.id, 'queued', { detail }));
+export async function releaseHeld(files: LedgerStore, key: SequenceKey, lastProcessed: number, formats: FormatLookup, detail: string): Promise<FileRecord[]> {
+  const released: FileRecord[] = [];
+  for (const file of releasable(await heldInSequence(files, key, formats), lastProcessed)) released.push(await files.move(file.id, 'queued', { detail }));
+  return released;
 }
 
 /** What the sequencer's shell needs from the daemon. */
 export interface SequencingOptions {
-  db: Db;
-  lock: WriteLock;
-  files: FileLedger;
+  store: Store;
   answers: Answers;
   log: Log;
   now: () => Date;
@@ -73,13 +73,13 @@ export interface SequenceStep {
   released: FileRecord[];
 }
 
-/** Holds and releases the files of sequenced formats for the pipeline. */
+/**
+ * Holds and releases the files of sequenced formats for the pipeline. Every decision reads the
+ * last processed counter after taking the sequence's lock (`serialise`), so on several nodes a
+ * file's gate waits for its predecessor's transaction and then sees the counter it left.
+ */
 export class Sequencing {
-  private readonly sequences: SequenceStore;
-
-  constructor(private readonly options: SequencingOptions) {
-    this.sequences = new SequenceStore(options.db, options.now);
-  }
+  constructor(private readonly options: SequencingOptions) {}
 
   /**
    * Holds a `queued` file whose predecessor is not processed yet, lets a `held` one go when it no
@@ -88,19 +88,19 @@ export class Sequencing {
   async gate(file: FileRecord, partner: Partner): Promise<FileRecord> {
     const place = sequencePlace(file, this.options.formats);
     if (!place || (file.state !== 'queued' && file.state !== 'held')) return file;
-    const { files, lock } = this.options;
-    const result = await lock.transaction(() => {
-      const current = files.get(file.id);
+    const result = await this.options.store.transaction(async ({ ledger, sequences }) => {
+      await sequences.serialise(place.key);
+      const current = await ledger.get(file.id);
       if (!current || (current.state !== 'queued' && current.state !== 'held')) return { file: current ?? file };
-      const last = this.sequences.lastProcessed(place.key);
+      const last = await sequences.lastProcessed(place.key);
       const decision = decideSequence(place.counter, last);
       if (decision.kind === 'hold') {
         const waiting = waitingFor(place, last);
-        const held = current.state === 'held' ? current : files.move(current.id, 'held', { detail: `waiting for ${waiting}` });
+        const held = current.state === 'held' ? current : await ledger.move(current.id, 'held', { detail: `waiting for ${waiting}` });
         return { file: held, waiting };
       }
       const detail = decision.kind === 'resend' ? 'resend: counter already processed' : 'its predecessor is processed';
-      return { file: current.state === 'held' ? files.move(current.id, 'queued', { detail }) : current };
+      return { file: current.state === 'held' ? await ledger.move(current.id, 'queued', { detail }) : current };
     });
     if (result.waiting) await this.options.answers.stateChanged(result.file, partner, { waitingFor: result.waiting });
     return result.file;
@@ -110,29 +110,30 @@ export class Sequencing {
    * Inside the transaction of `file`, which has just become processed: moves its sequence on and
    * releases the held successor. Undefined when the sequence stays (a resend, another format).
    */
-  afterProcessed(file: FileRecord): SequenceStep | undefined {
+  async afterProcessed(tx: StoreTx, file: FileRecord): Promise<SequenceStep | undefined> {
     const place = sequencePlace(file, this.options.formats);
     if (!place || file.state !== 'processed') return undefined;
-    const last = this.sequences.lastProcessed(place.key);
+    await tx.sequences.serialise(place.key);
+    const last = await tx.sequences.lastProcessed(place.key);
     const next = advanceAfter(place.counter, last);
     if (next === last) return undefined;
-    this.sequences.setLastProcessed(place.key, next);
+    await tx.sequences.setLastProcessed(place.key, next);
     const detail = `released: ${formatCounter(next)} is processed`;
-    return { place, released: releaseHeld(this.options.files, place.key, next, this.options.formats, detail) };
+    return { place, released: await releaseHeld(tx.ledger, place.key, next, this.options.formats, detail) };
   }
 
   /** After the commit: released files go back to the intake; the rest learn what they now wait for. */
   async announce(file: FileRecord, step: SequenceStep | undefined, partner: Partner): Promise<void> {
     if (!step) return;
     const { place, released } = step;
-    const { files, log, formats, onRelease, answers } = this.options;
+    const { store, log, formats, onRelease, answers } = this.options;
     for (const next of released) {
       log.info('sequence.released', { partner: next.partner, file: next.name, id: next.id, after: file.name });
       onRelease(next);
     }
     try {
-      const last = this.sequences.lastProcessed(place.key);
-      for (const held of heldInSequence(files, place.key, formats)) {
+      const last = await store.sequences.lastProcessed(place.key);
+      for (const held of await heldInSequence(store.ledger, place.key, formats)) {
         await answers.stateChanged(held, partner, { waitingFor: waitingFor({ ...place, counter: held.counter }, last) });
       }
     } catch (err) {

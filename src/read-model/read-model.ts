@@ -14,7 +14,8 @@ import type { Db } from '../store/database.js';
 import { FileLedger, toRecord, type FileEvent, type FileRecord, type FileRow } from '../store/files.js';
 import { PartnerLoginStore, type LoginVia } from '../store/partner-logins.js';
 import { PartnerStore, type Partner, type PartnerKey } from '../store/partners.js';
-import { SequenceStore } from '../store/sequences.js';
+import { SqliteLedgerStore } from '../store/ledger-store.js';
+import { SqliteSequenceStore } from '../store/sequence-store.js';
 import { Statements } from '../store/statements.js';
 import { FILE_ORDER, fileWhere, type FileFilter, type Page } from './file-query.js';
 
@@ -149,12 +150,12 @@ export class ReadModel {
 
   /** Where a file stands in its counter sequence; undefined when its format has none. */
   async sequence(file: FileRecord): Promise<SequenceInfo | undefined> {
-    return sequenceInfo(file, new SequenceStore(this.db, this.now), this.formats);
+    return sequenceInfo(file, new SqliteSequenceStore(this.db, this.now), this.formats);
   }
 
   /** Every gap, oldest hold first, each with its held files. */
   async holds(): Promise<SequenceGap[]> {
-    return listGaps(this.files, new SequenceStore(this.db, this.now), this.formats);
+    return listGaps(new SqliteLedgerStore(this.files), new SqliteSequenceStore(this.db, this.now), this.formats);
   }
 
   /** A file's record errors in file order, `limit` at a time, of one code if given. */

@@ -33,6 +33,8 @@ export interface LedgerStore {
   list(query?: FileQuery): Promise<FileRecord[]>;
   inStates(states: readonly FileState[]): Promise<FileRecord[]>;
   namesInStates(states: readonly FileState[]): Promise<{ partner: string; name: string }[]>;
+  /** Adds `detail` to the file's history under its current state (an operator's undo). */
+  note(id: number, detail: string): Promise<void>;
   events(id: number): Promise<FileEvent[]>;
   countByState(): Promise<Record<string, number>>;
 }
@@ -75,6 +77,9 @@ export class SqliteLedgerStore implements LedgerStore {
   }
   async namesInStates(states: readonly FileState[]) {
     return this.ledger.namesInStates(states);
+  }
+  async note(id: number, detail: string) {
+    this.ledger.note(id, detail);
   }
   async events(id: number) {
     return this.ledger.events(id);

@@ -9,7 +9,7 @@
  * sequence's `serialise`, a row's `FOR UPDATE`).
  */
 import type pg from 'pg';
-import type { Db } from './database.js';
+import { DAEMON_FILE_WAIT_MS, type Db } from './database.js';
 import type { MoveObserver } from './files.js';
 import { SqliteLedgerStore, type LedgerStore } from './ledger-store.js';
 import { PostgresLedgerStore, type PostgresMoveObserver } from './postgres/ledger.js';
@@ -39,11 +39,18 @@ export interface Store {
   readonly engine: StoreEngine;
   /** For reads outside a transaction; on SQLite they also see the open transaction's writes. */
   readonly ledger: LedgerStore;
+  readonly sequences: SequenceStoreAsync;
   readonly recordErrors: RecordErrorStoreAsync;
   /** Runs `work` in one transaction that commits when it resolves and rolls back when it throws. */
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** Runs `work` in a transaction that is always rolled back: a dry run stores nothing. */
   rolledBack<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` waiting as long as the daemon's file in hand may take for a lock another process
+   * holds (SQLite's `busy_timeout` raised to `DAEMON_FILE_WAIT_MS`; PostgreSQL's locks wait anyway):
+   * for a command that must not fail for want of the lock.
+   */
+  waitingForOthers<T>(work: () => Promise<T>): Promise<T>;
   /** Resolves when every transaction begun so far has ended. */
   idle(): Promise<void>;
 }
@@ -52,6 +59,7 @@ export interface Store {
 export class SqliteStore implements Store {
   readonly engine = 'sqlite';
   readonly ledger: LedgerStore;
+  readonly sequences: SequenceStoreAsync;
   readonly recordErrors: RecordErrorStoreAsync;
   private readonly tx: StoreTx;
 
@@ -63,7 +71,8 @@ export class SqliteStore implements Store {
   ) {
     this.ledger = SqliteLedgerStore.open(db, now, onMove);
     this.recordErrors = new SqliteRecordErrorStore(db);
-    this.tx = { ledger: this.ledger, sequences: new SqliteSequenceStore(db, now), recordErrors: this.recordErrors, handle: { engine: 'sqlite', db } };
+    this.sequences = new SqliteSequenceStore(db, now);
+    this.tx = { ledger: this.ledger, sequences: this.sequences, recordErrors: this.recordErrors, handle: { engine: 'sqlite', db } };
   }
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -72,6 +81,16 @@ export class SqliteStore implements Store {
 
   rolledBack<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
     return this.lock.rolledBack(() => work(this.tx));
+  }
+
+  async waitingForOthers<T>(work: () => Promise<T>): Promise<T> {
+    const before = this.db.pragma('busy_timeout', { simple: true }) as number;
+    this.db.pragma(`busy_timeout = ${DAEMON_FILE_WAIT_MS}`);
+    try {
+      return await work();
+    } finally {
+      this.db.pragma(`busy_timeout = ${before}`);
+    }
   }
 
   idle(): Promise<void> {
@@ -83,6 +102,7 @@ export class SqliteStore implements Store {
 export class PostgresStore implements Store {
   readonly engine = 'postgres';
   readonly ledger: LedgerStore;
+  readonly sequences: SequenceStoreAsync;
   readonly recordErrors: RecordErrorStoreAsync;
   private readonly open = new Set<Promise<unknown>>();
 
@@ -93,6 +113,7 @@ export class PostgresStore implements Store {
   ) {
     this.ledger = new PostgresLedgerStore(pool, now, onMove);
     this.recordErrors = new PostgresRecordErrorStore(pool);
+    this.sequences = new PostgresSequenceStore(pool, now);
   }
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -101,6 +122,10 @@ export class PostgresStore implements Store {
 
   rolledBack<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
     return this.track(this.run(work, 'ROLLBACK'));
+  }
+
+  waitingForOthers<T>(work: () => Promise<T>): Promise<T> {
+    return work();
   }
 
   async idle(): Promise<void> {

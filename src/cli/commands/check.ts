@@ -8,8 +8,6 @@ import { createLog } from '../../log.js';
 import { Outbox } from '../../outbox/outbox.js';
 import { outboxStem } from '../../outbox/receipt.js';
 import { Pipeline } from '../../pipeline/pipeline.js';
-import { RecordErrorStore } from '../../store/record-errors.js';
-import { WriteLock } from '../../store/write-lock.js';
 import type { Command } from '../command.js';
 import { withContext } from '../context.js';
 import { printFields, printJson } from '../output.js';
@@ -31,7 +29,7 @@ export const checkCommand: Command = {
     if (!local) throw new UsageError('check needs a local file');
     const partnerId = input.values.partner as string | undefined;
     if (!partnerId) throw new UsageError('check needs --partner: the file is checked as that partner sends it');
-    const result = await withContext(input, async ({ config, layout, db, files, partners }) => {
+    const result = await withContext(input, async ({ config, layout, store, partners }) => {
       const partner = partners.get(partnerId);
       if (!partner) throw new NotFound(`no partner ${partnerId}`);
       const digest = await digestFile(local);
@@ -39,7 +37,7 @@ export const checkCommand: Command = {
       const now = () => new Date();
       const log = createLog({ level: 'error', stream: input.stderr as Writable });
       const answers = new Answers(layout, new Outbox(layout), log, now);
-      const pipeline = new Pipeline({ layout, config, db, lock: new WriteLock(db), files, recordErrors: new RecordErrorStore(db), answers, log, now });
+      const pipeline = new Pipeline({ layout, config, store, answers, log, now });
       const name = path.basename(local);
       const record = dryRunRecord(partner, name, digest, now());
       const checked = record.state === 'queued' ? await pipeline.check(record, partner, local) : record;

@@ -2,7 +2,6 @@
 import { formatCounter } from '../../core/sequencer.js';
 import { builtInFormat } from '../../formats/registry.js';
 import { listGaps, type SequenceGap, type SequenceInfo } from '../../pipeline/sequence-gaps.js';
-import { SequenceStore } from '../../store/sequences.js';
 import type { Command } from '../command.js';
 import { withContext } from '../context.js';
 import { printJson, printTable } from '../output.js';
@@ -57,8 +56,8 @@ export const heldCommand: Command = {
   options: { partner: { type: 'string', short: 'p' }, json: { type: 'boolean' } },
   async run(input) {
     const partner = input.values.partner as string | undefined;
-    const gaps = await withContext(input, ({ db, files }) =>
-      listGaps(files, new SequenceStore(db, () => new Date()), builtInFormat).filter((gap) => !partner || gap.partner === partner),
+    const gaps = await withContext(input, async ({ store }) =>
+      (await listGaps(store.ledger, store.sequences, builtInFormat)).filter((gap) => !partner || gap.partner === partner),
     );
     if (input.values.json) return printJson(input.stdout, gaps.map(gapJson));
     printTable(

@@ -1,11 +1,10 @@
 /** `posdrop release`: skip a gap in a counter sequence on purpose, on the record. */
-import { NotFound, OperatorError, UsageError } from '../../core/errors.js';
+import { NotFound, UsageError } from '../../core/errors.js';
 import { parseCalendarDate } from '../../core/calendar.js';
 import { formatCounter } from '../../core/sequencer.js';
 import { builtInFormat } from '../../formats/registry.js';
 import { Outbox } from '../../outbox/outbox.js';
 import { answerStillHeld, releaseGap } from '../../pipeline/sequence-gaps.js';
-import { SequenceStore } from '../../store/sequences.js';
 import type { Command, CommandInput } from '../command.js';
 import { withContext } from '../context.js';
 import { logOperatorAction, operatorName } from '../operator-log.js';
@@ -51,11 +50,10 @@ export const releaseCommand: Command = {
   },
   async run(input) {
     const request = parseRequest(input);
-    const { result, rescan } = await withContext(input, async ({ db, files, partners, config, layout }) => {
+    const { result, rescan } = await withContext(input, async ({ store, partners, config, layout }) => {
       if (!partners.get(request.key.partner)) throw new NotFound(`no partner ${JSON.stringify(request.key.partner)}`);
-      const sequences = new SequenceStore(db, () => new Date());
-      const released = releaseGap(db, files, sequences, builtInFormat, request);
-      await answerStillHeld(new Outbox(layout), files, request.key, request.through, builtInFormat, () => new Date());
+      const released = await releaseGap(store, builtInFormat, request);
+      await answerStillHeld(new Outbox(layout), store.ledger, request.key, request.through, builtInFormat, () => new Date());
       await logOperatorAction(layout, input, 'release', {
         partner: request.key.partner,
         format: request.key.format,

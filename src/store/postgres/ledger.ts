@@ -109,6 +109,12 @@ export class PostgresLedgerStore implements LedgerStore {
     return rows;
   }
 
+  async note(id: number, detail: string): Promise<void> {
+    const file = await this.get(id);
+    if (!file) throw new Error(`no file ${id} to note`);
+    await this.addEvent(this.db, id, this.now().toISOString(), file.state, detail);
+  }
+
   async events(id: number): Promise<FileEvent[]> {
     const { rows } = await this.db.query<FileEvent>('SELECT at, state, detail FROM file_events WHERE file_id = $1 ORDER BY id', [id]);
     return rows;
@@ -129,7 +135,7 @@ export class PostgresLedgerStore implements LedgerStore {
     return rows.map(toRecord);
   }
 
-  private async addEvent(client: pg.ClientBase, id: number, at: string, state: FileState, detail: string | null): Promise<void> {
+  private async addEvent(client: pg.Pool | pg.ClientBase, id: number, at: string, state: FileState, detail: string | null): Promise<void> {
     await client.query('INSERT INTO file_events (file_id, at, state, detail) VALUES ($1, $2, $3, $4)', [id, at, state, detail]);
   }
 

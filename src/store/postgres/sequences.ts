@@ -1,5 +1,5 @@
 /**
- * Counter sequences on PostgreSQL. Every call runs on the client of the file's transaction, and
+ * Counter sequences on PostgreSQL. Writes run on the client of the file's transaction (reads may use the pool), and
  * `serialise` takes a transaction-scoped advisory lock on the sequence (partner, format, day), so
  * 0002 on one node waits for 0001's transaction on another and then reads the counter it left.
  */
@@ -10,7 +10,7 @@ import type { SequenceStoreAsync } from '../sequence-store.js';
 
 export class PostgresSequenceStore implements SequenceStoreAsync {
   constructor(
-    private readonly client: pg.ClientBase,
+    private readonly client: pg.Pool | pg.ClientBase,
     private readonly now: () => Date,
   ) {}
 
