@@ -132,8 +132,7 @@ export class App {
     const pipeline = new Pipeline({ layout, config, store, answers, log, now, onRelease, ...(formats ? { formats } : {}) });
     const unpacker = new Unpacker({
       layout,
-      files,
-      lock,
+      store,
       answers,
       log,
       limits: (partner) => ({
@@ -155,7 +154,7 @@ export class App {
       now,
       enabled: () => config.intake.refuse_names_at_upload,
     });
-    const intake = new Intake({ layout, config: config.intake, lock, files, partners, answers, log, now, router: pipeline, unpacker, ...(formats ? { formats } : {}) });
+    const intake = new Intake({ layout, config: config.intake, store, partners, answers, log, now, router: pipeline, unpacker, ...(formats ? { formats } : {}) });
     const sftp = new SftpServer({
       config: config.sftp,
       hostKey,

@@ -15,9 +15,9 @@ import { builtInFormat, type FormatLookup } from '../formats/registry.js';
 import { isMissing, pathExists } from '../fs/durable.js';
 import { isRealDirectory } from '../fs/regular-file.js';
 import type { Log } from '../log.js';
-import type { FileLedger, FileRecord, FileVia } from '../store/files.js';
+import type { FileRecord, FileVia } from '../store/files.js';
 import type { Partner, PartnerStore } from '../store/partners.js';
-import type { WriteLock } from '../store/write-lock.js';
+import type { Store } from '../store/store.js';
 import type { Answers } from './answers.js';
 import { archiveOriginal } from './archive.js';
 import { DeliveredFiles } from './delivered-files.js';
@@ -45,8 +45,7 @@ export interface FileRouter {
 export interface IntakeOptions {
   layout: DataLayout;
   config: IntakeConfig;
-  lock: WriteLock;
-  files: FileLedger;
+  store: Store;
   partners: PartnerStore;
   answers: Answers;
   log: Log;
@@ -97,12 +96,12 @@ export class Intake {
       onError: (err) => this.watcherFailed(err),
     });
     this.liveness = new WatchLiveness(options.now);
-    this.leftInbox = new LeftInboxMarks(options.files, options.lock, (err) =>
+    this.leftInbox = new LeftInboxMarks(options.store, (err) =>
       options.log.error('intake.mark_failed', { error: errorMessage(err) }),
     );
-    const { layout, files, lock, answers, now } = options;
+    const { layout, store, answers, now } = options;
     const formats = options.formats ?? builtInFormat;
-    this.registration = new Registration({ layout, files, lock, answers, leftInbox: this.leftInbox, formats, now });
+    this.registration = new Registration({ layout, store, answers, leftInbox: this.leftInbox, formats, now });
   }
 
   /** Resumes interrupted files, picks up what is already in the inboxes, then watches. */
@@ -226,7 +225,7 @@ export class Intake {
         }
       }
     }
-    for (const file of this.options.files.inStates([...PENDING_STATES])) {
+    for (const file of await this.options.store.ledger.inStates([...PENDING_STATES])) {
       const key = keyOf({ partner: file.partner, area: 'inbox', name: file.name });
       // Another process (an operator's `posdrop release`) may have moved a held file on.
       if (file.state === 'queued') this.registered.delete(key);
@@ -365,18 +364,18 @@ export class Intake {
    * not in its inbox was archived by a daemon stopped before it could say so.
    */
   private async recoverInterrupted(): Promise<void> {
-    const { files, lock, log, layout } = this.options;
+    const { store, log, layout } = this.options;
     // members of a compressed file inflated by a daemon that stopped before linking them
     await rm(layout.unpackDir, { recursive: true, force: true });
     const archived: FileRecord[] = [];
-    for (const file of files.finalInInbox()) {
+    for (const file of await store.ledger.finalInInbox()) {
       if (!(await pathExists(path.join(layout.areaDir(file.partner, 'inbox'), file.name)))) archived.push(file);
     }
-    await lock.transaction(() => {
-      for (const file of archived) files.markLeftInbox(file.id);
-      for (const file of files.inStates(['processing', 'failed'])) {
+    await store.transaction(async ({ ledger }) => {
+      for (const file of archived) await ledger.markLeftInbox(file.id);
+      for (const file of await ledger.inStates(['processing', 'failed'])) {
         const detail = file.state === 'failed' ? 'failed earlier; tried again after a restart' : 'interrupted; processed again';
-        files.move(file.id, 'queued', { detail });
+        await ledger.move(file.id, 'queued', { detail });
         log.warn('file.requeued', { partner: file.partner, file: file.name, id: file.id, was: file.state });
       }
     });

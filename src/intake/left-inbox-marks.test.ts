@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../store/database.js';
 import { FileLedger, type FileRecord } from '../store/files.js';
 import { PartnerStore } from '../store/partners.js';
+import { SqliteStore } from '../store/store.js';
 import { WriteLock } from '../store/write-lock.js';
 import { LeftInboxMarks } from './left-inbox-marks.js';
 
@@ -12,6 +13,7 @@ describe('LeftInboxMarks', () => {
   let dir: string;
   let db: Db;
   let files: FileLedger;
+  let store: SqliteStore;
   let marks: LeftInboxMarks;
   let clock = Date.parse('2026-12-01T08:00:00Z');
   const errors: unknown[] = [];
@@ -22,7 +24,8 @@ describe('LeftInboxMarks', () => {
     const now = () => new Date((clock += 1000));
     new PartnerStore(db, now).add({ id: 'acme', clientId: '12', channels: [], formats: [] });
     files = new FileLedger(db, now);
-    marks = new LeftInboxMarks(files, new WriteLock(db), (err) => errors.push(err));
+    store = new SqliteStore(db, new WriteLock(db), now);
+    marks = new LeftInboxMarks(store, (err) => errors.push(err));
   });
   afterEach(async () => {
     db.close();
@@ -41,7 +44,7 @@ describe('LeftInboxMarks', () => {
     const b = processed('b.csv');
     marks.note(a);
     expect(files.get(a.id)?.leftInboxAt).toBeNull();
-    db.transaction(() => marks.writeNow())();
+    await store.transaction((tx) => marks.writeNow(tx));
     expect(files.get(a.id)?.leftInboxAt).not.toBeNull();
     marks.note(b);
     await marks.flush();

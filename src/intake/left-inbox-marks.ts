@@ -6,8 +6,8 @@
  * registers any arrival; a crash before they are written is covered by the start-up scan, which
  * marks every final file missing from its inbox.
  */
-import type { FileLedger, FileRecord } from '../store/files.js';
-import type { WriteLock } from '../store/write-lock.js';
+import type { FileRecord } from '../store/files.js';
+import type { Store, StoreTx } from '../store/store.js';
 
 const IDLE_WRITE_MS = 250;
 
@@ -18,8 +18,7 @@ export class LeftInboxMarks {
   private timer: NodeJS.Timeout | undefined;
 
   constructor(
-    private readonly files: FileLedger,
-    private readonly lock: WriteLock,
+    private readonly store: Store,
     private readonly onError: (err: unknown) => void,
   ) {}
 
@@ -36,9 +35,9 @@ export class LeftInboxMarks {
    * Writes the pending marks inside the caller's transaction; hand what it returns to `forget`
    * once that transaction has committed (rolled back, the marks stay pending).
    */
-  writeNow(): Written {
+  async writeNow(tx: StoreTx): Promise<Written> {
     const written = [...this.pending];
-    for (const [id, stateChangedAt] of written) this.files.markLeftInbox(id, stateChangedAt);
+    for (const [id, stateChangedAt] of written) await tx.ledger.markLeftInbox(id, stateChangedAt);
     return written;
   }
 
@@ -53,7 +52,7 @@ export class LeftInboxMarks {
   async flush(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.pending.size > 0) this.forget(await this.lock.transaction(() => this.writeNow()));
+    if (this.pending.size > 0) this.forget(await this.store.transaction((tx) => this.writeNow(tx)));
   }
 }
 

@@ -7,9 +7,9 @@
  */
 import type { UploadArea } from '../data-layout.js';
 import type { RejectCode } from '../core/errors.js';
-import type { FileLedger, FileRecord, FileVia } from '../store/files.js';
+import type { FileRecord, FileVia } from '../store/files.js';
 import type { Partner } from '../store/partners.js';
-import type { WriteLock } from '../store/write-lock.js';
+import type { Store } from '../store/store.js';
 import type { Answers } from './answers.js';
 import { dryRunRecord } from './dry-run.js';
 
@@ -32,11 +32,11 @@ function detailOf(upload: RefusedUpload): string {
 
 /** Records and answers the refused upload (see the file's opening comment). */
 export async function answerRefusedUpload(
-  parts: { files: FileLedger; lock: WriteLock; answers: Answers; now: () => Date },
+  parts: { store: Store; answers: Answers; now: () => Date },
   partner: Partner,
   upload: RefusedUpload,
 ): Promise<FileRecord> {
-  const { files, lock, answers, now } = parts;
+  const { store, answers, now } = parts;
   const { area, name, size, reason } = upload;
   const digest = { sha256: '', size };
   if (area === 'validate') {
@@ -44,10 +44,10 @@ export async function answerRefusedUpload(
     await answers.stateChanged(file, partner, { dryRun: true });
     return file;
   }
-  const refused = await lock.transaction(() => {
-    const received = files.insert({ partner: partner.id, name, ...digest, via: upload.via ?? null }, detailOf(upload));
+  const refused = await store.transaction(async ({ ledger }) => {
+    const received = await ledger.insert({ partner: partner.id, name, ...digest, via: upload.via ?? null }, detailOf(upload));
     const format = upload.format ? { format: upload.format } : {};
-    return files.move(received.id, 'rejected', { reasonCode: reason.code, reason: reason.message, leftInbox: true, ...format });
+    return ledger.move(received.id, 'rejected', { reasonCode: reason.code, reason: reason.message, leftInbox: true, ...format });
   });
   if (reason.code === 'name_used') await answers.nameUsedAside(refused, partner);
   await answers.stateChanged(refused, partner);

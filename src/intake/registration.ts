@@ -10,10 +10,11 @@ import { PENDING_STATES } from '../core/file-state.js';
 import { classifyName } from '../core/naming.js';
 import { envelopeOf } from '../core/envelope.js';
 import { formatsFor, type FormatLookup } from '../formats/registry.js';
-import type { FileLedger, FileRecord } from '../store/files.js';
+import type { FileRecord } from '../store/files.js';
+import type { LedgerStore } from '../store/ledger-store.js';
+import type { Store } from '../store/store.js';
 import type { Arrival } from './delivered-files.js';
 import type { Partner } from '../store/partners.js';
-import type { WriteLock } from '../store/write-lock.js';
 import type { Answers } from './answers.js';
 import { arrivalDetail, isNewArrival } from './arrival.js';
 import type { FileDigest } from './file-identity.js';
@@ -21,8 +22,7 @@ import type { LeftInboxMarks } from './left-inbox-marks.js';
 
 export interface RegistrationOptions {
   layout: DataLayout;
-  files: FileLedger;
-  lock: WriteLock;
+  store: Store;
   answers: Answers;
   leftInbox: LeftInboxMarks;
   formats: FormatLookup;
@@ -40,19 +40,22 @@ export class Registration {
 
   /** Records the file (or finds it by identity) and classifies it by name, in one transaction. */
   async register(partner: Partner, name: string, digest: FileDigest, arrival: Arrival = { via: null, senderOptions: null }): Promise<Registered> {
-    const { files, lock, answers, leftInbox, formats } = this.options;
-    const result = await lock.transaction(() => {
+    const { store, answers, leftInbox, formats } = this.options;
+    const result = await store.transaction(async (tx) => {
+      const files = tx.ledger;
+      // Every node sees the same upload: the first registers it, the others then find it known.
+      await files.serialiseName(partner.id, name);
       // Whether a known identity is a new arrival depends on its original having left the inbox.
-      const marked = leftInbox.writeNow();
-      const inInbox = files.inInbox(partner.id, name);
+      const marked = await leftInbox.writeNow(tx);
+      const inInbox = await files.inInbox(partner.id, name);
       const others = inInbox.filter((file) => file.sha256 !== digest.sha256);
-      const replaced = withdrawPending(files, others, 'the file was replaced by another file of the same name before it was processed');
-      const known = inInbox.find((file) => file.sha256 === digest.sha256) ?? files.find(partner.id, name, digest.sha256);
+      const replaced = await withdrawPending(files, others, 'the file was replaced by another file of the same name before it was processed');
+      const known = inInbox.find((file) => file.sha256 === digest.sha256) ?? (await files.find(partner.id, name, digest.sha256));
       if (known && !isNewArrival(known, known.format ? formats(known.format)?.dedupe : undefined)) return { marked, known, replaced };
       // Other bytes are in the inbox under this name now: its processed and refused files have left.
-      for (const file of others) files.markLeftInbox(file.id);
-      const received = files.insert({ partner: partner.id, name, ...digest, ...arrival }, known ? arrivalDetail(known) : null);
-      return { marked, received, replaced, classified: this.classify(received, partner, replaced) };
+      for (const file of others) await files.markLeftInbox(file.id);
+      const received = await files.insert({ partner: partner.id, name, ...digest, ...arrival }, known ? arrivalDetail(known) : null);
+      return { marked, received, replaced, classified: await this.classify(files, received, partner, replaced) };
     });
     leftInbox.forget(result.marked);
     // The old receipts first: the new file's receipt, written last, is the one that stays.
@@ -68,10 +71,11 @@ export class Registration {
 
   /** The partner removed a file before it was processed: its pending rows are withdrawn. */
   async withdraw(partner: Partner, name: string): Promise<void> {
-    const { files, lock, answers } = this.options;
-    const withdrawn = await lock.transaction(() =>
-      withdrawPending(files, files.inInbox(partner.id, name), 'the file was removed from the inbox before it was processed'),
-    );
+    const { store, answers } = this.options;
+    const withdrawn = await store.transaction(async ({ ledger }) => {
+      await ledger.serialiseName(partner.id, name);
+      return withdrawPending(ledger, await ledger.inInbox(partner.id, name), 'the file was removed from the inbox before it was processed');
+    });
     for (const file of withdrawn) await answers.stateChanged(file, partner);
   }
 
@@ -79,8 +83,8 @@ export class Registration {
    * Inside the caller's transaction: `queued` with its format, or `rejected` with the rule broken.
    * A compressed file is `queued` without a format: the names of its members are classified.
    */
-  private classify(file: FileRecord, partner: Partner, replaced: readonly FileRecord[]): FileRecord {
-    const { files, layout, now } = this.options;
+  private classify(files: LedgerStore, file: FileRecord, partner: Partner, replaced: readonly FileRecord[]): Promise<FileRecord> {
+    const { layout, now } = this.options;
     if (envelopeOf(file.name)) return files.move(file.id, 'queued', { detail: 'compressed: each file inside is taken on its own' });
     const rules = formatsFor(partner.formats).map((format) => format.name);
     const verdict = classifyName(file.name, rules, partner, utcDay(now()));
@@ -94,8 +98,10 @@ export class Registration {
 }
 
 /** Inside a transaction: the pending files among `rows` withdrawn (refused, their original gone), with `reason`. */
-function withdrawPending(files: FileLedger, rows: readonly FileRecord[], reason: string): FileRecord[] {
-  return rows
-    .filter((file) => PENDING_STATES.has(file.state))
-    .map((file) => files.move(file.id, 'rejected', { reasonCode: 'withdrawn', reason, leftInbox: true }));
+async function withdrawPending(files: LedgerStore, rows: readonly FileRecord[], reason: string): Promise<FileRecord[]> {
+  const withdrawn: FileRecord[] = [];
+  for (const file of rows) {
+    if (PENDING_STATES.has(file.state)) withdrawn.push(await files.move(file.id, 'rejected', { reasonCode: 'withdrawn', reason, leftInbox: true }));
+  }
+  return withdrawn;
 }

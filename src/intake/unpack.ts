@@ -12,9 +12,9 @@ import type { DataLayout } from '../data-layout.js';
 import { envelopeOf, type InflateLimits, type MemberProblem } from '../core/envelope.js';
 import { errnoCode, moveNoReplace, pathExists } from '../fs/durable.js';
 import type { Log } from '../log.js';
-import type { FileLedger, FileRecord } from '../store/files.js';
+import type { FileRecord } from '../store/files.js';
 import type { Partner } from '../store/partners.js';
-import type { WriteLock } from '../store/write-lock.js';
+import type { Store } from '../store/store.js';
 import type { Answers } from './answers.js';
 import { digestFile } from './file-identity.js';
 import type { PgpKeys } from './decrypt.js';
@@ -22,8 +22,7 @@ import { EnvelopeRefused, inflateMembers, type InflatedMember } from './inflate.
 
 export interface UnpackerOptions {
   layout: DataLayout;
-  files: FileLedger;
-  lock: WriteLock;
+  store: Store;
   answers: Answers;
   log: Log;
   /** The caps for one partner's compressed uploads (its upload limit per member). */
@@ -47,8 +46,8 @@ export class Unpacker {
   }
 
   async unpack(file: FileRecord, partner: Partner, source: string): Promise<UnpackResult> {
-    const { lock, files, answers, layout } = this.options;
-    const processing = await lock.transaction(() => files.move(file.id, 'processing'));
+    const { store, answers, layout } = this.options;
+    const processing = await store.transaction((tx) => tx.ledger.move(file.id, 'processing'));
     await answers.stateChanged(processing, partner);
     let inflated: InflatedMember[];
     try {
@@ -68,12 +67,12 @@ export class Unpacker {
 
   /** Links every member into the inbox, or none when one of their names holds other bytes there. */
   private async deliver(file: FileRecord, partner: Partner, inflated: InflatedMember[]): Promise<UnpackResult> {
-    const { layout, files, lock, log } = this.options;
+    const { layout, store, log } = this.options;
     const inbox = layout.areaDir(partner.id, 'inbox');
     const fresh: InflatedMember[] = [];
     for (const member of inflated) {
       const target = path.join(inbox, member.name);
-      const known = await lock.exclusive(() => files.find(partner.id, member.name, member.sha256));
+      const known = await store.ledger.find(partner.id, member.name, member.sha256);
       if (known && known.id > file.id) continue; // delivered by an earlier run of this file
       if (await pathExists(target)) {
         if ((await digestFile(target))?.sha256 === member.sha256) continue;
@@ -92,8 +91,8 @@ export class Unpacker {
       }
     }
     const names = inflated.map((member) => member.name);
-    const record = await lock.transaction(() =>
-      files.move(file.id, 'processed', {
+    const record = await store.transaction((tx) =>
+      tx.ledger.move(file.id, 'processed', {
         counts: { total: names.length, accepted: placed.length, failed: fresh.length - placed.length, duplicates: names.length - fresh.length },
         detail: `unpacked ${names.length} ${names.length === 1 ? 'file' : 'files'}: ${names.join(', ')}`,
         archivePath: layout.archivePathOf(file),
@@ -103,9 +102,9 @@ export class Unpacker {
   }
 
   private refuse(file: FileRecord, problem: MemberProblem): Promise<FileRecord> {
-    const { files, lock, layout } = this.options;
-    return lock.transaction(() =>
-      files.move(file.id, 'rejected', { reasonCode: problem.code, reason: problem.message, counts: null, archivePath: layout.archivePathOf(file) }),
+    const { store, layout } = this.options;
+    return store.transaction((tx) =>
+      tx.ledger.move(file.id, 'rejected', { reasonCode: problem.code, reason: problem.message, counts: null, archivePath: layout.archivePathOf(file) }),
     );
   }
 }

@@ -22,6 +22,8 @@ export interface NewFile {
 /** The file ledger, whatever engine holds it. Every call is awaited; see `FileLedger` for what each means. */
 export interface LedgerStore {
   get(id: number): Promise<FileRecord | undefined>;
+  /** Until the caller's transaction ends, no other transaction registers a file of `partner` and `name`. */
+  serialiseName(partner: string, name: string): Promise<void>;
   /** The identity's row still (or maybe) in the inbox, else its newest earlier arrival. */
   find(partner: string, name: string, sha256: string): Promise<FileRecord | undefined>;
   insert(file: NewFile, detail?: string | null): Promise<FileRecord>;
@@ -51,6 +53,8 @@ export class SqliteLedgerStore implements LedgerStore {
   async get(id: number) {
     return this.ledger.get(id);
   }
+  /** The write lock the caller holds already lets one transaction run at a time. */
+  async serialiseName(): Promise<void> {}
   async find(partner: string, name: string, sha256: string) {
     return this.ledger.find(partner, name, sha256);
   }

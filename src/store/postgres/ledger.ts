@@ -20,6 +20,9 @@ export type PostgresMoveObserver = (file: FileRecord, client: pg.ClientBase) => 
  */
 const NEXT_FILE_ID = `(SELECT greatest(coalesce((SELECT max(id) FROM files), 0), coalesce((SELECT file_id FROM file_id_floor WHERE id = 1), 0)) + 1)`;
 
+/** The advisory-lock class of (partner, name) registrations; sequences use their own. */
+const NAME_LOCK_CLASS = 0x6e616d; // 'nam'
+
 export class PostgresLedgerStore implements LedgerStore {
   constructor(
     private readonly db: pg.Pool | pg.ClientBase,
@@ -29,6 +32,10 @@ export class PostgresLedgerStore implements LedgerStore {
 
   async get(id: number): Promise<FileRecord | undefined> {
     return this.one(this.db, 'SELECT * FROM files WHERE id = $1', [id]);
+  }
+
+  async serialiseName(partner: string, name: string): Promise<void> {
+    await this.db.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [NAME_LOCK_CLASS, `${partner}\n${name}`]);
   }
 
   async find(partner: string, name: string, sha256: string): Promise<FileRecord | undefined> {
