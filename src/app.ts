@@ -35,6 +35,7 @@ import { createLog, type Log } from './log.js';
 import { Operations } from './ops/operations.js';
 import { applyLive, planReload, type ReloadPlan } from './ops/reload.js';
 import { Outbox } from './outbox/outbox.js';
+import { ClaimKeeper, nodeIdentity } from './pipeline/claim-keeper.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import type { Account } from './sftp/authenticator.js';
 import { loadOrCreateHostKey } from './sftp/host-key.js';
@@ -87,6 +88,7 @@ interface Parts {
   ops: Operations;
   deliverer: Deliverer;
   api: PartnerApiServer;
+  claims: ClaimKeeper;
 }
 
 export class App {
@@ -129,7 +131,9 @@ export class App {
     const { formats } = this.options;
     const answers = new Answers(layout, new Outbox(layout), log, now, formats);
     const onRelease = (file: { partner: string; name: string }) => intake.requeue(file.partner, file.name);
-    const pipeline = new Pipeline({ layout, config, store, answers, log, now, onRelease, ...(formats ? { formats } : {}) });
+    const node = nodeIdentity(config.store);
+    const claims = new ClaimKeeper({ store, node, log, now, onTakenOver: (file) => intake.requeue(file.partner, file.name) });
+    const pipeline = new Pipeline({ layout, config, store, node, answers, log, now, onRelease, ...(formats ? { formats } : {}) });
     const unpacker = new Unpacker({
       layout,
       store,
@@ -219,8 +223,9 @@ export class App {
     // a committed state may have raised an event: send it now rather than at the next poll
     answers.onState((_file, dryRun) => dryRun || deliverer.wake());
     const api = await this.partnerApi(db, lock, files, partners, intake, sftp, logins, ops, screen);
-    this.parts = { db, lock, files, partners, intake, sftp, ops, deliverer, api };
+    this.parts = { db, lock, files, partners, intake, sftp, ops, deliverer, api, claims };
 
+    await claims.start();
     await intake.start();
     const address = await sftp.start();
     await ops.start();
@@ -372,6 +377,7 @@ export class App {
     await step('notifications', () => parts.deliverer.stop());
     await step('sftp', () => parts.sftp.stop());
     await step('intake', () => parts.intake.stop());
+    await step('claims', () => parts.claims.stop());
     await step('writes', () => parts.lock.idle());
     await step('read connection', () => parts.ops.close());
     await step('checkpoint', () => parts.db.pragma('wal_checkpoint(TRUNCATE)'));

@@ -14,6 +14,16 @@ export const storeSchema = z
       .refine((url) => url === '' || isPostgresUrl(url), {
         message: 'must be empty (the SQLite file in data_dir) or a postgres://user@host:port/database URL',
       }),
+    /**
+     * This node's name among the nodes sharing the store (its claims, heartbeat and metrics say
+     * it); empty means the host name. Two nodes on one host need names of their own.
+     */
+    node_id: z.string().trim().max(64).regex(/^[A-Za-z0-9._:-]*$/, 'letters, digits and . _ : - only').default(''),
+    /**
+     * How long a file this node is processing stays its own without the node renewing it (every
+     * third of it): a node that dies has its file taken over by another once the lease runs out.
+     */
+    lease_seconds: z.number().int().min(5).max(3600).default(30),
   })
   .prefault({});
 

@@ -359,9 +359,10 @@ export class Intake {
   }
 
   /**
-   * A file that was `processing` when the daemon stopped, or that `failed` (posdrop's own fault),
-   * is queued again; the scan that follows finds it in its inbox. A final file whose original is
-   * not in its inbox was archived by a daemon stopped before it could say so.
+   * A file that `failed` (posdrop's own fault) is queued again; the scan that follows finds it in
+   * its inbox (one this node was `processing` when it stopped is the claim keeper's, taken back
+   * before the intake starts). A final file whose original is not in its inbox was archived by a
+   * daemon stopped before it could say so.
    */
   private async recoverInterrupted(): Promise<void> {
     const { store, log, layout } = this.options;
@@ -373,9 +374,8 @@ export class Intake {
     }
     await store.transaction(async ({ ledger }) => {
       for (const file of archived) await ledger.markLeftInbox(file.id);
-      for (const file of await ledger.inStates(['processing', 'failed'])) {
-        const detail = file.state === 'failed' ? 'failed earlier; tried again after a restart' : 'interrupted; processed again';
-        await ledger.move(file.id, 'queued', { detail });
+      for (const file of await ledger.inStates(['failed'])) {
+        await ledger.move(file.id, 'queued', { detail: 'failed earlier; tried again after a restart' });
         log.warn('file.requeued', { partner: file.partner, file: file.name, id: file.id, was: file.state });
       }
     });

@@ -19,12 +19,15 @@ import type { Store, StoreTx } from '../store/store.js';
 import { ErrorCollector } from './error-collector.js';
 import { OutputFiles } from './output-files.js';
 import type { FormatProcessor, ProcessOutcome } from './processor.js';
+import type { NodeIdentity } from './claim-keeper.js';
 import { Sequencing, type SequenceStep } from './sequencing.js';
 
 export interface PipelineOptions {
   layout: DataLayout;
   config: Config;
   store: Store;
+  /** Whose claim a file taken here is, and for how long unrenewed. */
+  node: NodeIdentity;
   answers: Answers;
   log: Log;
   now: () => Date;
@@ -63,7 +66,9 @@ export class Pipeline implements FileRouter {
     const processor = this.processorFor(file);
     if (!processor) return file;
     const { store, answers, log } = this.options;
-    const processing = await store.transaction((tx) => tx.ledger.move(file.id, 'processing'));
+    const processing = await this.claim(file);
+    // Another node has it (or had it and is done): its answers are that node's to write.
+    if (!processing) return (await store.ledger.get(file.id)) ?? file;
     await answers.stateChanged(processing, partner);
     const outputs = new OutputFiles(this.options.layout.areaDir(partner.id, 'outbox'), file.name);
     const errors = new ErrorCollector();
@@ -72,6 +77,7 @@ export class Pipeline implements FileRouter {
     let done: FileRecord;
     try {
       done = await store.transaction(async (tx) => {
+        await tx.claims.hold(file.id);
         const outcome = await processor.process({ ...context, ...this.shared(tx) });
         if (outcome.rejection) throw new RefusedWhole({ ...outcome, rejection: outcome.rejection });
         const processed = await this.conclude(tx, processing, processor, errors, outputs, 'processed', outcome.counts, undefined, outcome.notes);
@@ -86,14 +92,15 @@ export class Pipeline implements FileRouter {
       }
       await outputs.discard();
       if (err instanceof FileRejected) {
-        return store.transaction((tx) =>
-          tx.ledger.move(file.id, 'rejected', {
+        return store.transaction(async (tx) => {
+          await tx.claims.release(file.id);
+          return tx.ledger.move(file.id, 'rejected', {
             reasonCode: err.code,
             reason: err.message,
             counts: null,
             archivePath: this.options.layout.archivePathOf(file),
-          }),
-        );
+          });
+        });
       }
       log.error('file.processing_error', {
         partner: partner.id,
@@ -102,13 +109,14 @@ export class Pipeline implements FileRouter {
         error: errorMessage(err),
         stack: (err as Error)?.stack,
       });
-      return store.transaction((tx) =>
-        tx.ledger.move(file.id, 'failed', {
+      return store.transaction(async (tx) => {
+        await tx.claims.release(file.id);
+        return tx.ledger.move(file.id, 'failed', {
           reasonCode: 'internal_error',
           reason: 'posdrop could not process this file because of an internal error; the operators have been alerted and it will be tried again',
           detail: errorMessage(err),
-        }),
-      );
+        });
+      });
     }
     await this.sequencing.announce(done, step, partner);
     return done;
@@ -161,6 +169,7 @@ export class Pipeline implements FileRouter {
     notes?: FileNotes,
   ): Promise<FileRecord> {
     await tx.recordErrors.replace(file.id, errors.errors, errors.notStored);
+    await tx.claims.release(file.id);
     const own = processor.outputsOf?.({ id: file.id, reasonCode: rejection?.code ?? null }) ?? processor.outputs;
     await outputs.removeStale(own, await outputs.commit());
     return tx.ledger.move(file.id, state, {
@@ -169,6 +178,17 @@ export class Pipeline implements FileRouter {
       reason: rejection?.message ?? null,
       archivePath: this.options.layout.archivePathOf(file),
       notes: withArrival(file, notes),
+    });
+  }
+
+  /** Takes a queued file for this node: `processing`, with its claim; undefined when another node was first. */
+  private claim(file: FileRecord): Promise<FileRecord | undefined> {
+    const { store, node, now } = this.options;
+    return store.transaction(async (tx) => {
+      if (!(await tx.claims.lockQueued(file.id))) return undefined;
+      const at = now();
+      await tx.claims.take(file.id, node.id, at.toISOString(), new Date(at.getTime() + node.leaseMs).toISOString());
+      return tx.ledger.move(file.id, 'processing');
     });
   }
 

@@ -163,7 +163,8 @@ describe.each(engines)('the file ledger on %s', (_engine, open, skip) => {
       await store.markLeftInbox(first.id, before);
       expect(await store.finalInInbox()).toEqual([]);
       const second = await store.insert(upload('a.csv'));
-      expect(second.id).toBe(first.id + 1);
+      // ids only grow: on PostgreSQL the refused insert above used one up, as a sequence does
+      expect(second.id).toBeGreaterThan(first.id);
       expect((await store.find('acme', 'a.csv', 'aa'))?.id).toBe(second.id);
       expect((await store.inInbox('acme', 'a.csv')).map((file) => file.id)).toEqual([second.id]);
       await store.markLeftInbox(second.id);

@@ -9,9 +9,11 @@
  * sequence's `serialise`, a row's `FOR UPDATE`).
  */
 import type pg from 'pg';
+import { SqliteClaimStore, type ClaimStore } from './claims.js';
 import { DAEMON_FILE_WAIT_MS, type Db } from './database.js';
 import type { MoveObserver } from './files.js';
 import { SqliteLedgerStore, type LedgerStore } from './ledger-store.js';
+import { PostgresClaimStore } from './postgres/claims.js';
 import { PostgresLedgerStore, type PostgresMoveObserver } from './postgres/ledger.js';
 import { PostgresRecordErrorStore } from './postgres/record-errors.js';
 import { PostgresSequenceStore } from './postgres/sequences.js';
@@ -30,6 +32,7 @@ export type EngineHandle = { readonly engine: 'sqlite'; readonly db: Db } | { re
 /** The seams as one transaction sees them. */
 export interface StoreTx {
   readonly ledger: LedgerStore;
+  readonly claims: ClaimStore;
   readonly sequences: SequenceStoreAsync;
   readonly recordErrors: RecordErrorStoreAsync;
   readonly handle: EngineHandle;
@@ -41,6 +44,7 @@ export interface Store {
   readonly ledger: LedgerStore;
   readonly sequences: SequenceStoreAsync;
   readonly recordErrors: RecordErrorStoreAsync;
+  readonly claims: ClaimStore;
   /** Runs `work` in one transaction that commits when it resolves and rolls back when it throws. */
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** Runs `work` in a transaction that is always rolled back: a dry run stores nothing. */
@@ -59,6 +63,7 @@ export interface Store {
 export class SqliteStore implements Store {
   readonly engine = 'sqlite';
   readonly ledger: LedgerStore;
+  readonly claims: ClaimStore;
   readonly sequences: SequenceStoreAsync;
   readonly recordErrors: RecordErrorStoreAsync;
   private readonly tx: StoreTx;
@@ -72,7 +77,8 @@ export class SqliteStore implements Store {
     this.ledger = SqliteLedgerStore.open(db, now, onMove);
     this.recordErrors = new SqliteRecordErrorStore(db);
     this.sequences = new SqliteSequenceStore(db, now);
-    this.tx = { ledger: this.ledger, sequences: this.sequences, recordErrors: this.recordErrors, handle: { engine: 'sqlite', db } };
+    this.claims = new SqliteClaimStore(db);
+    this.tx = { ledger: this.ledger, claims: this.claims, sequences: this.sequences, recordErrors: this.recordErrors, handle: { engine: 'sqlite', db } };
   }
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -102,6 +108,7 @@ export class SqliteStore implements Store {
 export class PostgresStore implements Store {
   readonly engine = 'postgres';
   readonly ledger: LedgerStore;
+  readonly claims: ClaimStore;
   readonly sequences: SequenceStoreAsync;
   readonly recordErrors: RecordErrorStoreAsync;
   private readonly open = new Set<Promise<unknown>>();
@@ -114,6 +121,7 @@ export class PostgresStore implements Store {
     this.ledger = new PostgresLedgerStore(pool, now, onMove);
     this.recordErrors = new PostgresRecordErrorStore(pool);
     this.sequences = new PostgresSequenceStore(pool, now);
+    this.claims = new PostgresClaimStore(pool);
   }
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -139,6 +147,7 @@ export class PostgresStore implements Store {
       await client.query('BEGIN');
       const tx: StoreTx = {
         ledger: new PostgresLedgerStore(client, this.now, this.onMove),
+        claims: new PostgresClaimStore(client),
         sequences: new PostgresSequenceStore(client, this.now),
         recordErrors: new PostgresRecordErrorStore(client),
         handle: { engine: 'postgres', client },

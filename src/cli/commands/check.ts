@@ -7,6 +7,7 @@ import { digestFile } from '../../intake/file-identity.js';
 import { createLog } from '../../log.js';
 import { Outbox } from '../../outbox/outbox.js';
 import { outboxStem } from '../../outbox/receipt.js';
+import { nodeIdentity } from '../../pipeline/claim-keeper.js';
 import { Pipeline } from '../../pipeline/pipeline.js';
 import type { Command } from '../command.js';
 import { withContext } from '../context.js';
@@ -37,7 +38,7 @@ export const checkCommand: Command = {
       const now = () => new Date();
       const log = createLog({ level: 'error', stream: input.stderr as Writable });
       const answers = new Answers(layout, new Outbox(layout), log, now);
-      const pipeline = new Pipeline({ layout, config, store, answers, log, now });
+      const pipeline = new Pipeline({ layout, config, store, node: nodeIdentity(config.store), answers, log, now });
       const name = path.basename(local);
       const record = dryRunRecord(partner, name, digest, now());
       const checked = record.state === 'queued' ? await pipeline.check(record, partner, local) : record;

@@ -13,13 +13,6 @@ import type { LedgerStore, NewFile } from '../ledger-store.js';
 /** Heard inside the move's transaction, with its client, so what it writes commits with the state. */
 export type PostgresMoveObserver = (file: FileRecord, client: pg.ClientBase) => Promise<void> | void;
 
-/**
- * The id of a new row: above every row and above the floor, as SQLite's `NEXT_FILE_ID`.
- * Two nodes registering at once may compute the same id; the primary key refuses the second,
- * whose registration is then retried (several nodes: the claim protocol is still to come).
- */
-const NEXT_FILE_ID = `(SELECT greatest(coalesce((SELECT max(id) FROM files), 0), coalesce((SELECT file_id FROM file_id_floor WHERE id = 1), 0)) + 1)`;
-
 /** The advisory-lock class of (partner, name) registrations; sequences use their own. */
 const NAME_LOCK_CLASS = 0x6e616d; // 'nam'
 
@@ -50,8 +43,9 @@ export class PostgresLedgerStore implements LedgerStore {
     return this.transaction(async (client) => {
       const at = this.now().toISOString();
       const { rows } = await client.query<FileRow>(
-        `INSERT INTO files (id, partner_id, name, sha256, size, state, received_at, state_changed_at, via, sender_options)
-         VALUES (${NEXT_FILE_ID}, $1, $2, $3, $4, 'received', $5, $5, $6, $7) RETURNING *`,
+        // The id comes from the identity (migration 18 moved it past the floor): nodes never compute the same one.
+        `INSERT INTO files (partner_id, name, sha256, size, state, received_at, state_changed_at, via, sender_options)
+         VALUES ($1, $2, $3, $4, 'received', $5, $5, $6, $7) RETURNING *`,
         [file.partner, file.name, file.sha256, file.size, at, file.via ?? null, file.senderOptions ? JSON.stringify(file.senderOptions) : null],
       );
       const row = rows[0] as FileRow;

@@ -16,6 +16,7 @@ import { credentialsVersion } from './014-credentials-version.js';
 import { bans } from './015-bans.js';
 import { senderOptions } from './016-sender-options.js';
 import { partnerLogins } from './017-partner-logins.js';
+import { cluster } from './018-cluster.js';
 
 /** Every schema version in order, numbered as SQLite's (`store/migrations/`); append, never edit a released one. */
 export const MIGRATIONS: readonly PostgresMigration[] = [
@@ -36,4 +37,5 @@ export const MIGRATIONS: readonly PostgresMigration[] = [
   bans,
   senderOptions,
   partnerLogins,
+  cluster,
 ];
