@@ -42,6 +42,24 @@ describe('the scheduler (real node-cron)', () => {
     await scheduler.stop();
   });
 
+  it('runs a scheduled job only while this node leads the cluster', async () => {
+    vi.useFakeTimers({ now: new Date('2026-03-10T02:16:58Z'), toFake: ['Date', 'setTimeout', 'clearTimeout', 'setInterval', 'clearInterval'] });
+    let leads = false;
+    const runs: string[] = [];
+    const results: string[] = [];
+    const leadership = { isLeader: async () => leads, stop: async () => undefined };
+    const scheduler = new Scheduler(lock, quiet, { leadership, onRun: (job, result) => results.push(`${job}:${result}`) });
+    scheduler.add({ name: 'retention', schedule: '* * * * *', run: () => void runs.push(new Date().toISOString()) });
+    scheduler.start();
+    await vi.advanceTimersByTimeAsync(3_000);
+    expect([runs, results]).toEqual([[], ['retention:skipped']]);
+    leads = true;
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(runs).toHaveLength(1);
+    expect(results).toEqual(['retention:skipped', 'retention:ok']);
+    await scheduler.stop();
+  });
+
   it('never runs a job beside itself', async () => {
     let release!: () => void;
     const gate = new Promise<void>((resolve) => (release = resolve));

@@ -6,6 +6,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import { errorMessage } from '../core/errors.js';
 import type { Log } from '../log.js';
 import type { WriteLock } from '../store/write-lock.js';
+import type { Leadership } from '../store/leadership.js';
 
 export interface Job {
   /** `retention`, `stale-holds`, … — used in log events `job.<name>.*`. */
@@ -23,6 +24,8 @@ export interface SchedulerOptions {
   timezone?: string;
   /** Hears every run's outcome (metrics). */
   onRun?: (job: string, result: JobResult | 'failed') => void;
+  /** Whether this node runs the cluster's scheduled jobs now (one node of several does). */
+  leadership?: Leadership;
 }
 
 export class Scheduler {
@@ -39,7 +42,7 @@ export class Scheduler {
   /** Validates the schedule at once, so a bad one stops the start with its name. */
   add(job: Job): void {
     if (!cron.validate(job.schedule)) throw new Error(`job ${job.name}: "${job.schedule}" is not a valid cron schedule`);
-    const task = cron.createTask(job.schedule, () => this.runNow(job), {
+    const task = cron.createTask(job.schedule, () => this.scheduled(job), {
       name: job.name,
       noOverlap: true,
       unref: true,
@@ -72,6 +75,17 @@ export class Scheduler {
       .finally(() => this.running.delete(job.name));
     this.running.set(job.name, run);
     return run;
+  }
+
+  /** A scheduled run: only the leader's; another node's tick is skipped. */
+  private async scheduled(job: Job): Promise<void> {
+    const leadership = this.options.leadership;
+    if (leadership && !(await leadership.isLeader().catch(() => false))) {
+      this.log.debug(`job.${job.name}.not_leader`);
+      this.options.onRun?.(job.name, 'skipped');
+      return;
+    }
+    await this.runNow(job);
   }
 
   /** Ends the schedules for good and waits for jobs in hand. */
