@@ -31,9 +31,12 @@ describe('files of one partner and date are processed in counter order', () => {
   afterAll(() => daemon.destroy());
 
   /** The files of `date` in the order they were processed, once `count` of them are (logs trail receipts a little). */
+  // The order of the commits, from the ledger's history: the log lines of one file's answer and
+  // of the next file's, which runs on another intake worker, may come in either order.
   const processedOrder = (date: string, count: number) =>
     waitFor(() => {
-      const names = daemon.events('file.processed').map((line) => line.file as string).filter((name) => name.startsWith(date));
+      const rows = query(daemon, `SELECT f.name FROM file_events e JOIN files f ON f.id = e.file_id WHERE e.state = 'processed' AND f.name LIKE '${date}%' ORDER BY e.id`);
+      const names = rows.map((row) => row.name as string);
       return names.length >= count ? names : undefined;
     }, 30_000);
 
