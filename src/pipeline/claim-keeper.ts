@@ -3,7 +3,7 @@
  * files in hand are renewed every third of a lease, and every half lease the files whose lease
  * ran out (and whose row no transaction holds) go back to `queued`, logged as a takeover, for
  * whichever node claims them next. At start, the files this node had in hand before a restart
- * are taken back the same way.
+ * are taken back the same way (on SQLite, the one node, that is all there is to do).
  */
 import { hostname } from 'node:os';
 import { errorMessage } from '../core/errors.js';
@@ -41,6 +41,9 @@ export class ClaimKeeper {
   /** Takes back what this node had in hand before it stopped, then keeps the leases. */
   async start(): Promise<void> {
     await this.sweep(this.options.node.id);
+    // One node on SQLite: nobody else to take its files, and a renewal would be a write outside
+    // the write lock, on the loop, waiting for whichever process holds SQLite's lock.
+    if (this.options.store.engine === 'sqlite') return;
     const { leaseMs } = this.options.node;
     const every = (ms: number, work: () => Promise<unknown>, event: string) => {
       const timer = setInterval(() => void work().catch((err: unknown) => this.options.log.warn(event, { error: errorMessage(err) })), ms);
