@@ -3,6 +3,9 @@
  * a fresh database on a throwaway PostgreSQL wherever a server can be started. A suite calls
  * `storeEngines(name)` once at its top; each case opens a database of its own.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll } from 'vitest';
 import type { Db } from '../../src/store/database.js';
@@ -16,7 +19,7 @@ export type OpenedEngine =
   | { readonly engine: 'postgres'; readonly pool: PgPool; exec(sql: string): Promise<void>; rows(sql: string): Promise<unknown[]>; close(): Promise<void> };
 
 /** [name, skip, open]: for `describe.each`. */
-export type EngineCase = [string, boolean, (setup?: readonly string[]) => Promise<OpenedEngine>];
+export type EngineCase = [string, boolean, (setup?: readonly string[], options?: { onFile?: boolean }) => Promise<OpenedEngine>];
 
 /** The engines of a suite, with the PostgreSQL server started before and stopped after it. */
 export function storeEngines(suite: string): EngineCase[] {
@@ -32,8 +35,10 @@ export function storeEngines(suite: string): EngineCase[] {
     [
       'SQLite',
       false,
-      async (setup = []) => {
-        const db = new Database(':memory:');
+      async (setup = [], options = {}) => {
+        // On a file when a test needs a second connection beside this one (the CLI's, say).
+        const folder = options.onFile ? mkdtempSync(path.join(tmpdir(), 'posdrop-store-')) : undefined;
+        const db = new Database(folder ? path.join(folder, 'posdrop.db') : ':memory:');
         db.pragma('foreign_keys = ON');
         migrate(db);
         for (const sql of setup) db.exec(sql);
@@ -48,6 +53,7 @@ export function storeEngines(suite: string): EngineCase[] {
           },
           async close() {
             db.close();
+            if (folder) rmSync(folder, { recursive: true, force: true });
           },
         };
       },
