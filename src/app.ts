@@ -120,8 +120,9 @@ export class App {
     const partners = partnerStore.sync;
     const notifications = new NotificationStore(db, now);
     const notifier = new Notifier(config.notifications, notifications, lock, now);
-    const files = new FileLedger(db, now, notifier.fileMoved);
-    const store = new SqliteStore(db, lock, now, notifier.fileMoved);
+    const fileMoved = notifier.sqliteObserver(notifications);
+    const files = new FileLedger(db, now, fileMoved);
+    const store = new SqliteStore(db, lock, now, fileMoved);
     const credentials = new CredentialWatch(db, partnerStore.sync);
     const logins = new LoginRecorder({ store: new PartnerLoginStore(db), lock, now, log });
     const hostKey = await loadOrCreateHostKey(config.sftp.host_key || layout.defaultHostKey, log);
