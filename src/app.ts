@@ -47,7 +47,9 @@ import { ApiImportStore } from './store/api-imports.js';
 import { BanTable } from './store/bans.js';
 import { CredentialWatch } from './store/credential-watch.js';
 import { FileLedger } from './store/files.js';
-import { PartnerStore } from './store/partners.js';
+import type { PartnerStore } from './store/partners.js';
+import { SqlitePartnerStore } from './store/partner-store.js';
+import type { PartnerStoreAsync } from './store/partner-store.js';
 import { SqliteStore } from './store/store.js';
 import { WriteLock } from './store/write-lock.js';
 import { NotificationStore } from './store/notifications.js';
@@ -115,18 +117,21 @@ export class App {
 
     const db = openDatabase(sqliteFileOf(storeLocation(config.store.url, layout.database)));
     const lock = new WriteLock(db);
-    const partners = new PartnerStore(db, now);
+    const partnerStore = new SqlitePartnerStore(db, now);
+    // The synchronous store, for the parts not yet on the seam (the daemon's actions, reprocessing).
+    const partners = partnerStore.sync;
     const notifications = new NotificationStore(db, now);
     const notifier = new Notifier(config.notifications, notifications, lock, now);
-    const files = new FileLedger(db, now, notifier.fileMoved);
-    const store = new SqliteStore(db, lock, now, notifier.fileMoved);
-    const credentials = new CredentialWatch(db, partners);
+    const fileMoved = notifier.sqliteObserver(notifications);
+    const files = new FileLedger(db, now, fileMoved);
+    const store = new SqliteStore(db, lock, now, fileMoved);
+    const credentials = new CredentialWatch(db, partnerStore.sync);
     const logins = new LoginRecorder({ store: new PartnerLoginStore(db), lock, now, log });
     const hostKey = await loadOrCreateHostKey(config.sftp.host_key || layout.defaultHostKey, log);
     const hostKeyFingerprint = privateKeyFingerprint(hostKey);
-    const demo = config.demo_partner ? await ensureDemoPartner(partners, layout, config.sftp) : undefined;
+    const demo = config.demo_partner ? await ensureDemoPartner({ partners: partnerStore, transaction: (work) => lock.transaction(() => work({ partners: partnerStore })) }, layout, config.sftp) : undefined;
     if (demo) log.info('partner.demo_created', { partner: demo.username, credentials: demo.file });
-    for (const partner of partners.list()) await ensurePartnerFolders(layout, partner.id);
+    for (const partner of await partnerStore.list()) await ensurePartnerFolders(layout, partner.id);
 
     const { formats } = this.options;
     const answers = new Answers(layout, new Outbox(layout), log, now, formats);
@@ -152,18 +157,18 @@ export class App {
     });
     // what an upload path may refuse by name: the intake's classification, and the names used as committed
     const screen: UploadScreen = new UploadScreen({
-      partner: (id) => partners.get(id),
+      partner: (id) => partnerStore.get(id),
       formats: formats ?? builtInFormat,
       nameUsed: (partner, format, name): Promise<boolean> => usedNames.used(partner, format, name),
       now,
       enabled: () => config.intake.refuse_names_at_upload,
     });
-    const intake = new Intake({ layout, config: config.intake, store, partners, answers, log, now, router: pipeline, unpacker, ...(formats ? { formats } : {}) });
+    const intake = new Intake({ layout, config: config.intake, store, partners: partnerStore, answers, log, now, router: pipeline, unpacker, ...(formats ? { formats } : {}) });
     const sftp = new SftpServer({
       config: config.sftp,
       hostKey,
       layout,
-      accounts: { find: (username) => accountOf(partners, username) },
+      accounts: { find: (username) => accountOf(partnerStore, username) },
       log,
       now,
       onDelivered: (partner, area, name, size) => {
@@ -222,7 +227,7 @@ export class App {
     });
     // a committed state may have raised an event: send it now rather than at the next poll
     answers.onState((_file, dryRun) => dryRun || deliverer.wake());
-    const api = await this.partnerApi(db, lock, files, partners, intake, sftp, logins, ops, screen);
+    const api = await this.partnerApi(db, lock, files, partnerStore, intake, sftp, logins, ops, screen);
     this.parts = { db, lock, files, partners, intake, sftp, ops, deliverer, api, claims };
 
     await claims.start();
@@ -243,7 +248,7 @@ export class App {
     db: Db,
     lock: WriteLock,
     files: FileLedger,
-    partners: PartnerStore,
+    partners: PartnerStoreAsync,
     intake: Intake,
     sftp: SftpServer,
     logins: LoginRecorder,
@@ -387,15 +392,16 @@ export class App {
   }
 }
 
-function accountOf(partners: PartnerStore, username: string): Account | undefined {
-  const partner = partners.get(username);
+/** One query per login attempt: the partner and its keys together. */
+async function accountOf(partners: PartnerStoreAsync, username: string): Promise<Account | undefined> {
+  const partner = await partners.withKeys(username);
   if (!partner) return undefined;
   return {
     id: partner.id,
     enabled: partner.enabled,
     passwordHash: partner.passwordHash,
     apiKeyHash: partner.apiKeyHash,
-    keys: partners.keys(partner.id),
+    keys: partner.keys,
     maxUploadBytes: partner.maxUploadBytes,
     credentialsVersion: partner.credentialsVersion,
   };

@@ -8,7 +8,7 @@ import { open } from 'node:fs/promises';
 import type { DataLayout } from './data-layout.js';
 import { FORMAT_IDS } from './formats/types.js';
 import { generatePassword, hashPassword } from './security/password.js';
-import type { PartnerStore } from './store/partners.js';
+import type { PartnerStoreAsync } from './store/partner-store.js';
 
 export const DEMO_PARTNER = 'demo';
 
@@ -20,19 +20,16 @@ export interface DemoCredentials {
 
 /** Creates `demo` unless it exists; returns the new credentials, or undefined. */
 export async function ensureDemoPartner(
-  partners: PartnerStore,
+  store: { partners: PartnerStoreAsync; transaction<T>(work: (tx: { partners: PartnerStoreAsync }) => Promise<T>): Promise<T> },
   layout: DataLayout,
   sftp: { host: string; port: number },
 ): Promise<DemoCredentials | undefined> {
-  if (partners.get(DEMO_PARTNER)) return undefined;
+  if (await store.partners.get(DEMO_PARTNER)) return undefined;
   const password = generatePassword();
-  partners.add({
-    id: DEMO_PARTNER,
-    clientId: 'demo',
-    channels: ['direct-mail'],
-    formats: [...FORMAT_IDS],
-    passwordHash: await hashPassword(password),
-  });
+  const passwordHash = await hashPassword(password);
+  await store.transaction((tx) =>
+    tx.partners.add({ id: DEMO_PARTNER, clientId: 'demo', channels: ['direct-mail'], formats: [...FORMAT_IDS], passwordHash }),
+  );
   const text = [
     'posdrop demo partner',
     `username: ${DEMO_PARTNER}`,

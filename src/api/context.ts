@@ -20,7 +20,7 @@ import type { TokenIssuer } from './tokens.js';
 export interface ApiBackend {
   accounts: AccountDirectory;
   defender: LoginDefender;
-  partner(id: string): Partner | undefined;
+  partner(id: string): Promise<Partner | undefined>;
   /** The partner's upload limit (its own, else `sftp.max_upload_bytes`). */
   uploadLimit(partner: Partner): number;
   /** The pause after a failed login (`sftp.auth_failure_delay_ms`): guessing costs the same everywhere. */

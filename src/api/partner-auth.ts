@@ -28,7 +28,7 @@ export async function loginWithKey(ctx: ApiContext, req: FastifyRequest, usernam
   // While the account is locked out its key is not even checked, as over SFTP.
   const locked = defender.accountLock(username, address);
   const account = locked ? undefined : await checkSecret(ctx.backend.accounts, username, secret, 'api_key');
-  const partner = account && ctx.backend.partner(account.id);
+  const partner = account && (await ctx.backend.partner(account.id));
   if (!partner) {
     if (!locked) defender.recordFailure(address, partnerIdProblem(username) ? undefined : username);
     ctx.log.warn('api.login_failed', { address, username: username.slice(0, 64), path: req.routeOptions.url, ...(locked ? { locked_until: locked.toISOString() } : {}) });
@@ -59,7 +59,7 @@ export async function partnerOfToken(ctx: ApiContext, req: FastifyRequest, token
   refuseBanned(ctx, req.ip);
   const checked = await ctx.tokens.verify(token, use, (id) => ctx.backend.partner(id));
   if ('problem' in checked) throw new ApiRefusal(401, 'invalid_token', checked.problem, { 'WWW-Authenticate': 'Bearer' });
-  return ctx.backend.partner(checked.partner) as Partner;
+  return (await ctx.backend.partner(checked.partner)) as Partner;
 }
 
 export function bearerToken(req: FastifyRequest): string {

@@ -65,7 +65,7 @@ export class TokenIssuer {
    * The partner id a token of this use was issued to, if it is genuine, unexpired, and its
    * partner is enabled with the same API key still; otherwise why not.
    */
-  async verify(token: string, use: TokenUse, holderOf: (id: string) => TokenHolder | undefined): Promise<{ partner: string } | { problem: string }> {
+  async verify(token: string, use: TokenUse, holderOf: (id: string) => Promise<TokenHolder | undefined> | TokenHolder | undefined): Promise<{ partner: string } | { problem: string }> {
     let payload: Record<string, unknown>;
     try {
       ({ payload } = await jwtVerify(token, this.secret, { algorithms: [ALGORITHM], issuer: ISSUER, currentDate: this.now() }));
@@ -74,7 +74,7 @@ export class TokenIssuer {
       return { problem: 'the token is not valid' };
     }
     const id = typeof payload.sub === 'string' ? payload.sub : '';
-    const holder = holderOf(id);
+    const holder = await holderOf(id);
     if (payload.use !== use) return { problem: `this is not an ${use} token` };
     if (!holder?.enabled || !holder.apiKeyHash || payload.key !== keyMark(holder.apiKeyHash)) {
       return { problem: 'the token is no longer valid; log in again' };

@@ -16,7 +16,8 @@ import { isMissing, pathExists } from '../fs/durable.js';
 import { isRealDirectory } from '../fs/regular-file.js';
 import type { Log } from '../log.js';
 import type { FileRecord, FileVia } from '../store/files.js';
-import type { Partner, PartnerStore } from '../store/partners.js';
+import type { PartnerStoreAsync } from '../store/partner-store.js';
+import type { Partner } from '../store/partners.js';
 import type { Store } from '../store/store.js';
 import type { Answers } from './answers.js';
 import { archiveOriginal } from './archive.js';
@@ -46,7 +47,7 @@ export interface IntakeOptions {
   layout: DataLayout;
   config: IntakeConfig;
   store: Store;
-  partners: PartnerStore;
+  partners: PartnerStoreAsync;
   answers: Answers;
   log: Log;
   now: () => Date;
@@ -145,7 +146,7 @@ export class Intake {
    * OPEN, CLOSE or RENAME): answered with a receipt and a ledger row, which it resolves with.
    */
   async refuseUpload(partner: string, upload: RefusedUpload): Promise<FileRecord | undefined> {
-    const owner = this.options.partners.get(partner);
+    const owner = await this.options.partners.get(partner);
     return owner ? answerRefusedUpload(this.options, owner, upload) : undefined;
   }
 
@@ -288,13 +289,13 @@ export class Intake {
     });
     if (!stats) {
       this.registered.delete(key);
-      const owner = file.area === 'inbox' ? partners.get(file.partner) : undefined;
+      const owner = file.area === 'inbox' ? await partners.get(file.partner) : undefined;
       if (owner) await this.registration.withdraw(owner, file.name);
       return;
     }
     if (looksTemporary(file.name)) return; // waits for its rename
     const problem = uploadNameProblem(file.name) ?? (stats.isFile() ? undefined : 'not a regular file');
-    const partner = partnerIdProblem(file.partner) ? undefined : partners.get(file.partner);
+    const partner = partnerIdProblem(file.partner) ? undefined : await partners.get(file.partner);
     if (problem || !partner) {
       log.warn('file.ignored', { partner: file.partner, file: file.name, reason: problem ?? 'no such partner' });
       return;

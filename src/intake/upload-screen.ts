@@ -24,7 +24,7 @@ export interface UploadVerdict {
 }
 
 export interface UploadScreenOptions {
-  partner: (id: string) => Partner | undefined;
+  partner: (id: string) => Promise<Partner | undefined>;
   formats: FormatLookup;
   /** Whether a name-once format has accepted the name for the partner (committed claims only). */
   nameUsed: (partner: string, format: string, name: string) => Promise<boolean>;
@@ -45,7 +45,7 @@ export class UploadScreen {
   async refusal(partnerId: string, area: UploadArea, name: string): Promise<UploadVerdict | undefined> {
     if (!this.options.enabled() || area !== 'inbox' || looksTemporary(name) || envelopeOf(name) || uploadNameProblem(name)) return undefined;
     const { formats, nameUsed, now } = this.options;
-    const partner = this.options.partner(partnerId);
+    const partner = await this.options.partner(partnerId);
     if (!partner) return undefined;
     const rules = formatsFor(partner.formats).map((format) => format.name);
     const verdict = classifyName(name, rules, partner, utcDay(now()));

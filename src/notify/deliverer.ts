@@ -11,14 +11,14 @@ import type { NotificationsConfig } from '../config/notify-schema.js';
 import { backoffMs } from '../core/notification-events.js';
 import { errorMessage } from '../core/errors.js';
 import type { Log } from '../log.js';
-import type { Delivery, NotificationStore } from '../store/notifications.js';
+import type { Delivery, NotificationOutbox } from '../store/notifications.js';
 import type { WriteLock } from '../store/write-lock.js';
 import { SIGNATURE_HEADER, signatureHeader } from './signature.js';
 import { targetOf } from './subscribers.js';
 
 export interface DelivererOptions {
   config: NotificationsConfig;
-  store: NotificationStore;
+  store: NotificationOutbox;
   lock: WriteLock;
   log: Log;
   now: () => Date;

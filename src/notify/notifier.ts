@@ -1,41 +1,50 @@
 /**
  * Raises events into the webhook outbox. A file's event is added by the ledger's move observer, in
- * the transaction of the move itself; any other event (a stale sequence, a ban) in a transaction
+ * the transaction of the move itself (on SQLite the synchronous `addNow` on the one connection; on
+ * PostgreSQL on the move's client); any other event (a stale sequence, a ban) in a transaction
  * of its own behind the write lock. The body is fixed when the event happens: a file's receipt as
  * it stood, or the event's own fields, with the event's name, time and the delivery's id.
  */
 import type { NotificationsConfig } from '../config/notify-schema.js';
 import { fileEventFor, type NotificationEvent } from '../core/notification-events.js';
 import { receiptFor } from '../outbox/receipt.js';
-import type { FileRecord } from '../store/files.js';
-import type { NotificationStore } from '../store/notifications.js';
-import type { WriteLock } from '../store/write-lock.js';
+import type { FileRecord, MoveObserver } from '../store/files.js';
+import type { NewDelivery, NotificationOutbox, NotificationStore } from '../store/notifications.js';
+import type { PostgresMoveObserver } from '../store/postgres/ledger.js';
+import { PostgresNotificationStore } from '../store/postgres/notifications.js';
 import { subscribersOf } from './subscribers.js';
 
 export class Notifier {
   constructor(
     private readonly config: NotificationsConfig,
-    private readonly store: NotificationStore,
-    private readonly lock: WriteLock,
+    private readonly store: NotificationOutbox,
+    /** Where an event of its own is written: the write lock on SQLite; on PostgreSQL one statement is its own transaction. */
+    private readonly lock: { transaction<T>(work: () => Promise<T>): Promise<T> },
     private readonly now: () => Date,
   ) {}
 
-  /** The ledger's move observer: runs inside the move's transaction. */
-  readonly fileMoved = (file: FileRecord): void => {
+  /** The deliveries a file's move raises (none when its new state is no event, or nobody wants it). */
+  deliveriesFor(file: FileRecord): NewDelivery[] {
     const event = fileEventFor(file.state);
-    if (!event) return;
+    if (!event) return [];
     const at = this.now();
     const receipt = receiptFor(file, at);
-    this.store.add(
-      subscribersOf(this.config, event, file.partner).map((subscription) => ({
-        subscription,
-        event,
-        partner: file.partner,
-        fileId: file.id,
-        body: (deliveryId) => JSON.stringify({ event, time: at.toISOString(), delivery_id: deliveryId, ...receipt }),
-      })),
-    );
-  };
+    return subscribersOf(this.config, event, file.partner).map((subscription) => ({
+      subscription,
+      event,
+      partner: file.partner,
+      fileId: file.id,
+      body: (deliveryId) => JSON.stringify({ event, time: at.toISOString(), delivery_id: deliveryId, ...receipt }),
+    }));
+  }
+
+  /** The SQLite ledger's move observer: runs synchronously inside the move's transaction. */
+  sqliteObserver(outbox: NotificationStore): MoveObserver {
+    return (file) => outbox.addNow(this.deliveriesFor(file));
+  }
+
+  /** The PostgreSQL ledger's move observer: writes on the move's client, so it commits with the move. */
+  readonly postgresObserver: PostgresMoveObserver = (file, client) => new PostgresNotificationStore(client, this.now).add(this.deliveriesFor(file));
 
   /** An event outside a file's move; resolves once it is stored (or nobody wants it). */
   async raise(event: NotificationEvent, partner: string | null, fields: Record<string, unknown>): Promise<void> {

@@ -6,7 +6,7 @@
  */
 import { errorMessage } from '../core/errors.js';
 import type { Log } from '../log.js';
-import type { LoginVia, PartnerLoginStore } from '../store/partner-logins.js';
+import type { LoginVia, PartnerLoginStoreAsync } from '../store/partner-logins.js';
 import type { WriteLock } from '../store/write-lock.js';
 
 /** A login repeated within this long by the same partner, way and address is not written again. */
@@ -15,7 +15,7 @@ const COALESCE_MS = 60_000;
 export class LoginRecorder {
   private readonly written = new Map<string, { atMs: number; address: string }>();
 
-  constructor(private readonly parts: { store: PartnerLoginStore; lock: WriteLock; now: () => Date; log: Log }) {}
+  constructor(private readonly parts: { store: PartnerLoginStoreAsync; lock: WriteLock; now: () => Date; log: Log }) {}
 
   /** `partner` logged in by `via` from `address`; resolves once recorded (never rejects). */
   async loggedIn(partner: string, via: LoginVia, address: string): Promise<void> {

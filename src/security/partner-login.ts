@@ -20,27 +20,28 @@ export interface Account {
   credentialsVersion: number;
 }
 
+/** Where accounts are looked up: one store query per login attempt. */
 export interface AccountDirectory {
-  find(username: string): Account | undefined;
+  find(username: string): Promise<Account | undefined>;
 }
 
 /** The secrets a partner may log in with: its SFTP password or its API key. */
 export type SecretKind = 'password' | 'api_key';
 
 /** The account a login name stands for, enabled or not; none for a name no partner could have. */
-export function knownAccount(accounts: AccountDirectory, username: string): Account | undefined {
+export async function knownAccount(accounts: AccountDirectory, username: string): Promise<Account | undefined> {
   return partnerIdProblem(username) ? undefined : accounts.find(username);
 }
 
 /** The account a login name stands for, if it may log in at all. */
-export function usableAccount(accounts: AccountDirectory, username: string): Account | undefined {
-  const account = knownAccount(accounts, username);
+export async function usableAccount(accounts: AccountDirectory, username: string): Promise<Account | undefined> {
+  const account = await knownAccount(accounts, username);
   return account?.enabled ? account : undefined;
 }
 
 /** The account when `secret` is its secret of that kind; undefined otherwise (after the same work). */
 export async function checkSecret(accounts: AccountDirectory, username: string, secret: string, kind: SecretKind): Promise<Account | undefined> {
-  const account = usableAccount(accounts, username);
+  const account = await usableAccount(accounts, username);
   const hash = kind === 'password' ? account?.passwordHash : account?.apiKeyHash;
   const ok = await verifyPassword(secret, hash);
   return ok ? account : undefined;

@@ -96,7 +96,7 @@ export class Authenticator {
         return this.fail(ctx, 'bad password', true);
       }
       case 'publickey': {
-        const account = knownAccount(this.options.accounts, ctx.username);
+        const account = await knownAccount(this.options.accounts, ctx.username);
         const usable = account?.enabled ? account : undefined;
         const algo = signatureAlgorithm(ctx.key.algo, ctx.hashAlgo);
         const known = usable?.keys.find((key) => sameKey(Buffer.from(key.publicKey, 'base64'), ctx.key.data));

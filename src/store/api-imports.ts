@@ -9,7 +9,8 @@ export interface ApiImport {
   dataPosts: number;
 }
 
-interface ImportRow {
+/** An `api_imports` row as both engines return it. */
+export interface ImportRow {
   id: string;
   partner_id: string;
   list_id: string;

@@ -7,7 +7,8 @@ import type { Db } from './database.js';
 import { Statements } from './statements.js';
 import type { WriteLock } from './write-lock.js';
 
-interface BanRow {
+/** A `bans` row as both engines return it. */
+export interface BanRow {
   scope: BanScope;
   subject: string;
   cause: BanCause;
@@ -17,7 +18,28 @@ interface BanRow {
   until: string;
 }
 
-export class BanTable {
+/** The row mapper of `bans`, one for both engines. */
+export function toBan(row: BanRow): BanRecord {
+  return {
+    scope: row.scope,
+    subject: row.subject,
+    cause: row.cause,
+    failures: row.failures,
+    strikes: row.strikes,
+    bannedAt: new Date(row.banned_at),
+    until: new Date(row.until),
+  };
+}
+
+/** The defender's bans, whatever engine holds them (PostgreSQL: `postgres/bans.ts`); every node reads the same. */
+export interface BanStore {
+  /** Bans still running at `now`, by scope and subject. */
+  active(now: Date): Promise<BanRecord[]>;
+  /** Keeps `ban` (replacing an earlier one of its subject) and forgets bans that have ended, in a transaction of its own. */
+  save(ban: BanRecord): Promise<void>;
+}
+
+export class BanTable implements BanStore {
   private readonly sql: Statements;
 
   constructor(
@@ -30,15 +52,7 @@ export class BanTable {
   /** Bans still running at `now`. */
   async active(now: Date): Promise<BanRecord[]> {
     const rows = this.sql.get('SELECT * FROM bans WHERE until > ? ORDER BY scope, subject').all(now.toISOString()) as BanRow[];
-    return rows.map((row) => ({
-      scope: row.scope,
-      subject: row.subject,
-      cause: row.cause,
-      failures: row.failures,
-      strikes: row.strikes,
-      bannedAt: new Date(row.banned_at),
-      until: new Date(row.until),
-    }));
+    return rows.map(toBan);
   }
 
   /** Keeps `ban` (replacing an earlier one of its subject) and forgets bans that have ended. */

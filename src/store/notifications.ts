@@ -45,7 +45,8 @@ export interface SubscriptionFigures {
   oldestPendingAt: string | null;
 }
 
-interface DeliveryRow {
+/** A `notification_deliveries` row as both engines return it. */
+export interface DeliveryRow {
   id: number;
   delivery_id: string;
   subscription: string;
@@ -61,7 +62,8 @@ interface DeliveryRow {
   finished_at: string | null;
 }
 
-function toDelivery(row: DeliveryRow): Delivery {
+/** The row mapper of `notification_deliveries`, one for both engines. */
+export function toDelivery(row: DeliveryRow): Delivery {
   return {
     id: row.id,
     deliveryId: row.delivery_id,
@@ -79,7 +81,33 @@ function toDelivery(row: DeliveryRow): Delivery {
   };
 }
 
-export class NotificationStore {
+/** A query of `NotificationOutbox.list`. */
+export interface DeliveryQuery {
+  state?: DeliveryState;
+  subscription?: string;
+  limit?: number;
+}
+
+/** The webhook outbox, whatever engine holds it (SQLite: `NotificationStore`; PostgreSQL: `postgres/notifications.ts`). */
+export interface NotificationOutbox {
+  /** Adds deliveries, due at once, in the caller's transaction. */
+  add(deliveries: readonly NewDelivery[]): Promise<void>;
+  /** Pending deliveries in the order they were raised, at most `limit`. */
+  pending(limit: number): Promise<Delivery[]>;
+  delivered(id: number): Promise<void>;
+  /** Tried again at `retryAt`, or dead-lettered when there is none. */
+  failed(id: number, error: string, retryAt: Date | null): Promise<void>;
+  /** Dead (or pending) deliveries sent again at once, from a fresh retry period; how many. */
+  retry(ids: readonly number[] | 'dead'): Promise<number>;
+  get(id: number): Promise<Delivery | undefined>;
+  /** Newest first. */
+  list(query?: DeliveryQuery): Promise<Delivery[]>;
+  figures(): Promise<SubscriptionFigures[]>;
+  /** Deletes delivered and dead rows finished before `before`; how many. */
+  forget(before: Date): Promise<number>;
+}
+
+export class NotificationStore implements NotificationOutbox {
   private readonly sql: Statements;
 
   constructor(
@@ -94,7 +122,7 @@ export class NotificationStore {
    * inside the state change that raised them (`FileLedger.move`), so it commits or rolls back
    * with it; an event of its own is added inside `WriteLock.transaction`.
    */
-  add(deliveries: readonly NewDelivery[]): void {
+  addNow(deliveries: readonly NewDelivery[]): void {
     const at = this.now().toISOString();
     const insert = this.sql.get(
       `INSERT INTO notification_deliveries (delivery_id, subscription, event, partner_id, file_id, body, created_at, next_attempt_at)
@@ -104,6 +132,10 @@ export class NotificationStore {
       const id = randomUUID();
       insert.run(id, delivery.subscription, delivery.event, delivery.partner, delivery.fileId, delivery.body(id), at, at);
     }
+  }
+
+  async add(deliveries: readonly NewDelivery[]): Promise<void> {
+    this.addNow(deliveries);
   }
 
   /** Pending deliveries in the order they were raised, at most `limit`; the caller keeps each file's order. */
@@ -157,7 +189,7 @@ export class NotificationStore {
   }
 
   /** Newest first. */
-  async list(query: { state?: DeliveryState; subscription?: string; limit?: number } = {}): Promise<Delivery[]> {
+  async list(query: DeliveryQuery = {}): Promise<Delivery[]> {
     const rows = this.sql
       .get(
         `SELECT * FROM notification_deliveries WHERE (@state IS NULL OR state = @state) AND (@subscription IS NULL OR subscription = @subscription)

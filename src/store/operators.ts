@@ -31,7 +31,8 @@ export interface OperatorAction {
   outcome: string;
 }
 
-interface OperatorRow {
+/** An `operators` row as both engines return it. */
+export interface OperatorRow {
   name: string;
   password_hash: string;
   role: OperatorRole;
@@ -41,7 +42,8 @@ interface OperatorRow {
   last_login_at: string | null;
 }
 
-function toOperator(row: OperatorRow): Operator {
+/** The row mapper of `operators`, one for both engines. */
+export function toOperator(row: OperatorRow): Operator {
   return {
     name: row.name,
     passwordHash: row.password_hash,
@@ -53,7 +55,21 @@ function toOperator(row: OperatorRow): Operator {
   };
 }
 
-export class OperatorStore {
+/** Operators and their actions, whatever engine holds them (SQLite: `OperatorStore`; PostgreSQL: `postgres/operators.ts`). */
+export interface OperatorStoreAsync {
+  get(name: string): Promise<Operator | undefined>;
+  list(): Promise<Operator[]>;
+  /** False when the name is taken. */
+  add(operator: { name: string; passwordHash: string; role: OperatorRole }): Promise<boolean>;
+  /** False when there is no such operator. */
+  update(name: string, patch: { passwordHash?: string; role?: OperatorRole; enabled?: boolean }): Promise<boolean>;
+  loggedIn(name: string): Promise<void>;
+  recordAction(action: Omit<OperatorAction, 'id' | 'at'>): Promise<OperatorAction>;
+  /** The newest first. */
+  actions(limit: number): Promise<OperatorAction[]>;
+}
+
+export class OperatorStore implements OperatorStoreAsync {
   private readonly sql: Statements;
 
   constructor(

@@ -16,7 +16,15 @@ export interface PartnerLogin {
   address: string;
 }
 
-export class PartnerLoginStore {
+/** Partners' last logins, whatever engine holds them (PostgreSQL: `postgres/partner-logins.ts`). */
+export interface PartnerLoginStoreAsync {
+  /** Records a login at `at`; an older time never overwrites a newer one. */
+  record(login: PartnerLogin): Promise<void>;
+  /** Every partner's last logins, by partner then way in. */
+  all(): Promise<PartnerLogin[]>;
+}
+
+export class PartnerLoginStore implements PartnerLoginStoreAsync {
   private readonly sql: Statements;
 
   constructor(db: Db) {

@@ -39,7 +39,8 @@ export interface PartnerKey extends PublicKeyEntry {
   addedAt: string;
 }
 
-interface PartnerRow {
+/** A `partners` row as both engines return it. */
+export interface PartnerRow {
   id: string;
   client_id: string;
   channels: string;
@@ -54,7 +55,8 @@ interface PartnerRow {
   updated_at: string;
 }
 
-interface KeyRow {
+/** A `partner_keys` row as both engines return it. */
+export interface KeyRow {
   id: number;
   algo: string;
   public_key: string;
@@ -63,7 +65,8 @@ interface KeyRow {
   added_at: string;
 }
 
-function toPartner(row: PartnerRow): Partner {
+/** The row mapper of `partners`, one for both engines. */
+export function toPartner(row: PartnerRow): Partner {
   return {
     id: row.id,
     clientId: row.client_id,
@@ -80,6 +83,28 @@ function toPartner(row: PartnerRow): Partner {
   };
 }
 
+/** The row mapper of `partner_keys`, one for both engines. */
+export function toKey(row: KeyRow): PartnerKey {
+  return { id: row.id, algo: row.algo, publicKey: row.public_key, comment: row.comment, fingerprint: row.fingerprint, addedAt: row.added_at };
+}
+
+/** A partner with its keys, as a login needs it. */
+export interface PartnerWithKeys extends Partner {
+  keys: PartnerKey[];
+}
+
+/** A partner row carrying its keys as JSON text (`keys_json`), read in one statement. */
+export type PartnerKeysRow = PartnerRow & { keys_json: string };
+
+export function toPartnerWithKeys(row: PartnerKeysRow): PartnerWithKeys {
+  const { keys_json: keys, ...partner } = row;
+  return { ...toPartner(partner), keys: (JSON.parse(keys) as KeyRow[]).map(toKey) };
+}
+
+/**
+ * The synchronous SQLite partner store. The async seam (`partner-store.ts`) wraps it; it stays
+ * for the callers not yet on the seam (the read model, reprocessing, the daemon's actions).
+ */
 export class PartnerStore {
   private readonly sql: Statements;
 
@@ -93,6 +118,19 @@ export class PartnerStore {
   get(id: string): Partner | undefined {
     const row = this.sql.get('SELECT * FROM partners WHERE id = ?').get(id) as PartnerRow | undefined;
     return row && toPartner(row);
+  }
+
+  /** The partner and its keys in one statement: SFTP asks this on every login attempt. */
+  withKeys(id: string): PartnerWithKeys | undefined {
+    const row = this.sql
+      .get(
+        `SELECT p.*, (SELECT json_group_array(json_object('id', k.id, 'algo', k.algo, 'public_key', k.public_key, 'comment', k.comment,
+                                                           'fingerprint', k.fingerprint, 'added_at', k.added_at))
+                        FROM (SELECT * FROM partner_keys WHERE partner_id = p.id ORDER BY id) AS k) AS keys_json
+           FROM partners p WHERE p.id = ?`,
+      )
+      .get(id) as PartnerKeysRow | undefined;
+    return row && toPartnerWithKeys(row);
   }
 
   list(): Partner[] {
@@ -145,14 +183,7 @@ export class PartnerStore {
     const rows = this.sql
       .get('SELECT id, algo, public_key, comment, fingerprint, added_at FROM partner_keys WHERE partner_id = ? ORDER BY id')
       .all(partnerId) as KeyRow[];
-    return rows.map((row) => ({
-      id: row.id,
-      algo: row.algo,
-      publicKey: row.public_key,
-      comment: row.comment,
-      fingerprint: row.fingerprint,
-      addedAt: row.added_at,
-    }));
+    return rows.map(toKey);
   }
 
   /** Adds a key; false when the partner already has it. */

@@ -79,6 +79,31 @@ describe.each(engines)('the store on %s', (_engine, open, skip) => {
       expect((await store.ledger.list()).map((file) => file.name)).toEqual(['a.csv']);
     }));
 
+  it.skipIf(skip)('takes partner, key, operator, outbox and login writes into the transaction, and a throw undoes them all', () =>
+    withStore(async (store) => {
+      const key = { algo: 'ssh-ed25519', publicKey: 'AAAA', comment: '', fingerprint: 'SHA256:k' };
+      await expect(
+        store.transaction(async (tx) => {
+          await tx.partners.add({ id: 'zeta', clientId: 'Z', channels: [], formats: [] });
+          await tx.partners.addKey('acme', key);
+          await tx.operators.recordAction({ operator: 'ann', action: 'partner.add', target: 'zeta', reason: 'new', outcome: 'ok' });
+          await tx.notifications.add([{ subscription: 'crm', event: 'partner.banned', partner: null, fileId: null, body: (id) => id }]);
+          await tx.logins.record({ partner: 'acme', via: 'sftp', at: AT, address: '10.0.0.1' });
+          expect((await tx.partners.withKeys('acme'))?.keys).toHaveLength(1);
+          throw new Error('the disk is full');
+        }),
+      ).rejects.toThrow('the disk is full');
+      expect((await store.partners.list()).map((partner) => partner.id)).toEqual(['acme']);
+      expect(await store.partners.keys('acme')).toEqual([]);
+      expect([await store.operators.actions(5), await store.notifications.list(), await store.logins.all()]).toEqual([[], [], []]);
+      await store.transaction(async (tx) => {
+        await tx.partners.addKey('acme', key);
+        await tx.fileIdFloor.raise(9);
+      });
+      expect((await store.partners.withKeys('acme'))?.keys.map((entry) => entry.fingerprint)).toEqual(['SHA256:k']);
+      expect(await store.fileIdFloor.highest()).toBe(9);
+    }));
+
   it.skipIf(skip)('sees its own writes inside a rolled-back transaction, and nothing of them afterwards', () =>
     withStore(async (store) => {
       const seen = await store.rolledBack(async (tx) => {

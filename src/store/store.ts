@@ -20,6 +20,23 @@ import { PostgresSequenceStore } from './postgres/sequences.js';
 import { SqliteRecordErrorStore, type RecordErrorStoreAsync } from './record-error-store.js';
 import { SqliteSequenceStore, type SequenceStoreAsync } from './sequence-store.js';
 import { WriteLock } from './write-lock.js';
+import { ApiImportStore, type ApiImports } from './api-imports.js';
+import { BanTable, type BanStore } from './bans.js';
+import { CredentialWatch, PollingCredentialWatch, type CredentialWatcher } from './credential-watch.js';
+import { SqliteFileIdFloorStore, type FileIdFloorStore } from './file-id-floor.js';
+import { SqliteHeartbeatStore, type HeartbeatStore } from './heartbeat.js';
+import { NotificationStore, type NotificationOutbox } from './notifications.js';
+import { OperatorStore, type OperatorStoreAsync } from './operators.js';
+import { PartnerLoginStore, type PartnerLoginStoreAsync } from './partner-logins.js';
+import { SqlitePartnerStore, type PartnerStoreAsync } from './partner-store.js';
+import { PostgresApiImportStore } from './postgres/api-imports.js';
+import { PostgresBanStore } from './postgres/bans.js';
+import { PostgresFileIdFloorStore } from './postgres/file-id-floor.js';
+import { PostgresHeartbeatStore } from './postgres/heartbeat.js';
+import { PostgresNotificationStore } from './postgres/notifications.js';
+import { PostgresOperatorStore } from './postgres/operators.js';
+import { PostgresPartnerLoginStore } from './postgres/partner-logins.js';
+import { PostgresPartnerStore } from './postgres/partners.js';
 
 export type StoreEngine = 'sqlite' | 'postgres';
 
@@ -29,8 +46,19 @@ export type StoreEngine = 'sqlite' | 'postgres';
  */
 export type EngineHandle = { readonly engine: 'sqlite'; readonly db: Db } | { readonly engine: 'postgres'; readonly client: pg.ClientBase };
 
+/** The daemon's other state: read anywhere from `Store`, written through a `StoreTx`. */
+export interface StateSeams {
+  readonly partners: PartnerStoreAsync;
+  readonly operators: OperatorStoreAsync;
+  readonly notifications: NotificationOutbox;
+  readonly logins: PartnerLoginStoreAsync;
+  readonly apiImports: ApiImports;
+  readonly heartbeat: HeartbeatStore;
+  readonly fileIdFloor: FileIdFloorStore;
+}
+
 /** The seams as one transaction sees them. */
-export interface StoreTx {
+export interface StoreTx extends StateSeams {
   readonly ledger: LedgerStore;
   readonly claims: ClaimStore;
   readonly sequences: SequenceStoreAsync;
@@ -38,13 +66,17 @@ export interface StoreTx {
   readonly handle: EngineHandle;
 }
 
-export interface Store {
+export interface Store extends StateSeams {
   readonly engine: StoreEngine;
   /** For reads outside a transaction; on SQLite they also see the open transaction's writes. */
   readonly ledger: LedgerStore;
   readonly sequences: SequenceStoreAsync;
   readonly recordErrors: RecordErrorStoreAsync;
   readonly claims: ClaimStore;
+  /** The defender's bans; `save` takes a transaction of its own (the write lock on SQLite). */
+  readonly bans: BanStore;
+  /** A new watch of partners' access, for one poller (each keeps what it saw last). */
+  credentialWatch(): CredentialWatcher;
   /** Runs `work` in one transaction that commits when it resolves and rolls back when it throws. */
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T>;
   /** Runs `work` in a transaction that is always rolled back: a dry run stores nothing. */
@@ -66,6 +98,15 @@ export class SqliteStore implements Store {
   readonly claims: ClaimStore;
   readonly sequences: SequenceStoreAsync;
   readonly recordErrors: RecordErrorStoreAsync;
+  readonly partners: SqlitePartnerStore;
+  readonly operators: OperatorStoreAsync;
+  /** The SQLite outbox, whose synchronous `addNow` the ledger's move observer calls. */
+  readonly notifications: NotificationStore;
+  readonly logins: PartnerLoginStoreAsync;
+  readonly apiImports: ApiImports;
+  readonly heartbeat: HeartbeatStore;
+  readonly fileIdFloor: FileIdFloorStore;
+  readonly bans: BanStore;
   private readonly tx: StoreTx;
 
   constructor(
@@ -78,7 +119,32 @@ export class SqliteStore implements Store {
     this.recordErrors = new SqliteRecordErrorStore(db);
     this.sequences = new SqliteSequenceStore(db, now);
     this.claims = new SqliteClaimStore(db);
-    this.tx = { ledger: this.ledger, claims: this.claims, sequences: this.sequences, recordErrors: this.recordErrors, handle: { engine: 'sqlite', db } };
+    this.partners = new SqlitePartnerStore(db, now);
+    this.operators = new OperatorStore(db, now);
+    this.notifications = new NotificationStore(db, now);
+    this.logins = new PartnerLoginStore(db);
+    this.apiImports = new ApiImportStore(db, now);
+    this.heartbeat = new SqliteHeartbeatStore(db);
+    this.fileIdFloor = new SqliteFileIdFloorStore(db);
+    this.bans = new BanTable(db, lock);
+    this.tx = {
+      ledger: this.ledger,
+      claims: this.claims,
+      sequences: this.sequences,
+      recordErrors: this.recordErrors,
+      partners: this.partners,
+      operators: this.operators,
+      notifications: this.notifications,
+      logins: this.logins,
+      apiImports: this.apiImports,
+      heartbeat: this.heartbeat,
+      fileIdFloor: this.fileIdFloor,
+      handle: { engine: 'sqlite', db },
+    };
+  }
+
+  credentialWatch(): CredentialWatcher {
+    return new CredentialWatch(this.db, this.partners.sync);
   }
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -111,6 +177,14 @@ export class PostgresStore implements Store {
   readonly claims: ClaimStore;
   readonly sequences: SequenceStoreAsync;
   readonly recordErrors: RecordErrorStoreAsync;
+  readonly partners: PartnerStoreAsync;
+  readonly operators: OperatorStoreAsync;
+  readonly notifications: NotificationOutbox;
+  readonly logins: PartnerLoginStoreAsync;
+  readonly apiImports: ApiImports;
+  readonly heartbeat: HeartbeatStore;
+  readonly fileIdFloor: FileIdFloorStore;
+  readonly bans: BanStore;
   private readonly open = new Set<Promise<unknown>>();
 
   constructor(
@@ -122,6 +196,18 @@ export class PostgresStore implements Store {
     this.recordErrors = new PostgresRecordErrorStore(pool);
     this.sequences = new PostgresSequenceStore(pool, now);
     this.claims = new PostgresClaimStore(pool);
+    this.partners = new PostgresPartnerStore(pool, now);
+    this.operators = new PostgresOperatorStore(pool, now);
+    this.notifications = new PostgresNotificationStore(pool, now);
+    this.logins = new PostgresPartnerLoginStore(pool);
+    this.apiImports = new PostgresApiImportStore(pool, now);
+    this.heartbeat = new PostgresHeartbeatStore(pool);
+    this.fileIdFloor = new PostgresFileIdFloorStore(pool);
+    this.bans = new PostgresBanStore(pool);
+  }
+
+  credentialWatch(): CredentialWatcher {
+    return new PollingCredentialWatch(this.partners);
   }
 
   transaction<T>(work: (tx: StoreTx) => Promise<T>): Promise<T> {
@@ -150,6 +236,13 @@ export class PostgresStore implements Store {
         claims: new PostgresClaimStore(client),
         sequences: new PostgresSequenceStore(client, this.now),
         recordErrors: new PostgresRecordErrorStore(client),
+        partners: new PostgresPartnerStore(client, this.now),
+        operators: new PostgresOperatorStore(client, this.now),
+        notifications: new PostgresNotificationStore(client, this.now),
+        logins: new PostgresPartnerLoginStore(client),
+        apiImports: new PostgresApiImportStore(client, this.now),
+        heartbeat: new PostgresHeartbeatStore(client),
+        fileIdFloor: new PostgresFileIdFloorStore(client),
         handle: { engine: 'postgres', client },
       };
       const result = await work(tx);
