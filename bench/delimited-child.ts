@@ -11,7 +11,7 @@ import path from 'node:path';
 import { Writable } from 'node:stream';
 import { App } from '../src/app.js';
 import { ensurePartnerFolders } from '../src/fs/partner-folders.js';
-import { CarmaPurchases } from '../src/formats/carma-purchase-history/store.js';
+import { openCarmaStore } from '../src/formats/carma-purchase-history/store.js';
 import { PbjStore } from '../src/formats/pbj-offline-sales/store.js';
 import { createLog } from '../src/log.js';
 import { openDatabase } from '../src/store/database.js';
@@ -53,20 +53,20 @@ async function ingest(app: App, dir: string): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-function naiveRun(dir: string): number {
+async function naiveRun(dir: string): Promise<number> {
   const db = openDatabase(path.join(dir, 'naive.db'));
   const started = performance.now();
   db.exec('BEGIN IMMEDIATE');
   const lines = readFileSync(source, 'utf8').split('\n');
   if (kind === 'carma') {
-    const purchases = new CarmaPurchases(db, { fileId: 1, partner: 'bench', listId: 'BENCH' });
+    const purchases = openCarmaStore({ engine: 'sqlite', db }, { fileId: 1, partner: 'bench', listId: 'BENCH' });
     lines.forEach((line, index) => {
       if (!line) return;
       const cells: unknown[] = line.split(';');
       cells[4] = cells[4] === undefined || cells[4] === '' ? undefined : Number(cells[4]);
       purchases.add(index + 1, cells);
     });
-    purchases.flush();
+    await purchases.flush(true);
   } else {
     const store = new PbjStore(db);
     const target = { id: 1, partner: 'bench', channel: 'direct-mail' };
@@ -85,7 +85,7 @@ function naiveRun(dir: string): number {
 
 const dir = await mkdtemp(path.join(tmpdir(), 'posdrop-bench-'));
 try {
-  const seconds = mode === 'daemon' ? await daemonRun(dir) : naiveRun(dir);
+  const seconds = mode === 'daemon' ? await daemonRun(dir) : await naiveRun(dir);
   const bytes = (await stat(source)).size;
   const result = { mode, kind, seconds, mb_per_s: bytes / 1024 / 1024 / seconds, peak_rss_mb: process.resourceUsage().maxRSS / 1024 };
   process.stdout.write(`${JSON.stringify(result)}\n`);

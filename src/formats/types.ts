@@ -1,6 +1,6 @@
 import type { NameRule } from '../core/naming.js';
 import type { FormatProcessor } from '../pipeline/processor.js';
-import type { Db } from '../store/database.js';
+import type { EngineHandle } from '../store/store.js';
 import type { FileRecord } from '../store/files.js';
 
 export const FORMAT_IDS = [
@@ -29,9 +29,9 @@ export interface FormatSpec {
   readonly dedupe: FormatDedupe;
   /**
    * Why `posdrop reprocess` must not process this file again, beyond what `dedupe` says (Client
-   * Toolbox: a batch undone stays undone); `db` is the operator command's own connection.
+   * Toolbox: a batch undone stays undone), read on `handle`, the operator command's own store.
    */
-  readonly reprocessRefusal?: (db: Db, file: FileRecord) => string | undefined;
+  readonly reprocessRefusal?: (handle: EngineHandle, file: FileRecord) => Promise<string | undefined>;
   /**
    * The dialect's answer to a file of this partner whose name no rule took, beside its receipt
    * (PBJ's 400 body): a partner of that platform reads its own answers, not only posdrop's.

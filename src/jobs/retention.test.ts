@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DataLayout } from '../data-layout.js';
 import { createLog } from '../log.js';
 import { openDatabase, type Db } from '../store/database.js';
-import { FailedRequestStore } from '../formats/crowdtwist-pos/failed-request-store.js';
+import { openFailedRequestStore } from '../formats/crowdtwist-pos/failed-request-store.js';
 import { FileLedger } from '../store/files.js';
 import { PartnerStore } from '../store/partners.js';
 import { RecordErrorStore } from '../store/record-errors.js';
@@ -65,17 +65,17 @@ describe('retention', () => {
     files.move(file.id, 'processing');
     files.move(file.id, 'processed', { counts: { total: 1, accepted: 0, failed: 1, duplicates: 0 } });
     new RecordErrorStore(db).replace(file.id, [{ position: 1, code: 'invalid_type', message: 'no' }], 0);
-    const requests = new FailedRequestStore(db);
+    const requests = openFailedRequestStore({ engine: 'sqlite', db });
     requests.add(file.id, { index: 1, receiptId: 'r1', type: 'purchase', request: '{"type":"purchase"}' });
 
     const keep = await runRetention({ layout, db, log: quiet, now: () => NOW, config: { archive_days: 0, outbox_days: 0, record_errors_days: 0 } });
     expect(keep).toEqual({ archive_files: 0, archive_days: 0, outbox_files: 0, record_errors: 0, notifications: 0 });
     expect(new RecordErrorStore(db).count(file.id)).toBe(1);
-    expect(requests.list(file.id)).toHaveLength(1);
+    expect(await requests.list(file.id)).toHaveLength(1);
 
     const prune = await runRetention({ layout, db, log: quiet, now: () => NOW, config: { archive_days: 0, outbox_days: 0, record_errors_days: 30 } });
     expect(prune.record_errors).toBe(1);
-    expect(requests.list(file.id)).toEqual([]);
+    expect(await requests.list(file.id)).toEqual([]);
     expect(files.get(file.id)?.state).toBe('processed');
   });
 });

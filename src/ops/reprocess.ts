@@ -56,7 +56,7 @@ export interface Requeued {
 
 /** Queues `file` to be processed again; throws OperatorError when it cannot or should not be. */
 export async function requeueForReprocess(file: FileRecord, options: ReprocessOptions): Promise<Requeued> {
-  const change = checkReprocessable(file, options);
+  const change = await checkReprocessable(file, options);
   const inboxPath = path.join(options.layout.areaDir(file.partner, 'inbox'), file.name);
   if (file.state === 'failed') return requeueInPlace(file, inboxPath, change, options);
   const original = await archivedOriginal(file, options.layout);
@@ -82,7 +82,7 @@ export async function requeueForReprocess(file: FileRecord, options: ReprocessOp
 }
 
 /** What the row changes to, or why the file is refused. */
-function checkReprocessable(file: FileRecord, options: ReprocessOptions): StateChange {
+async function checkReprocessable(file: FileRecord, options: ReprocessOptions): Promise<StateChange> {
   if (!['processed', 'rejected', 'failed'].includes(file.state)) {
     throw new OperatorError('not_final', `${file.name} is ${file.state}: only a processed, rejected or failed file can be processed again`);
   }
@@ -98,7 +98,7 @@ function checkReprocessable(file: FileRecord, options: ReprocessOptions): StateC
         `${file.format} appends every record it reads without looking for duplicates, so ${file.name} would be stored twice; add --force if that is what you want`,
       );
     }
-    const refusal = format?.reprocessRefusal?.(options.db, file);
+    const refusal = await format?.reprocessRefusal?.({ engine: 'sqlite', db: options.db }, file);
     if (refusal) throw new OperatorError('not_reprocessable', refusal);
     return { detail };
   }

@@ -150,11 +150,10 @@ export class Pipeline implements FileRouter {
     return result;
   }
 
-  private shared(tx: StoreTx): { store: StoreTx; db: Db; config: Config; now: () => Date } {
-    // Formats still on the raw SQLite handle get it from the transaction; none runs on PostgreSQL yet.
-    const db = tx.handle.engine === 'sqlite' ? tx.handle.db : (undefined as unknown as Db);
-    return { store: tx, db, config: this.options.config, now: this.options.now };
+  private shared(tx: StoreTx): { store: StoreTx; config: Config; now: () => Date } {
+    return { store: tx, config: this.options.config, now: this.options.now };
   }
+
 
   /** Inside the file's transaction: errors, outputs, then the state. */
   private async conclude(

@@ -4,7 +4,6 @@
  */
 import type { Config } from '../config/schema.js';
 import type { RejectCode } from '../core/errors.js';
-import type { Db } from '../store/database.js';
 import type { FileCounts, FileNotes, FileRecord } from '../store/files.js';
 import type { Partner } from '../store/partners.js';
 import type { StoreTx } from '../store/store.js';
@@ -16,10 +15,11 @@ export interface ProcessContext {
   readonly partner: Partner;
   /** The file on disk (in the inbox, or in /validate for a dry run). */
   readonly source: string;
-  /** The file's open transaction: everything written here commits or rolls back at once. */
+  /**
+   * The seams bound to the file's open transaction: everything written here commits or rolls back
+   * at once. A format opens its own per-file store on `store.handle` (see `openCarmaStore`).
+   */
   readonly store: StoreTx;
-  /** The same transaction's SQLite connection, for the formats not yet on their own store. */
-  readonly db: Db;
   readonly config: Config;
   readonly now: () => Date;
   /** A dry run (`/validate`, `posdrop check`): the frame rolls everything back afterwards. */
@@ -49,7 +49,7 @@ export interface FormatProcessor {
   /** Suffixes of the outbox files this format may write beside the receipt (`.errors.json`). */
   readonly outputs: readonly string[];
   /**
-   * Streams `ctx.source`, validates every record, stores the good ones through `ctx.db`, reports
+   * Streams `ctx.source`, validates every record, stores the good ones through its store on `ctx.store`, reports
    * bad ones to `ctx.errors`, writes its dialect files through `ctx.outputs`. Throws
    * `FileRejected` to refuse the whole file (not UTF-8, unparseable, too deep).
    */

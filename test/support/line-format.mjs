@@ -20,13 +20,15 @@ function processor(spec, options) {
   return {
     outputs: ['.errors.json'],
     async process(ctx) {
-      ctx.db.exec(TABLES);
-      const append = ctx.db.prepare('INSERT INTO test_appended (partner, format, line) VALUES (?, ?, ?)');
-      const unique = ctx.db.prepare('INSERT OR IGNORE INTO test_records (partner, format, line, file_id, position) VALUES (?, ?, ?, ?, ?)');
+      // a stand-in format on the SQLite connection of the file's transaction
+      const db = ctx.store.handle.db;
+      db.exec(TABLES);
+      const append = db.prepare('INSERT INTO test_appended (partner, format, line) VALUES (?, ?, ?)');
+      const unique = db.prepare('INSERT OR IGNORE INTO test_records (partner, format, line, file_id, position) VALUES (?, ?, ?, ?, ?)');
       const insert = spec.dedupe.appendOnly
         ? { run: (partner, format, line) => append.run(partner, format, line) }
         : unique;
-      const holder = ctx.db.prepare('SELECT file_id AS fileId, position FROM test_records WHERE partner = ? AND format = ? AND line = ?');
+      const holder = db.prepare('SELECT file_id AS fileId, position FROM test_records WHERE partner = ? AND format = ? AND line = ?');
       const counts = { total: 0, accepted: 0, failed: 0, duplicates: 0 };
       // Streamed, as the real processors do: the file stays open while it is read.
       for await (const line of createInterface({ input: createReadStream(ctx.source), crlfDelay: Infinity })) {

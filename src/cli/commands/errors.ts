@@ -1,6 +1,6 @@
 import { UsageError } from '../../core/errors.js';
 import type { RecordError } from '../../core/record-error.js';
-import { FailedRequestStore, type StoredFailedRequest } from '../../formats/crowdtwist-pos/failed-request-store.js';
+import { openFailedRequestStore, type StoredFailedRequest } from '../../formats/crowdtwist-pos/failed-request-store.js';
 import type { FileRecord } from '../../store/files.js';
 import { builtInFormat } from '../../formats/registry.js';
 import { MAX_STORED_ERRORS } from '../../pipeline/error-collector.js';
@@ -49,7 +49,7 @@ export const errorsCommand: Command = {
       const found = await read.findFile(ref, input.values.partner as string | undefined);
       const store = new RecordErrorStore(db);
       const listed = store.list(found.id, limit);
-      return { file: found, errors: listed, stored: store.count(found.id), notStored: store.notStored(found.id), requests: failedRequestsOf(db, found, listed) };
+      return { file: found, errors: listed, stored: store.count(found.id), notStored: store.notStored(found.id), requests: await failedRequestsOf(db, found, listed) };
     });
     if (input.values.json) {
       const entries = requests ? { failed_requests: failedRequestEntries(errors, requests) } : {};
@@ -68,11 +68,11 @@ export const errorsCommand: Command = {
 };
 
 /** The stored requests behind `errors` of a crowdtwist-pos file; undefined for other formats. */
-function failedRequestsOf(db: Db, file: FileRecord, errors: readonly RecordError[]): StoredFailedRequest[] | undefined {
+async function failedRequestsOf(db: Db, file: FileRecord, errors: readonly RecordError[]): Promise<StoredFailedRequest[] | undefined> {
   if (file.format !== 'crowdtwist-pos') return undefined;
   const first = errors[0];
   const last = errors.at(-1);
-  return first && last ? new FailedRequestStore(db).list(file.id, first.position, last.position) : [];
+  return first && last ? openFailedRequestStore({ engine: 'sqlite', db }).list(file.id, first.position, last.position) : [];
 }
 
 /** The errors grouped by request, in the partner's error log's shape. */

@@ -9,20 +9,19 @@ import type { DelimitedFormat, FormatSession } from '../delimited/processor.js';
 import { carmaDeclaration } from './declaration.js';
 import { carmaCustomerId, carmaStatus } from './status.js';
 import type { Partner } from '../../store/partners.js';
-import { CarmaPurchases } from './store.js';
+import { openCarmaStore } from './store.js';
 
 export const STATUS_SUFFIX = '.status.json';
 
 function open(ctx: ProcessContext): FormatSession {
-  const purchases = new CarmaPurchases(ctx.db, { fileId: ctx.file.id, partner: ctx.partner.id, listId: ctx.file.fields?.list_id ?? '' });
+  const purchases = openCarmaStore(ctx.store.handle, { fileId: ctx.file.id, partner: ctx.partner.id, listId: ctx.file.fields?.list_id ?? '' });
   return {
     accept(values, at) {
       purchases.add(at.line, values);
       return undefined;
     },
-    async answer() {
-      purchases.flush();
-    },
+    flush: (final) => purchases.flush(final),
+    async answer() {},
   };
 }
 

@@ -13,6 +13,7 @@ import type { ColumnOrder, RunSummary } from '../delimited/run.js';
 import { COL, DEFAULT_COLUMN_ORDER, toolboxDeclaration } from './declaration.js';
 import { ToolboxLedger, type BalanceKey } from './ledger.js';
 import { toolboxOptions } from './options.js';
+import { sqliteOnly } from '../sqlite-only.js';
 import { errorReceipt, receiptSuffix, successReceipt } from './receipt.js';
 import { lineAmount, overBalance } from './rules.js';
 
@@ -27,7 +28,7 @@ class ToolboxSession implements FormatSession {
   private readonly at: string;
 
   constructor(private readonly ctx: ProcessContext) {
-    this.ledger = new ToolboxLedger(ctx.db);
+    this.ledger = new ToolboxLedger(sqliteOnly(ctx.store.handle, 'a Client Toolbox batch'));
     this.options = toolboxOptions(ctx.config, ctx.partner.id, ctx.file);
     this.today = utcDay(ctx.now());
     this.at = ctx.now().toISOString();

@@ -5,6 +5,7 @@
  */
 import { OperatorError } from '../../core/errors.js';
 import type { Db } from '../../store/database.js';
+import type { EngineHandle } from '../../store/store.js';
 import type { FileRecord } from '../../store/files.js';
 import { ToolboxLedger, type BalanceKey, type Entry } from './ledger.js';
 
@@ -82,10 +83,17 @@ export function undoBatch(ledger: ToolboxLedger, request: UndoRequest, nameOf: (
  * Why an undone batch is not processed again: its lines count as posted, so none would post
  * again while the receipt said they were imported.
  */
-export function undoneRefusal(db: Db, file: FileRecord): string | undefined {
-  const done = new ToolboxLedger(db).undoneAt(file.id);
+export async function undoneRefusal(handle: EngineHandle, file: FileRecord): Promise<string | undefined> {
+  const done = await undoneAt(handle, file.id);
   if (!done) return undefined;
   return `${file.name} was undone by ${done.undone_by} at ${done.undone_at}: processing it again would post none of its entries, which count as posted; to post the batch again, the partner sends it under another name`;
+}
+
+/** Who undid the batch of `fileId`, and when, if it was undone. */
+async function undoneAt(handle: EngineHandle, fileId: number): Promise<{ undone_by: string; undone_at: string } | undefined> {
+  if (handle.engine === 'sqlite') return new ToolboxLedger(handle.db).undoneAt(fileId);
+  const result = await handle.client.query<{ undone_by: string; undone_at: string }>('SELECT undone_by, undone_at FROM toolbox_undos WHERE file_id = $1', [fileId]);
+  return result.rows[0];
 }
 
 /** An operator's undo of one file: who asks, why, and whether the partner allows undo at all. */

@@ -8,7 +8,8 @@ import type { CrowdtwistConfig } from '../../config/schema.js';
 import { clipValue } from '../../core/record-error.js';
 import type { FileCounts } from '../../store/files.js';
 import type { FormatProcessor, ProcessContext, ProcessOutcome } from '../../pipeline/processor.js';
-import { FailedRequestStore } from './failed-request-store.js';
+import { openFailedRequestStore, type FailedRequestStore } from './failed-request-store.js';
+import { sqliteOnly } from '../sqlite-only.js';
 import { ERRORS_SUFFIX, FailedRequests, RETRY_SUFFIX } from './failed-requests.js';
 import type { CheckedElement } from './check-element.js';
 import { forEachChecked } from './checked-elements.js';
@@ -29,17 +30,19 @@ class BatchRun {
   private readonly failedStore: FailedRequestStore;
 
   constructor(private readonly ctx: ProcessContext) {
-    this.store = new PosStore(ctx.db, ctx.partner.id, ctx.file.id);
+    this.store = new PosStore(sqliteOnly(ctx.store.handle, 'a CrowdTwist batch'), ctx.partner.id, ctx.file.id);
     this.failed = new FailedRequests(ctx.outputs, ctx.file.name);
-    this.failedStore = new FailedRequestStore(ctx.db);
+    this.failedStore = openFailedRequestStore(ctx.store.handle);
   }
 
   async run(): Promise<ProcessOutcome> {
-    this.failedStore.clear(this.ctx.file.id);
+    await this.failedStore.clear(this.ctx.file.id);
     await forEachChecked(this.ctx.source, this.ctx.file.size, readerLimits(this.ctx.config.crowdtwist), async (elements) => {
       for (const element of elements) this.take(element);
+      await this.failedStore.flush(false);
       await this.failed.flush();
     });
+    await this.failedStore.flush(true);
     await this.failed.finish();
     return { counts: this.counts };
   }

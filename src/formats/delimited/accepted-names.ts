@@ -1,5 +1,6 @@
 /** The `accepted_names` table: names a `names: 'once'` format has accepted, per partner. */
 import type { Db } from '../../store/database.js';
+import type { EngineHandle } from '../../store/store.js';
 
 /** Who holds a name of a name-once format: the file whose processing claimed it. */
 export interface NameClaim {
@@ -20,13 +21,27 @@ export function nameHolder(db: Db, claim: Omit<NameClaim, 'fileId'>): number | u
 /**
  * Uses up the name for `claim.fileId`, inside the file's transaction: a file refused rolls back,
  * so it does not use the name up. False when another file already has it; true for the file
- * that has it (processed again).
+ * that has it (processed again). On PostgreSQL the insert comes first: a file of another node
+ * claiming the same name at once waits on the row, and then finds it taken.
  */
-export function claimName(db: Db, claim: NameClaim): boolean {
-  const owner = nameHolder(db, claim);
-  if (owner !== undefined) return owner === claim.fileId;
-  db.prepare('INSERT INTO accepted_names (partner_id, format, name, file_id) VALUES (?, ?, ?, ?)').run(claim.partner, claim.format, claim.name, claim.fileId);
-  return true;
+export async function claimName(handle: EngineHandle, claim: NameClaim): Promise<boolean> {
+  if (handle.engine === 'sqlite') {
+    const owner = nameHolder(handle.db, claim);
+    if (owner !== undefined) return owner === claim.fileId;
+    handle.db
+      .prepare('INSERT INTO accepted_names (partner_id, format, name, file_id) VALUES (?, ?, ?, ?)')
+      .run(claim.partner, claim.format, claim.name, claim.fileId);
+    return true;
+  }
+  const { client } = handle;
+  const params = [claim.partner, claim.format, claim.name];
+  const inserted = await client.query(
+    'INSERT INTO accepted_names (partner_id, format, name, file_id) VALUES ($1, $2, $3, $4) ON CONFLICT (partner_id, format, name) DO NOTHING',
+    [...params, claim.fileId],
+  );
+  if (inserted.rowCount === 1) return true;
+  const owner = await client.query<{ file_id: number }>('SELECT file_id FROM accepted_names WHERE partner_id = $1 AND format = $2 AND name = $3', params);
+  return owner.rows[0]?.file_id === claim.fileId;
 }
 
 /**

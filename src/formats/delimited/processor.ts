@@ -52,7 +52,7 @@ export function delimitedProcessor(format: DelimitedFormat): FormatProcessor {
   const processor: FormatProcessor = {
     outputs: [ERRORS_CSV, ...format.dialectOutputs],
     async process(ctx: ProcessContext): Promise<ProcessOutcome> {
-      if (!nameAvailable(format.declaration, ctx)) return refuse(format, ctx, 'name_used', ALREADY_UPLOADED);
+      if (!(await nameAvailable(format.declaration, ctx))) return refuse(format, ctx, 'name_used', ALREADY_UPLOADED);
       const session = format.open(ctx);
       let summary: RunSummary;
       try {
@@ -73,10 +73,10 @@ export function delimitedProcessor(format: DelimitedFormat): FormatProcessor {
 }
 
 /** The names policy: a name accepted once is claimed in the file's transaction, before any line. */
-function nameAvailable(declaration: DelimitedDeclaration, ctx: ProcessContext): boolean {
+async function nameAvailable(declaration: DelimitedDeclaration, ctx: ProcessContext): Promise<boolean> {
   if (declaration.dedupe.names !== 'once') return true;
-  const { file, partner, db } = ctx;
-  return claimName(db, { partner: partner.id, format: file.format ?? '', name: file.name, fileId: file.id });
+  const { file, partner, store } = ctx;
+  return claimName(store.handle, { partner: partner.id, format: file.format ?? '', name: file.name, fileId: file.id });
 }
 
 async function refuse(format: DelimitedFormat, ctx: ProcessContext, code: RejectCode, message: string, lines = 0): Promise<ProcessOutcome> {

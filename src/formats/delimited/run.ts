@@ -55,6 +55,11 @@ export interface LineConsumer {
    * that line error from the declaration.
    */
   accept(values: readonly unknown[], at: SplitLine): LineProblem | KeyHolder | undefined;
+  /**
+   * Writes what the consumer has queued: after each piece of input (`final` false: full batches
+   * only) and after the last line (`final`: everything, before the answer is built).
+   */
+  flush?(final: boolean): Promise<void>;
   /** A `per-file` policy: the lines this file has stored (when it was processed before). */
   storedLines?(): Iterable<number>;
   /** A `headerless` layout: the order to read a file in whose first line names no column. */
@@ -82,12 +87,14 @@ export async function runDelimited(
 ): Promise<RunSummary> {
   const run = new DelimitedRun(ctx, declaration, consumer, options.keepLines ?? 1000);
   const splitter = new RecordSplitter({ delimiter: run.delimiter, maxLineChars: declaration.maxLineChars, quoting: declaration.quoting }, run);
-  await readUtf8(ctx.source, (text) => {
+  await readUtf8(ctx.source, async (text) => {
     splitter.push(text);
-    return run.log.flush();
+    await consumer.flush?.(false);
+    await run.log.flush();
   });
   splitter.end();
   run.end();
+  await consumer.flush?.(true);
   await run.log.flush();
   run.summary.warnings.push(...run.reader.warnings);
   return run.summary;

@@ -9,11 +9,12 @@ import type { DelimitedFormat, FormatSession } from '../delimited/processor.js';
 import { pbjDeclaration } from './declaration.js';
 import { pbjRefusal, pbjResult, resultJson } from './result.js';
 import { PbjStore } from './store.js';
+import { sqliteOnly } from '../sqlite-only.js';
 
 export const RESULT = '.result.json';
 
 function open(ctx: ProcessContext): FormatSession {
-  const store = new PbjStore(ctx.db);
+  const store = new PbjStore(sqliteOnly(ctx.store.handle, 'a PBJ sales file'));
   const { file, partner } = ctx;
   const target = { id: file.id, partner: partner.id, channel: file.fields?.channel ?? '' };
   return {
