@@ -19,7 +19,7 @@ export interface OperatorJobsOptions {
   /** The live configuration object: jobs read their settings at each run. */
   config: Config;
   layout: DataLayout;
-  /** The daemon's SQLite connection: the WAL checkpoint, and the webhook outbox retention prunes. */
+  /** The daemon's SQLite connection, for the WAL checkpoint. */
   db: Db;
   lock: WriteLock;
   /** What retention deletes through, each deletion in a transaction of its own. */
@@ -45,7 +45,7 @@ export function operatorJobs(options: OperatorJobsOptions): Job[] {
       schedule: config.jobs.retention,
       exclusive: false,
       run: async () => {
-        await runRetention({ layout, config: config.retention, store, read, db, log, now });
+        await runRetention({ layout, config: config.retention, store, read, log, now });
       },
     },
     { name: 'checkpoint', schedule: config.jobs.checkpoint, run: () => runCheckpoint({ database, log, pendingFiles }) },

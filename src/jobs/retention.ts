@@ -12,20 +12,16 @@ import { isMissing, namesIn } from '../fs/durable.js';
 import type { DataLayout } from '../data-layout.js';
 import type { Log } from '../log.js';
 import type { ReadModel } from '../read-model/read-model.js';
-import type { Db } from '../store/database.js';
-import { NotificationStore } from '../store/notifications.js';
 import type { Store } from '../store/store.js';
 
 export interface RetentionOptions {
   layout: DataLayout;
   /** Read at each run, so a reload applies to the next one. */
   config: RetentionConfig;
-  /** Where the ledger's old record errors are deleted, in a transaction of its own. */
+  /** Where old record errors and webhook deliveries are deleted, each in a transaction of its own. */
   store: Store;
   /** The ledger as committed: which files are not final yet. */
   read: ReadModel;
-  /** The SQLite connection of the webhook outbox, whose delivered rows are pruned. */
-  db: Db;
   log: Log;
   now: () => Date;
 }
@@ -50,7 +46,7 @@ export async function runRetention(options: RetentionOptions): Promise<Retention
   if (config.outbox_days > 0) {
     await pruneOutboxes(options, cutoff(now(), config.outbox_days), counts);
     const before = cutoff(now(), config.outbox_days);
-    counts.notifications = await store.transaction(() => new NotificationStore(options.db, now).forget(before));
+    counts.notifications = await store.transaction((tx) => tx.notifications.forget(before));
   }
   if (config.record_errors_days > 0) {
     const before = cutoff(now(), config.record_errors_days);
