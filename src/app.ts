@@ -215,7 +215,7 @@ export class App {
         onBan: (ban) => log.warn('console.address_banned', { address: ban.subject, failures: ban.failures, until: ban.until.toISOString() }),
       }),
     };
-    const ops = new Operations({ config, layout, log, now, db, lock, intake, sftp, answers, jobs: [staleHolds], console: consoleParts });
+    const ops = new Operations({ config, layout, log, now, db, lock, store, intake, sftp, answers, jobs: [staleHolds], console: consoleParts });
     const usedNames = new UsedNames(ops.readDb);
     const deliverer = new Deliverer({
       config: config.notifications,

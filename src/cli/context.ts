@@ -10,7 +10,8 @@ import { FileLedger } from '../store/files.js';
 import { SqliteStore, type Store } from '../store/store.js';
 import { WriteLock } from '../store/write-lock.js';
 import { PartnerStore } from '../store/partners.js';
-import { ReadModel } from '../read-model/read-model.js';
+import type { ReadModel } from '../read-model/read-model.js';
+import { SqliteReadModel } from '../read-model/sqlite-read-model.js';
 import type { CommandInput } from './command.js';
 
 export interface Context {
@@ -47,7 +48,7 @@ export async function withContext<T>(input: CommandInput, work: (ctx: Context) =
     // A mistyped --partner would otherwise read as "nothing there" (an empty list, exit 0).
     const partner = input.values.partner;
     if (typeof partner === 'string' && !partners.get(partner)) throw new NotFound(`no partner ${JSON.stringify(partner)} (posdrop partners list shows them)`);
-    return await work({ config, layout, db, files: new FileLedger(db, now), store: new SqliteStore(db, new WriteLock(db), now), partners, read: new ReadModel(db, now) });
+    return await work({ config, layout, db, files: new FileLedger(db, now), store: new SqliteStore(db, new WriteLock(db), now), partners, read: new SqliteReadModel(db, now) });
   } finally {
     db.close();
   }

@@ -24,21 +24,25 @@ describe('the checkpoint job', () => {
 
   it('empties the write-ahead log when the intake is idle', async () => {
     expect((await stat(path.join(dir, 'posdrop.db-wal'))).size).toBeGreaterThan(0);
-    expect(runCheckpoint({ db, log: createLog({ level: 'error' }), pendingFiles: () => 0 })).toBe('ok');
+    expect(runCheckpoint({ database: { engine: 'sqlite', db }, log: createLog({ level: 'error' }), pendingFiles: () => 0 })).toBe('ok');
     expect((await stat(path.join(dir, 'posdrop.db-wal'))).size).toBe(0);
   });
 
   it("runs PRAGMA optimize: the query planner's statistics exist afterwards", () => {
     const statistics = () => db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'sqlite_stat1'").get() as { n: number };
     expect(statistics().n).toBe(0);
-    runCheckpoint({ db, log: createLog({ level: 'error' }), pendingFiles: () => 0 });
+    runCheckpoint({ database: { engine: 'sqlite', db }, log: createLog({ level: 'error' }), pendingFiles: () => 0 });
     expect(statistics().n).toBe(1);
     expect(db.prepare("SELECT stat FROM sqlite_stat1 WHERE tbl = 'partners'").all()).toEqual([{ stat: expect.stringMatching(/^50 /) }]);
   });
 
   it('leaves the log alone while files wait', async () => {
     const size = (await stat(path.join(dir, 'posdrop.db-wal'))).size;
-    expect(runCheckpoint({ db, log: createLog({ level: 'error' }), pendingFiles: () => 3 })).toBe('skipped');
+    expect(runCheckpoint({ database: { engine: 'sqlite', db }, log: createLog({ level: 'error' }), pendingFiles: () => 3 })).toBe('skipped');
     expect((await stat(path.join(dir, 'posdrop.db-wal'))).size).toBe(size);
+  });
+
+  it('does nothing on PostgreSQL, whose server checkpoints on its own', () => {
+    expect(runCheckpoint({ database: { engine: 'postgres' }, log: createLog({ level: 'error' }), pendingFiles: () => 0 })).toBe('skipped');
   });
 });

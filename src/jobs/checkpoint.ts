@@ -1,14 +1,16 @@
 /**
  * WAL upkeep: `PRAGMA optimize` refreshes the query planner's statistics, then
  * `wal_checkpoint(TRUNCATE)` folds the write-ahead log back into the database and empties it. Only when the
- * intake is idle: a checkpoint in the middle of a burst would just be redone.
+ * intake is idle: a checkpoint in the middle of a burst would just be redone. SQLite's alone:
+ * on PostgreSQL the server checkpoints and autovacuum keeps the statistics, so the job skips.
  */
 import type { Log } from '../log.js';
 import type { Db } from '../store/database.js';
 import type { JobResult } from './scheduler.js';
 
 export interface CheckpointOptions {
-  db: Db;
+  /** The SQLite connection to fold the log of; on PostgreSQL there is nothing to do. */
+  database: { engine: 'sqlite'; db: Db } | { engine: 'postgres' };
   log: Log;
   /** Files noticed and not yet taken in hand. */
   pendingFiles: () => number;
@@ -25,7 +27,12 @@ const READER_WAIT_MS = 200;
 
 /** Runs under the write lock, so no file's transaction is open on this connection. */
 export function runCheckpoint(options: CheckpointOptions): JobResult {
-  const { db, log } = options;
+  const { database, log } = options;
+  if (database.engine === 'postgres') {
+    log.debug('job.checkpoint.skipped', { reason: 'PostgreSQL checkpoints on its own' });
+    return 'skipped';
+  }
+  const { db } = database;
   const pending = options.pendingFiles();
   if (pending > 0) {
     log.debug('job.checkpoint.skipped', { reason: 'files are waiting', pending });

@@ -7,6 +7,7 @@ import { createLog } from '../log.js';
 import { openDatabase, type Db } from '../store/database.js';
 import { FileLedger } from '../store/files.js';
 import { PartnerStore } from '../store/partners.js';
+import { SqliteReadModel } from '../read-model/sqlite-read-model.js';
 import { runDailySummary } from './daily-summary.js';
 
 describe('the daily summary', () => {
@@ -45,7 +46,7 @@ describe('the daily summary', () => {
 
     const lines: Record<string, unknown>[] = [];
     const stream = new Writable({ write: (chunk: Buffer, _e, done) => (lines.push(JSON.parse(chunk.toString())), done()) });
-    const summary = await runDailySummary({ db, log: createLog({ stream }), now: () => new Date('2026-06-30T23:55:00Z') });
+    const summary = await runDailySummary({ read: new SqliteReadModel(db), log: createLog({ stream }), now: () => new Date('2026-06-30T23:55:00Z') });
 
     expect(summary.map((line) => line.partner)).toEqual(['acme', 'quiet']);
     expect(summary[0]).toMatchObject({

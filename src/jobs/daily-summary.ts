@@ -4,20 +4,19 @@
  */
 import { subDays } from 'date-fns/subDays';
 import type { Log } from '../log.js';
-import { ReadModel, type PartnerDay } from '../read-model/read-model.js';
-import type { Db } from '../store/database.js';
+import type { PartnerDay, ReadModel } from '../read-model/read-model.js';
 
 export interface SummaryOptions {
-  db: Db;
+  /** The ledger as committed: the summary only reads. */
+  read: ReadModel;
   log: Log;
   now: () => Date;
 }
 
-
 /** Logs `job.summary.partner` for every partner; returns the lines. */
 export async function runDailySummary(options: SummaryOptions): Promise<PartnerDay[]> {
   const since = subDays(options.now(), 1);
-  const lines = await new ReadModel(options.db, options.now).partnerDays(since);
+  const lines = await options.read.partnerDays(since);
   for (const line of lines) options.log.info('job.summary.partner', { ...line });
   return lines;
 }

@@ -6,7 +6,9 @@
 import type { Config } from '../config/schema.js';
 import type { DataLayout } from '../data-layout.js';
 import type { Log } from '../log.js';
+import type { ReadModel } from '../read-model/read-model.js';
 import type { Db } from '../store/database.js';
+import type { Store } from '../store/store.js';
 import type { WriteLock } from '../store/write-lock.js';
 import { runCheckpoint } from './checkpoint.js';
 import { runDailySummary } from './daily-summary.js';
@@ -17,8 +19,13 @@ export interface OperatorJobsOptions {
   /** The live configuration object: jobs read their settings at each run. */
   config: Config;
   layout: DataLayout;
+  /** The daemon's SQLite connection, for the WAL checkpoint. */
   db: Db;
   lock: WriteLock;
+  /** What retention deletes through, each deletion in a transaction of its own. */
+  store: Store;
+  /** The ledger as committed, for what retention must keep and the summary reports. */
+  read: ReadModel;
   log: Log;
   now: () => Date;
   pendingFiles: () => number;
@@ -29,21 +36,25 @@ export interface OperatorJobsOptions {
 
 /** The jobs by name, each with the schedule configured for it (possibly empty). */
 export function operatorJobs(options: OperatorJobsOptions): Job[] {
-  const { config, layout, db, log, now, pendingFiles } = options;
+  const { config, layout, db, store, read, log, now, pendingFiles } = options;
+  // The WAL is SQLite's; PostgreSQL checkpoints and vacuums on its own.
+  const database = store.engine === 'sqlite' ? ({ engine: 'sqlite', db } as const) : ({ engine: 'postgres' } as const);
   return [
     {
       name: 'retention',
       schedule: config.jobs.retention,
+      exclusive: false,
       run: async () => {
-        await runRetention({ layout, config: config.retention, db, log, now });
+        await runRetention({ layout, config: config.retention, store, read, log, now });
       },
     },
-    { name: 'checkpoint', schedule: config.jobs.checkpoint, run: () => runCheckpoint({ db, log, pendingFiles }) },
+    { name: 'checkpoint', schedule: config.jobs.checkpoint, run: () => runCheckpoint({ database, log, pendingFiles }) },
     {
       name: 'summary',
       schedule: config.jobs.summary,
+      exclusive: false,
       run: async () => {
-        await runDailySummary({ db, log, now });
+        await runDailySummary({ read, log, now });
       },
     },
   ];

@@ -9,11 +9,19 @@ import { openFailedRequestStore } from '../formats/crowdtwist-pos/failed-request
 import { FileLedger } from '../store/files.js';
 import { PartnerStore } from '../store/partners.js';
 import { RecordErrorStore } from '../store/record-errors.js';
+import { SqliteReadModel } from '../read-model/sqlite-read-model.js';
+import { SqliteStore } from '../store/store.js';
+import { WriteLock } from '../store/write-lock.js';
 import { runRetention } from './retention.js';
 
 const NOW = new Date('2026-06-30T12:00:00Z');
 const DAY = 86_400_000;
 const quiet = createLog({ level: 'error' });
+
+/** The store retention deletes through and the read model it asks, on the test's database. */
+function ledgerOf(db: Db) {
+  return { store: new SqliteStore(db, new WriteLock(db), () => NOW), read: new SqliteReadModel(db, () => NOW) };
+}
 
 describe('retention', () => {
   let layout: DataLayout;
@@ -50,7 +58,7 @@ describe('retention', () => {
     const held = files.insert({ partner: 'acme', name: 'waiting.json', sha256: 'a'.repeat(64), size: 1 });
     files.move(held.id, 'held');
 
-    const counts = await runRetention({ layout, db, log: quiet, now: () => NOW, config: { archive_days: 30, outbox_days: 14, record_errors_days: 0 } });
+    const counts = await runRetention({ ...ledgerOf(db), layout, log: quiet, now: () => NOW, config: { archive_days: 30, outbox_days: 14, record_errors_days: 0 } });
 
     expect(counts).toEqual({ archive_files: 2, archive_days: 1, outbox_files: 1, record_errors: 0, notifications: 0 });
     expect(await readdir(path.join(layout.root, 'archive', 'acme'))).toEqual(['2026-06-01']);
@@ -68,12 +76,12 @@ describe('retention', () => {
     const requests = openFailedRequestStore({ engine: 'sqlite', db });
     requests.add(file.id, { index: 1, receiptId: 'r1', type: 'purchase', request: '{"type":"purchase"}' });
 
-    const keep = await runRetention({ layout, db, log: quiet, now: () => NOW, config: { archive_days: 0, outbox_days: 0, record_errors_days: 0 } });
+    const keep = await runRetention({ ...ledgerOf(db), layout, log: quiet, now: () => NOW, config: { archive_days: 0, outbox_days: 0, record_errors_days: 0 } });
     expect(keep).toEqual({ archive_files: 0, archive_days: 0, outbox_files: 0, record_errors: 0, notifications: 0 });
     expect(new RecordErrorStore(db).count(file.id)).toBe(1);
     expect(await requests.list(file.id)).toHaveLength(1);
 
-    const prune = await runRetention({ layout, db, log: quiet, now: () => NOW, config: { archive_days: 0, outbox_days: 0, record_errors_days: 30 } });
+    const prune = await runRetention({ ...ledgerOf(db), layout, log: quiet, now: () => NOW, config: { archive_days: 0, outbox_days: 0, record_errors_days: 30 } });
     expect(prune.record_errors).toBe(1);
     expect(await requests.list(file.id)).toEqual([]);
     expect(files.get(file.id)?.state).toBe('processed');

@@ -11,16 +11,17 @@ import type { RetentionConfig } from '../config/schema.js';
 import { isMissing, namesIn } from '../fs/durable.js';
 import type { DataLayout } from '../data-layout.js';
 import type { Log } from '../log.js';
-import type { Db } from '../store/database.js';
-import { NotificationStore } from '../store/notifications.js';
-import { ReadModel } from '../read-model/read-model.js';
-import { RecordErrorStore } from '../store/record-errors.js';
+import type { ReadModel } from '../read-model/read-model.js';
+import type { Store } from '../store/store.js';
 
 export interface RetentionOptions {
   layout: DataLayout;
   /** Read at each run, so a reload applies to the next one. */
   config: RetentionConfig;
-  db: Db;
+  /** Where old record errors and webhook deliveries are deleted, each in a transaction of its own. */
+  store: Store;
+  /** The ledger as committed: which files are not final yet. */
+  read: ReadModel;
   log: Log;
   now: () => Date;
 }
@@ -34,16 +35,23 @@ export interface RetentionCounts {
   notifications: number;
 }
 
-/** One retention pass; runs under the write lock (the scheduler sees to it). */
+/**
+ * One retention pass. Its deletions in the store each run in a transaction of their own (on
+ * SQLite, under the write lock as every writer of the daemon), so it needs no lock around it.
+ */
 export async function runRetention(options: RetentionOptions): Promise<RetentionCounts> {
-  const { config, now, log } = options;
+  const { config, now, log, store } = options;
   const counts: RetentionCounts = { archive_files: 0, archive_days: 0, outbox_files: 0, record_errors: 0, notifications: 0 };
   if (config.archive_days > 0) await pruneArchive(options, cutoff(now(), config.archive_days), counts);
   if (config.outbox_days > 0) {
     await pruneOutboxes(options, cutoff(now(), config.outbox_days), counts);
-    counts.notifications = await new NotificationStore(options.db, now).forget(cutoff(now(), config.outbox_days));
+    const before = cutoff(now(), config.outbox_days);
+    counts.notifications = await store.transaction((tx) => tx.notifications.forget(before));
   }
-  if (config.record_errors_days > 0) counts.record_errors = await new RecordErrorStore(options.db).forgetFilesProcessedBefore(cutoff(now(), config.record_errors_days));
+  if (config.record_errors_days > 0) {
+    const before = cutoff(now(), config.record_errors_days);
+    counts.record_errors = await store.transaction((tx) => tx.recordErrors.forgetFilesProcessedBefore(before));
+  }
   log.info('job.retention.done', { ...counts, archive_keep_days: config.archive_days, outbox_keep_days: config.outbox_days });
   return counts;
 }
@@ -69,8 +77,8 @@ async function pruneArchive(options: RetentionOptions, before: Date, counts: Ret
 
 /** Outbox files older than the cutoff, except those about a file that is still pending. */
 async function pruneOutboxes(options: RetentionOptions, before: Date, counts: RetentionCounts): Promise<void> {
-  const { layout, db } = options;
-  const pending = await new ReadModel(db, options.now).unfinishedNames();
+  const { layout, read } = options;
+  const pending = await read.unfinishedNames();
   for (const partner of await folders(layout.partnersRoot)) {
     const dir = layout.areaDir(partner, 'outbox');
     const keep = pending.filter((file) => file.partner === partner).map((file) => `${file.name}.`);

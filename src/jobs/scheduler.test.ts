@@ -90,6 +90,32 @@ describe('the scheduler (real node-cron)', () => {
     expect(order).toEqual(['file begins', 'file commits', 'job runs (in transaction: false)']);
   });
 
+  it("runs a job that writes through its own transactions outside the lock, each write after the file's transaction", async () => {
+    const order: string[] = [];
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const file = lock.transaction(async () => {
+      order.push('file begins');
+      await gate;
+      order.push('file commits');
+    });
+    const results: string[] = [];
+    const scheduler = new Scheduler(lock, quiet, { onRun: (job, result) => results.push(`${job}:${result}`) });
+    const job = scheduler.runNow({
+      name: 'retention',
+      schedule: '* * * * *',
+      exclusive: false,
+      run: async () => {
+        order.push('job runs');
+        await lock.transaction(() => void order.push(`job writes (in transaction: ${db.inTransaction})`));
+      },
+    });
+    release();
+    await Promise.all([file, job]);
+    expect(order).toEqual(['file begins', 'job runs', 'file commits', 'job writes (in transaction: true)']);
+    expect(results).toEqual(['retention:ok']);
+  });
+
   it('reports a failing job and goes on', async () => {
     const results: string[] = [];
     const scheduler = new Scheduler(lock, quiet, { onRun: (job, result) => results.push(`${job}:${result}`) });

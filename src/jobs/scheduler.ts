@@ -1,6 +1,8 @@
 /**
  * Scheduled jobs (node-cron). A job never overlaps itself, and never runs while a file's
- * transaction is open: it waits for the write lock like every other writer of the daemon.
+ * transaction is open: it waits for the write lock like every other writer of the daemon, or,
+ * when it writes only through `store.transaction` (which takes the lock for each transaction),
+ * it runs outside the lock and each of its writes waits there instead.
  */
 import cron, { type ScheduledTask } from 'node-cron';
 import { errorMessage } from '../core/errors.js';
@@ -15,6 +17,11 @@ export interface Job {
   schedule: string;
   /** Resolves `'skipped'` when there was nothing it could do now (e.g. not idle). */
   run(): Promise<JobResult | void> | JobResult | void;
+  /**
+   * False for a job that only reads or writes through `store.transaction`: holding the write
+   * lock around its run would make its first transaction wait for the run itself. Default true.
+   */
+  exclusive?: boolean;
 }
 
 export type JobResult = 'ok' | 'skipped';
@@ -65,8 +72,7 @@ export class Scheduler {
   runNow(job: Job): Promise<void> {
     const current = this.running.get(job.name);
     if (current) return current;
-    const run = this.lock
-      .exclusive(() => job.run())
+    const run = (job.exclusive === false ? Promise.resolve().then(() => job.run()) : this.lock.exclusive(() => job.run()))
       .then((result) => this.options.onRun?.(job.name, result ?? 'ok'))
       .catch((err: unknown) => {
         this.log.error(`job.${job.name}.failed`, { error: errorMessage(err) });

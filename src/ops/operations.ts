@@ -20,8 +20,10 @@ import type { SftpServer } from '../sftp/server.js';
 import type { Db } from '../store/database.js';
 import type { FileRecord } from '../store/files.js';
 import { OperatorStore } from '../store/operators.js';
+import type { Store } from '../store/store.js';
 import type { WriteLock } from '../store/write-lock.js';
-import { ReadModel } from '../read-model/read-model.js';
+import type { ReadModel } from '../read-model/read-model.js';
+import { SqliteReadModel } from '../read-model/sqlite-read-model.js';
 import { Health, type HealthReport } from './health.js';
 import { Metrics } from './metrics.js';
 
@@ -35,6 +37,8 @@ export interface OperationsParts {
   now: () => Date;
   db: Db;
   lock: WriteLock;
+  /** The store the jobs write through (retention's deletions). */
+  store: Store;
   intake: Intake;
   sftp: SftpServer;
   answers: Answers;
@@ -64,7 +68,7 @@ export class Operations {
     const { layout, db, lock, intake, sftp, answers, now } = parts;
     this.readDb = new Database(layout.database, { readonly: true, fileMustExist: true });
     this.readDb.pragma('busy_timeout = 2000');
-    this.read = new ReadModel(this.readDb, now);
+    this.read = new SqliteReadModel(this.readDb, now);
     this.metrics = new Metrics({ read: this.read, readDb: this.readDb, sftpStats: () => sftp.stats(), now });
     this.health = new Health({
       db,
@@ -153,6 +157,8 @@ export class Operations {
       layout,
       db,
       lock,
+      store: this.parts.store,
+      read: this.read,
       log,
       now,
       pendingFiles: () => intake.pending,

@@ -1,23 +1,23 @@
 /**
  * One read model of the ledger for everyone who looks at it: the CLI, the console and the
- * metrics ask the same questions here and get the same answers. The daemon reads through its
- * read-only connection, so a read never waits for, nor sees inside, the transaction of the file
- * in hand. The API is async so that a store behind a network answers through the same calls.
+ * metrics ask the same questions here and get the same answers, whatever engine holds the
+ * ledger. `ReadModel` is the seam; `SqliteReadModel` (sqlite-read-model.ts) asks today's
+ * measured statements, `PostgresReadModel` (postgres-read-model.ts) the same questions in
+ * PostgreSQL's dialect, and one contract test holds both to the same answers. What needs no SQL
+ * of its own (finding a file, gaps, a file's sequence) is answered once, here, through the
+ * store's own seams.
  */
 import { NotFound, OperatorError } from '../core/errors.js';
-import type { ErrorRow as StoredErrorRow } from '../store/record-errors.js';
 import type { FileState } from '../core/file-state.js';
 import type { RecordError } from '../core/record-error.js';
-import { builtInFormat, type FormatLookup } from '../formats/registry.js';
+import type { FormatLookup } from '../formats/registry.js';
 import { listGaps, sequenceInfo, type SequenceGap, type SequenceInfo } from '../pipeline/sequence-gaps.js';
-import type { Db } from '../store/database.js';
-import { FileLedger, toRecord, type FileEvent, type FileRecord, type FileRow } from '../store/files.js';
-import { PartnerLoginStore, type LoginVia } from '../store/partner-logins.js';
-import { PartnerStore, type Partner, type PartnerKey } from '../store/partners.js';
-import { SqliteLedgerStore } from '../store/ledger-store.js';
-import { SqliteSequenceStore } from '../store/sequence-store.js';
-import { Statements } from '../store/statements.js';
-import { FILE_ORDER, fileWhere, type FileFilter, type Page } from './file-query.js';
+import type { FileEvent, FileRecord } from '../store/files.js';
+import type { LedgerStore } from '../store/ledger-store.js';
+import type { LoginVia } from '../store/partner-logins.js';
+import type { Partner, PartnerKey } from '../store/partners.js';
+import type { SequenceStoreAsync } from '../store/sequence-store.js';
+import type { FileFilter, Page } from './file-query.js';
 
 /** A stored record error with the row id that pages it. */
 export interface StoredRecordError extends RecordError {
@@ -75,58 +75,80 @@ export interface PartnerDay {
   oldest_hold_since: string | null;
 }
 
-
-const PARTNER_DAY_SQL = `
-SELECT p.id AS partner,
-  (SELECT count(*) FROM files f WHERE f.partner_id = p.id AND f.received_at >= @since) AS files_received,
-  (SELECT count(*) FROM files f WHERE f.partner_id = p.id AND f.processed_at >= @since AND f.state = 'processed') AS processed,
-  (SELECT count(*) FROM files f WHERE f.partner_id = p.id AND f.processed_at >= @since AND f.state = 'rejected') AS rejected,
-  (SELECT count(*) FROM files f WHERE f.partner_id = p.id AND f.processed_at >= @since AND f.state = 'failed') AS failed,
-  coalesce(r.total, 0) AS records, coalesce(r.accepted, 0) AS records_accepted,
-  coalesce(r.failed, 0) AS records_failed, coalesce(r.duplicates, 0) AS records_duplicate,
-  (SELECT count(*) FROM files f WHERE f.partner_id = p.id AND f.state = 'held') AS held,
-  (SELECT min(state_changed_at) FROM files f WHERE f.partner_id = p.id AND f.state = 'held') AS oldest_hold_since
-FROM partners p
-LEFT JOIN (
-  SELECT partner_id, sum(total) AS total, sum(accepted) AS accepted, sum(failed) AS failed, sum(duplicates) AS duplicates
-  FROM files WHERE processed_at >= @since GROUP BY partner_id
-) r ON r.partner_id = p.id
-ORDER BY p.id`;
-
-const DAY_MS = 86_400_000;
-
-export class ReadModel {
-  private readonly files: FileLedger;
-  private readonly sql: Statements;
-
-  constructor(
-    private readonly db: Db,
-    private readonly now: () => Date = () => new Date(),
-    private readonly formats: FormatLookup = builtInFormat,
-  ) {
-    this.files = new FileLedger(db, now);
-    this.sql = new Statements(db);
-  }
-
+/** Every question asked of the ledger outside the pipeline; each engine answers alike. */
+export interface ReadModel {
   /** A file by its id. */
-  async file(id: number): Promise<FileRecord | undefined> {
-    return this.files.get(id);
-  }
-
+  file(id: number): Promise<FileRecord | undefined>;
   /**
    * A file by id, or the newest file with that name (of `partner`, if given); an OperatorError
    * when there is none, or when several partners sent the name and none was given.
    */
+  findFile(ref: string, partner?: string): Promise<FileRecord>;
+  /** Files matching `filter`, newest arrival first, `limit` at a time; `before` is the previous page's `next`. */
+  listFiles(filter: FileFilter, page: { before?: number | undefined; limit: number }): Promise<Page<FileRecord>>;
+  /** A file's state history, oldest first. */
+  history(id: number): Promise<FileEvent[]>;
+  /** Where a file stands in its counter sequence; undefined when its format has none. */
+  sequence(file: FileRecord): Promise<SequenceInfo | undefined>;
+  /** Every gap, oldest hold first, each with its held files. */
+  holds(): Promise<SequenceGap[]>;
+  /** A file's record errors in file order, `limit` at a time, of one code if given. */
+  recordErrors(fileId: number, page: { code?: string | undefined; after?: ErrorCursor | undefined; limit: number }): Promise<Page<StoredRecordError, ErrorCursor>>;
+  /** How many errors of each code a file has stored, the most frequent first (then by code). */
+  errorCodes(fileId: number): Promise<{ code: string; n: number }[]>;
+  /** Errors counted for a file but not stored (past the per-file cap). */
+  errorsNotStored(fileId: number): Promise<number>;
+  /** Files in the ledger by partner, format and state (`posdrop_files`), in no particular order. */
+  fileCounts(): Promise<FileCount[]>;
+  /** Per partner: held files and since when the oldest is held, in no particular order. */
+  holdsByPartner(): Promise<{ partner: string; n: number; oldest: string }[]>;
+  /** Files received since `since`, by partner and state (their state now). */
+  statesSince(since: Date, partner?: string): Promise<{ partner: string; state: FileState; n: number }[]>;
+  /** Records accepted, failed and duplicate per partner per day, the last `days` days (today included). */
+  dailyRecords(days: number, partner?: string): Promise<DayRecords[]>;
+  /** Partner and name of every file whose state is not final yet (their answers must stay). */
+  unfinishedNames(): Promise<{ partner: string; name: string }[]>;
+  /** The newest files refused whole, with their reasons. */
+  recentRejections(limit: number): Promise<FileRecord[]>;
+  /** Every partner with its keys, which secrets it has, its last logins, last upload and file count. */
+  partners(): Promise<PartnerSummary[]>;
+  /** Per partner: files and records since `since`, and the holds open now (the daily summary). */
+  partnerDays(since: Date): Promise<PartnerDay[]>;
+  /** One partner, as `partners()` lists it. */
+  partner(id: string): Promise<PartnerSummary | undefined>;
+}
+
+/** The first moment (UTC) of the window of the last `days` days, today included. */
+export function firstDayOf(now: Date, days: number): Date {
+  const DAY_MS = 86_400_000;
+  return new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS - (days - 1) * DAY_MS);
+}
+
+/**
+ * What both engines answer through the store's seams rather than SQL of their own: the file
+ * ledger and the counter sequences they were built on.
+ */
+export abstract class LedgerReadModel implements ReadModel {
+  constructor(
+    protected readonly ledger: LedgerStore,
+    protected readonly sequences: SequenceStoreAsync,
+    protected readonly formats: FormatLookup,
+  ) {}
+
+  async file(id: number): Promise<FileRecord | undefined> {
+    return this.ledger.get(id);
+  }
+
   async findFile(ref: string, partner?: string): Promise<FileRecord> {
-    const byId = /^\d+$/.test(ref) ? this.files.get(Number(ref)) : undefined;
+    const byId = /^\d+$/.test(ref) ? await this.ledger.get(Number(ref)) : undefined;
     // An id of another partner's file than the one named must not act on the other's file.
     if (byId && partner !== undefined && byId.partner !== partner) {
       throw new NotFound(`file ${byId.id} is ${byId.partner}'s, not ${partner}'s: give the id alone, or the file's name with --partner`, 'partner_mismatch');
     }
     if (byId) return byId;
-    const named = this.files.list({ name: ref, partner, limit: 100 });
+    const named = await this.ledger.list({ name: ref, ...(partner === undefined ? {} : { partner }), limit: 100 });
     const file = named[0];
-    if (!file) throw new NotFound( `no file ${JSON.stringify(ref)}${partner ? ` for partner ${partner}` : ''}`);
+    if (!file) throw new NotFound(`no file ${JSON.stringify(ref)}${partner ? ` for partner ${partner}` : ''}`);
     const partners = [...new Set(named.map((one) => one.partner))];
     if (partners.length > 1) {
       throw new OperatorError('ambiguous', `partners ${partners.join(', ')} each sent a file named ${ref}: add --partner, or give the file id`);
@@ -134,162 +156,60 @@ export class ReadModel {
     return file;
   }
 
-  /** Files matching `filter`, newest arrival first, `limit` at a time; `before` is the previous page's `next`. */
-  async listFiles(filter: FileFilter, page: { before?: number | undefined; limit: number }): Promise<Page<FileRecord>> {
-    const { sql, params } = fileWhere(filter, page.before);
-    const rows = this.sql.get(`SELECT * FROM files ${sql} ${FILE_ORDER} LIMIT ?`).all(...params, page.limit + 1) as FileRow[];
-    const more = rows.length > page.limit;
-    const shown = rows.slice(0, page.limit).map(toRecord);
-    return { rows: shown, next: more ? (shown.at(-1)?.id ?? null) : null };
-  }
-
-  /** A file's state history, oldest first. */
   async history(id: number): Promise<FileEvent[]> {
-    return this.files.events(id);
+    return this.ledger.events(id);
   }
 
-  /** Where a file stands in its counter sequence; undefined when its format has none. */
   async sequence(file: FileRecord): Promise<SequenceInfo | undefined> {
-    return sequenceInfo(file, new SqliteSequenceStore(this.db, this.now), this.formats);
+    return sequenceInfo(file, this.sequences, this.formats);
   }
 
-  /** Every gap, oldest hold first, each with its held files. */
   async holds(): Promise<SequenceGap[]> {
-    return listGaps(new SqliteLedgerStore(this.files), new SqliteSequenceStore(this.db, this.now), this.formats);
+    return listGaps(this.ledger, this.sequences, this.formats);
   }
 
-  /** A file's record errors in file order, `limit` at a time, of one code if given. */
-  async recordErrors(fileId: number, page: { code?: string | undefined; after?: ErrorCursor | undefined; limit: number }): Promise<Page<StoredRecordError, ErrorCursor>> {
-    const where = ['file_id = @file'];
-    if (page.code) where.push('code = @code');
-    if (page.after) where.push('(position, id) > (@position, @id)');
-    const rows = this.sql
-      .get(
-        `SELECT id, position, record_key, field, code, message, value FROM record_errors WHERE ${where.join(' AND ')}
-         ORDER BY position, id LIMIT @limit`,
-      )
-      .all({ file: fileId, code: page.code ?? null, position: page.after?.position ?? 0, id: page.after?.id ?? 0, limit: page.limit + 1 }) as ErrorRow[];
-    const shown = rows.slice(0, page.limit).map(toRecordError);
-    const last = shown.at(-1);
-    return { rows: shown, next: rows.length > page.limit && last ? { position: last.position, id: last.id } : null };
-  }
-
-  /** How many errors of each code a file has stored, the most frequent first. */
-  async errorCodes(fileId: number): Promise<{ code: string; n: number }[]> {
-    return this.sql.get('SELECT code, count(*) AS n FROM record_errors WHERE file_id = ? GROUP BY code ORDER BY n DESC, code').all(fileId) as {
-      code: string;
-      n: number;
-    }[];
-  }
-
-  /** Errors counted for a file but not stored (past the per-file cap). */
-  async errorsNotStored(fileId: number): Promise<number> {
-    const row = this.sql.get('SELECT errors_not_stored AS n FROM files WHERE id = ?').get(fileId) as { n: number } | undefined;
-    return row?.n ?? 0;
-  }
-
-  /** Files in the ledger by partner, format and state (`posdrop_files`). */
-  async fileCounts(): Promise<FileCount[]> {
-    return this.sql
-      .get("SELECT partner_id AS partner, coalesce(format, 'none') AS format, state, count(*) AS n FROM files GROUP BY 1, 2, 3")
-      .all() as FileCount[];
-  }
-
-  /** Per partner: held files and since when the oldest is held. */
-  async holdsByPartner(): Promise<{ partner: string; n: number; oldest: string }[]> {
-    return this.sql
-      .get("SELECT partner_id AS partner, count(*) AS n, min(state_changed_at) AS oldest FROM files WHERE state = 'held' GROUP BY 1")
-      .all() as { partner: string; n: number; oldest: string }[];
-  }
-
-  /** Files received since `since`, by partner and state (their state now). */
-  async statesSince(since: Date, partner?: string): Promise<{ partner: string; state: FileState; n: number }[]> {
-    return this.sql
-      .get(
-        // `+`: grouping must not steer SQLite to scan files_by_state instead of the day's range.
-        `SELECT partner_id AS partner, state, count(*) AS n FROM files WHERE received_at >= @since AND (@partner IS NULL OR partner_id = @partner)
-         GROUP BY +partner_id, +state ORDER BY 1, 2`,
-      )
-      .all({ since: since.toISOString(), partner: partner ?? null }) as { partner: string; state: FileState; n: number }[];
-  }
-
-  /** Records accepted, failed and duplicate per partner per day, the last `days` days (today included). */
-  async dailyRecords(days: number, partner?: string): Promise<DayRecords[]> {
-    const first = new Date(Math.floor(this.now().getTime() / DAY_MS) * DAY_MS - (days - 1) * DAY_MS);
-    return this.sql
-      .get(
-        `SELECT substr(processed_at, 1, 10) AS day, partner_id AS partner, sum(coalesce(accepted, 0)) AS accepted,
-                sum(coalesce(failed, 0)) AS failed, sum(coalesce(duplicates, 0)) AS duplicates
-         FROM files WHERE processed_at >= @first AND +state = 'processed' AND (@partner IS NULL OR partner_id = @partner)
-         GROUP BY 1, 2 ORDER BY 1, 2`,
-      )
-      .all({ first: first.toISOString(), partner: partner ?? null }) as DayRecords[];
-  }
-
-  /** Partner and name of every file whose state is not final yet (their answers must stay). */
-  async unfinishedNames(): Promise<{ partner: string; name: string }[]> {
-    return this.sql
-      .get("SELECT partner_id AS partner, name FROM files WHERE state NOT IN ('processed', 'rejected', 'failed')")
-      .all() as { partner: string; name: string }[];
-  }
-
-  /** The newest files refused whole, with their reasons. */
-  async recentRejections(limit: number): Promise<FileRecord[]> {
-    const rows = this.sql.get(`SELECT * FROM files WHERE state = 'rejected' ${FILE_ORDER} LIMIT ?`).all(limit) as FileRow[];
-    return rows.map(toRecord);
-  }
-
-  /** Every partner with its keys, which secrets it has, its last logins, last upload and file count. */
-  async partners(): Promise<PartnerSummary[]> {
-    const store = new PartnerStore(this.db, this.now);
-    const logins = new Map<string, PartnerSummary['lastLogin']>();
-    for (const { partner, via, at, address } of await new PartnerLoginStore(this.db).all()) {
-      logins.set(partner, { ...logins.get(partner), [via]: { at, address } });
-    }
-    // One partner at a time, in files_by_partner_received: its last entry is one seek, and the
-    // count walks the partner's part of the index only. Asked together, max() would walk it too.
-    const lastUpload = this.sql.get('SELECT max(received_at) FROM files WHERE partner_id = ?').pluck();
-    const fileCount = this.sql.get('SELECT count(*) FROM files WHERE partner_id = ?').pluck();
-    return store.list().map(({ passwordHash, apiKeyHash, ...partner }) => {
-      const last = lastUpload.get(partner.id) as string | null;
-      const n = fileCount.get(partner.id) as number;
-      return {
-        ...partner,
-        hasPassword: passwordHash !== null,
-        hasApiKey: apiKeyHash !== null,
-        keys: store.keys(partner.id),
-        lastLogin: logins.get(partner.id) ?? {},
-        lastUploadAt: last,
-        files: n,
-      };
-    });
-  }
-
-  /** Per partner: files and records since `since`, and the holds open now (the daily summary). */
-  async partnerDays(since: Date): Promise<PartnerDay[]> {
-    const at = since.toISOString();
-    const rows = this.sql.get(PARTNER_DAY_SQL).all({ since: at }) as Omit<PartnerDay, 'since'>[];
-    return rows.map((row) => ({ ...row, since: at }));
-  }
-
-  /** One partner, as `partners()` lists it. */
   async partner(id: string): Promise<PartnerSummary | undefined> {
     return (await this.partners()).find((partner) => partner.id === id);
   }
+
+  abstract listFiles(filter: FileFilter, page: { before?: number | undefined; limit: number }): Promise<Page<FileRecord>>;
+  abstract recordErrors(fileId: number, page: { code?: string | undefined; after?: ErrorCursor | undefined; limit: number }): Promise<Page<StoredRecordError, ErrorCursor>>;
+  abstract errorCodes(fileId: number): Promise<{ code: string; n: number }[]>;
+  abstract errorsNotStored(fileId: number): Promise<number>;
+  abstract fileCounts(): Promise<FileCount[]>;
+  abstract holdsByPartner(): Promise<{ partner: string; n: number; oldest: string }[]>;
+  abstract statesSince(since: Date, partner?: string): Promise<{ partner: string; state: FileState; n: number }[]>;
+  abstract dailyRecords(days: number, partner?: string): Promise<DayRecords[]>;
+  abstract unfinishedNames(): Promise<{ partner: string; name: string }[]>;
+  abstract recentRejections(limit: number): Promise<FileRecord[]>;
+  abstract partners(): Promise<PartnerSummary[]>;
+  abstract partnerDays(since: Date): Promise<PartnerDay[]>;
 }
 
-interface ErrorRow extends StoredErrorRow {
+/** A stored record error row with the id that pages it, as either engine returns it. */
+export interface PagedErrorRow {
   id: number;
+  position: number;
+  record_key: string | null;
+  field: string | null;
+  code: string;
+  message: string;
+  value: string | null;
 }
 
-function toRecordError(row: ErrorRow): StoredRecordError {
-  return {
-    id: row.id,
-    position: row.position,
-    key: row.record_key ?? undefined,
-    field: row.field ?? undefined,
-    code: row.code,
-    message: row.message,
-    value: row.value ?? undefined,
-  };
+/** A page of `limit` from rows read with one more than `limit`: the extra one says a next page exists. */
+export function errorPage(rows: PagedErrorRow[], limit: number): Page<StoredRecordError, ErrorCursor> {
+  const shown = rows.slice(0, limit).map(
+    (row): StoredRecordError => ({
+      id: row.id,
+      position: row.position,
+      key: row.record_key ?? undefined,
+      field: row.field ?? undefined,
+      code: row.code,
+      message: row.message,
+      value: row.value ?? undefined,
+    }),
+  );
+  const last = shown.at(-1);
+  return { rows: shown, next: rows.length > limit && last ? { position: last.position, id: last.id } : null };
 }
