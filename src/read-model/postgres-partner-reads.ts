@@ -3,23 +3,11 @@
  * row read back as the console lists it (without its secrets, only whether it has them).
  */
 import type { FormatId } from '../formats/types.js';
-import type { PartnerKey } from '../store/partners.js';
+import type { PartnerKey, PartnerRow } from '../store/partners.js';
 import type { PartnerSummary } from './read-model.js';
 
 /** A `partners` row with its last upload and file count. */
-export interface PartnerSummaryRow {
-  id: string;
-  client_id: string;
-  channels: string;
-  formats: string;
-  enabled: number;
-  password_hash: string | null;
-  api_key_hash: string | null;
-  max_upload_bytes: number | null;
-  options: string;
-  credentials_version: number;
-  created_at: string;
-  updated_at: string;
+export interface PartnerSummaryRow extends PartnerRow {
   last_upload_at: string | null;
   file_count: number;
 }

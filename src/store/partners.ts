@@ -161,16 +161,7 @@ export class PartnerStore {
 
   /** Changes the given fields; returns false when the partner does not exist. */
   update(id: string, patch: PartnerPatch): boolean {
-    const columns: Record<string, unknown> = {};
-    if (patch.clientId !== undefined) columns.client_id = patch.clientId;
-    if (patch.channels !== undefined) columns.channels = JSON.stringify(patch.channels);
-    if (patch.formats !== undefined) columns.formats = JSON.stringify(patch.formats);
-    if (patch.passwordHash !== undefined) columns.password_hash = patch.passwordHash;
-    if (patch.apiKeyHash !== undefined) columns.api_key_hash = patch.apiKeyHash;
-    if (patch.maxUploadBytes !== undefined) columns.max_upload_bytes = patch.maxUploadBytes;
-    if (patch.options !== undefined) columns.options = JSON.stringify(patch.options);
-    if (patch.enabled !== undefined) columns.enabled = patch.enabled ? 1 : 0;
-    columns.updated_at = this.now().toISOString();
+    const columns = patchColumns(patch, this.now());
     const names = Object.keys(columns);
     const sets = names.map((name) => `${name} = @${name}`);
     // Disabling and a new password take access away: live sessions of the old one must end.
@@ -213,4 +204,19 @@ export class PartnerStore {
     const rows = this.sql.get('SELECT id, credentials_version AS version, enabled FROM partners').all() as { id: string; version: number; enabled: number }[];
     return rows.map((row) => ({ id: row.id, version: row.version, enabled: row.enabled === 1 }));
   }
+}
+
+/** The columns a patch changes, as both engines store them, with the time of the change. */
+export function patchColumns(patch: PartnerPatch, at: Date): Record<string, unknown> {
+  const columns: Record<string, unknown> = {};
+  if (patch.clientId !== undefined) columns.client_id = patch.clientId;
+  if (patch.channels !== undefined) columns.channels = JSON.stringify(patch.channels);
+  if (patch.formats !== undefined) columns.formats = JSON.stringify(patch.formats);
+  if (patch.passwordHash !== undefined) columns.password_hash = patch.passwordHash;
+  if (patch.apiKeyHash !== undefined) columns.api_key_hash = patch.apiKeyHash;
+  if (patch.maxUploadBytes !== undefined) columns.max_upload_bytes = patch.maxUploadBytes;
+  if (patch.options !== undefined) columns.options = JSON.stringify(patch.options);
+  if (patch.enabled !== undefined) columns.enabled = patch.enabled ? 1 : 0;
+  columns.updated_at = at.toISOString();
+  return columns;
 }

@@ -8,6 +8,7 @@ import type pg from 'pg';
 import type { PublicKeyEntry } from '../../security/public-keys.js';
 import type { CredentialState, PartnerStoreAsync } from '../partner-store.js';
 import {
+  patchColumns,
   toKey,
   toPartner,
   toPartnerWithKeys,
@@ -68,16 +69,7 @@ export class PostgresPartnerStore implements PartnerStoreAsync {
   }
 
   async update(id: string, patch: PartnerPatch): Promise<boolean> {
-    const columns: Record<string, unknown> = {};
-    if (patch.clientId !== undefined) columns.client_id = patch.clientId;
-    if (patch.channels !== undefined) columns.channels = JSON.stringify(patch.channels);
-    if (patch.formats !== undefined) columns.formats = JSON.stringify(patch.formats);
-    if (patch.passwordHash !== undefined) columns.password_hash = patch.passwordHash;
-    if (patch.apiKeyHash !== undefined) columns.api_key_hash = patch.apiKeyHash;
-    if (patch.maxUploadBytes !== undefined) columns.max_upload_bytes = patch.maxUploadBytes;
-    if (patch.options !== undefined) columns.options = JSON.stringify(patch.options);
-    if (patch.enabled !== undefined) columns.enabled = patch.enabled ? 1 : 0;
-    columns.updated_at = this.now().toISOString();
+    const columns = patchColumns(patch, this.now());
     const names = Object.keys(columns);
     const sets = names.map((name, i) => `${name} = $${i + 2}`);
     // Disabling and a new password take access away: live sessions of the old one must end.
