@@ -171,6 +171,12 @@ describe('work claims between two PostgreSQL nodes', () => {
       expect((await nodeB.ledger.get(id))?.state).toBe('processing');
 
       client.release(new Error('node A is killed')); // its connection ends: PostgreSQL rolls back and frees the row
+      // …once its backend has exited, a moment after the socket closed
+      for (let tries = 0; tries < 100; tries += 1) {
+        const { rows } = await pool.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'");
+        if (rows[0]?.n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       await keeperB.sweep();
       expect(taken).toEqual([id]);
       const file = await nodeB.ledger.get(id);

@@ -37,6 +37,12 @@ describe('cluster leadership', () => {
 
       // the leader's connection is killed from the server's side, as when its node dies
       await pools[0]!.query("SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()");
+      // the lock is freed once the backend has exited, a moment after it was told to
+      for (let tries = 0; tries < 100; tries += 1) {
+        const { rows } = await pools[2]!.query<{ n: number }>("SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted");
+        if (rows[0]?.n === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
       expect(await c.isLeader()).toBe(true);
       // the old leader finds its connection gone and the lock another node's
       expect(await b.isLeader()).toBe(false);
