@@ -7,6 +7,7 @@
  * of its own (finding a file, gaps, a file's sequence) is answered once, here, through the
  * store's own seams.
  */
+import type { ErrorRow as StoredErrorRow } from '../store/record-errors.js';
 import { NotFound, OperatorError } from '../core/errors.js';
 import type { FileState } from '../core/file-state.js';
 import type { RecordError } from '../core/record-error.js';
@@ -187,14 +188,8 @@ export abstract class LedgerReadModel implements ReadModel {
 }
 
 /** A stored record error row with the id that pages it, as either engine returns it. */
-export interface PagedErrorRow {
+export interface PagedErrorRow extends StoredErrorRow {
   id: number;
-  position: number;
-  record_key: string | null;
-  field: string | null;
-  code: string;
-  message: string;
-  value: string | null;
 }
 
 /** A page of `limit` from rows read with one more than `limit`: the extra one says a next page exists. */
