@@ -13,6 +13,7 @@ import { RequestSlots } from './api/slots.js';
 import { TokenIssuer } from './api/tokens.js';
 import { toolboxRoutes } from './api/toolbox-routes.js';
 import type { Config } from './config/schema.js';
+import type { NotificationEvent } from './core/notification-events.js';
 import { fileNameProblem } from './core/safe-name.js';
 import { clearDeliverySpools, uploadLimit } from './delivery/deliver.js';
 import { systemClock, type Clock } from './core/clock.js';
@@ -41,19 +42,14 @@ import type { Account } from './sftp/authenticator.js';
 import { loadOrCreateHostKey } from './sftp/host-key.js';
 import { Defender } from './sftp/defender.js';
 import { SftpServer } from './sftp/server.js';
-import { openDatabase, type Db } from './store/database.js';
-import { sqliteFileOf, storeLocation } from './store/store-location.js';
-import { ApiImportStore } from './store/api-imports.js';
-import { BanTable } from './store/bans.js';
-import { CredentialWatch } from './store/credential-watch.js';
+import type { Db } from './store/database.js';
 import { FileLedger } from './store/files.js';
+import { openStore, type OpenedStore } from './store/open-store.js';
 import type { PartnerStore } from './store/partners.js';
-import { SqlitePartnerStore } from './store/partner-store.js';
 import type { PartnerStoreAsync } from './store/partner-store.js';
-import { SqliteStore } from './store/store.js';
-import { WriteLock } from './store/write-lock.js';
-import { NotificationStore } from './store/notifications.js';
-import { PartnerLoginStore } from './store/partner-logins.js';
+import { SqliteStore, type Store } from './store/store.js';
+import type { WriteLock } from './store/write-lock.js';
+import { EngineUnsupported } from './formats/sqlite-only.js';
 import { LoginRecorder } from './ops/login-recorder.js';
 import { Deliverer } from './notify/deliverer.js';
 import { Notifier } from './notify/notifier.js';
@@ -80,17 +76,43 @@ export interface Started {
   hostKeyFingerprint: string;
 }
 
-interface Parts {
-  db: Db;
-  lock: WriteLock;
-  files: FileLedger;
-  partners: PartnerStore;
-  intake: Intake;
-  sftp: SftpServer;
-  ops: Operations;
-  deliverer: Deliverer;
-  api: PartnerApiServer;
-  claims: ClaimKeeper;
+/** The running parts. */
+class Parts {
+  constructor(
+    readonly store: Store,
+    readonly opened: OpenedStore,
+    readonly intake: Intake,
+    readonly sftp: SftpServer,
+    readonly ops: Operations,
+    readonly deliverer: Deliverer,
+    readonly api: PartnerApiServer,
+    readonly claims: ClaimKeeper,
+    private readonly now: () => Date,
+  ) {}
+
+  /** The SQLite connection, for a test that looks underneath the store; refused on PostgreSQL. */
+  get db(): Db {
+    return this.sqlite().db;
+  }
+
+  get lock(): WriteLock {
+    return this.sqlite().lock;
+  }
+
+  /** The synchronous ledger on that connection. */
+  get files(): FileLedger {
+    return new FileLedger(this.sqlite().db, this.now);
+  }
+
+  /** The synchronous partner store on that connection. */
+  get partners(): PartnerStore {
+    return this.sqlite().partners.sync;
+  }
+
+  private sqlite(): SqliteStore {
+    if (this.store instanceof SqliteStore) return this.store;
+    throw new EngineUnsupported('the SQLite connection', this.store.engine);
+  }
 }
 
 export class App {
@@ -115,28 +137,28 @@ export class App {
     const now = () => this.clock.now();
     await mkdir(layout.root, { recursive: true, mode: 0o750 });
 
-    const db = openDatabase(sqliteFileOf(storeLocation(config.store.url, layout.database)));
-    const lock = new WriteLock(db);
-    const partnerStore = new SqlitePartnerStore(db, now);
-    // The synchronous store, for the parts not yet on the seam (the daemon's actions, reprocessing).
-    const partners = partnerStore.sync;
-    const notifications = new NotificationStore(db, now);
-    const notifier = new Notifier(config.notifications, notifications, lock, now);
-    const fileMoved = notifier.sqliteObserver(notifications);
-    const files = new FileLedger(db, now, fileMoved);
-    const store = new SqliteStore(db, lock, now, fileMoved);
-    const credentials = new CredentialWatch(db, partnerStore.sync);
-    const logins = new LoginRecorder({ store: new PartnerLoginStore(db), lock, now, log });
+    const node = nodeIdentity(config.store);
+    const notifier = new Notifier(config.notifications, now);
+    const opened = await openStore({
+      config: config.store,
+      sqliteFile: layout.database,
+      node: node.id,
+      now,
+      log,
+      observers: { sqlite: (outbox) => notifier.sqliteObserver(outbox), postgres: notifier.postgresObserver },
+    });
+    const { store } = opened;
+    const credentials = store.credentialWatch();
+    const logins = new LoginRecorder({ store, now, log });
     const hostKey = await loadOrCreateHostKey(config.sftp.host_key || layout.defaultHostKey, log);
     const hostKeyFingerprint = privateKeyFingerprint(hostKey);
-    const demo = config.demo_partner ? await ensureDemoPartner({ partners: partnerStore, transaction: (work) => lock.transaction(() => work({ partners: partnerStore })) }, layout, config.sftp) : undefined;
+    const demo = config.demo_partner ? await ensureDemoPartner(store, layout, config.sftp) : undefined;
     if (demo) log.info('partner.demo_created', { partner: demo.username, credentials: demo.file });
-    for (const partner of await partnerStore.list()) await ensurePartnerFolders(layout, partner.id);
+    for (const partner of await store.partners.list()) await ensurePartnerFolders(layout, partner.id);
 
     const { formats } = this.options;
     const answers = new Answers(layout, new Outbox(layout), log, now, formats);
     const onRelease = (file: { partner: string; name: string }) => intake.requeue(file.partner, file.name);
-    const node = nodeIdentity(config.store);
     const claims = new ClaimKeeper({ store, node, log, now, onTakenOver: (file) => intake.requeue(file.partner, file.name) });
     const pipeline = new Pipeline({ layout, config, store, node, answers, log, now, onRelease, ...(formats ? { formats } : {}) });
     const unpacker = new Unpacker({
@@ -157,18 +179,18 @@ export class App {
     });
     // what an upload path may refuse by name: the intake's classification, and the names used as committed
     const screen: UploadScreen = new UploadScreen({
-      partner: (id) => partnerStore.get(id),
+      partner: (id) => store.partners.get(id),
       formats: formats ?? builtInFormat,
-      nameUsed: (partner, format, name): Promise<boolean> => usedNames.used(partner, format, name),
+      nameUsed: async (partner, format, name): Promise<boolean> => (await usedNames?.used(partner, format, name)) ?? false,
       now,
       enabled: () => config.intake.refuse_names_at_upload,
     });
-    const intake = new Intake({ layout, config: config.intake, store, partners: partnerStore, answers, log, now, router: pipeline, unpacker, ...(formats ? { formats } : {}) });
+    const intake = new Intake({ layout, config: config.intake, store, partners: store.partners, answers, log, now, router: pipeline, unpacker, ...(formats ? { formats } : {}) });
     const sftp = new SftpServer({
       config: config.sftp,
       hostKey,
       layout,
-      accounts: { find: (username) => accountOf(partnerStore, username) },
+      accounts: { find: (username) => accountOf(store.partners, username) },
       log,
       now,
       onDelivered: (partner, area, name, size) => {
@@ -185,7 +207,7 @@ export class App {
       screenName: (partner, area, name) => screen.refusal(partner, area, name),
       onBanned: (address, failures, until) => raise('partner.banned', null, { address, failures, until: until.toISOString() }),
       accessChanges: () => credentials.changes(),
-      bans: new BanTable(db, lock),
+      bans: store.bans,
       onLogin: (partner, address) => void logins.loggedIn(partner, 'sftp', address),
     });
     const staleHolds = new StaleHoldsJob({
@@ -197,14 +219,14 @@ export class App {
       now,
       onStale: (partner, fields) => raise('sequence.stale', partner, fields),
     });
-    const raise = (...event: Parameters<Notifier['raise']>) => {
-      notifier.raise(...event).then(
+    const raise = (event: NotificationEvent, partner: string | null, fields: Record<string, unknown>) => {
+      notifier.raise(store, event, partner, fields).then(
         () => deliverer.wake(),
-        (err: unknown) => log.error('notification.raise_failed', { event: event[0], error: errorMessage(err) }),
+        (err: unknown) => log.error('notification.raise_failed', { event, error: errorMessage(err) }),
       );
     };
     const consoleParts = {
-      actions: daemonActions({ config, layout, db, lock, store, files, partners, intake, formats: formats ?? builtInFormat, now }),
+      actions: daemonActions({ config, layout, store, intake, formats: formats ?? builtInFormat, now }),
       // Console logins are throttled per address like SFTP logins, by a Defender of their own.
       defender: new Defender({
         threshold: config.console.max_login_failures,
@@ -215,20 +237,20 @@ export class App {
         onBan: (ban) => log.warn('console.address_banned', { address: ban.subject, failures: ban.failures, until: ban.until.toISOString() }),
       }),
     };
-    const ops = new Operations({ config, layout, log, now, db, lock, store, intake, sftp, answers, jobs: [staleHolds], console: consoleParts });
-    const usedNames = new UsedNames(ops.readDb);
+    const ops = new Operations({ config, layout, log, now, opened, node: node.id, intake, sftp, answers, jobs: [staleHolds], console: consoleParts });
+    const usedNames = store instanceof SqliteStore ? new UsedNames(store.db) : undefined;
     const deliverer = new Deliverer({
       config: config.notifications,
-      store: notifications,
-      lock,
+      store,
+      leadership: opened.leadership,
       log,
       now,
       onAttemptFailed: (subscription) => ops.metrics.notificationFailed(subscription),
     });
     // a committed state may have raised an event: send it now rather than at the next poll
     answers.onState((_file, dryRun) => dryRun || deliverer.wake());
-    const api = await this.partnerApi(db, lock, files, partnerStore, intake, sftp, logins, ops, screen);
-    this.parts = { db, lock, files, partners, intake, sftp, ops, deliverer, api, claims };
+    const api = await this.partnerApi(store, intake, sftp, logins, ops, screen);
+    this.parts = new Parts(store, opened, intake, sftp, ops, deliverer, api, claims, now);
 
     await claims.start();
     await intake.start();
@@ -245,10 +267,7 @@ export class App {
 
   /** The partner API and what it may use of the daemon: accounts, delivery, outcomes, answers. */
   private async partnerApi(
-    db: Db,
-    lock: WriteLock,
-    files: FileLedger,
-    partners: PartnerStoreAsync,
+    store: Store,
     intake: Intake,
     sftp: SftpServer,
     logins: LoginRecorder,
@@ -258,7 +277,7 @@ export class App {
     const { config } = this.options;
     const { layout, log } = this;
     const now = () => this.clock.now();
-    const imports = new ApiImportStore(db, now);
+    const partners = store.partners;
     const backend: ApiBackend = {
       accounts: { find: (username) => accountOf(partners, username) },
       defender: sftp.loginDefender,
@@ -269,16 +288,16 @@ export class App {
       submit: (file, signal) => intake.submit(file, signal),
       screenName: (partner, name) => screen.refusal(partner, 'inbox', name),
       refuseUpload: (partner, upload) => intake.refuseUpload(partner, { area: 'inbox', via: 'http', ...upload }),
-      file: (id) => files.get(id),
-      findFile: (partner, name, sha256) => files.find(partner, name, sha256),
+      file: (id) => store.ledger.get(id),
+      findFile: (partner, name, sha256) => store.ledger.find(partner, name, sha256),
       outboxText: async (partner, name) => {
         if (fileNameProblem(name)) return undefined;
         return readFile(path.join(layout.areaDir(partner, 'outbox'), name), 'utf8').catch(() => undefined);
       },
       imports: {
-        open: (entry) => lock.transaction(() => imports.open(entry)),
-        find: (partner, listId, id) => imports.find(partner, listId, id),
-        nextPost: (id) => lock.transaction(() => imports.nextPost(id)),
+        open: (entry) => store.transaction((tx) => tx.apiImports.open(entry)),
+        find: (partner, listId, id) => store.apiImports.find(partner, listId, id),
+        nextPost: (id) => store.transaction((tx) => tx.apiImports.nextPost(id)),
       },
       toolboxOptions: (partner) => toolboxOptions(config, partner),
     };
@@ -383,10 +402,8 @@ export class App {
     await step('sftp', () => parts.sftp.stop());
     await step('intake', () => parts.intake.stop());
     await step('claims', () => parts.claims.stop());
-    await step('writes', () => parts.lock.idle());
-    await step('read connection', () => parts.ops.close());
-    await step('checkpoint', () => parts.db.pragma('wal_checkpoint(TRUNCATE)'));
-    await step('database', () => parts.db.close());
+    await step('writes', () => parts.store.idle());
+    await step('database', () => parts.opened.close());
     await step('runtime file', () => rm(this.layout.runtimeFile, { force: true }));
     this.log.info('daemon.stopped', {});
   }

@@ -1,8 +1,7 @@
 /**
  * The operator actions as the running daemon does them for the console: the same functions the
- * CLI commands call (releaseGap, requeueForReprocess, undoFile, the partner store), each run
- * alone on the daemon's connection through the write lock, where a write of another process
- * would wait on busy_timeout. Afterwards the intake is told at once instead of at its next scan.
+ * CLI commands call (releaseGap, requeueForReprocess, undoFile, the partner store), each through
+ * the daemon's store. Afterwards the intake is told at once instead of at its next scan.
  */
 import type { Config } from '../config/schema.js';
 import { OperatorError } from '../core/errors.js';
@@ -16,21 +15,14 @@ import type { Intake } from '../intake/intake.js';
 import { requeueForReprocess } from '../ops/reprocess.js';
 import { Outbox } from '../outbox/outbox.js';
 import { answerStillHeld, releaseGap } from '../pipeline/sequence-gaps.js';
-import type { Db } from '../store/database.js';
-import type { FileLedger, FileRecord } from '../store/files.js';
-import type { PartnerStore } from '../store/partners.js';
-import type { Store } from '../store/store.js';
-import type { WriteLock } from '../store/write-lock.js';
+import { FileLedger, type FileRecord } from '../store/files.js';
+import { SqliteStore, type Store } from '../store/store.js';
+import { EngineUnsupported } from '../formats/sqlite-only.js';
 
 export interface DaemonActionParts {
   config: Config;
   layout: DataLayout;
-  db: Db;
-  lock: WriteLock;
   store: Store;
-  /** For undo's history note, written inside its own synchronous transaction. */
-  files: FileLedger;
-  partners: PartnerStore;
   intake: Pick<Intake, 'announce' | 'requeue'>;
   formats: FormatLookup;
   now: () => Date;
@@ -38,7 +30,7 @@ export interface DaemonActionParts {
 
 /** The console's actions on the daemon's own parts. */
 export function daemonActions(parts: DaemonActionParts): ConsoleActions {
-  const { db, lock, store, files, partners, intake, formats, now } = parts;
+  const { store, intake, formats, now } = parts;
   const fileOf = async (id: number): Promise<FileRecord> => {
     const file = await store.ledger.get(id);
     if (!file) throw new OperatorError('not_found', `no file ${id}`);
@@ -46,7 +38,7 @@ export function daemonActions(parts: DaemonActionParts): ConsoleActions {
   };
   return {
     async release(actor: Actor, request) {
-      if (!partners.get(request.partner)) throw new OperatorError('not_found', `no partner ${JSON.stringify(request.partner)}`);
+      if (!(await store.partners.get(request.partner))) throw new OperatorError('not_found', `no partner ${JSON.stringify(request.partner)}`);
       const key = { partner: request.partner, format: request.format, day: request.day };
       const { skip, released } = await releaseGap(store, formats, { key, through: request.through, reason: actor.reason, by: actor.operator });
       await answerStillHeld(new Outbox(parts.layout), store.ledger, key, request.through, formats, now);
@@ -58,19 +50,22 @@ export function daemonActions(parts: DaemonActionParts): ConsoleActions {
 
     async reprocess(actor: Actor, fileId: number, force: boolean) {
       const file = await fileOf(fileId);
-      const requeued = await requeueForReprocess(file, { layout: parts.layout, db, store, partners, now, force, formats, requestedBy: actor });
+      const requeued = await requeueForReprocess(file, { layout: parts.layout, store, now, force, formats, requestedBy: actor });
       intake.announce(file.partner, 'inbox', file.name);
       return `${requeued.file.name} is queued again; the daemon processes it now`;
     },
 
     async setPartnerEnabled(_actor: Actor, partner: string, enabled: boolean) {
-      const changed = await lock.transaction(() => partners.update(partner, { enabled }));
+      const changed = await store.transaction((tx) => tx.partners.update(partner, { enabled }));
       if (!changed) throw new OperatorError('not_found', `no partner ${JSON.stringify(partner)}`);
       return `partner ${partner} ${enabled ? 'enabled' : 'disabled'}`;
     },
 
     async undo(actor: Actor, fileId: number) {
       const file = await fileOf(fileId);
+      if (!(store instanceof SqliteStore)) throw new EngineUnsupported('the Client Toolbox ledger', store.engine);
+      const { db, lock } = store;
+      const files = new FileLedger(db, now);
       const nameOf = (id: number) => (id === file.id ? file.name : (files.get(id)?.name ?? `file ${id}`));
       const entries = await lock.exclusive(() =>
         undoFile(db, {

@@ -77,7 +77,7 @@ export function carmaRoutes(app: FastifyInstance, ctx: ApiContext): void {
       const post = await ctx.backend.imports.nextPost(importId);
       const name = `purchasehistory_${list}_${importId}${post > 1 ? `-${post}` : ''}.csv`;
       const outcome = await deliverAndWait(ctx, partner, name, req.body as AsyncIterable<Buffer>);
-      const record = outcome.final ? outcome.record : ctx.backend.findFile(partner.id, name, outcome.sha256);
+      const record = outcome.final ? outcome.record : await ctx.backend.findFile(partner.id, name, outcome.sha256);
       if (!record) throw new ApiRefusal(503, 'busy', 'the data is received but not yet registered; poll again shortly', { 'Retry-After': '5' });
       if (record.state === 'failed') throw failedRefusal();
       return { batchId: String(record.id) };
@@ -88,7 +88,7 @@ export function carmaRoutes(app: FastifyInstance, ctx: ApiContext): void {
     GET: async (req, reply) => {
       const partner = await caller(ctx, req, reply);
       const batchId = (req.params as Params).batchId ?? '';
-      const record = /^\d{1,15}$/.test(batchId) ? ctx.backend.file(Number(batchId)) : undefined;
+      const record = /^\d{1,15}$/.test(batchId) ? await ctx.backend.file(Number(batchId)) : undefined;
       if (!record || record.partner !== partner.id || record.format !== FORMAT) throw notFound();
       const text = await ctx.backend.outboxText(partner.id, `${record.name}.status.json`);
       // the guide's object, as `.status.json` has it

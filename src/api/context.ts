@@ -32,9 +32,9 @@ export interface ApiBackend {
   screenName(partner: string, name: string): Promise<UploadVerdict | undefined>;
   /** Records and answers (receipt in /outbox) an upload refused before it reached the inbox. */
   refuseUpload(partner: string, upload: Omit<RefusedUpload, 'area' | 'via'>): Promise<FileRecord | undefined>;
-  file(id: number): FileRecord | undefined;
+  file(id: number): Promise<FileRecord | undefined>;
   /** The ledger row of these bytes under this name, once the intake has registered them. */
-  findFile(partner: string, name: string, sha256: string): FileRecord | undefined;
+  findFile(partner: string, name: string, sha256: string): Promise<FileRecord | undefined>;
   /** A file of the partner's outbox as text, if it is there. */
   outboxText(partner: string, name: string): Promise<string | undefined>;
   imports: ApiImports;

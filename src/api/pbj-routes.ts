@@ -112,9 +112,9 @@ async function status(ctx: ApiContext, req: FastifyRequest, reply: FastifyReply)
   const query = req.query as Record<string, unknown>;
   const name = typeof query.name === 'string' ? query.name : '';
   const sha256 = typeof query.sha256 === 'string' && /^[0-9a-f]{64}$/.test(query.sha256) ? query.sha256 : '';
-  const known = name && sha256 ? ctx.backend.findFile(partner.id, name, sha256) : undefined;
+  const known = name && sha256 ? await ctx.backend.findFile(partner.id, name, sha256) : undefined;
   if (!known) throw new ApiRefusal(404, 'not_found', 'no such upload of this account');
-  const record = finalRow(ctx, partner.id, name, sha256);
+  const record = await finalRow(ctx, partner.id, name, sha256);
   return answerOutcome(ctx, reply, partner.id, record ? { final: true, record } : { final: false, name, sha256 });
 }
 

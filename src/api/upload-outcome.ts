@@ -80,8 +80,8 @@ function receivedOverLimit(err: unknown, maxBytes: number): number | undefined {
 }
 
 /** The row of these bytes when it is final (processed, rejected or failed), else undefined. */
-export function finalRow(ctx: ApiContext, partner: string, name: string, sha256: string): FileRecord | undefined {
-  const record = ctx.backend.findFile(partner, name, sha256);
+export async function finalRow(ctx: ApiContext, partner: string, name: string, sha256: string): Promise<FileRecord | undefined> {
+  const record = await ctx.backend.findFile(partner, name, sha256);
   return record && ['processed', 'rejected', 'failed'].includes(record.state) ? record : undefined;
 }
 

@@ -24,6 +24,11 @@ export const storeSchema = z
      * third of it): a node that dies has its file taken over by another once the lease runs out.
      */
     lease_seconds: z.number().int().min(5).max(3600).default(30),
+    /**
+     * PostgreSQL only: the most connections this node opens. Each file in hand holds one for its
+     * whole transaction; the rest serve logins, the console and the jobs.
+     */
+    pool_size: z.number().int().min(2).max(200).default(10),
   })
   .prefault({});
 

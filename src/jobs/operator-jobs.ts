@@ -7,9 +7,8 @@ import type { Config } from '../config/schema.js';
 import type { DataLayout } from '../data-layout.js';
 import type { Log } from '../log.js';
 import type { ReadModel } from '../read-model/read-model.js';
-import type { Db } from '../store/database.js';
-import type { Store } from '../store/store.js';
-import type { WriteLock } from '../store/write-lock.js';
+import type { Leadership } from '../store/leadership.js';
+import { SqliteStore, type Store } from '../store/store.js';
 import { runCheckpoint } from './checkpoint.js';
 import { runDailySummary } from './daily-summary.js';
 import { runRetention } from './retention.js';
@@ -19,11 +18,10 @@ export interface OperatorJobsOptions {
   /** The live configuration object: jobs read their settings at each run. */
   config: Config;
   layout: DataLayout;
-  /** The daemon's SQLite connection, for the WAL checkpoint. */
-  db: Db;
-  lock: WriteLock;
-  /** What retention deletes through, each deletion in a transaction of its own. */
+  /** What retention deletes through, each deletion in a transaction of its own (and, on SQLite, the WAL checkpointed). */
   store: Store;
+  /** Of several nodes, only the leader runs a scheduled job. */
+  leadership?: Leadership;
   /** The ledger as committed, for what retention must keep and the summary reports. */
   read: ReadModel;
   log: Log;
@@ -36,9 +34,9 @@ export interface OperatorJobsOptions {
 
 /** The jobs by name, each with the schedule configured for it (possibly empty). */
 export function operatorJobs(options: OperatorJobsOptions): Job[] {
-  const { config, layout, db, store, read, log, now, pendingFiles } = options;
+  const { config, layout, store, read, log, now, pendingFiles } = options;
   // The WAL is SQLite's; PostgreSQL checkpoints and vacuums on its own.
-  const database = store.engine === 'sqlite' ? ({ engine: 'sqlite', db } as const) : ({ engine: 'postgres' } as const);
+  const database = store instanceof SqliteStore ? ({ engine: 'sqlite', db: store.db } as const) : ({ engine: 'postgres' } as const);
   return [
     {
       name: 'retention',
@@ -62,8 +60,9 @@ export function operatorJobs(options: OperatorJobsOptions): Job[] {
 
 /** A scheduler with every job whose schedule is not empty; not started yet. */
 export function scheduleOperatorJobs(options: OperatorJobsOptions): Scheduler {
-  const scheduler = new Scheduler(options.lock, options.log, {
+  const scheduler = new Scheduler(options.store, options.log, {
     timezone: options.config.jobs.timezone,
+    ...(options.leadership ? { leadership: options.leadership } : {}),
     ...(options.onRun ? { onRun: options.onRun } : {}),
   });
   for (const job of [...operatorJobs(options), ...(options.extraJobs ?? [])]) if (job.schedule !== '') scheduler.add(job);

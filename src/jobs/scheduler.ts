@@ -7,7 +7,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import { errorMessage } from '../core/errors.js';
 import type { Log } from '../log.js';
-import type { WriteLock } from '../store/write-lock.js';
 import type { Leadership } from '../store/leadership.js';
 
 export interface Job {
@@ -41,7 +40,8 @@ export class Scheduler {
   private readonly running = new Map<string, Promise<void>>();
 
   constructor(
-    private readonly lock: WriteLock,
+    /** Where a job waits until no transaction of this process is open (the write lock on SQLite). */
+    private readonly lock: { exclusive<T>(work: () => Promise<T>): Promise<T> },
     private readonly log: Log,
     private readonly options: SchedulerOptions = {},
   ) {}
@@ -72,7 +72,7 @@ export class Scheduler {
   runNow(job: Job): Promise<void> {
     const current = this.running.get(job.name);
     if (current) return current;
-    const run = (job.exclusive === false ? Promise.resolve().then(() => job.run()) : this.lock.exclusive(() => job.run()))
+    const run = (job.exclusive === false ? Promise.resolve().then(() => job.run()) : this.lock.exclusive(async () => job.run()))
       .then((result) => this.options.onRun?.(job.name, result ?? 'ok'))
       .catch((err: unknown) => {
         this.log.error(`job.${job.name}.failed`, { error: errorMessage(err) });

@@ -4,22 +4,25 @@
  * file reach a receiver in order: a delivery waits while an earlier one of its file is still
  * pending. A 2xx answer delivers; anything else (an error, a timeout, a redirect) is retried with
  * exponential backoff and jitter until `retry_hours` have passed since the event, then the delivery
- * is dead-lettered (`posdrop notifications retry`). Results are written behind the write lock, so
- * sending never holds up a file's transaction and never joins it.
+ * is dead-lettered (`posdrop notifications retry`). Results are written in a store transaction of
+ * their own, so sending never holds up a file's transaction and never joins it. Of several nodes,
+ * only the leader sends (the others' events wait at most a poll), so no delivery goes out twice.
  */
 import type { NotificationsConfig } from '../config/notify-schema.js';
 import { backoffMs } from '../core/notification-events.js';
 import { errorMessage } from '../core/errors.js';
 import type { Log } from '../log.js';
+import type { Leadership } from '../store/leadership.js';
 import type { Delivery, NotificationOutbox } from '../store/notifications.js';
-import type { WriteLock } from '../store/write-lock.js';
+import type { Store } from '../store/store.js';
 import { SIGNATURE_HEADER, signatureHeader } from './signature.js';
 import { targetOf } from './subscribers.js';
 
 export interface DelivererOptions {
   config: NotificationsConfig;
-  store: NotificationOutbox;
-  lock: WriteLock;
+  store: Store;
+  /** Whether this node sends; the sole node always does. */
+  leadership?: Leadership;
   log: Log;
   now: () => Date;
   /** How often the outbox is looked at when nothing wakes the deliverer. */
@@ -88,16 +91,17 @@ export class Deliverer {
   }
 
   private async pass(): Promise<number> {
-    const { store, config, now } = this.options;
+    const { store, config, now, leadership } = this.options;
+    if (leadership && !(await leadership.isLeader())) return 0;
     // Read when no transaction of this process is open: inside a file's, its own uncommitted
     // event would be seen, and sent, before the file commits (or rolls back).
-    const pending = await this.options.lock.exclusive(() => store.pending(PASS_ROWS));
+    const pending = await store.exclusive(() => store.notifications.pending(PASS_ROWS));
     const { due, nextDueAt } = pick(pending, now(), config.concurrency);
     this.nextDue = nextDueAt;
     if (due.length === 0) return 0;
     const outcomes = await Promise.all(due.map((delivery) => this.attempt(delivery)));
-    await this.options.lock.transaction(async () => {
-      for (const outcome of outcomes) await this.record(outcome);
+    await store.transaction(async (tx) => {
+      for (const outcome of outcomes) await this.record(tx.notifications, outcome);
     });
     return due.length;
   }
@@ -127,8 +131,8 @@ export class Deliverer {
     }
   }
 
-  private async record({ delivery, error }: Outcome): Promise<void> {
-    const { store, config, log, now } = this.options;
+  private async record(store: NotificationOutbox, { delivery, error }: Outcome): Promise<void> {
+    const { config, log, now } = this.options;
     const fields = { subscription: delivery.subscription, notified: delivery.event, delivery_id: delivery.deliveryId, attempt: delivery.attempts + 1 };
     if (error === undefined) {
       await store.delivered(delivery.id);

@@ -31,7 +31,7 @@ describe.each(storeEngines('notifier'))('file events on %s', (_engine, skip, ope
       if (opened.engine === 'sqlite') {
         const outbox = new NotificationStore(opened.db, now);
         const lock = new WriteLock(opened.db);
-        const notifier = new Notifier(config, outbox, lock, now);
+        const notifier = new Notifier(config, now);
         const ledger = new FileLedger(opened.db, now, notifier.sqliteObserver(outbox));
         const file = await lock.transaction(() => ledger.insert(upload, null));
         await expect(
@@ -44,7 +44,7 @@ describe.each(storeEngines('notifier'))('file events on %s', (_engine, skip, ope
         await lock.transaction(() => ledger.move(file.id, 'rejected', rejection));
       } else {
         const outbox = new PostgresNotificationStore(opened.pool, now);
-        const notifier = new Notifier(config, outbox, { transaction: (work) => work() }, now);
+        const notifier = new Notifier(config, now);
         const file = await new PostgresLedgerStore(opened.pool, now).insert(upload);
         const client = await opened.pool.connect();
         try {

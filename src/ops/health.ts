@@ -4,9 +4,7 @@
  */
 import { errorMessage } from '../core/errors.js';
 import type { WatchStatus } from '../intake/watcher.js';
-import type { Db } from '../store/database.js';
-import { beat } from '../store/heartbeat.js';
-import type { WriteLock } from '../store/write-lock.js';
+import type { Store } from '../store/store.js';
 
 export interface Check {
   ok: boolean;
@@ -19,8 +17,9 @@ export interface HealthReport {
 }
 
 export interface HealthSources {
-  db: Db;
-  lock: WriteLock;
+  store: Store;
+  /** Whether a transaction of this process is open now (a file's, which the probe waits behind). */
+  writing: () => boolean;
   now: () => Date;
   sftpListening: () => boolean;
   watchStatus: () => WatchStatus;
@@ -35,7 +34,7 @@ export interface HealthSources {
  */
 const MISSED_RESCANS = 2;
 
-/** How long a health probe waits for its turn at the write lock. */
+/** How long a health probe waits for its write to commit. */
 const WRITE_WAIT_MS = 3000;
 
 export class Health {
@@ -63,8 +62,8 @@ export class Health {
   }
 
   /**
-   * Commits a heartbeat row through the write lock. A file's transaction may hold the lock for
-   * a while; that is itself proof of writes going through, so waiting is cut short then.
+   * Commits a heartbeat row. On SQLite a file's transaction may hold the one writer for a while;
+   * that is itself proof of writes going through, so waiting is cut short then.
    */
   private databaseWritable(): Promise<Check> {
     this.probe ??= this.writeProbe().finally(() => (this.probe = undefined));
@@ -72,9 +71,9 @@ export class Health {
   }
 
   private async writeProbe(): Promise<Check> {
-    const { db, lock, now } = this.sources;
-    const write = lock
-      .transaction(() => beat(db, now()))
+    const { store, writing, now } = this.sources;
+    const write = store
+      .transaction((tx) => tx.heartbeat.beat(now()))
       .then((): Check => ({ ok: true, detail: 'a write committed' }))
       .catch((err: unknown): Check => ({ ok: false, detail: `a write failed: ${errorMessage(err)}` }));
     let timer: NodeJS.Timeout | undefined;
@@ -82,7 +81,7 @@ export class Health {
     const result = await Promise.race([write, waited]);
     clearTimeout(timer);
     if (result) return result;
-    if (db.inTransaction) return { ok: true, detail: "a file's transaction is open; writes are going through" };
+    if (writing()) return { ok: true, detail: "a file's transaction is open; writes are going through" };
     return { ok: false, detail: `a write waited more than ${WRITE_WAIT_MS / 1000} s for the database` };
   }
 }

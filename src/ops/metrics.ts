@@ -1,6 +1,6 @@
 /**
  * Prometheus metrics (prom-client) on a registry of their own. What the ledger knows (files by
- * state, holds) is read from SQLite at scrape time, so it is right after a restart; what happens
+ * state, holds) is read from the store at scrape time, so it is right after a restart; what happens
  * (records counted, bytes uploaded, logins failed) is counted as it happens, fed by the events the
  * parts already emit.
  */
@@ -9,16 +9,18 @@ import { FINAL_STATES } from '../core/file-state.js';
 import type { UploadArea } from '../data-layout.js';
 import type { SftpStats } from '../sftp/server.js';
 import type { ReadModel } from '../read-model/read-model.js';
-import type { Db } from '../store/database.js';
 import type { FileRecord } from '../store/files.js';
-import { NotificationStore } from '../store/notifications.js';
+import type { NotificationOutbox } from '../store/notifications.js';
+import type { StoreEngine } from '../store/store.js';
 import { VERSION } from '../version.js';
 
 export interface MetricsSources {
   /** The ledger on a read-only connection: scrapes never wait for, nor see inside, a file's transaction. */
   read: ReadModel;
-  /** That read-only connection, for the tables outside the read model (the webhook outbox). */
-  readDb: Db;
+  /** The webhook outbox as committed. */
+  outbox: Pick<NotificationOutbox, 'figures'>;
+  /** Which node of the cluster this is, and on which engine. */
+  node: { id: string; store: StoreEngine };
   sftpStats: () => SftpStats;
   /** The daemon's clock: hold ages are measured on the clock that stamped the holds. */
   now: () => Date;
@@ -82,6 +84,12 @@ export class Metrics {
       labelNames: ['version', 'node'],
       registers,
     }).set({ version: VERSION, node: process.versions.node }, 1);
+    new client.Gauge({
+      name: 'posdrop_node_info',
+      help: 'Which node of the cluster answers (value 1), and the store it shares',
+      labelNames: ['node_id', 'store'],
+      registers,
+    }).set({ node_id: sources.node.id, store: sources.node.store }, 1);
     this.ledgerGauges(registers);
     this.notificationGauges(registers);
     this.sftpGauges(registers);
@@ -95,7 +103,7 @@ export class Metrics {
   /** The webhook outbox by subscription and state, and the age of its oldest pending delivery. */
   private notificationGauges(registers: client.Registry[]): void {
     const { now: clock } = this.sources;
-    const outbox = new NotificationStore(this.sources.readDb, clock);
+    const { outbox } = this.sources;
     new client.Gauge({
       name: 'posdrop_notifications',
       help: 'Webhook deliveries by subscription and state (pending, delivered, dead)',

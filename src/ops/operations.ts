@@ -4,7 +4,6 @@
  * listens to them (state changes, upload deliveries, stats) and never drives them.
  */
 import type { AddressInfo } from 'node:net';
-import Database from 'better-sqlite3';
 import type { Config } from '../config/schema.js';
 import type { DataLayout, UploadArea } from '../data-layout.js';
 import { FINAL_STATES } from '../core/file-state.js';
@@ -17,13 +16,9 @@ import { scheduleOperatorJobs } from '../jobs/operator-jobs.js';
 import type { Job, Scheduler } from '../jobs/scheduler.js';
 import type { Log } from '../log.js';
 import type { SftpServer } from '../sftp/server.js';
-import type { Db } from '../store/database.js';
 import type { FileRecord } from '../store/files.js';
-import { OperatorStore } from '../store/operators.js';
-import type { Store } from '../store/store.js';
-import type { WriteLock } from '../store/write-lock.js';
+import type { OpenedStore } from '../store/open-store.js';
 import type { ReadModel } from '../read-model/read-model.js';
-import { SqliteReadModel } from '../read-model/sqlite-read-model.js';
 import { Health, type HealthReport } from './health.js';
 import { Metrics } from './metrics.js';
 
@@ -35,10 +30,10 @@ export interface OperationsParts {
   layout: DataLayout;
   log: Log;
   now: () => Date;
-  db: Db;
-  lock: WriteLock;
-  /** The store the jobs write through (retention's deletions). */
-  store: Store;
+  /** The store the jobs and the console write through, its committed reads and the jobs' leader. */
+  opened: OpenedStore;
+  /** This node's name among those sharing the store. */
+  node: string;
   intake: Intake;
   sftp: SftpServer;
   answers: Answers;
@@ -51,10 +46,8 @@ export interface OperationsParts {
 export class Operations {
   readonly metrics: Metrics;
   readonly health: Health;
-  /** The ledger's read model on the read-only connection (metrics, console). */
+  /** The ledger's read model of committed rows (metrics, console), never what a file in hand has written yet. */
   readonly read: ReadModel;
-  /** The daemon's read-only connection: what is committed, never what a file in hand has written yet. */
-  readonly readDb: Db;
   private http: OpsServer | undefined;
   private scheduler: Scheduler | undefined;
   private stopping = false;
@@ -65,14 +58,18 @@ export class Operations {
   private healthProbe: Promise<HealthReport> | undefined;
 
   constructor(private readonly parts: OperationsParts) {
-    const { layout, db, lock, intake, sftp, answers, now } = parts;
-    this.readDb = new Database(layout.database, { readonly: true, fileMustExist: true });
-    this.readDb.pragma('busy_timeout = 2000');
-    this.read = new SqliteReadModel(this.readDb, now);
-    this.metrics = new Metrics({ read: this.read, readDb: this.readDb, sftpStats: () => sftp.stats(), now });
+    const { opened, node, intake, sftp, answers, now } = parts;
+    this.read = opened.read;
+    this.metrics = new Metrics({
+      read: this.read,
+      outbox: opened.committed.notifications,
+      node: { id: node, store: opened.store.engine },
+      sftpStats: () => sftp.stats(),
+      now,
+    });
     this.health = new Health({
-      db,
-      lock,
+      store: opened.store,
+      writing: () => opened.writing(),
       now,
       sftpListening: () => sftp.listening,
       watchStatus: () => intake.watchStatus,
@@ -137,11 +134,6 @@ export class Operations {
     await this.console?.stop();
   }
 
-  /** Closes the read connection; after the daemon's writes are done. */
-  close(): void {
-    if (this.readDb.open) this.readDb.close();
-  }
-
   private async startHttp(): Promise<void> {
     const { config, log } = this.parts;
     if (!config.http.enabled) return;
@@ -151,13 +143,12 @@ export class Operations {
   }
 
   private startJobs(): void {
-    const { config, layout, db, lock, log, now, intake } = this.parts;
+    const { config, layout, opened, log, now, intake } = this.parts;
     this.scheduler = scheduleOperatorJobs({
       config,
       layout,
-      db,
-      lock,
-      store: this.parts.store,
+      store: opened.store,
+      leadership: opened.leadership,
       read: this.read,
       log,
       now,
@@ -172,11 +163,11 @@ export class Operations {
     this.metrics.jobsScheduled(this.scheduler.jobs, now());
   }
 
-  /** The console on this listener: reads through the read model, writes through the write lock. */
+  /** The console on this listener: reads what is committed, writes through the store. */
   private buildConsole(given: NonNullable<OperationsParts['console']>): ConsoleServer {
-    const { config, layout, log, now, lock, db } = this.parts;
-    const reader = new OperatorStore(this.readDb, now);
-    const writer = new OperatorStore(db, now);
+    const { config, layout, log, now, opened } = this.parts;
+    const { store } = opened;
+    const reader = opened.committed.operators;
     return new ConsoleServer({
       config: config.console,
       layout,
@@ -186,9 +177,9 @@ export class Operations {
       accounts: {
         get: (name) => reader.get(name),
         actions: (limit) => reader.actions(limit),
-        loggedIn: (name) => lock.transaction(() => writer.loggedIn(name)),
+        loggedIn: (name) => store.transaction((tx) => tx.operators.loggedIn(name)),
         recordAction: async (action) => {
-          await lock.transaction(() => writer.recordAction(action));
+          await store.transaction((tx) => tx.operators.recordAction(action));
         },
       },
       health: () => this.recentHealth(),

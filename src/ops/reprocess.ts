@@ -25,17 +25,12 @@ import { classifyName } from '../core/naming.js';
 import type { DataLayout } from '../data-layout.js';
 import { builtInFormat, formatsFor, type FormatLookup } from '../formats/registry.js';
 import { fsyncDir, pathExists } from '../fs/durable.js';
-import type { Db } from '../store/database.js';
 import type { FileRecord, StateChange } from '../store/files.js';
 import type { Store } from '../store/store.js';
-import type { PartnerStore } from '../store/partners.js';
 
 export interface ReprocessOptions {
   layout: DataLayout;
-  /** For a format's own refusal (a Client Toolbox batch undone), on the command's connection. */
-  db: Db;
   store: Store;
-  partners: PartnerStore;
   now: () => Date;
   force: boolean;
   /** Bytes copied so far, of `total`. */
@@ -86,7 +81,7 @@ async function checkReprocessable(file: FileRecord, options: ReprocessOptions): 
   if (!['processed', 'rejected', 'failed'].includes(file.state)) {
     throw new OperatorError('not_final', `${file.name} is ${file.state}: only a processed, rejected or failed file can be processed again`);
   }
-  const partner = options.partners.get(file.partner);
+  const partner = await options.store.partners.get(file.partner);
   if (!partner) throw new OperatorError('not_found', `partner ${file.partner} no longer exists`);
   const by = options.requestedBy;
   const detail = by ? `queued again by ${by.operator} in the console: ${by.reason}` : 'queued again by posdrop reprocess';
@@ -98,7 +93,7 @@ async function checkReprocessable(file: FileRecord, options: ReprocessOptions): 
         `${file.format} appends every record it reads without looking for duplicates, so ${file.name} would be stored twice; add --force if that is what you want`,
       );
     }
-    const refusal = await format?.reprocessRefusal?.({ engine: 'sqlite', db: options.db }, file);
+    const refusal = await options.store.rolledBack(async (tx) => format?.reprocessRefusal?.(tx.handle, file));
     if (refusal) throw new OperatorError('not_reprocessable', refusal);
     return { detail };
   }

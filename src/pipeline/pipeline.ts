@@ -12,7 +12,6 @@ import type { Answers } from '../intake/answers.js';
 import type { FileRouter } from '../intake/intake.js';
 import type { Log } from '../log.js';
 import { outboxStem } from '../outbox/receipt.js';
-import type { Db } from '../store/database.js';
 import type { FileCounts, FileNotes, FileRecord } from '../store/files.js';
 import type { Partner } from '../store/partners.js';
 import type { Store, StoreTx } from '../store/store.js';

@@ -1,8 +1,8 @@
 /**
  * Which engine holds the store: `store.url` empty means the SQLite file in the data directory, a
- * `postgres://` URL a PostgreSQL database. Until every part reaches the store through its
- * asynchronous seam, only the SQLite side can run the daemon and the CLI; a PostgreSQL URL is
- * refused there with a message rather than silently ignored.
+ * `postgres://` URL a PostgreSQL database. The daemon opens either (store/open-store.ts); the CLI
+ * commands that still reach SQLite directly refuse a PostgreSQL URL with a message rather than
+ * silently ignoring it.
  */
 import { PosdropError } from '../core/errors.js';
 

@@ -87,6 +87,12 @@ export interface Store extends StateSeams {
    * for a command that must not fail for want of the lock.
    */
   waitingForOthers<T>(work: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` when no transaction of this process is open: on SQLite a read on the one
+   * connection would otherwise see an open file's uncommitted writes (and a job must not run
+   * inside one); on PostgreSQL every read sees only what is committed, so `work` runs at once.
+   */
+  exclusive<T>(work: () => Promise<T>): Promise<T>;
   /** Resolves when every transaction begun so far has ended. */
   idle(): Promise<void>;
 }
@@ -165,6 +171,10 @@ export class SqliteStore implements Store {
     }
   }
 
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
+    return this.lock.exclusive(work);
+  }
+
   idle(): Promise<void> {
     return this.lock.idle();
   }
@@ -219,6 +229,10 @@ export class PostgresStore implements Store {
   }
 
   waitingForOthers<T>(work: () => Promise<T>): Promise<T> {
+    return work();
+  }
+
+  exclusive<T>(work: () => Promise<T>): Promise<T> {
     return work();
   }
 

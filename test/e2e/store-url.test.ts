@@ -28,13 +28,17 @@ describe('store.url', () => {
     }
   });
 
-  it('naming PostgreSQL, is refused by the daemon and the CLI with the reason, never with the password, and creates no SQLite file', async () => {
+  it('naming a PostgreSQL database the daemon cannot reach, stops its start with the reason, never with the password, and creates no SQLite file', async () => {
     const dataDir = path.join(dir, 'postgres');
-    await expect(TestDaemon.start({ store: { url: PG_URL } }, { dataDir })).rejects.toMatchObject({
-      code: 'store_engine_unavailable',
-      message: expect.stringMatching(/^store\.url names a PostgreSQL database \(postgres:\/\/posdrop:\*\*\*@db\.example:5432\/posdrop\), but this posdrop runs only on SQLite so far/),
+    await expect(TestDaemon.start({ store: { url: 'postgres://posdrop:hunter2@127.0.0.1:1/posdrop' } }, { dataDir })).rejects.toMatchObject({
+      code: 'store_unreachable',
+      message: expect.stringMatching(/^cannot open the PostgreSQL database postgres:\/\/posdrop:\*\*\*@127\.0\.0\.1:1\/posdrop \(store\.url\): \S/),
     });
     expect(existsSync(path.join(dataDir, 'posdrop.db'))).toBe(false);
+  });
+
+  it('naming PostgreSQL, is refused by the CLI with the reason, never with the password', async () => {
+    const dataDir = path.join(dir, 'postgres');
 
     const config = path.join(dir, 'postgres.json');
     await writeFile(config, JSON.stringify({ data_dir: dataDir, store: { url: PG_URL } }));

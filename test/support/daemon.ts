@@ -151,17 +151,19 @@ export class TestDaemon {
     const keyFile = path.join(this.dataDir, `${spec.id}.key`);
     await writeFile(keyFile, keys.private, { mode: 0o600 });
     await chmod(keyFile, 0o600);
-    const { partners } = this.app.running;
-    partners.add({
-      id: spec.id,
-      clientId: spec.clientId ?? spec.id,
-      channels: spec.channels ?? ['direct-mail'],
-      formats: spec.formats ?? [...FORMAT_IDS],
-      maxUploadBytes: spec.maxUploadBytes ?? null,
-      passwordHash: await hashPassword(password, { ln: 10, r: 8, p: 1 }),
-      options: spec.options ?? {},
+    const passwordHash = await hashPassword(password, { ln: 10, r: 8, p: 1 });
+    await this.app.running.store.transaction(async ({ partners }) => {
+      await partners.add({
+        id: spec.id,
+        clientId: spec.clientId ?? spec.id,
+        channels: spec.channels ?? ['direct-mail'],
+        formats: spec.formats ?? [...FORMAT_IDS],
+        maxUploadBytes: spec.maxUploadBytes ?? null,
+        passwordHash,
+        options: spec.options ?? {},
+      });
+      await partners.addKey(spec.id, parsePublicKeyLine(keys.public));
     });
-    partners.addKey(spec.id, parsePublicKeyLine(keys.public));
     // As `posdrop partners add` does, so that files can be dropped in by hand at once.
     await ensurePartnerFolders(this.app.layout, spec.id);
     return { id: spec.id, password, keyFile, privateKey: keys.private };
