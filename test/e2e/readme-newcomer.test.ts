@@ -45,8 +45,11 @@ describe("the README's newcomer lines", () => {
     await symlink(path.join(ROOT, 'fixtures'), path.join(clone, 'fixtures'));
     const dataDir = path.join(clone, 'var');
     daemon = await DaemonProcess.start(dataDir, { POSDROP_DEMO_PARTNER: 'true' });
-    const password = /^\s*password: (\S+)$/m.exec(daemon.stderr)?.[1] as string;
-    const printedKey = /^\s*host key: (SHA256:\S+)$/m.exec(daemon.stderr)?.[1];
+    // The banner follows daemon.ready on the other stream: wait for its last line, not only the log.
+    const running = daemon;
+    const banner = await waitFor(() => (/which must be the host key above/.test(running.stderr) ? running.stderr : undefined));
+    const password = /^\s*password: (\S+)$/m.exec(banner)?.[1] as string;
+    const printedKey = /^\s*host key: (SHA256:\S+)$/m.exec(banner)?.[1];
     expect(printedKey).toMatch(/^SHA256:/);
     expect(daemon.events('daemon.ready')[0]).toMatchObject({ host_key: printedKey });
 
