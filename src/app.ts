@@ -185,7 +185,20 @@ export class App {
       now,
       enabled: () => config.intake.refuse_names_at_upload,
     });
-    const intake = new Intake({ layout, config: config.intake, store, partners: store.partners, answers, log, now, router: pipeline, unpacker, ...(formats ? { formats } : {}) });
+    const intake = new Intake({
+      layout,
+      config: config.intake,
+      store,
+      partners: store.partners,
+      answers,
+      log,
+      now,
+      router: pipeline,
+      unpacker,
+      onSettled: (file) =>
+        void opened.signals.settled(file.id).catch((err: unknown) => log.warn('cluster.signal_failed', { file_id: file.id, error: errorMessage(err) })),
+      ...(formats ? { formats } : {}),
+    });
     const sftp = new SftpServer({
       config: config.sftp,
       hostKey,
@@ -253,6 +266,12 @@ export class App {
     this.parts = new Parts(store, opened, intake, sftp, ops, deliverer, api, claims, now);
 
     await claims.start();
+    await opened.signals.listen((id) => {
+      store.ledger.get(id).then(
+        (file) => file && intake.settledElsewhere(file),
+        (err: unknown) => log.warn('cluster.signal_unread', { file_id: id, error: errorMessage(err) }),
+      );
+    });
     await intake.start();
     const address = await sftp.start();
     await ops.start();

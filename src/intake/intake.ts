@@ -56,6 +56,8 @@ export interface IntakeOptions {
   unpacker?: Unpacker;
   /** The formats and their dedupe rules; the built-ins unless a test brings its own. */
   formats?: FormatLookup;
+  /** A file of the inbox is final and answered here: another node may be waiting for it. */
+  onSettled?: (file: FileRecord) => void;
 }
 
 /** A file an upload path has linked into an inbox, with what it knows of it. */
@@ -159,6 +161,16 @@ export class Intake {
     const outcome = this.delivered.expect(keyOf(file), file.sha256, { via: file.via, senderOptions: file.senderOptions ?? null }, signal);
     this.announce(file.partner, file.area, file.name);
     return outcome;
+  }
+
+  /**
+   * Another node finished and answered this file: whoever waits here for these bytes (an API
+   * upload this node received) has its outcome, and the name is no longer pending here.
+   */
+  settledElsewhere(file: FileRecord): void {
+    const key = keyOf({ partner: file.partner, area: 'inbox', name: file.name });
+    this.registered.delete(key);
+    this.delivered.settle(key, file);
   }
 
   /** A held file may go on (its predecessor is processed): take it again now. */
@@ -315,14 +327,19 @@ export class Intake {
       // Kept in the inbox: a failure is posdrop's fault, and the file is tried again at restart.
       this.registered.set(key, fingerprint);
       if (record !== registered) await this.options.answers.stateChanged(record, partner);
-      this.delivered.settle(key, record);
+      this.settled(key, record);
     } else if (FINAL_STATES.has(record.state)) {
       this.registered.delete(key);
       await this.finish(record, partner, source, answered && record === registered);
-      this.delivered.settle(key, record);
+      this.settled(key, record);
     } else {
       this.registered.set(key, fingerprint);
     }
+  }
+
+  private settled(key: string, record: FileRecord): void {
+    this.delivered.settle(key, record);
+    this.options.onSettled?.(record);
   }
 
   /** A registered, pending file: unpacked when it is compressed, else routed to its format. */

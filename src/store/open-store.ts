@@ -14,6 +14,8 @@ import { SqliteReadModel } from '../read-model/sqlite-read-model.js';
 import { openDatabase } from './database.js';
 import type { MoveObserver } from './files.js';
 import { PostgresLeadership, soleLeader, type Leadership } from './leadership.js';
+import { noOtherNodes, type SettledSignals } from './settled-signals.js';
+import { PostgresSettledSignals } from './postgres/settled-signals.js';
 import { NotificationStore, type NotificationOutbox } from './notifications.js';
 import { OperatorStore, type OperatorStoreAsync } from './operators.js';
 import { openPostgres } from './postgres/database.js';
@@ -36,6 +38,8 @@ export interface OpenedStore {
   readonly committed: { readonly notifications: NotificationOutbox; readonly operators: OperatorStoreAsync };
   /** Who runs the cluster's scheduled jobs and sends its webhooks. */
   readonly leadership: Leadership;
+  /** Files settled on one node, heard on the others. */
+  readonly signals: SettledSignals;
   /** Whether a transaction of this process is open now (a health probe waiting behind it is no fault). */
   writing(): boolean;
   /** After every transaction has ended: closes the connections (SQLite checkpoints its WAL first). */
@@ -69,6 +73,7 @@ function openSqlite(file: string, { now, observers }: OpenStoreOptions): OpenedS
     read: new SqliteReadModel(readDb, now),
     committed: { notifications: new NotificationStore(readDb, now), operators: new OperatorStore(readDb, now) },
     leadership: soleLeader,
+    signals: noOtherNodes,
     writing: () => db.inTransaction,
     async close() {
       readDb.close();
@@ -85,13 +90,16 @@ async function openPostgresStore(url: string, { config, node, now, log, observer
   });
   const store = new PostgresStore(pool, now, observers?.postgres);
   const leadership = new PostgresLeadership(pool, node, log);
+  const signals = new PostgresSettledSignals(pool, url, node, log);
   return {
     store,
     read: new PostgresReadModel(pool, now),
     committed: { notifications: store.notifications, operators: store.operators },
     leadership,
+    signals,
     writing: () => false,
     async close() {
+      await signals.stop();
       await leadership.stop();
       await pool.end();
     },
