@@ -28,8 +28,8 @@ export interface DaemonActionParts {
   db: Db;
   lock: WriteLock;
   store: Store;
-  /** For undo's history note, written inside its own synchronous transaction. */
-  files: FileLedger;
+  /** No longer read: undo notes the file's history through the store's transaction. */
+  files?: FileLedger;
   partners: PartnerStore;
   intake: Pick<Intake, 'announce' | 'requeue'>;
   formats: FormatLookup;
@@ -38,7 +38,7 @@ export interface DaemonActionParts {
 
 /** The console's actions on the daemon's own parts. */
 export function daemonActions(parts: DaemonActionParts): ConsoleActions {
-  const { db, lock, store, files, partners, intake, formats, now } = parts;
+  const { db, lock, store, partners, intake, formats, now } = parts;
   const fileOf = async (id: number): Promise<FileRecord> => {
     const file = await store.ledger.get(id);
     if (!file) throw new OperatorError('not_found', `no file ${id}`);
@@ -71,18 +71,13 @@ export function daemonActions(parts: DaemonActionParts): ConsoleActions {
 
     async undo(actor: Actor, fileId: number) {
       const file = await fileOf(fileId);
-      const nameOf = (id: number) => (id === file.id ? file.name : (files.get(id)?.name ?? `file ${id}`));
-      const entries = await lock.exclusive(() =>
-        undoFile(db, {
-          file,
-          allowUndo: toolboxOptions(parts.config, file.partner).allow_undo,
-          by: actor.operator,
-          reason: actor.reason,
-          at: now().toISOString(),
-          nameOf,
-          noteHistory: (detail) => files.note(file.id, detail),
-        }),
-      );
+      const entries = await undoFile(store, {
+        file,
+        allowUndo: toolboxOptions(parts.config, file.partner).allow_undo,
+        by: actor.operator,
+        reason: actor.reason,
+        at: now().toISOString(),
+      });
       return `undone ${file.name}: ${entries} entries reversed`;
     },
   };
