@@ -18,7 +18,7 @@ import { openDatabase, type Db } from '../src/store/database.js';
 import { PartnerStore } from '../src/store/partners.js';
 import { ensurePartnerFolders } from '../src/fs/partner-folders.js';
 import { createLog } from '../src/log.js';
-import { PosStore } from '../src/formats/crowdtwist-pos/pos-store.js';
+import { openPosStore, type PosStore } from '../src/formats/crowdtwist-pos/pos-store.js';
 import type { Purchase } from '../src/formats/crowdtwist-pos/requests.js';
 import { inProcessBenchConfig } from './support/in-process-config.js';
 
@@ -58,7 +58,7 @@ async function scratch(): Promise<{ dir: string; db: Db; store: PosStore }> {
   const db = openDatabase(path.join(dir, 'posdrop.db'));
   new PartnerStore(db, () => new Date()).add({ id: 'bench', clientId: '12', channels: [], formats: ['crowdtwist-pos'] });
   db.prepare("INSERT INTO files (id, partner_id, name, sha256, size, state, received_at, state_changed_at) VALUES (1, 'bench', 'f', '', 0, 'processing', '', '')").run();
-  return { dir, db, store: new PosStore(db, 'bench', 1) };
+  return { dir, db, store: await openPosStore({ engine: 'sqlite', db }, 'bench', 1) };
 }
 
 /** (a) The whole file in memory, one JSON.parse, the same inserts in one transaction. */

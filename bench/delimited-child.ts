@@ -12,7 +12,7 @@ import { Writable } from 'node:stream';
 import { App } from '../src/app.js';
 import { ensurePartnerFolders } from '../src/fs/partner-folders.js';
 import { openCarmaStore } from '../src/formats/carma-purchase-history/store.js';
-import { PbjStore } from '../src/formats/pbj-offline-sales/store.js';
+import { openPbjSales } from '../src/formats/pbj-offline-sales/store.js';
 import { createLog } from '../src/log.js';
 import { openDatabase } from '../src/store/database.js';
 import { inProcessBenchConfig } from './support/in-process-config.js';
@@ -68,13 +68,12 @@ async function naiveRun(dir: string): Promise<number> {
     });
     await purchases.flush(true);
   } else {
-    const store = new PbjStore(db);
-    const target = { id: 1, partner: 'bench', channel: 'direct-mail' };
+    const store = await openPbjSales({ engine: 'sqlite', db }, { id: 1, partner: 'bench', channel: 'direct-mail' });
     for (let index = 1; index < lines.length; index += 1) {
       const line = lines[index] as string;
       if (!line) continue;
       const [order, draw, customer, product, quantity, amount, payment, date] = line.split(',');
-      store.addSale(target, index + 1, [Number(order), Number(draw), customer, product, Number(quantity), amount, payment, date]);
+      store.add(index + 1, [Number(order), Number(draw), customer, product, Number(quantity), amount, payment, date]);
     }
   }
   db.exec('COMMIT');

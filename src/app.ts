@@ -17,7 +17,7 @@ import type { NotificationEvent } from './core/notification-events.js';
 import { fileNameProblem } from './core/safe-name.js';
 import { clearDeliverySpools, uploadLimit } from './delivery/deliver.js';
 import { systemClock, type Clock } from './core/clock.js';
-import { ConfigError, errorMessage } from './core/errors.js';
+import { ConfigError, PosdropError, errorMessage } from './core/errors.js';
 import { DataLayout } from './data-layout.js';
 import { ensureDemoPartner, type DemoCredentials } from './demo-partner.js';
 import { builtInFormat, type FormatLookup } from './formats/registry.js';
@@ -49,7 +49,6 @@ import type { PartnerStore } from './store/partners.js';
 import type { PartnerStoreAsync } from './store/partner-store.js';
 import { SqliteStore, type Store } from './store/store.js';
 import type { WriteLock } from './store/write-lock.js';
-import { EngineUnsupported } from './formats/sqlite-only.js';
 import { LoginRecorder } from './ops/login-recorder.js';
 import { Deliverer } from './notify/deliverer.js';
 import { Notifier } from './notify/notifier.js';
@@ -111,7 +110,7 @@ class Parts {
 
   private sqlite(): SqliteStore {
     if (this.store instanceof SqliteStore) return this.store;
-    throw new EngineUnsupported('the SQLite connection', this.store.engine);
+    throw new PosdropError('engine_unsupported', `the SQLite connection was asked for; this store is ${this.store.engine}`);
   }
 }
 

@@ -15,9 +15,8 @@ import type { Intake } from '../intake/intake.js';
 import { requeueForReprocess } from '../ops/reprocess.js';
 import { Outbox } from '../outbox/outbox.js';
 import { answerStillHeld, releaseGap } from '../pipeline/sequence-gaps.js';
-import { FileLedger, type FileRecord } from '../store/files.js';
-import { SqliteStore, type Store } from '../store/store.js';
-import { EngineUnsupported } from '../formats/sqlite-only.js';
+import type { FileRecord } from '../store/files.js';
+import type { Store } from '../store/store.js';
 
 export interface DaemonActionParts {
   config: Config;
@@ -63,21 +62,13 @@ export function daemonActions(parts: DaemonActionParts): ConsoleActions {
 
     async undo(actor: Actor, fileId: number) {
       const file = await fileOf(fileId);
-      if (!(store instanceof SqliteStore)) throw new EngineUnsupported('the Client Toolbox ledger', store.engine);
-      const { db, lock } = store;
-      const files = new FileLedger(db, now);
-      const nameOf = (id: number) => (id === file.id ? file.name : (files.get(id)?.name ?? `file ${id}`));
-      const entries = await lock.exclusive(() =>
-        undoFile(db, {
-          file,
-          allowUndo: toolboxOptions(parts.config, file.partner).allow_undo,
-          by: actor.operator,
-          reason: actor.reason,
-          at: now().toISOString(),
-          nameOf,
-          noteHistory: (detail) => files.note(file.id, detail),
-        }),
-      );
+      const entries = await undoFile(store, {
+        file,
+        allowUndo: toolboxOptions(parts.config, file.partner).allow_undo,
+        by: actor.operator,
+        reason: actor.reason,
+        at: now().toISOString(),
+      });
       return `undone ${file.name}: ${entries} entries reversed`;
     },
   };

@@ -1,6 +1,6 @@
 import { UsageError } from '../../core/errors.js';
 import { formatHundredths } from '../../core/amount.js';
-import { ToolboxLedger } from '../../formats/clienttoolbox-transactions/ledger.js';
+import { toolboxBalances } from '../../formats/clienttoolbox-transactions/ledger.js';
 import type { Command } from '../command.js';
 import { withContext } from '../context.js';
 import { printJson, printTable } from '../output.js';
@@ -14,7 +14,9 @@ export const balancesCommand: Command = {
   async run(input) {
     const partner = input.values.partner as string | undefined;
     if (!partner) throw new UsageError('balances needs --partner');
-    const rows = await withContext(input, ({ db }) => new ToolboxLedger(db).balances(partner, input.values.code as string | undefined));
+    // a read: a transaction that stores nothing, so the store's engine answers alike
+    const code = input.values.code as string | undefined;
+    const rows = await withContext(input, ({ store }) => store.rolledBack((tx) => toolboxBalances(tx.handle, partner, code)));
     if (input.values.json) {
       return printJson(
         input.stdout,

@@ -70,10 +70,10 @@ export function customersFromCsv(text: string): NewCustomer[] {
 
 async function store(input: CommandInput, partner: string, customers: NewCustomer[]): Promise<CustomersAdded> {
   const by = operator(input.values.by);
-  return withContext(input, async ({ db, partners, config }) => {
-    if (!partners.get(partner)) throw new OperatorError('no_partner', `there is no partner ${partner}`);
+  return withContext(input, async ({ store: stored, config }) => {
+    if (!(await stored.partners.get(partner))) throw new OperatorError('no_partner', `there is no partner ${partner}`);
     try {
-      return await addCustomers(db, { partner, options: toolboxOptions(config, partner), customers, by, at: new Date().toISOString() });
+      return await addCustomers(stored, { partner, options: toolboxOptions(config, partner), customers, by, at: new Date().toISOString() });
     } catch (err) {
       if (err instanceof CustomersRefused) throw new OperatorError('customers_refused', `nothing was stored:\n${err.message}`);
       throw err;

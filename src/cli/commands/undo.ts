@@ -19,12 +19,10 @@ export const undoCommand: Command = {
     const reason = (input.values.reason as string | undefined)?.trim();
     if (!reason) throw new UsageError('undo needs --reason: it is kept with the undo');
     const by = operatorName(input.values.by);
-    const done = await withContext(input, async ({ db, files, config, read, layout }) => {
+    const done = await withContext(input, async ({ store, config, read, layout }) => {
       const file = await read.findFile(ref, input.values.partner as string | undefined);
       const at = new Date().toISOString();
-      const nameOf = (id: number) => (id === file.id ? file.name : files.get(id)?.name ?? `file ${id}`);
-      const noteHistory = (detail: string) => files.note(file.id, detail);
-      const entries = undoFile(db, { file, allowUndo: toolboxOptions(config, file.partner, file).allow_undo, by, reason, at, nameOf, noteHistory });
+      const entries = await undoFile(store, { file, allowUndo: toolboxOptions(config, file.partner, file).allow_undo, by, reason, at });
       await logOperatorAction(layout, input, 'undo', { file_id: file.id, partner: file.partner, file: file.name, entries_reversed: entries });
       return { file, entries, at };
     });

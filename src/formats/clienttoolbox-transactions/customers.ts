@@ -7,8 +7,8 @@
  */
 import { formatHundredths, parseAmount } from '../../core/amount.js';
 import type { ToolboxPartnerConfig } from '../../config/schema.js';
-import type { Db } from '../../store/database.js';
-import { ToolboxLedger } from './ledger.js';
+import type { Store } from '../../store/store.js';
+import { openToolboxLedger, type ToolboxLedger } from './ledger.js';
 
 /** A customer as an operator gives it. */
 export interface NewCustomer {
@@ -74,51 +74,51 @@ function problemsOf(ledger: ToolboxLedger, partner: string, options: ToolboxPart
 }
 
 /**
- * Adds the customers and posts their opening balances in one transaction; throws
- * `CustomersRefused` naming every problem, storing nothing. Awaited by its callers, so that a store
- * that answers asynchronously needs no change to them.
+ * Adds the customers and posts their opening balances in one transaction of `store` (holding the
+ * partner's ledger on PostgreSQL, as a batch does); throws `CustomersRefused` naming every
+ * problem, storing nothing.
  */
 export async function addCustomers(
-  db: Db,
+  store: Store,
   request: { partner: string; options: ToolboxPartnerConfig; customers: readonly NewCustomer[]; by: string; at: string },
 ): Promise<CustomersAdded> {
-  const ledger = new ToolboxLedger(db);
   const { partner, by, at } = request;
-  return db
-    .transaction(() => {
-      const problems = problemsOf(ledger, partner, request.options, request.customers);
-      if (problems.length) throw new CustomersRefused(problems);
-      const added = new Set<string>();
-      const result: CustomersAdded = { customers: 0, balances: 0, posted: [] };
-      for (const customer of request.customers) {
-        if (!added.has(customer.code)) {
-          ledger.addCustomer(partner, customer.code, 0, at, { cardNumber: customer.cardNumber, by });
-          added.add(customer.code);
-          result.customers += 1;
-        }
-        for (const balance of customer.balances) {
-          const delta = parseAmount(balance.amount) as number;
-          if (delta === 0) continue;
-          ledger.post({
-            partner,
-            campaign: balance.campaign,
-            code: customer.code,
-            product: balance.product,
-            fileId: 0,
-            line: customer.line,
-            kind: 'earn',
-            amount: balance.amount,
-            delta,
-            date: at.slice(0, 10),
-            authorization: `opening balance, by ${by}`,
-            promoIds: '',
-            at,
-          });
-          result.balances += 1;
-          result.posted.push({ campaign: balance.campaign, code: customer.code, product: balance.product, balance: formatHundredths(delta) });
-        }
+  return store.transaction(async (tx) => {
+    const ledger = await openToolboxLedger(tx.handle, partner);
+    await ledger.prepare?.(request.customers.flatMap((customer) => (customer.cardNumber ? [customer.code, customer.cardNumber] : [customer.code])));
+    const problems = problemsOf(ledger, partner, request.options, request.customers);
+    if (problems.length) throw new CustomersRefused(problems);
+    const added = new Set<string>();
+    const result: CustomersAdded = { customers: 0, balances: 0, posted: [] };
+    for (const customer of request.customers) {
+      if (!added.has(customer.code)) {
+        ledger.addCustomer(partner, customer.code, 0, at, { cardNumber: customer.cardNumber, by });
+        added.add(customer.code);
+        result.customers += 1;
       }
-      return result;
-    })
-    .immediate();
+      for (const balance of customer.balances) {
+        const delta = parseAmount(balance.amount) as number;
+        if (delta === 0) continue;
+        ledger.post({
+          partner,
+          campaign: balance.campaign,
+          code: customer.code,
+          product: balance.product,
+          fileId: 0,
+          line: customer.line,
+          kind: 'earn',
+          amount: balance.amount,
+          delta,
+          date: at.slice(0, 10),
+          authorization: `opening balance, by ${by}`,
+          promoIds: '',
+          at,
+        });
+        result.balances += 1;
+        result.posted.push({ campaign: balance.campaign, code: customer.code, product: balance.product, balance: formatHundredths(delta) });
+      }
+    }
+    await ledger.flush(true);
+    return result;
+  });
 }

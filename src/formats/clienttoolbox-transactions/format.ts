@@ -11,9 +11,8 @@ import type { DelimitedFormat, FormatSession } from '../delimited/processor.js';
 import type { SplitLine } from '../delimited/record-splitter.js';
 import type { ColumnOrder, RunSummary } from '../delimited/run.js';
 import { COL, DEFAULT_COLUMN_ORDER, toolboxDeclaration } from './declaration.js';
-import { ToolboxLedger, type BalanceKey } from './ledger.js';
+import { openToolboxLedger, type BalanceKey, type ToolboxLedger } from './ledger.js';
 import { toolboxOptions } from './options.js';
-import { sqliteOnly } from '../sqlite-only.js';
 import { errorReceipt, receiptSuffix, successReceipt } from './receipt.js';
 import { lineAmount, overBalance } from './rules.js';
 
@@ -22,13 +21,24 @@ function lineProblem(column: string, value: string, code: string, message: strin
 }
 
 class ToolboxSession implements FormatSession {
-  private readonly ledger: ToolboxLedger;
   private readonly options: ToolboxPartnerConfig;
   private readonly today: string;
   private readonly at: string;
+  readonly prepare?: (lines: readonly (readonly unknown[])[]) => Promise<void>;
 
-  constructor(private readonly ctx: ProcessContext) {
-    this.ledger = new ToolboxLedger(sqliteOnly(ctx.store.handle, 'a Client Toolbox batch'));
+  /** The session of a batch, with the lines it stored when processed before. */
+  static async open(ctx: ProcessContext): Promise<ToolboxSession> {
+    const ledger = await openToolboxLedger(ctx.store.handle, ctx.partner.id);
+    return new ToolboxSession(ctx, ledger, await ledger.linesOfFile(ctx.file.id));
+  }
+
+  private constructor(
+    private readonly ctx: ProcessContext,
+    private readonly ledger: ToolboxLedger,
+    private readonly stored: readonly number[],
+  ) {
+    // the customers a piece of input names, read at once where a read is a round trip
+    if (ledger.prepare) this.prepare = (lines) => ledger.prepare?.(lines.map((values) => values[COL.code] as string)) ?? Promise.resolve();
     this.options = toolboxOptions(ctx.config, ctx.partner.id, ctx.file);
     this.today = utcDay(ctx.now());
     this.at = ctx.now().toISOString();
@@ -39,8 +49,12 @@ class ToolboxSession implements FormatSession {
     return columns ? { from: 'configured order', names: [...columns] } : { from: 'default order', names: [...DEFAULT_COLUMN_ORDER] };
   }
 
-  storedLines(): number[] {
-    return this.ledger.linesOfFile(this.ctx.file.id);
+  storedLines(): readonly number[] {
+    return this.stored;
+  }
+
+  flush(final: boolean): Promise<void> {
+    return this.ledger.flush(final);
   }
 
   accept(values: readonly unknown[], at: SplitLine): LineProblem | undefined {
@@ -125,7 +139,7 @@ function firstProblem(summary: RunSummary): string {
 export const toolboxFormat: DelimitedFormat = {
   declaration: toolboxDeclaration,
   dialectOutputs: ['.result.xml', '.result.json'],
-  open: (ctx) => new ToolboxSession(ctx),
+  open: (ctx) => ToolboxSession.open(ctx),
   async answerRefusal(message, ctx, prefix) {
     const options = toolboxOptions(ctx.config, ctx.partner.id, ctx.file);
     await ctx.outputs.put(`${prefix}${receiptSuffix(options)}`, errorReceipt(message, options));

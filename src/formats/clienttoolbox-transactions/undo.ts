@@ -4,10 +4,9 @@
  * already undone, or when a later redemption could only be paid with the batch's points.
  */
 import { OperatorError } from '../../core/errors.js';
-import type { Db } from '../../store/database.js';
-import type { EngineHandle } from '../../store/store.js';
+import type { EngineHandle, Store } from '../../store/store.js';
 import type { FileRecord } from '../../store/files.js';
-import { ToolboxLedger, type BalanceKey, type Entry } from './ledger.js';
+import { openToolboxLedger, type BalanceKey, type Entry, type ToolboxLedger, type UndoneBy } from './ledger.js';
 
 export interface UndoRequest {
   fileId: number;
@@ -41,19 +40,22 @@ function keyOf(entry: Entry): string {
   return JSON.stringify([entry.campaign, entry.code, entry.product]);
 }
 
-/** Reverses the batch; returns how many entries were reversed. Throws `OperatorError` to refuse. */
-export function undoBatch(ledger: ToolboxLedger, request: UndoRequest, nameOf: (fileId: number) => string): number {
-  const done = ledger.undoneAt(request.fileId);
+/**
+ * Reverses the batch; returns how many entries were reversed. Throws `OperatorError` to refuse.
+ * `nameOf` names a file by id, for a refusal that names a later batch.
+ */
+export async function undoBatch(ledger: ToolboxLedger, request: UndoRequest, nameOf: (fileId: number) => Promise<string>): Promise<number> {
+  const done = await ledger.undoneAt(request.fileId);
   if (done) throw new OperatorError('already_undone', `this batch was already undone by ${done.undone_by} at ${done.undone_at}`);
-  const entries = ledger.entriesOfFile(request.fileId);
+  const entries = await ledger.entriesOfFile(request.fileId);
   const keys = new Map<string, BalanceKey>();
   for (const entry of entries) keys.set(keyOf(entry), entry);
   for (const key of keys.values()) {
-    const blocker = dependentRedemption(ledger.entriesOf(key), request.fileId);
+    const blocker = dependentRedemption(await ledger.entriesOf(key), request.fileId);
     if (blocker) {
       throw new OperatorError(
         'undo_blocked',
-        `cannot undo: line ${blocker.line} of ${nameOf(blocker.fileId)} redeems points of customer ${key.code} in campaign ${key.campaign} that this batch added`,
+        `cannot undo: line ${blocker.line} of ${await nameOf(blocker.fileId)} redeems points of customer ${key.code} in campaign ${key.campaign} that this batch added`,
       );
     }
   }
@@ -75,7 +77,8 @@ export function undoBatch(ledger: ToolboxLedger, request: UndoRequest, nameOf: (
       at: request.at,
     });
   }
-  ledger.recordUndo(request.fileId, request.partner, request.by, request.reason, request.at, entries.length);
+  await ledger.flush(true);
+  await ledger.recordUndo(request.fileId, request.partner, request.by, request.reason, request.at, entries.length);
   return entries.length;
 }
 
@@ -89,10 +92,10 @@ export async function undoneRefusal(handle: EngineHandle, file: FileRecord): Pro
   return `${file.name} was undone by ${done.undone_by} at ${done.undone_at}: processing it again would post none of its entries, which count as posted; to post the batch again, the partner sends it under another name`;
 }
 
-/** Who undid the batch of `fileId`, and when, if it was undone. */
-async function undoneAt(handle: EngineHandle, fileId: number): Promise<{ undone_by: string; undone_at: string } | undefined> {
-  if (handle.engine === 'sqlite') return new ToolboxLedger(handle.db).undoneAt(fileId);
-  const result = await handle.client.query<{ undone_by: string; undone_at: string }>('SELECT undone_by, undone_at FROM toolbox_undos WHERE file_id = $1', [fileId]);
+/** Who undid the batch of `fileId`, and when, if it was undone (a read: no ledger lock is taken). */
+async function undoneAt(handle: EngineHandle, fileId: number): Promise<UndoneBy | undefined> {
+  if (handle.engine === 'sqlite') return handle.db.prepare('SELECT undone_by, undone_at FROM toolbox_undos WHERE file_id = ?').get(fileId) as UndoneBy | undefined;
+  const result = await handle.client.query<UndoneBy>('SELECT undone_by, undone_at FROM toolbox_undos WHERE file_id = $1', [fileId]);
   return result.rows[0];
 }
 
@@ -103,28 +106,24 @@ export interface FileUndo {
   by: string;
   reason: string;
   at: string;
-  /** A file's name by id, for a refusal that names a later batch. */
-  nameOf: (fileId: number) => string;
-  /** Writes a line into the file's history, inside the undo's transaction. */
-  noteHistory: (detail: string) => void;
 }
 
 /**
- * Undoes the batch of `undo.file` in one immediate transaction, after the checks `posdrop undo`
- * and the console share; returns how many entries were reversed.
+ * Undoes the batch of `undo.file` in one transaction of `store`, after the checks `posdrop undo`
+ * and the console share, and notes it in the file's history; returns how many entries were reversed.
  */
-export function undoFile(db: Db, undo: FileUndo): number {
+export async function undoFile(store: Store, undo: FileUndo): Promise<number> {
   const { file } = undo;
   if (file.format !== 'clienttoolbox-transactions') throw new OperatorError('not_undoable', `${file.name} is not a Client Toolbox batch`);
   if (file.state !== 'processed') throw new OperatorError('not_undoable', `${file.name} is ${file.state}; only a processed batch can be undone`);
   if (!undo.allowUndo) {
     throw new OperatorError('undo_not_allowed', `partner ${file.partner} does not allow undo of this batch (clienttoolbox.${file.partner}.allow_undo is off, and the batch was not sent with allow-undo=yes)`);
   }
-  return db
-    .transaction(() => {
-      const entries = undoBatch(new ToolboxLedger(db), { fileId: file.id, partner: file.partner, by: undo.by, reason: undo.reason, at: undo.at }, undo.nameOf);
-      undo.noteHistory(`undone: ${undo.by} reversed ${entries} ${entries === 1 ? 'entry' : 'entries'} (${undo.reason})`);
-      return entries;
-    })
-    .immediate();
+  return store.transaction(async (tx) => {
+    const nameOf = async (id: number) => (id === file.id ? file.name : ((await tx.ledger.get(id))?.name ?? `file ${id}`));
+    const ledger = await openToolboxLedger(tx.handle, file.partner);
+    const entries = await undoBatch(ledger, { fileId: file.id, partner: file.partner, by: undo.by, reason: undo.reason, at: undo.at }, nameOf);
+    await tx.ledger.note(file.id, `undone: ${undo.by} reversed ${entries} ${entries === 1 ? 'entry' : 'entries'} (${undo.reason})`);
+    return entries;
+  });
 }

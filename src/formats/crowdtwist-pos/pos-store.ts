@@ -1,11 +1,17 @@
 /**
- * The CrowdTwist tables (migration 003): one instance per file, inside that file's transaction,
- * with its statements prepared once. Uniqueness (receipt, return and fulfillment ids per partner)
- * is left to the unique indexes: an insert that changes nothing is a duplicate, which spares a
- * lookup per request on the path every good request takes.
+ * The CrowdTwist tables (migration 003): one instance per file, inside that file's transaction.
+ * A request is judged against what the requests before it stored (a receipt used, a purchase's
+ * items returned), so the store answers synchronously. On SQLite with statements prepared once;
+ * uniqueness (receipt, return and fulfillment ids per partner) is left to the unique indexes: an
+ * insert that changes nothing is a duplicate, which spares a lookup per request on the path every
+ * good request takes. On PostgreSQL, see postgres-pos-store.ts.
  */
 import type { Db } from '../../store/database.js';
 import type { Statement } from 'better-sqlite3';
+import { FORMAT_LOCK, lockFormatKey } from '../../store/postgres/format-locks.js';
+import type { EngineHandle } from '../../store/store.js';
+import type { CheckedElement } from './check-element.js';
+import { PostgresPosStore } from './postgres-pos-store.js';
 import type { Fulfillment, Purchase, Return } from './requests.js';
 import type { BoughtLine } from './relations.js';
 
@@ -52,7 +58,46 @@ function exactly(value: string | number | null): string | number | bigint | null
 }
 
 /** The tables of one partner's batch, bound to one file and its transaction. */
-export class PosStore {
+export interface PosStore {
+  /**
+   * PostgreSQL: reads what one piece of input's requests need to be judged (their purchases,
+   * returns and fulfillments), before any of them is settled; absent on SQLite.
+   */
+  prepare?(elements: readonly CheckedElement[]): Promise<void>;
+  /** Stores a purchase with its items, tenders and coupons; false when its receipt_id is stored already. */
+  addPurchase(purchase: Purchase, position: number): boolean;
+  /** The stored purchase of `receiptId` (this file's earlier requests included). */
+  purchase(receiptId: string): StoredPurchase | undefined;
+  returned(purchaseId: number): Map<string, number>;
+  fulfilled(purchaseId: number): Map<string, number>;
+  hasReceipt(receiptId: string): boolean;
+  hasReturn(returnId: string): boolean;
+  hasFulfillment(fulfillmentId: string): boolean;
+  /**
+   * Whether the request stored under `id` is this very request: this file's, at `position`, put
+   * there when the file was processed before (a reprocess reads the same bytes again).
+   */
+  storedHere(kind: 'receipt' | 'return' | 'fulfillment', id: string, position: number): boolean;
+  /** Stores a return against `purchaseId`; false when its return_id is stored already. */
+  addReturn(request: Return, purchaseId: number, position: number): boolean;
+  /** Stores a fulfillment against `purchaseId`; false when its fulfillment_id is stored already. */
+  addFulfillment(request: Fulfillment, purchaseId: number, position: number): boolean;
+  /** Writes what is queued: full batches, or with `final` everything. */
+  flush(final: boolean): Promise<void>;
+}
+
+/**
+ * The store of one file of `partner`. On PostgreSQL the partner's CrowdTwist lock is held first,
+ * until the file's transaction ends: a file of another day of the partner on another node waits,
+ * then reads what this one stored, so a receipt is never accepted twice.
+ */
+export async function openPosStore(handle: EngineHandle, partner: string, fileId: number): Promise<PosStore> {
+  if (handle.engine === 'sqlite') return new SqlitePosStore(handle.db, partner, fileId);
+  await lockFormatKey(handle.client, FORMAT_LOCK.crowdtwist, partner);
+  return new PostgresPosStore(handle.client, partner, fileId);
+}
+
+class SqlitePosStore implements PosStore {
   private readonly sql: ReturnType<typeof prepareAll<typeof SQL>>;
 
   constructor(
@@ -139,6 +184,8 @@ export class PosStore {
     f.items.forEach((item, line) => this.sql.fulfillmentItem.run(lastInsertRowid, line, item.sku, item.quantity, item.extra));
     return true;
   }
+
+  async flush(): Promise<void> {}
 }
 
 function quantities(rows: unknown[]): Map<string, number> {

@@ -9,12 +9,11 @@ import { clipValue } from '../../core/record-error.js';
 import type { FileCounts } from '../../store/files.js';
 import type { FormatProcessor, ProcessContext, ProcessOutcome } from '../../pipeline/processor.js';
 import { openFailedRequestStore, type FailedRequestStore } from './failed-request-store.js';
-import { sqliteOnly } from '../sqlite-only.js';
 import { ERRORS_SUFFIX, FailedRequests, RETRY_SUFFIX } from './failed-requests.js';
 import type { CheckedElement } from './check-element.js';
 import { forEachChecked } from './checked-elements.js';
 import type { ReaderLimits } from './pos-data-reader.js';
-import { PosStore } from './pos-store.js';
+import { openPosStore, type PosStore } from './pos-store.js';
 import { DUPLICATE_CODES, settleRequest } from './settle-request.js';
 
 /** The reader's caps from the configuration. */
@@ -25,12 +24,13 @@ export function readerLimits(config: CrowdtwistConfig): ReaderLimits {
 /** One file's run: counts, the store bound to its transaction, the answer files. */
 class BatchRun {
   readonly counts: FileCounts = { total: 0, accepted: 0, failed: 0, duplicates: 0 };
-  private readonly store: PosStore;
   private readonly failed: FailedRequests;
   private readonly failedStore: FailedRequestStore;
 
-  constructor(private readonly ctx: ProcessContext) {
-    this.store = new PosStore(sqliteOnly(ctx.store.handle, 'a CrowdTwist batch'), ctx.partner.id, ctx.file.id);
+  constructor(
+    private readonly ctx: ProcessContext,
+    private readonly store: PosStore,
+  ) {
     this.failed = new FailedRequests(ctx.outputs, ctx.file.name);
     this.failedStore = openFailedRequestStore(ctx.store.handle);
   }
@@ -38,10 +38,13 @@ class BatchRun {
   async run(): Promise<ProcessOutcome> {
     await this.failedStore.clear(this.ctx.file.id);
     await forEachChecked(this.ctx.source, this.ctx.file.size, readerLimits(this.ctx.config.crowdtwist), async (elements) => {
+      await this.store.prepare?.(elements);
       for (const element of elements) this.take(element);
+      await this.store.flush(false);
       await this.failedStore.flush(false);
       await this.failed.flush();
     });
+    await this.store.flush(true);
     await this.failedStore.flush(true);
     await this.failed.finish();
     return { counts: this.counts };
@@ -84,5 +87,5 @@ class BatchRun {
 /** The processor `crowdtwist-pos` plugs into the pipeline frame. */
 export const crowdtwistProcessor: FormatProcessor = {
   outputs: [ERRORS_SUFFIX, RETRY_SUFFIX],
-  process: (ctx) => new BatchRun(ctx).run(),
+  process: async (ctx) => new BatchRun(ctx, await openPosStore(ctx.store.handle, ctx.partner.id, ctx.file.id)).run(),
 };

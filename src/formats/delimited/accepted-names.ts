@@ -1,6 +1,6 @@
 /** The `accepted_names` table: names a `names: 'once'` format has accepted, per partner. */
 import type { Db } from '../../store/database.js';
-import type { EngineHandle } from '../../store/store.js';
+import type { EngineHandle, Store } from '../../store/store.js';
 
 /** Who holds a name of a name-once format: the file whose processing claimed it. */
 export interface NameClaim {
@@ -45,14 +45,25 @@ export async function claimName(handle: EngineHandle, claim: NameClaim): Promise
 }
 
 /**
- * The names already used, as committed: read on a connection of its own (the daemon's read-only
- * one), so an upload is never refused for a claim that a file still in hand may yet roll back.
- * The claim in the file's transaction stays the final word. Async, as another store would be.
+ * The names already used, as committed, so an upload is never refused for a claim that a file
+ * still in hand may yet roll back (the claim in the file's transaction stays the final word). On
+ * PostgreSQL the store's reads outside a transaction see committed rows only. On SQLite the
+ * store's connection also sees the open file's transaction, so the names are read on a
+ * connection of their own (the daemon's read-only one) given instead of the store.
  */
 export class UsedNames {
-  constructor(private readonly readDb: Db) {}
+  constructor(private readonly committed: Store | Db) {}
 
   async used(partner: string, format: string, name: string): Promise<boolean> {
-    return nameHolder(this.readDb, { partner, format, name }) !== undefined;
+    const claim = { partner, format, name };
+    if (!('engine' in this.committed)) return nameHolder(this.committed, claim) !== undefined;
+    const store = this.committed;
+    if (store.engine === 'sqlite') throw new Error('on SQLite the names used are read on a read-only connection of their own, not the store');
+    // a transaction of its own that stores nothing: on PostgreSQL it reads what is committed
+    return store.rolledBack(async (tx) => {
+      if (tx.handle.engine !== 'postgres') throw new Error('a PostgreSQL store without a PostgreSQL transaction');
+      const found = await tx.handle.client.query('SELECT 1 FROM accepted_names WHERE partner_id = $1 AND format = $2 AND name = $3', [partner, format, name]);
+      return found.rows.length > 0;
+    });
   }
 }

@@ -25,7 +25,8 @@ export interface DelimitedFormat {
   readonly dialectOutputs: readonly string[];
   /** How many failed lines the dialect answer lists. */
   readonly keepLines?: number;
-  open(ctx: ProcessContext): FormatSession;
+  /** The file's session; async where the store must first take a lock or read (PostgreSQL). */
+  open(ctx: ProcessContext): FormatSession | Promise<FormatSession>;
   /**
    * The dialect's answer to a refusal of the whole file (a name already used, not UTF-8), when it
    * has one, under `<name><prefix><dialect suffix>`: `prefix` is empty, except for a name already
@@ -53,7 +54,7 @@ export function delimitedProcessor(format: DelimitedFormat): FormatProcessor {
     outputs: [ERRORS_CSV, ...format.dialectOutputs],
     async process(ctx: ProcessContext): Promise<ProcessOutcome> {
       if (!(await nameAvailable(format.declaration, ctx))) return refuse(format, ctx, 'name_used', ALREADY_UPLOADED);
-      const session = format.open(ctx);
+      const session = await format.open(ctx);
       let summary: RunSummary;
       try {
         summary = await runDelimited(ctx, format.declaration, session, { keepLines: format.keepLines });

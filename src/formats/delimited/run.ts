@@ -60,6 +60,13 @@ export interface LineConsumer {
    * only) and after the last line (`final`: everything, before the answer is built).
    */
   flush?(final: boolean): Promise<void>;
+  /**
+   * For a store whose reads are a round trip (PostgreSQL): the valid lines of one piece of input,
+   * given before any of them is passed to `accept`, so that what they need to be judged can be
+   * read in one query; `accept` then answers from memory, in line order, as it would line by line.
+   * Without it each line goes to `accept` as soon as it is read.
+   */
+  prepare?(lines: readonly (readonly unknown[])[]): Promise<void>;
   /** A `per-file` policy: the lines this file has stored (when it was processed before). */
   storedLines?(): Iterable<number>;
   /** A `headerless` layout: the order to read a file in whose first line names no column. */
@@ -89,15 +96,24 @@ export async function runDelimited(
   const splitter = new RecordSplitter({ delimiter: run.delimiter, maxLineChars: declaration.maxLineChars, quoting: declaration.quoting }, run);
   await readUtf8(ctx.source, async (text) => {
     splitter.push(text);
+    await run.settleHeld();
     await consumer.flush?.(false);
     await run.log.flush();
   });
   splitter.end();
+  await run.settleHeld();
   run.end();
   await consumer.flush?.(true);
   await run.log.flush();
   run.summary.warnings.push(...run.reader.warnings);
   return run.summary;
+}
+
+/** A line read while the consumer prepares: its own problems, or a copy of its values. */
+interface HeldLine {
+  at: SplitLine;
+  problems: LineProblem[] | undefined;
+  values: unknown[] | undefined;
 }
 
 /** One file's lines: header, checks, the consumer, and the bookkeeping of every problem. */
@@ -110,6 +126,8 @@ class DelimitedRun implements RecordSink {
   /** Lines of this file stored before (`per-file`); undefined when there are none, the usual case. */
   private readonly stored: ReadonlySet<number> | undefined;
   private header: 'expected' | 'good' | 'bad';
+  /** With a consumer that prepares: the lines of the piece of input in hand, in order. */
+  private held: HeldLine[] | undefined;
 
   constructor(
     private readonly ctx: ProcessContext,
@@ -123,6 +141,19 @@ class DelimitedRun implements RecordSink {
     this.stored = storedBefore(declaration, consumer);
     this.log = new ErrorLog(ctx.outputs);
     this.header = this.reader.needsHeader ? 'expected' : 'good';
+    if (consumer.prepare) this.held = [];
+  }
+
+  /** The lines held for the consumer to prepare: prepared for at once, then judged in order. */
+  async settleHeld(): Promise<void> {
+    const held = this.held;
+    if (!held?.length) return;
+    this.held = [];
+    await this.consumer.prepare?.(held.flatMap((line) => (line.values ? [line.values] : [])));
+    for (const line of held) {
+      if (line.values) this.settle(line.values, line.at);
+      else this.failed(line.at, line.problems);
+    }
   }
 
   record(cells: string[], at: SplitLine): void {
@@ -139,12 +170,22 @@ class DelimitedRun implements RecordSink {
     // the same bytes as when it was stored (the identity is the hash): not read or checked again
     if (this.stored !== undefined && this.stored.has(at.line)) return this.storedBefore();
     const problems = this.reader.read(cells);
+    if (this.held) {
+      // held in order with the good lines, so that the error log stays in line order
+      this.held.push({ at: { line: at.line, raw: at.raw }, problems, values: problems ? undefined : [...this.reader.values] });
+      return;
+    }
     if (problems) return this.failed(at, problems);
-    const refused = this.consumer.accept(this.reader.values, at);
+    this.settle(this.reader.values, at);
+  }
+
+  /** A line whose cells are valid: the consumer's verdict. */
+  private settle(values: readonly unknown[], at: SplitLine): void {
+    const refused = this.consumer.accept(values, at);
     if (refused === undefined) this.summary.accepted += 1;
     else if (!('fileId' in refused)) this.failed(at, [refused]);
     else if (refused.fileId === this.ctx.file.id && refused.line === at.line) this.storedBefore();
-    else this.failed(at, [this.heldKey()]);
+    else this.failed(at, [this.heldKey(values)]);
   }
 
   /**
@@ -175,9 +216,9 @@ class DelimitedRun implements RecordSink {
   }
 
   /** A key another line already stored, worded by the dedupe policy. */
-  private heldKey(): LineProblem {
+  private heldKey(values: readonly unknown[]): LineProblem {
     if (!this.keyTaken) throw new Error('a key holder was answered for a format without a unique key');
-    return this.keyTaken(this.reader.values);
+    return this.keyTaken(values);
   }
 
   broken(problem: LineProblem, at: SplitLine): void {
@@ -188,7 +229,9 @@ class DelimitedRun implements RecordSink {
       return;
     }
     this.summary.total += 1;
-    this.failed(at, this.header === 'bad' ? undefined : [problem]);
+    const problems = this.header === 'bad' ? undefined : [problem];
+    if (this.held) this.held.push({ at: { line: at.line, raw: at.raw }, problems, values: undefined });
+    else this.failed(at, problems);
   }
 
   /** After the last line: a header file without any line has no header either. */

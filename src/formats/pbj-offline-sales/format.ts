@@ -8,21 +8,20 @@ import type { ProcessContext } from '../../pipeline/processor.js';
 import type { DelimitedFormat, FormatSession } from '../delimited/processor.js';
 import { pbjDeclaration } from './declaration.js';
 import { pbjRefusal, pbjResult, resultJson } from './result.js';
-import { PbjStore } from './store.js';
-import { sqliteOnly } from '../sqlite-only.js';
+import { openPbjSales } from './store.js';
 
 export const RESULT = '.result.json';
 
-function open(ctx: ProcessContext): FormatSession {
-  const store = new PbjStore(sqliteOnly(ctx.store.handle, 'a PBJ sales file'));
+async function open(ctx: ProcessContext): Promise<FormatSession> {
   const { file, partner } = ctx;
-  const target = { id: file.id, partner: partner.id, channel: file.fields?.channel ?? '' };
-  return {
-    accept(values, at) {
-      return store.addSale(target, at.line, values) ? undefined : store.holderOf(target, values[0] as number);
-    },
+  const sales = await openPbjSales(ctx.store.handle, { id: file.id, partner: partner.id, channel: file.fields?.channel ?? '' });
+  const session: FormatSession = {
+    accept: (values, at) => sales.add(at.line, values),
+    flush: (final) => sales.flush(final),
     answer: (summary, context) => context.outputs.put(RESULT, resultJson(pbjResult(summary))),
   };
+  if (sales.prepare) session.prepare = sales.prepare.bind(sales);
+  return session;
 }
 
 export const pbjFormat: DelimitedFormat = {
