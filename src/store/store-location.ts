@@ -1,8 +1,8 @@
 /**
  * Which engine holds the store: `store.url` empty means the SQLite file in the data directory, a
  * `postgres://` URL a PostgreSQL database. Until every part reaches the store through its
- * asynchronous seam, only the SQLite side can run the daemon and the CLI; a PostgreSQL URL is
- * refused there with a message rather than silently ignored.
+ * asynchronous seam, only the SQLite side can run the daemon (the CLI runs on either); a
+ * PostgreSQL URL is refused there with a message rather than silently ignored.
  */
 import { PosdropError } from '../core/errors.js';
 

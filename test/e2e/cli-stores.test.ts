@@ -1,9 +1,10 @@
 /**
- * The operator CLI on a PostgreSQL store, through the real CLI: every command opens the database
+ * The operator CLI on either store, through the real CLI. On PostgreSQL every command opens the database
  * `store.url` names (here with a password in it, which no output may show), reads and writes it
  * through the store's seams, and never migrates it. The database is migrated the way the daemon
  * migrates it at start; rows the daemon would write (files, record errors, webhook deliveries,
- * node heartbeats) are written through the same seams.
+ * node heartbeats) are written through the same seams. On SQLite: `posdrop status` with a node
+ * row, and a file of an older posdrop left unmigrated.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -13,7 +14,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { VERSION } from '../../src/version.js';
-import { NODE_ALIVE_MS } from '../../src/store/nodes.js';
+import { NODE_ALIVE_MS, SqliteNodeStore } from '../../src/store/nodes.js';
 import { migrate } from '../../src/store/migrate.js';
 import { MIGRATIONS as SQLITE_MIGRATIONS } from '../../src/store/migrations/index.js';
 import { openPostgres, type PgPool } from '../../src/store/postgres/database.js';
@@ -242,6 +243,36 @@ describe.skipIf(!havePostgres('cli on postgres'))('posdrop CLI on a PostgreSQL s
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/^posdrop files: the PostgreSQL database postgres:\/\/posdrop:\*\*\*@127\.0\.0\.1:\d+\/no_such_db does not exist: create it \(createdb\)/);
     for (const result of [empty, missing]) expect(result.stderr).not.toContain(PASSWORD);
+  });
+});
+
+describe('posdrop status on SQLite', () => {
+  it("lists the one node's heartbeat under today's fields, and says nothing of nodes before a daemon wrote its row", async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'posdrop-cli-node-'));
+    try {
+      const file = path.join(dir, 'posdrop.db');
+      const db = new Database(file);
+      migrate(db);
+      const config = path.join(dir, 'config.json');
+      await writeFile(config, JSON.stringify({ data_dir: dir }));
+      const before = await runCli(['status', '--config', config]);
+      expect(before.code).toBe(3);
+      expect(before.stdout).not.toMatch(/^nodes:/m);
+      expect(before.stdout).toMatch(new RegExp(`^store: +SQLite ${file.replace(/[.]/g, '\\.')}$`, 'm'));
+      const at = new Date();
+      await new SqliteNodeStore(db).announce({ id: 'solo', startedAt: at, version: VERSION, pid: 77 });
+      db.close();
+      const after = await runCli(['status', '--config', config]);
+      const [fields, table] = after.stdout.split('\n\n');
+      expect(fields).toMatch(/^daemon: +not running$/m);
+      expect(fields).toMatch(/^files: +none yet\nnodes: +1 alive of 1$/m);
+      expect(lines(table ?? '')).toEqual([
+        expect.stringMatching(/^NODE +STATE +LAST HEARTBEAT +PID +VERSION +STARTED$/),
+        expect.stringMatching(new RegExp(`^solo +alive +${at.toISOString()} \\(\\d+ s ago\\) +77 +${VERSION.replace(/[.]/g, '\\.')} +${at.toISOString()}$`)),
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 
