@@ -1,55 +1,73 @@
-/** What most commands need: the configuration, the data layout and the database. */
-import { existsSync } from 'node:fs';
+/** What most commands need: the configuration, the data layout and the store, on either engine. */
 import { loadConfig } from '../config/load.js';
 import { NotFound, OperatorError } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
 import { DataLayout } from '../data-layout.js';
-import { openDatabase, type Db } from '../store/database.js';
-import { sqliteFileOf, storeLocation } from '../store/store-location.js';
+import type { Db } from '../store/database.js';
 import { FileLedger } from '../store/files.js';
-import { SqliteStore, type Store } from '../store/store.js';
-import { WriteLock } from '../store/write-lock.js';
 import { PartnerStore } from '../store/partners.js';
+import type { Store } from '../store/store.js';
 import type { ReadModel } from '../read-model/read-model.js';
-import { SqliteReadModel } from '../read-model/sqlite-read-model.js';
 import type { CommandInput } from './command.js';
+import { openStoreForCommand } from './open-store.js';
 
 export interface Context {
   config: Config;
   layout: DataLayout;
-  db: Db;
-  files: FileLedger;
   /** The store's seams; writes go through `store.transaction`. */
   store: Store;
-  partners: PartnerStore;
   /** The ledger's read model, shared with the console and the metrics. */
   read: ReadModel;
+  /**
+   * The SQLite connection, for the Client Toolbox commands whose tables have no PostgreSQL side
+   * yet (balances, customers, undo); on PostgreSQL, reading it refuses the command with the reason.
+   */
+  readonly db: Db;
+  /** The synchronous SQLite ledger on `db`, for those same commands; refused on PostgreSQL alike. */
+  readonly files: FileLedger;
+  /** The synchronous SQLite partners on `db`, for those same commands; refused on PostgreSQL alike. */
+  readonly partners: PartnerStore;
 }
 
 export function configFrom(input: CommandInput): Config {
   return loadConfig({ file: input.values.config as string | undefined });
 }
 
-/** Opens the database for one command and closes it afterwards. */
+/** Opens the store for one command and closes it afterwards. */
 export async function withContext<T>(input: CommandInput, work: (ctx: Context) => Promise<T> | T): Promise<T> {
   const config = configFrom(input);
   const layout = new DataLayout(config.data_dir);
-  const file = sqliteFileOf(storeLocation(config.store.url, layout.database));
-  if (!existsSync(file)) {
-    throw new OperatorError(
-      'no_database',
-      `no posdrop database in ${layout.root}: start the daemon once (posdrop serve), or set data_dir / POSDROP_DATA_DIR`,
-    );
-  }
-  const db = openDatabase(file);
   const now = () => new Date();
+  const opened = await openStoreForCommand(config, layout, now);
   try {
-    const partners = new PartnerStore(db, now);
+    const { store, read } = opened;
     // A mistyped --partner would otherwise read as "nothing there" (an empty list, exit 0).
     const partner = input.values.partner;
-    if (typeof partner === 'string' && !partners.get(partner)) throw new NotFound(`no partner ${JSON.stringify(partner)} (posdrop partners list shows them)`);
-    return await work({ config, layout, db, files: new FileLedger(db, now), store: new SqliteStore(db, new WriteLock(db), now), partners, read: new SqliteReadModel(db, now) });
+    if (typeof partner === 'string' && !(await store.partners.get(partner))) throw new NotFound(`no partner ${JSON.stringify(partner)} (posdrop partners list shows them)`);
+    const sqliteOnly = (): Db => {
+      if (opened.db) return opened.db;
+      throw new OperatorError('engine_unsupported', `this command reads tables kept on SQLite alone so far, and store.url names ${opened.where}`);
+    };
+    let files: FileLedger | undefined;
+    let partners: PartnerStore | undefined;
+    return await work({
+      config,
+      layout,
+      store,
+      read,
+      get db() {
+        return sqliteOnly();
+      },
+      get files() {
+        files ??= new FileLedger(sqliteOnly(), now);
+        return files;
+      },
+      get partners() {
+        partners ??= new PartnerStore(sqliteOnly(), now);
+        return partners;
+      },
+    });
   } finally {
-    db.close();
+    await opened.close();
   }
 }

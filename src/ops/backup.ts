@@ -16,9 +16,11 @@ import Database from 'better-sqlite3';
 import { OperatorError } from '../core/errors.js';
 import { errnoCode, fsyncDir, isMissing, pathExists } from '../fs/durable.js';
 import type { Db } from '../store/database.js';
-import { highestFileId, raiseFileIdFloor } from '../store/file-id-floor.js';
+import { highestFileId } from '../store/file-id-floor.js';
 import { migrate } from '../store/migrate.js';
 import { MIGRATIONS } from '../store/migrations/index.js';
+import { SqliteStore } from '../store/store.js';
+import { WriteLock } from '../store/write-lock.js';
 
 export interface BackupResult {
   path: string;
@@ -116,7 +118,7 @@ export async function restoreDatabase(backup: string, database: string, now: Dat
   const temp = `${database}.restoring-${randomBytes(4).toString('hex')}`;
   await copyFile(backup, temp, constants.COPYFILE_EXCL);
   try {
-    setFloor(temp, floor);
+    await setFloor(temp, floor, now);
   } catch (err) {
     for (const leftover of [temp, `${temp}-wal`, `${temp}-shm`]) await unlink(leftover).catch(() => undefined);
     throw err;
@@ -168,7 +170,7 @@ function assertUnused(database: string): number {
 }
 
 /** The highest id in the names of archived originals, `archive/<partner>/<day>/<id>-<name>`. */
-async function highestArchivedId(archiveDir: string): Promise<number> {
+export async function highestArchivedId(archiveDir: string): Promise<number> {
   let highest = 0;
   for (const partner of await listDir(archiveDir)) {
     for (const day of await listDir(path.join(archiveDir, partner))) {
@@ -190,12 +192,13 @@ async function listDir(dir: string): Promise<string[]> {
   }
 }
 
-/** Migrates the restored copy (as the next start would) and raises its file id floor. */
-function setFloor(file: string, floor: number): void {
+/** Migrates the restored copy (as the next start would) and raises its file id floor through the store. */
+async function setFloor(file: string, floor: number, now: Date): Promise<void> {
   const db = new Database(file, { fileMustExist: true });
   try {
     migrate(db);
-    raiseFileIdFloor(db, floor);
+    const store = new SqliteStore(db, new WriteLock(db), () => now);
+    await store.transaction((tx) => tx.fileIdFloor.raise(floor));
   } finally {
     db.close();
   }

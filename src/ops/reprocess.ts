@@ -26,7 +26,7 @@ import type { DataLayout } from '../data-layout.js';
 import { builtInFormat, formatsFor, type FormatLookup } from '../formats/registry.js';
 import { fsyncDir, pathExists } from '../fs/durable.js';
 import type { FileRecord, StateChange } from '../store/files.js';
-import type { Store } from '../store/store.js';
+import type { EngineHandle, Store } from '../store/store.js';
 
 export interface ReprocessOptions {
   layout: DataLayout;
@@ -47,6 +47,12 @@ export interface Requeued {
   requeuedAt: string;
   /** History events of the file up to and including its requeue: what comes after is news. */
   eventsSoFar: number;
+}
+
+/** What the row changes to, and a format's own refusal, asked inside the requeue's transaction. */
+interface Requeue {
+  change: StateChange;
+  refusal?: (handle: EngineHandle, file: FileRecord) => Promise<string | undefined>;
 }
 
 /** Queues `file` to be processed again; throws OperatorError when it cannot or should not be. */
@@ -77,7 +83,7 @@ export async function requeueForReprocess(file: FileRecord, options: ReprocessOp
 }
 
 /** What the row changes to, or why the file is refused. */
-async function checkReprocessable(file: FileRecord, options: ReprocessOptions): Promise<StateChange> {
+async function checkReprocessable(file: FileRecord, options: ReprocessOptions): Promise<Requeue> {
   if (!['processed', 'rejected', 'failed'].includes(file.state)) {
     throw new OperatorError('not_final', `${file.name} is ${file.state}: only a processed, rejected or failed file can be processed again`);
   }
@@ -93,14 +99,12 @@ async function checkReprocessable(file: FileRecord, options: ReprocessOptions): 
         `${file.format} appends every record it reads without looking for duplicates, so ${file.name} would be stored twice; add --force if that is what you want`,
       );
     }
-    const refusal = await options.store.rolledBack(async (tx) => format?.reprocessRefusal?.(tx.handle, file));
-    if (refusal) throw new OperatorError('not_reprocessable', refusal);
-    return { detail };
+    return { change: { detail }, ...(format?.reprocessRefusal ? { refusal: format.reprocessRefusal } : {}) };
   }
   // Refused by its name: the partner's formats may have changed since, so ask the rules again.
   const verdict = classifyName(file.name, formatsFor(partner.formats).map((f) => f.name), partner, utcDay(options.now()));
   if (!verdict.ok) throw new OperatorError('name_refused', `${file.name} is still refused by its name: ${verdict.message}`);
-  return { detail, format: verdict.format, fields: verdict.fields, reasonCode: null, reason: null };
+  return { change: { detail, format: verdict.format, fields: verdict.fields, reasonCode: null, reason: null } };
 }
 
 async function archivedOriginal(file: FileRecord, layout: DataLayout): Promise<string> {
@@ -115,7 +119,7 @@ async function archivedOriginal(file: FileRecord, layout: DataLayout): Promise<s
 }
 
 /** A failed file stays in its inbox: queue the row and touch the file so the daemon looks again. */
-async function requeueInPlace(file: FileRecord, inboxPath: string, change: StateChange, options: ReprocessOptions): Promise<Requeued> {
+async function requeueInPlace(file: FileRecord, inboxPath: string, change: Requeue, options: ReprocessOptions): Promise<Requeued> {
   if (!(await pathExists(inboxPath))) throw new OperatorError('original_gone', `${file.name} failed and is no longer in the inbox of ${file.partner}`);
   const queued = await queueAgain(file, change, options, async () => undefined);
   const now = options.now();
@@ -123,22 +127,28 @@ async function requeueInPlace(file: FileRecord, inboxPath: string, change: State
   return { file: queued.file, inboxPath, requeuedAt: queued.at, eventsSoFar: queued.events };
 }
 
-/** Moves the row to `queued` and runs `place` inside the same write transaction. */
+/**
+ * Moves the row to `queued` and runs `place` inside the same write transaction. The format's
+ * refusal is asked there too, on the transaction's own handle (either engine), so that nothing
+ * done to the file since (an undo) slips in between the answer and the requeue.
+ */
 async function queueAgain(
   file: FileRecord,
-  change: StateChange,
+  requeue: Requeue,
   options: ReprocessOptions,
   place: () => Promise<void>,
 ): Promise<{ file: FileRecord; at: string; events: number }> {
   const { store } = options;
   // The daemon may hold a large file's transaction for a minute: wait for it, not busy_timeout's 10 s.
   return store.waitingForOthers(() =>
-    store.transaction(async ({ ledger }) => {
+    store.transaction(async ({ ledger, handle }) => {
       const current = await ledger.get(file.id);
       if (current?.state !== file.state || current.stateChangedAt !== file.stateChangedAt) {
         throw new OperatorError('changed', `${file.name} changed while it was being queued (now ${current?.state}); try again`);
       }
-      const queued = await ledger.move(file.id, 'queued', change);
+      const refused = await requeue.refusal?.(handle, file);
+      if (refused) throw new OperatorError('not_reprocessable', refused);
+      const queued = await ledger.move(file.id, 'queued', requeue.change);
       await place();
       return { file: queued, at: queued.stateChangedAt, events: (await ledger.events(file.id)).length };
     }),

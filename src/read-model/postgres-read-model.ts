@@ -9,6 +9,7 @@
  */
 import type pg from 'pg';
 import type { FileState } from '../core/file-state.js';
+import { openFailedRequestStore, type StoredFailedRequest } from '../formats/crowdtwist-pos/failed-request-store.js';
 import { builtInFormat, type FormatLookup } from '../formats/registry.js';
 import { toRecord, type FileRecord, type FileRow } from '../store/files.js';
 import type { LoginVia } from '../store/partner-logins.js';
@@ -68,6 +69,16 @@ export class PostgresReadModel extends LedgerReadModel {
   async errorsNotStored(fileId: number): Promise<number> {
     const [row] = await this.rows<{ n: number }>('SELECT errors_not_stored AS n FROM files WHERE id = $1', [fileId]);
     return row?.n ?? 0;
+  }
+
+  async failedRequests(fileId: number, from: number, through: number): Promise<StoredFailedRequest[]> {
+    // The format's own store reads them, on a client of the pool for the one query.
+    const client = await this.pool.connect();
+    try {
+      return await openFailedRequestStore({ engine: 'postgres', client }).list(fileId, from, through);
+    } finally {
+      client.release();
+    }
   }
 
   async fileCounts(): Promise<FileCount[]> {

@@ -255,6 +255,24 @@ describe.each(engines)('the read model on %s', (_engine, open, skip) => {
       expect(await read.recordErrors(999, { limit: 5 })).toEqual({ rows: [], next: null });
     }));
 
+  it.skipIf(skip)("gives a file's failed requests as sent, in order, of the indexes asked for only", () =>
+    withLedger(open, async ({ ledger, read, exec }) => {
+      const file = await add(ledger, 'acme', 'batch.json', '2026-06-29T10:00:00Z');
+      const other = await add(ledger, 'acme', 'other.json', '2026-06-29T11:00:00Z');
+      await exec(`
+        INSERT INTO crowdtwist_failed_requests (file_id, position, receipt_id, type, request) VALUES
+          (${file.id}, 7, 'r-7', 'purchase', '{ "receipt_id": "r-7",\n  "type": "purchase" }'),
+          (${file.id}, 2, NULL, NULL, '[1, 2]'),
+          (${file.id}, 12, 'r-12', 'refund', '{}'),
+          (${other.id}, 3, 'x', 'purchase', '{}')`);
+      expect(await read.failedRequests(file.id, 2, 7)).toEqual([
+        { index: 2, receiptId: null, type: null, request: '[1, 2]' },
+        { index: 7, receiptId: 'r-7', type: 'purchase', request: '{ "receipt_id": "r-7",\n  "type": "purchase" }' },
+      ]);
+      expect((await read.failedRequests(file.id, 0, 100)).map((request) => request.index)).toEqual([2, 7, 12]);
+      expect(await read.failedRequests(other.id, 4, 100)).toEqual([]);
+    }));
+
   it.skipIf(skip)('counts records per partner per day, files by state, holds, unfinished files and rejections', () =>
     withLedger(open, async ({ ledger, read }) => {
       await add(ledger, 'acme', 'a.json', '2026-06-10T10:00:00Z', 'processed', 99); // outside the 14 days

@@ -11,6 +11,7 @@ import type { ErrorRow as StoredErrorRow } from '../store/record-errors.js';
 import { NotFound, OperatorError } from '../core/errors.js';
 import type { FileState } from '../core/file-state.js';
 import type { RecordError } from '../core/record-error.js';
+import type { StoredFailedRequest } from '../formats/crowdtwist-pos/failed-request-store.js';
 import type { FormatLookup } from '../formats/registry.js';
 import { listGaps, sequenceInfo, type SequenceGap, type SequenceInfo } from '../pipeline/sequence-gaps.js';
 import type { FileEvent, FileRecord } from '../store/files.js';
@@ -99,6 +100,8 @@ export interface ReadModel {
   errorCodes(fileId: number): Promise<{ code: string; n: number }[]>;
   /** Errors counted for a file but not stored (past the per-file cap). */
   errorsNotStored(fileId: number): Promise<number>;
+  /** A crowdtwist-pos file's failed requests as the partner sent them, indexes `from` through `through`, in order. */
+  failedRequests(fileId: number, from: number, through: number): Promise<StoredFailedRequest[]>;
   /** Files in the ledger by partner, format and state (`posdrop_files`), in no particular order. */
   fileCounts(): Promise<FileCount[]>;
   /** Per partner: held files and since when the oldest is held, in no particular order. */
@@ -177,6 +180,7 @@ export abstract class LedgerReadModel implements ReadModel {
   abstract recordErrors(fileId: number, page: { code?: string | undefined; after?: ErrorCursor | undefined; limit: number }): Promise<Page<StoredRecordError, ErrorCursor>>;
   abstract errorCodes(fileId: number): Promise<{ code: string; n: number }[]>;
   abstract errorsNotStored(fileId: number): Promise<number>;
+  abstract failedRequests(fileId: number, from: number, through: number): Promise<StoredFailedRequest[]>;
   abstract fileCounts(): Promise<FileCount[]>;
   abstract holdsByPartner(): Promise<{ partner: string; n: number; oldest: string }[]>;
   abstract statesSince(since: Date, partner?: string): Promise<{ partner: string; state: FileState; n: number }[]>;

@@ -4,6 +4,7 @@
  * inside, the transaction of the file in hand. Several statements carry hints for SQLite's
  * planner (`+column`, one partner at a time), measured against the console bench.
  */
+import { openFailedRequestStore, type StoredFailedRequest } from '../formats/crowdtwist-pos/failed-request-store.js';
 import { builtInFormat, type FormatLookup } from '../formats/registry.js';
 import type { FileState } from '../core/file-state.js';
 import type { Db } from '../store/database.js';
@@ -91,6 +92,10 @@ export class SqliteReadModel extends LedgerReadModel {
   async errorsNotStored(fileId: number): Promise<number> {
     const row = this.sql.get('SELECT errors_not_stored AS n FROM files WHERE id = ?').get(fileId) as { n: number } | undefined;
     return row?.n ?? 0;
+  }
+
+  async failedRequests(fileId: number, from: number, through: number): Promise<StoredFailedRequest[]> {
+    return openFailedRequestStore({ engine: 'sqlite', db: this.db }).list(fileId, from, through);
   }
 
   /** Files in the ledger by partner, format and state (`posdrop_files`). */

@@ -1,5 +1,5 @@
 /**
- * Opens the SQLite database with the settings posdrop relies on, and runs the migrations.
+ * Opens the SQLite database with the settings posdrop relies on, and runs the migrations (unless told not to).
  * WAL lets the CLI read while the daemon writes; `synchronous=FULL` keeps the last commit through
  * a power loss (better-sqlite3's default, NORMAL, may lose it).
  */
@@ -13,6 +13,11 @@ export type Db = Database.Database;
 export interface OpenOptions {
   /** Milliseconds a statement waits for another process's write lock. */
   busyTimeoutMs?: number;
+  /**
+   * False: open the schema as it stands (the CLI, which is not the daemon and must not change the
+   * schema under it; it checks the version with `requireSchema`). Default true: migrate.
+   */
+  migrate?: boolean;
 }
 
 /**
@@ -43,7 +48,7 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
     // better-sqlite3 builds SQLite with a 16 MB page cache; a 50 MB batch fills it, and it is a
     // tenth of the daemon's memory budget. Pages beyond it come back from the OS cache cheaply.
     db.pragma('cache_size = -4096'); // KiB
-    migrate(db);
+    if (options.migrate !== false) migrate(db);
     return db;
   } catch (err) {
     db.close();

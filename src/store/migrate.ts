@@ -35,6 +35,11 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
   return latest;
 }
 
+/** The schema version of `db` and the latest this posdrop knows, migrating nothing. */
+export function sqliteSchema(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): { current: number; latest: number } {
+  return { current: db.pragma('user_version', { simple: true }) as number, latest: migrations.at(-1)?.version ?? 0 };
+}
+
 function step(db: Database.Database, migration: Migration): void {
   db.transaction(() => {
     db.exec(migration.sql);

@@ -1,8 +1,7 @@
 /**
  * Which engine holds the store: `store.url` empty means the SQLite file in the data directory, a
- * `postgres://` URL a PostgreSQL database. The daemon opens either (store/open-store.ts); the CLI
- * commands that still reach SQLite directly refuse a PostgreSQL URL with a message rather than
- * silently ignoring it.
+ * `postgres://` URL a PostgreSQL database. The daemon and the CLI open either
+ * (store/open-store.ts, cli/context.ts).
  */
 import { PosdropError } from '../core/errors.js';
 

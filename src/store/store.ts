@@ -25,6 +25,7 @@ import { BanTable, type BanStore } from './bans.js';
 import { CredentialWatch, PollingCredentialWatch, type CredentialWatcher } from './credential-watch.js';
 import { SqliteFileIdFloorStore, type FileIdFloorStore } from './file-id-floor.js';
 import { SqliteHeartbeatStore, type HeartbeatStore } from './heartbeat.js';
+import { SqliteNodeStore, type NodeStore } from './nodes.js';
 import { NotificationStore, type NotificationOutbox } from './notifications.js';
 import { OperatorStore, type OperatorStoreAsync } from './operators.js';
 import { PartnerLoginStore, type PartnerLoginStoreAsync } from './partner-logins.js';
@@ -33,6 +34,7 @@ import { PostgresApiImportStore } from './postgres/api-imports.js';
 import { PostgresBanStore } from './postgres/bans.js';
 import { PostgresFileIdFloorStore } from './postgres/file-id-floor.js';
 import { PostgresHeartbeatStore } from './postgres/heartbeat.js';
+import { PostgresNodeStore } from './postgres/nodes.js';
 import { PostgresNotificationStore } from './postgres/notifications.js';
 import { PostgresOperatorStore } from './postgres/operators.js';
 import { PostgresPartnerLoginStore } from './postgres/partner-logins.js';
@@ -55,6 +57,8 @@ export interface StateSeams {
   readonly apiImports: ApiImports;
   readonly heartbeat: HeartbeatStore;
   readonly fileIdFloor: FileIdFloorStore;
+  /** The daemons sharing the store, each with its last beat. */
+  readonly nodes: NodeStore;
 }
 
 /** The seams as one transaction sees them. */
@@ -112,6 +116,7 @@ export class SqliteStore implements Store {
   readonly apiImports: ApiImports;
   readonly heartbeat: HeartbeatStore;
   readonly fileIdFloor: FileIdFloorStore;
+  readonly nodes: NodeStore;
   readonly bans: BanStore;
   private readonly tx: StoreTx;
 
@@ -132,6 +137,7 @@ export class SqliteStore implements Store {
     this.apiImports = new ApiImportStore(db, now);
     this.heartbeat = new SqliteHeartbeatStore(db);
     this.fileIdFloor = new SqliteFileIdFloorStore(db);
+    this.nodes = new SqliteNodeStore(db);
     this.bans = new BanTable(db, lock);
     this.tx = {
       ledger: this.ledger,
@@ -145,6 +151,7 @@ export class SqliteStore implements Store {
       apiImports: this.apiImports,
       heartbeat: this.heartbeat,
       fileIdFloor: this.fileIdFloor,
+      nodes: this.nodes,
       handle: { engine: 'sqlite', db },
     };
   }
@@ -194,6 +201,7 @@ export class PostgresStore implements Store {
   readonly apiImports: ApiImports;
   readonly heartbeat: HeartbeatStore;
   readonly fileIdFloor: FileIdFloorStore;
+  readonly nodes: NodeStore;
   readonly bans: BanStore;
   private readonly open = new Set<Promise<unknown>>();
 
@@ -213,6 +221,7 @@ export class PostgresStore implements Store {
     this.apiImports = new PostgresApiImportStore(pool, now);
     this.heartbeat = new PostgresHeartbeatStore(pool);
     this.fileIdFloor = new PostgresFileIdFloorStore(pool);
+    this.nodes = new PostgresNodeStore(pool);
     this.bans = new PostgresBanStore(pool);
   }
 
@@ -257,6 +266,7 @@ export class PostgresStore implements Store {
         apiImports: new PostgresApiImportStore(client, this.now),
         heartbeat: new PostgresHeartbeatStore(client),
         fileIdFloor: new PostgresFileIdFloorStore(client),
+        nodes: new PostgresNodeStore(client),
         handle: { engine: 'postgres', client },
       };
       const result = await work(tx);

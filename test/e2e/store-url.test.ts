@@ -37,16 +37,21 @@ describe('store.url', () => {
     expect(existsSync(path.join(dataDir, 'posdrop.db'))).toBe(false);
   });
 
-  it('naming PostgreSQL, is refused by the CLI with the reason, never with the password', async () => {
-    const dataDir = path.join(dir, 'postgres');
-
+  it('naming a PostgreSQL server that cannot be reached, has the CLI say which and what to check, never with the password', async () => {
+    const dataDir = path.join(dir, 'unreachable');
     const config = path.join(dir, 'postgres.json');
     await writeFile(config, JSON.stringify({ data_dir: dataDir, store: { url: PG_URL } }));
-    for (const argv of [['files'], ['backup', dir], ['restore', path.join(dir, 'x.db')]]) {
-      const result = await runCli([...argv, '--config', config]);
-      expect(result.code, argv.join(' ')).toBe(1);
-      expect(result.stderr).toContain('runs only on SQLite so far');
-      expect(result.stderr).not.toContain('hunter2');
-    }
+    const files = await runCli(['files', '--config', config]);
+    expect(files.code).toBe(1);
+    expect(files.stderr).toMatch(/^posdrop files: cannot reach the PostgreSQL database postgres:\/\/posdrop:\*\*\*@db\.example:5432\/posdrop \(.+\): is the server running and reachable from here, and store\.url \(or POSDROP_STORE_URL\) right\?\n$/);
+    // Backup and restore need no connection to say what to run instead.
+    const backup = await runCli(['backup', dir, '--config', config]);
+    expect(backup.code).toBe(1);
+    expect(backup.stderr).toMatch(new RegExp(`pg_dump --format=custom --no-owner --file=${dir}/posdrop-[0-9TZ-]+\\.dump --dbname=postgres://posdrop@db\\.example:5432/posdrop\n`));
+    const restore = await runCli(['restore', path.join(dir, 'x.dump'), '--config', config]);
+    expect(restore.code).toBe(1);
+    expect(restore.stderr).toContain(`pg_restore --clean --if-exists --no-owner --single-transaction --dbname=postgres://posdrop@db.example:5432/posdrop ${path.join(dir, 'x.dump')}\n`);
+    for (const result of [files, backup, restore]) expect(result.stderr).not.toContain('hunter2');
+    expect(existsSync(path.join(dataDir, 'posdrop.db'))).toBe(false);
   });
 });

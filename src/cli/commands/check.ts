@@ -30,8 +30,8 @@ export const checkCommand: Command = {
     if (!local) throw new UsageError('check needs a local file');
     const partnerId = input.values.partner as string | undefined;
     if (!partnerId) throw new UsageError('check needs --partner: the file is checked as that partner sends it');
-    const result = await withContext(input, async ({ config, layout, store, partners }) => {
-      const partner = partners.get(partnerId);
+    const result = await withContext(input, async ({ config, layout, store }) => {
+      const partner = await store.partners.get(partnerId);
       if (!partner) throw new NotFound(`no partner ${partnerId}`);
       const digest = await digestFile(local);
       if (!digest) throw new OperatorError('not_a_file', `${local} is not a regular file`);

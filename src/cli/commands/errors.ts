@@ -1,11 +1,10 @@
 import { UsageError } from '../../core/errors.js';
 import type { RecordError } from '../../core/record-error.js';
-import { openFailedRequestStore, type StoredFailedRequest } from '../../formats/crowdtwist-pos/failed-request-store.js';
+import type { StoredFailedRequest } from '../../formats/crowdtwist-pos/failed-request-store.js';
 import type { FileRecord } from '../../store/files.js';
 import { builtInFormat } from '../../formats/registry.js';
 import { MAX_STORED_ERRORS } from '../../pipeline/error-collector.js';
-import { RecordErrorStore } from '../../store/record-errors.js';
-import type { Db } from '../../store/database.js';
+import type { ReadModel } from '../../read-model/read-model.js';
 import type { Command } from '../command.js';
 import { withContext } from '../context.js';
 import { printJson, printTable, RawJson } from '../output.js';
@@ -45,11 +44,16 @@ export const errorsCommand: Command = {
     if (input.positionals.length > 1) throw new UsageError('errors takes one file at a time');
     const limit = Number(input.values.limit);
     if (!Number.isInteger(limit) || limit <= 0) throw new UsageError('--limit must be a positive whole number');
-    const { file, errors, stored, notStored, requests } = await withContext(input, async ({ db, read }) => {
+    const { file, errors, stored, notStored, requests } = await withContext(input, async ({ store, read }) => {
       const found = await read.findFile(ref, input.values.partner as string | undefined);
-      const store = new RecordErrorStore(db);
-      const listed = store.list(found.id, limit);
-      return { file: found, errors: listed, stored: store.count(found.id), notStored: store.notStored(found.id), requests: await failedRequestsOf(db, found, listed) };
+      const listed = await store.recordErrors.list(found.id, limit);
+      return {
+        file: found,
+        errors: listed,
+        stored: await store.recordErrors.count(found.id),
+        notStored: await store.recordErrors.notStored(found.id),
+        requests: await failedRequestsOf(read, found, listed),
+      };
     });
     if (input.values.json) {
       const entries = requests ? { failed_requests: failedRequestEntries(errors, requests) } : {};
@@ -68,11 +72,11 @@ export const errorsCommand: Command = {
 };
 
 /** The stored requests behind `errors` of a crowdtwist-pos file; undefined for other formats. */
-async function failedRequestsOf(db: Db, file: FileRecord, errors: readonly RecordError[]): Promise<StoredFailedRequest[] | undefined> {
+async function failedRequestsOf(read: ReadModel, file: FileRecord, errors: readonly RecordError[]): Promise<StoredFailedRequest[] | undefined> {
   if (file.format !== 'crowdtwist-pos') return undefined;
   const first = errors[0];
   const last = errors.at(-1);
-  return first && last ? openFailedRequestStore({ engine: 'sqlite', db }).list(file.id, first.position, last.position) : [];
+  return first && last ? read.failedRequests(file.id, first.position, last.position) : [];
 }
 
 /** The errors grouped by request, in the partner's error log's shape. */

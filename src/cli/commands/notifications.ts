@@ -1,6 +1,6 @@
 /** `posdrop notifications list|retry`: the webhook outbox, and dead-lettered deliveries sent again. */
 import { UsageError } from '../../core/errors.js';
-import { NotificationStore, type Delivery, type DeliveryState } from '../../store/notifications.js';
+import type { Delivery, DeliveryState } from '../../store/notifications.js';
 import type { Command } from '../command.js';
 import { withContext } from '../context.js';
 import { printJson, printTable } from '../output.js';
@@ -35,8 +35,8 @@ const listCommand: Command = {
     const limit = Number(input.values.limit ?? 100);
     if (!Number.isInteger(limit) || limit < 1) throw new UsageError(`--limit must be a whole number from 1, not "${String(input.values.limit)}"`);
     const subscription = input.values.subscription as string | undefined;
-    const deliveries = await withContext(input, ({ db }) =>
-      new NotificationStore(db, () => new Date()).list({ limit, ...(state ? { state: state as DeliveryState } : {}), ...(subscription ? { subscription } : {}) }),
+    const deliveries = await withContext(input, ({ store }) =>
+      store.notifications.list({ limit, ...(state ? { state: state as DeliveryState } : {}), ...(subscription ? { subscription } : {}) }),
     );
     if (input.values.json) return printJson(input.stdout, deliveries.map(deliveryJson));
     printTable(
@@ -71,7 +71,7 @@ const retryCommand: Command = {
       if (!Number.isSafeInteger(id) || id < 1) throw new UsageError(`"${word}" is not a delivery id (the ID column of posdrop notifications list)`);
       return id;
     });
-    const changed = await withContext(input, ({ db }) => new NotificationStore(db, () => new Date()).retry(dead ? 'dead' : ids));
+    const changed = await withContext(input, ({ store }) => store.transaction(({ notifications }) => notifications.retry(dead ? 'dead' : ids)));
     input.stdout.write(`${changed} ${changed === 1 ? 'delivery' : 'deliveries'} queued to be sent again\n`);
     if (!dead && changed < ids.length) {
       input.stderr.write(`${ids.length - changed} of the ids given are unknown or already delivered\n`);

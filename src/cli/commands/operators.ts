@@ -1,7 +1,7 @@
 /** `posdrop operators add|list|passwd|disable|enable`: who may log in to the console. */
 import { OperatorError, UsageError } from '../../core/errors.js';
 import { hashPassword } from '../../security/password.js';
-import { OPERATOR_ROLES, OperatorStore, type OperatorRole } from '../../store/operators.js';
+import { OPERATOR_ROLES, type Operator, type OperatorRole, type OperatorStoreAsync } from '../../store/operators.js';
 import type { Command, CommandInput } from '../command.js';
 import { withContext } from '../context.js';
 import { printJson, printTable } from '../output.js';
@@ -28,8 +28,9 @@ async function secretOf(input: CommandInput): Promise<{ password: string; genera
   return secret;
 }
 
-const stores = (input: CommandInput, work: (operators: OperatorStore) => Promise<void>) =>
-  withContext(input, ({ db }) => work(new OperatorStore(db, () => new Date())));
+/** Runs `work` on the operators of one transaction of the store. */
+const stores = (input: CommandInput, work: (operators: OperatorStoreAsync) => Promise<void>) =>
+  withContext(input, ({ store }) => store.transaction(({ operators }) => work(operators)));
 
 export const operatorsAdd: Command = {
   name: 'operators add',
@@ -58,10 +59,7 @@ export const operatorsList: Command = {
   usage: '[--json]',
   options: { json: { type: 'boolean' } },
   async run(input) {
-    let rows: Awaited<ReturnType<OperatorStore['list']>> = [];
-    await stores(input, async (operators) => {
-      rows = await operators.list();
-    });
+    const rows: Operator[] = await withContext(input, ({ store }) => store.operators.list());
     const shown = rows.map(({ passwordHash: _hash, ...operator }) => operator);
     if (input.values.json) {
       return printJson(input.stdout, shown.map((op) => ({ name: op.name, role: op.role, enabled: op.enabled, created_at: op.createdAt, last_login_at: op.lastLoginAt })));

@@ -29,11 +29,13 @@ export const partnersApiKey: Command = {
     const revoke = input.values.revoke === true;
     const key = revoke ? undefined : generateApiKey();
     const apiKeyHash = key ? await hashPassword(key) : null;
-    const rotated = await withContext(input, async ({ partners, layout }) => {
-      const partner = requirePartner(partners, id);
-      if (revoke && partner.apiKeyHash === null) throw new OperatorError('no_api_key', `partner ${id} has no API key`);
-      partners.update(id, { apiKeyHash });
-      const had = partner.apiKeyHash !== null;
+    const rotated = await withContext(input, async ({ store, layout }) => {
+      const had = await store.transaction(async ({ partners }) => {
+        const partner = await requirePartner(partners, id);
+        if (revoke && partner.apiKeyHash === null) throw new OperatorError('no_api_key', `partner ${id} has no API key`);
+        await partners.update(id, { apiKeyHash });
+        return partner.apiKeyHash !== null;
+      });
       await logOperatorAction(layout, input, 'partner_api_key', { partner: id, api_key: revoke ? 'revoked' : had ? 'rotated' : 'created' });
       return had;
     });
@@ -67,9 +69,11 @@ export const partnersSet: Command = {
       if (value !== undefined) changes[field] = value;
     }
     if (Object.keys(changes).length === 0) throw new UsageError('give --carma-customer-id, --email or --name');
-    await withContext(input, async ({ partners, layout }) => {
-      const partner = requirePartner(partners, id);
-      partners.update(id, { options: { ...partner.options, ...changes } });
+    await withContext(input, async ({ store, layout }) => {
+      await store.transaction(async ({ partners }) => {
+        const partner = await requirePartner(partners, id);
+        await partners.update(id, { options: { ...partner.options, ...changes } });
+      });
       await logOperatorAction(layout, input, 'partner_settings', { partner: id, ...changes });
     });
     input.stdout.write(`partner ${id}: ${Object.entries(changes).map(([key, value]) => `${key} = ${value}`).join(', ')}\n`);

@@ -1,4 +1,4 @@
-/** `posdrop partners add|list|disable|enable|passwd|keys`: partners live in SQLite. */
+/** `posdrop partners add|list|disable|enable|passwd|keys`: partners live in the store, on either engine. */
 import { readFileSync } from 'node:fs';
 import { NotFound, OperatorError, UsageError } from '../../core/errors.js';
 import { partnerIdProblem } from '../../core/safe-name.js';
@@ -6,7 +6,8 @@ import { ensurePartnerFolders } from '../../fs/partner-folders.js';
 import { FORMAT_IDS, isFormatId, type FormatId } from '../../formats/types.js';
 import { generatePassword, hashPassword } from '../../security/password.js';
 import { parsePublicKeyLine, type PublicKeyEntry } from '../../security/public-keys.js';
-import type { Partner, PartnerStore } from '../../store/partners.js';
+import type { PartnerStoreAsync } from '../../store/partner-store.js';
+import type { Partner } from '../../store/partners.js';
 import type { Command, CommandInput } from '../command.js';
 import { withContext } from '../context.js';
 import { logOperatorAction, RECORD_HELP, RECORD_OPTIONS } from '../operator-log.js';
@@ -38,8 +39,8 @@ export function requireId(input: CommandInput): string {
 }
 
 /** The partner of that id, or the misuse of naming one that does not exist. */
-export function requirePartner(partners: PartnerStore, id: string): Partner {
-  const partner = partners.get(id);
+export async function requirePartner(partners: PartnerStoreAsync, id: string): Promise<Partner> {
+  const partner = await partners.get(id);
   if (!partner) throw new NotFound(`no partner ${id}`);
   return partner;
 }
@@ -149,10 +150,10 @@ export const partnersAdd: Command = {
     const options = carmaId === undefined ? {} : { carma_customer_id: Number(carmaId) };
     if (carmaId !== undefined && !/^\d{1,15}$/.test(carmaId as string)) throw new UsageError('--carma-customer-id must be a whole number, such as 0');
     const passwordHash = secret ? await hashPassword(secret.password) : null;
-    const partner = await withContext(input, async ({ partners, db, layout }) => {
-      if (partners.get(id)) throw new OperatorError('exists', `partner ${id} already exists`);
-      const added = db.transaction(() => {
-        const created = partners.add({
+    const partner = await withContext(input, async ({ store, layout }) => {
+      const added = await store.transaction(async ({ partners }) => {
+        if (await partners.get(id)) throw new OperatorError('exists', `partner ${id} already exists`);
+        const created = await partners.add({
           id,
           clientId: (input.values['client-id'] as string | undefined) ?? id,
           channels: (input.values.channel as string[] | undefined) ?? [],
@@ -161,9 +162,9 @@ export const partnersAdd: Command = {
           maxUploadBytes,
           options,
         });
-        for (const key of keys) partners.addKey(id, key);
+        for (const key of keys) await partners.addKey(id, key);
         return created;
-      })();
+      });
       // The daemon creates them too on login; doing it now lets an operator drop files at once.
       await ensurePartnerFolders(layout, id).catch(() => undefined);
       await logOperatorAction(layout, input, 'partner_added', {
@@ -188,9 +189,11 @@ export const partnersList: Command = {
   usage: '[--json]',
   options: { json: { type: 'boolean' } },
   async run(input) {
-    const rows = await withContext(input, ({ partners }) =>
-      partners.list().map((partner) => partnerJson(partner, partners.keys(partner.id).length)),
-    );
+    const rows = await withContext(input, async ({ store }) => {
+      const listed = [];
+      for (const partner of await store.partners.list()) listed.push(partnerJson(partner, (await store.partners.keys(partner.id)).length));
+      return listed;
+    });
     if (input.values.json) return printJson(input.stdout, rows);
     printTable(
       input.stdout,
@@ -217,9 +220,11 @@ function enabling(enabled: boolean): Command {
     options: { ...RECORD_OPTIONS },
     async run(input) {
       const id = requireId(input);
-      await withContext(input, async ({ partners, layout }) => {
-        requirePartner(partners, id);
-        partners.update(id, { enabled });
+      await withContext(input, async ({ store, layout }) => {
+        await store.transaction(async ({ partners }) => {
+          await requirePartner(partners, id);
+          await partners.update(id, { enabled });
+        });
         await logOperatorAction(layout, input, enabled ? 'partner_enabled' : 'partner_disabled', { partner: id });
       });
       input.stdout.write(`partner ${id} ${enabled ? 'enabled' : 'disabled'}\n`);
@@ -243,12 +248,14 @@ export const partnersPasswd: Command = {
     if (!secret && !input.values.remove) throw new UsageError('give --generate-password, --password-stdin or --remove');
     if (secret && input.values.remove) throw new UsageError('--remove cannot go with a new password');
     const passwordHash = secret ? await hashPassword(secret.password) : null;
-    await withContext(input, async ({ partners, layout }) => {
-      requirePartner(partners, id);
-      if (!secret && partners.keys(id).length === 0) {
-        throw new OperatorError('no_login', `partner ${id} has no key: removing the password would lock it out`);
-      }
-      partners.update(id, { passwordHash });
+    await withContext(input, async ({ store, layout }) => {
+      await store.transaction(async ({ partners }) => {
+        await requirePartner(partners, id);
+        if (!secret && (await partners.keys(id)).length === 0) {
+          throw new OperatorError('no_login', `partner ${id} has no key: removing the password would lock it out`);
+        }
+        await partners.update(id, { passwordHash });
+      });
       await logOperatorAction(layout, input, 'partner_password', { partner: id, password: secret ? 'set' : 'removed' });
     });
     if (secret?.generated) input.stdout.write(`new password for ${id} (shown once): ${secret.password}\n`);
@@ -278,25 +285,25 @@ export const partnersKeys: Command = {
     const id = requireId(input);
     const added = keysFrom(keyLinesFromOptions(input.values, 'add', 'add-file'));
     const removals = (input.values.remove as string[] | undefined) ?? [];
-    const keys = await withContext(input, async ({ partners, db, layout }) => {
-      const partner = requirePartner(partners, id);
-      db.transaction(() => {
-        for (const key of added) partners.addKey(id, key);
+    const keys = await withContext(input, async ({ store, layout }) => {
+      await store.transaction(async ({ partners }) => {
+        const partner = await requirePartner(partners, id);
+        for (const key of added) await partners.addKey(id, key);
         for (const fingerprint of removals) {
-          if (!partners.removeKey(id, fingerprint)) throw new NotFound(`partner ${id} has no key ${fingerprint}`);
+          if (!(await partners.removeKey(id, fingerprint))) throw new NotFound(`partner ${id} has no key ${fingerprint}`);
         }
         // Rolled back: a partner with neither key nor password is locked out without a word.
-        if (removals.length > 0 && partners.keys(id).length === 0 && partner.passwordHash === null && input.values.force !== true) {
+        if (removals.length > 0 && (await partners.keys(id)).length === 0 && partner.passwordHash === null && input.values.force !== true) {
           throw new OperatorError(
             'no_login',
             `partner ${id} has no password: without its last key it could not log in; add --force if that is meant (posdrop partners disable ${id} stops it openly)`,
           );
         }
-      })();
+      });
       if (added.length > 0 || removals.length > 0) {
         await logOperatorAction(layout, input, 'partner_keys', { partner: id, added: added.map((key) => key.fingerprint), removed: removals, forced: input.values.force === true });
       }
-      return partners.keys(id);
+      return store.partners.keys(id);
     });
     if (input.values.json) {
       return printJson(input.stdout, keys.map((key) => ({ id: key.id, algo: key.algo, fingerprint: key.fingerprint, comment: key.comment, public_key: key.publicKey, added_at: key.addedAt })));

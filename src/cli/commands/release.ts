@@ -50,8 +50,8 @@ export const releaseCommand: Command = {
   },
   async run(input) {
     const request = parseRequest(input);
-    const { result, rescan } = await withContext(input, async ({ store, partners, config, layout }) => {
-      if (!partners.get(request.key.partner)) throw new NotFound(`no partner ${JSON.stringify(request.key.partner)}`);
+    const { result, rescan } = await withContext(input, async ({ store, config, layout }) => {
+      if (!(await store.partners.get(request.key.partner))) throw new NotFound(`no partner ${JSON.stringify(request.key.partner)}`);
       const released = await releaseGap(store, builtInFormat, request);
       await answerStillHeld(new Outbox(layout), store.ledger, request.key, request.through, builtInFormat, () => new Date());
       await logOperatorAction(layout, input, 'release', {

@@ -3,7 +3,8 @@ import { UsageError } from '../../core/errors.js';
 import { FINAL_STATES } from '../../core/file-state.js';
 import { readPosition } from '../../ops/read-position.js';
 import { requeueForReprocess, type Requeued } from '../../ops/reprocess.js';
-import type { FileLedger, FileRecord } from '../../store/files.js';
+import type { FileRecord } from '../../store/files.js';
+import type { LedgerStore } from '../../store/ledger-store.js';
 import type { Command, CommandInput } from '../command.js';
 import { withContext } from '../context.js';
 import { runningDaemon } from '../daemon-runtime.js';
@@ -45,7 +46,8 @@ export const reprocessCommand: Command = {
       const found = await ctx.read.findFile(ref, input.values.partner as string | undefined);
       let bar: ProgressBar | undefined = progressBar(input.stderr, 'copying', found.size);
       const requeued = await requeueForReprocess(found, {
-        ...ctx,
+        layout: ctx.layout,
+        store: ctx.store,
         now: () => new Date(),
         force: input.values.force === true,
         onCopy: (done) => bar?.update(done),
@@ -55,7 +57,7 @@ export const reprocessCommand: Command = {
       const daemon = runningDaemon(ctx.layout.runtimeFile);
       if (input.values['no-wait'] || !daemon) return report(input, requeued.file, daemon ? 'queued' : 'queued; the daemon is not running, it processes the file at its next start');
       bar = progressBar(input.stderr, 'waiting', found.size);
-      const after = await waitForAnswer(ctx.files, requeued, { pid: daemon.pid, runtimeFile: ctx.layout.runtimeFile }, bar);
+      const after = await waitForAnswer(ctx.store.ledger, requeued, { pid: daemon.pid, runtimeFile: ctx.layout.runtimeFile }, bar);
       bar?.finish();
       return report(input, after.file, after.outcome);
     });
@@ -64,15 +66,15 @@ export const reprocessCommand: Command = {
 
 /** Polls the ledger (a read never blocks the daemon) until the file leaves queued/processing. */
 async function waitForAnswer(
-  files: FileLedger,
+  files: LedgerStore,
   requeued: Requeued,
   daemon: { pid: number; runtimeFile: string },
   bar: ProgressBar | undefined,
 ): Promise<{ file: FileRecord; outcome: string }> {
   const seen = requeued.eventsSoFar;
   for (;;) {
-    const file = files.get(requeued.file.id) ?? requeued.file;
-    const later = files.events(file.id).slice(seen);
+    const file = (await files.get(requeued.file.id)) ?? requeued.file;
+    const later = (await files.events(file.id)).slice(seen);
     if (later.some((event) => FINAL_STATES.has(event.state) || event.state === 'held')) return { file, outcome: file.state };
     if (!runningDaemon(daemon.runtimeFile)) return { file, outcome: `${file.state}; the daemon stopped, it goes on at its next start` };
     if (bar) {

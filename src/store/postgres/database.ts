@@ -4,7 +4,7 @@
  * size posdrop keeps is far below 2^53, and one row shape serves both engines.
  */
 import pg from 'pg';
-import { migratePostgres } from './migrate.js';
+import { migratePostgres, schemaVersion } from './migrate.js';
 
 const INT8 = 20;
 
@@ -19,10 +19,8 @@ const types = {
 export type PgPool = pg.Pool;
 
 /** A pool on `url`, with the schema migrated; close it with `pool.end()`. */
-export async function openPostgres(url: string, options: { max?: number } = {}): Promise<PgPool> {
-  const pool = new pg.Pool({ connectionString: url, types, max: options.max ?? 10 });
-  // An idle client's error (the server restarting) must not end the process; the next query says so.
-  pool.on('error', () => undefined);
+export async function openPostgres(url: string, options: PoolOptions = {}): Promise<PgPool> {
+  const pool = poolOn(url, options);
   try {
     const client = await pool.connect();
     try {
@@ -35,4 +33,37 @@ export async function openPostgres(url: string, options: { max?: number } = {}):
     await pool.end();
     throw err;
   }
+}
+
+/**
+ * A pool on `url` with the schema as it stands (for the CLI, which never migrates), and that
+ * schema's version; the first connection is made here, so an unreachable server throws at once.
+ */
+export async function connectPostgres(url: string, options: PoolOptions = {}): Promise<{ pool: PgPool; schema: number }> {
+  const pool = poolOn(url, options);
+  try {
+    const client = await pool.connect();
+    try {
+      return { pool, schema: await schemaVersion(client) };
+    } finally {
+      client.release();
+    }
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+}
+
+export interface PoolOptions {
+  /** Connections at most (default 10). */
+  max?: number;
+  /** How long a new connection may take before it fails; default: as long as the network takes. */
+  connectTimeoutMs?: number;
+}
+
+function poolOn(url: string, options: PoolOptions): PgPool {
+  const pool = new pg.Pool({ connectionString: url, types, max: options.max ?? 10, connectionTimeoutMillis: options.connectTimeoutMs ?? 0 });
+  // An idle client's error (the server restarting) must not end the process; the next query says so.
+  pool.on('error', () => undefined);
+  return pool;
 }
