@@ -4,8 +4,6 @@ import { NotFound, OperatorError } from '../core/errors.js';
 import type { Config } from '../config/schema.js';
 import { DataLayout } from '../data-layout.js';
 import type { Db } from '../store/database.js';
-import { FileLedger } from '../store/files.js';
-import { PartnerStore } from '../store/partners.js';
 import type { Store } from '../store/store.js';
 import type { ReadModel } from '../read-model/read-model.js';
 import type { CommandInput } from './command.js';
@@ -18,15 +16,8 @@ export interface Context {
   store: Store;
   /** The ledger's read model, shared with the console and the metrics. */
   read: ReadModel;
-  /**
-   * The SQLite connection, for the Client Toolbox commands whose tables have no PostgreSQL side
-   * yet (balances, customers, undo); on PostgreSQL, reading it refuses the command with the reason.
-   */
+  /** The SQLite connection, for `posdrop backup`; on PostgreSQL, reading it refuses the command. */
   readonly db: Db;
-  /** The synchronous SQLite ledger on `db`, for those same commands; refused on PostgreSQL alike. */
-  readonly files: FileLedger;
-  /** The synchronous SQLite partners on `db`, for those same commands; refused on PostgreSQL alike. */
-  readonly partners: PartnerStore;
 }
 
 export function configFrom(input: CommandInput): Config {
@@ -46,10 +37,8 @@ export async function withContext<T>(input: CommandInput, work: (ctx: Context) =
     if (typeof partner === 'string' && !(await store.partners.get(partner))) throw new NotFound(`no partner ${JSON.stringify(partner)} (posdrop partners list shows them)`);
     const sqliteOnly = (): Db => {
       if (opened.db) return opened.db;
-      throw new OperatorError('engine_unsupported', `this command reads tables kept on SQLite alone so far, and store.url names ${opened.where}`);
+      throw new OperatorError('engine_unsupported', `this command needs the SQLite file, and store.url names ${opened.where}`);
     };
-    let files: FileLedger | undefined;
-    let partners: PartnerStore | undefined;
     return await work({
       config,
       layout,
@@ -57,14 +46,6 @@ export async function withContext<T>(input: CommandInput, work: (ctx: Context) =
       read,
       get db() {
         return sqliteOnly();
-      },
-      get files() {
-        files ??= new FileLedger(sqliteOnly(), now);
-        return files;
-      },
-      get partners() {
-        partners ??= new PartnerStore(sqliteOnly(), now);
-        return partners;
       },
     });
   } finally {
