@@ -15,6 +15,7 @@ import type { BenchSection } from './sections.js';
 import type { Mode, RunResult } from './crowdtwist-child.js';
 import { writePosBatch } from './pos-batch-generator.js';
 import { DAEMON_NODE_FLAGS } from './support/daemon-flags.js';
+import { serveIngest, type IngestResult } from './support/serve-ingest.js';
 
 const PURCHASES = 80_000;
 const GOAL_RATIO = 1.0;
@@ -37,6 +38,22 @@ async function measure(mode: Mode, file: string): Promise<RunResult> {
 }
 
 const mb = (bytes: number) => bytes / 1e6;
+
+/**
+ * The store option: the same batch through `posdrop serve` on the store `storeUrl` names (empty:
+ * SQLite), parse to commit, for the figures that compare the engines (`npm run bench cluster`).
+ */
+export async function crowdtwistOnStore(storeUrl: string, purchases = PURCHASES): Promise<IngestResult & { mb: number }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'posdrop-bench-batch-'));
+  try {
+    const file = path.join(dir, 'batch.json');
+    const batch = await writePosBatch(file, { purchases });
+    const result = await serveIngest({ file, name: '20170623_0001_12_pos_bench.json', partnerArgs: ['--format', 'crowdtwist-pos', '--client-id', '12'], storeUrl });
+    return { ...result, mb: mb(batch.bytes) };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
 
 /** The `crowdtwist` section of `npm run bench`. */
 export const crowdtwistSection: BenchSection = {

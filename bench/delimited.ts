@@ -12,6 +12,7 @@ import { generate } from './delimited-data.js';
 import { recordFigure } from './goals.js';
 import type { BenchSection } from './sections.js';
 import { DAEMON_NODE_FLAGS } from './support/daemon-flags.js';
+import { serveIngest, type IngestResult } from './support/serve-ingest.js';
 
 const run = promisify(execFile);
 const GOAL_RATIO = 1.0;
@@ -37,6 +38,24 @@ async function best(mode: 'daemon' | 'naive', kind: 'carma' | 'pbj', file: strin
   const runs: Measure[] = [];
   for (let i = 0; i < times; i += 1) runs.push(await measure(mode, kind, file, flags));
   return runs.reduce((a, b) => (b.mb_per_s > a.mb_per_s ? b : a));
+}
+
+const NAMES = { carma: 'purchasehistory_BENCH_run.csv', pbj: 'direct-mail_20-04-2020_bench.csv' };
+
+/**
+ * The store option: the same ~50 MB file through `posdrop serve` on the store `storeUrl` names
+ * (empty: SQLite), parse to commit, for the figures that compare the engines (`npm run bench cluster`).
+ */
+export async function delimitedOnStore(kind: 'carma' | 'pbj', storeUrl: string): Promise<IngestResult & { lines: number }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'posdrop-bench-data-'));
+  try {
+    const file = path.join(dir, `${kind}.csv`);
+    const lines = await generate(file, kind);
+    const partnerArgs = ['--format', 'carma-purchase-history', '--format', 'pbj-offline-sales', '--client-id', 'bench', '--channel', 'direct-mail'];
+    return { ...(await serveIngest({ file, name: NAMES[kind], partnerArgs, storeUrl })), lines };
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 export const delimitedSection: BenchSection = {

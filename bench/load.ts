@@ -45,7 +45,7 @@ export const loadSection: BenchSection = {
       clienttoolbox: toolboxConfig(partners),
     };
     const daemon = await startDaemon({ config, logs: true });
-    const logs = new DaemonLogs(daemon.child.stdout!);
+    const logs = daemon.logs as DaemonLogs;
     try {
       addPartners(daemon, partners, keys.public);
       const work = await mkdtemp(path.join(tmpdir(), 'posdrop-load-'));

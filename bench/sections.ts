@@ -1,5 +1,6 @@
 /** The bench sections, in the order `npm run bench` runs them. Each prints its own figures. */
 import { apiSection } from './api.js';
+import { clusterSection } from './cluster.js';
 import { consoleSection } from './console.js';
 import { crowdtwistSection } from './crowdtwist.js';
 import { delimitedSection } from './delimited.js';
@@ -13,4 +14,4 @@ export interface BenchSection {
   run(): Promise<void>;
 }
 
-export const sections: BenchSection[] = [sftpSection, crowdtwistSection, delimitedSection, loadSection, consoleSection, apiSection, statSection];
+export const sections: BenchSection[] = [sftpSection, crowdtwistSection, delimitedSection, loadSection, consoleSection, apiSection, statSection, clusterSection];

@@ -21,7 +21,7 @@ export const statSection: BenchSection = {
     const keys = generateEd25519KeyPair();
     const partners = [...Array.from({ length: ROUNDS }, (_, i) => `big${i}`), 'probe'];
     const daemon = await startDaemon({ logs: true });
-    const logs = new DaemonLogs(daemon.child.stdout!);
+    const logs = daemon.logs as DaemonLogs;
     try {
       addPartners(daemon, partners, keys.public);
       const work = await mkdtemp(path.join(tmpdir(), 'posdrop-stat-'));

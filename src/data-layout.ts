@@ -9,11 +9,30 @@ export type Area = 'inbox' | 'validate' | 'outbox';
 /** The folders uploads are delivered into. */
 export type UploadArea = Exclude<Area, 'outbox'>;
 
+/**
+ * The data directory: shared by every node of a cluster (partners' folders, archive, keys,
+ * operator log), except what one process keeps for itself — its runtime file, and its spool of
+ * uploads in flight, which another node's start would clear or whose partials two nodes' sessions
+ * would write at once. A node given a name keeps those under `nodes/<node>/`; without one (a
+ * single server) they stay where they always were.
+ */
 export class DataLayout {
   readonly root: string;
+  /** This node's name when it shares the data directory with others (`store.node_id`). */
+  readonly node: string | undefined;
 
-  constructor(root: string) {
+  constructor(root: string, node?: string) {
     this.root = path.resolve(root);
+    // The schema's node_id allows dots: "." or ".." would put a node's files beside another's.
+    if (node !== undefined && (node === '' || node === '.' || node === '..' || node.includes('/'))) {
+      throw new Error(`"${node}" cannot name a node's folder in the data directory`);
+    }
+    this.node = node;
+  }
+
+  /** Where this node keeps what is its own: the root itself for a single server. */
+  private get ownRoot(): string {
+    return this.node === undefined ? this.root : path.join(this.root, 'nodes', this.node);
   }
 
   get database(): string {
@@ -29,9 +48,9 @@ export class DataLayout {
   get demoCredentials(): string {
     return path.join(this.root, 'demo-credentials.txt');
   }
-  /** Written while the daemon runs: its pid and SFTP address, for `posdrop status`. */
+  /** Written while the daemon runs: its pid and SFTP address, for `posdrop status`. Per node. */
   get runtimeFile(): string {
-    return path.join(this.root, 'daemon.json');
+    return path.join(this.ownRoot, 'daemon.json');
   }
   /** `posdrop` CLI actions that change something (release, reprocess, partners, restore, undo): JSON lines. */
   get operatorLog(): string {
@@ -46,9 +65,9 @@ export class DataLayout {
   areaDir(partner: string, area: Area): string {
     return path.join(this.partnerDir(partner), area);
   }
-  /** Uploads in flight and resumable partials, never watched. */
+  /** Uploads in flight and resumable partials, never watched. Per node. */
   get spoolRoot(): string {
-    return path.join(this.root, 'spool');
+    return path.join(this.ownRoot, 'spool');
   }
   spoolDir(partner: string, area: UploadArea): string {
     return path.join(this.spoolRoot, partner, area);

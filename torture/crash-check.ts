@@ -1,11 +1,12 @@
 /**
  * After the crash loop: the database against the ground truth of the files, and every receipt
- * against the database. Reads only (a read-only connection, the outbox, the inbox).
+ * against the database. Reads only (the store through a reader, the outbox, the inbox), on either
+ * engine.
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { PARTNER, sha256Of, WEBHOOK, type CrashPlan } from './crash-plan.js';
+import type { LedgerReader } from '../bench/support/ledger-reader.js';
 
 export interface Tally {
   /** Records the files hold as valid that are not stored. */
@@ -58,65 +59,90 @@ interface LedgerRow {
   accepted: number | null;
   failed: number | null;
   duplicates: number | null;
+  processed_at: string | null;
 }
 
-/** Compares the database, receipts and inbox under `dataDir` with the plan's ground truth. */
-export async function checkAgainstTruth(dataDir: string, plan: CrashPlan): Promise<Tally> {
+/** Compares the store, receipts and inbox under `dataDir` with the plan's ground truth. */
+export async function checkAgainstTruth(reader: LedgerReader, dataDir: string, plan: CrashPlan): Promise<Tally> {
   const tally: Tally = { lost: 0, duplicated: 0, problems: [] };
-  const db = new Database(path.join(dataDir, 'posdrop.db'), { readonly: true });
-  try {
-    const all = <T>(sql: string): T[] => db.prepare(sql).all(PARTNER) as T[];
-    const { truth } = plan;
-    compareOnce('purchases', truth.receiptIds, counted(all('SELECT receipt_id AS key, count(*) AS n FROM crowdtwist_purchases WHERE partner_id = ? GROUP BY receipt_id')), tally);
-    compareOnce('returns', truth.returnIds, counted(all('SELECT return_id AS key, count(*) AS n FROM crowdtwist_returns WHERE partner_id = ? GROUP BY return_id')), tally);
-    compareOnce('fulfillments', truth.fulfillmentIds, counted(all('SELECT fulfillment_id AS key, count(*) AS n FROM crowdtwist_fulfillments WHERE partner_id = ? GROUP BY fulfillment_id')), tally);
-    compareOnce('PBJ sales', truth.orderIds, counted(all("SELECT channel || '/' || order_id AS key, count(*) AS n FROM pbj_sales WHERE partner_id = ? GROUP BY key")), tally);
-    const byFile = (table: string) => counted(all(`SELECT f.name AS key, count(*) AS n FROM ${table} r JOIN files f ON f.id = r.file_id WHERE r.partner_id = ? GROUP BY f.name`));
-    compareCounts('Toolbox entries', truth.toolboxEntries, byFile('toolbox_entries'), tally);
-    compareCounts('Carma lines', truth.carmaLines, byFile('carma_purchases'), tally);
+  const all = <T>(sql: string): Promise<T[]> => reader.all<T>(sql, [PARTNER]);
+  const { truth } = plan;
+  compareOnce('purchases', truth.receiptIds, counted(await all('SELECT receipt_id AS key, count(*) AS n FROM crowdtwist_purchases WHERE partner_id = ? GROUP BY receipt_id')), tally);
+  compareOnce('returns', truth.returnIds, counted(await all('SELECT return_id AS key, count(*) AS n FROM crowdtwist_returns WHERE partner_id = ? GROUP BY return_id')), tally);
+  compareOnce('fulfillments', truth.fulfillmentIds, counted(await all('SELECT fulfillment_id AS key, count(*) AS n FROM crowdtwist_fulfillments WHERE partner_id = ? GROUP BY fulfillment_id')), tally);
+  compareOnce('PBJ sales', truth.orderIds, counted(await all("SELECT channel || '/' || order_id AS key, count(*) AS n FROM pbj_sales WHERE partner_id = ? GROUP BY channel, order_id")), tally);
+  const byFile = async (table: string) => counted(await all(`SELECT f.name AS key, count(*) AS n FROM ${table} r JOIN files f ON f.id = r.file_id WHERE r.partner_id = ? GROUP BY f.name`));
+  compareCounts('Toolbox entries', truth.toolboxEntries, await byFile('toolbox_entries'), tally);
+  compareCounts('Carma lines', truth.carmaLines, await byFile('carma_purchases'), tally);
 
-    const unbalanced = all<{ code: string }>(
-      `SELECT b.code FROM toolbox_balances b WHERE b.partner_id = ? AND b.balance <> (SELECT coalesce(sum(e.delta), 0) FROM toolbox_entries e
-         WHERE e.partner_id = b.partner_id AND e.campaign_id = b.campaign_id AND e.code = b.code AND e.product = b.product)`,
-    );
-    if (unbalanced.length) tally.problems.push(`Toolbox: ${unbalanced.length} balances differ from the sum of their entries`);
+  const unbalanced = await all<{ code: string }>(
+    `SELECT b.code FROM toolbox_balances b WHERE b.partner_id = ? AND b.balance <> (SELECT coalesce(sum(e.delta), 0) FROM toolbox_entries e
+       WHERE e.partner_id = b.partner_id AND e.campaign_id = b.campaign_id AND e.code = b.code AND e.product = b.product)`,
+  );
+  if (unbalanced.length) tally.problems.push(`Toolbox: ${unbalanced.length} balances differ from the sum of their entries`);
 
-    for (const { day, last } of all<{ day: string; last: number }>('SELECT day, last_processed AS last FROM sequences WHERE partner_id = ?')) {
-      if (truth.sequences[day] !== last) tally.problems.push(`sequence of ${day} at ${last}, expected ${truth.sequences[day]}`);
-    }
-    const days = new Set(all<{ day: string }>('SELECT day FROM sequences WHERE partner_id = ?').map((row) => row.day));
-    for (const day of Object.keys(truth.sequences)) if (!days.has(day)) tally.problems.push(`no sequence for ${day}`);
-
-    const rows = all<LedgerRow>('SELECT id, name, sha256, state, total, accepted, failed, duplicates FROM files WHERE partner_id = ? ORDER BY id');
-    for (const row of rows.filter((row) => row.state !== 'processed' && row.state !== 'rejected')) {
-      tally.problems.push(`${row.name} left ${row.state}`);
-    }
-    // An identity may have several rows: a PBJ name sent again after its file was archived, or an
-    // upload the client sent again because the kill took the reply to its CLOSE.
-    for (const upload of plan.uploads) {
-      const states = rows.filter((row) => row.name === upload.name && row.sha256 === sha256Of(upload)).map((row) => row.state);
-      if (states.length === 0) tally.problems.push(`${upload.name} has no ledger row`);
-      else if (!states.includes(upload.ends)) tally.problems.push(`${upload.name} ended ${states.join(', ')}, expected ${upload.ends}`);
-    }
-    await checkReceipts(dataDir, rows, tally);
-    checkWebhooks(db, rows, tally);
-  } finally {
-    db.close();
+  const sequences = await all<{ day: string; last: number }>('SELECT day, last_processed AS last FROM sequences WHERE partner_id = ?');
+  for (const { day, last } of sequences) {
+    if (truth.sequences[day] !== last) tally.problems.push(`sequence of ${day} at ${last}, expected ${truth.sequences[day]}`);
   }
+  const days = new Set(sequences.map((row) => row.day));
+  for (const day of Object.keys(truth.sequences)) if (!days.has(day)) tally.problems.push(`no sequence for ${day}`);
+
+  const rows = await all<LedgerRow>('SELECT id, name, sha256, state, total, accepted, failed, duplicates, processed_at FROM files WHERE partner_id = ? ORDER BY id');
+  for (const row of rows.filter((row) => row.state !== 'processed' && row.state !== 'rejected')) {
+    tally.problems.push(`${row.name} left ${row.state}`);
+  }
+  // An identity may have several rows: a PBJ name sent again after its file was archived, or an
+  // upload the client sent again because the kill took the reply to its CLOSE.
+  for (const upload of plan.uploads) {
+    const states = rows.filter((row) => row.name === upload.name && row.sha256 === sha256Of(upload)).map((row) => row.state);
+    if (states.length === 0) tally.problems.push(`${upload.name} has no ledger row`);
+    else if (!states.includes(upload.ends)) tally.problems.push(`${upload.name} ended ${states.join(', ')}, expected ${upload.ends}`);
+  }
+  checkCounterOrder(rows, tally);
+  await checkReceipts(dataDir, rows, tally);
+  await checkWebhooks(reader, rows, tally);
   const inbox = await readdir(path.join(dataDir, 'partners', PARTNER, 'inbox')).catch(() => []);
   if (inbox.length) tally.problems.push(`still in the inbox: ${inbox.join(', ')}`);
   return tally;
+}
+
+/** `YYYYMMDD_NNNN_<partner>_pos_batch.json`: a day's counter file, as the plan names them. */
+const COUNTER_FILE = /^(\d{8})_(\d{4})_.+_pos_batch\.json$/;
+
+/**
+ * Each day's counter files were processed in counter order, whichever node took them: when one
+ * counter was processed, the one before it already was (the times are the nodes' clocks, one
+ * machine's, so one clock).
+ */
+function checkCounterOrder(rows: LedgerRow[], tally: Tally): void {
+  const byDay = new Map<string, { counter: number; at: string }[]>();
+  for (const row of rows) {
+    const match = COUNTER_FILE.exec(row.name);
+    if (!match || row.state !== 'processed' || row.processed_at === null) continue;
+    const list = byDay.get(match[1] as string) ?? [];
+    list.push({ counter: Number(match[2]), at: row.processed_at });
+    byDay.set(match[1] as string, list);
+  }
+  for (const [day, list] of byDay) {
+    list.sort((a, b) => a.counter - b.counter);
+    for (let i = 1; i < list.length; i += 1) {
+      const [before, after] = [list[i - 1], list[i]] as [{ counter: number; at: string }, { counter: number; at: string }];
+      if (after.at < before.at) tally.problems.push(`${day}: counter ${after.counter} processed at ${after.at}, before counter ${before.counter} (${before.at})`);
+    }
+  }
 }
 
 /**
  * Each final state a file reached raised its webhook once: none lost to a kill after the commit,
  * none raised twice, and none for a file whose transaction the kill rolled back.
  */
-function checkWebhooks(db: Database.Database, rows: LedgerRow[], tally: Tally): void {
+async function checkWebhooks(reader: LedgerReader, rows: LedgerRow[], tally: Tally): Promise<void> {
   const raised = new Map<string, number>();
-  const events = db
-    .prepare("SELECT file_id AS id, event, count(*) AS n FROM notification_deliveries WHERE subscription = ? AND event IN ('file.processed', 'file.rejected') GROUP BY 1, 2")
-    .all(WEBHOOK) as { id: number; event: string; n: number }[];
+  const events = await reader.all<{ id: number; event: string; n: number }>(
+    "SELECT file_id AS id, event, count(*) AS n FROM notification_deliveries WHERE subscription = ? AND event IN ('file.processed', 'file.rejected') GROUP BY file_id, event",
+    [WEBHOOK],
+  );
   for (const event of events) raised.set(`${event.id}/${event.event}`, event.n);
   let lost = 0;
   let twice = 0;

@@ -5,6 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import { runCrashLoop } from './crash-run.js';
+import { printCrashReport } from './crash-report.js';
 
 const { values } = parseArgs({
   options: {
@@ -27,13 +28,4 @@ const report = await runCrashLoop({
     if (process.stderr.isTTY) process.stderr.write(`\rround ${round}/${rounds}: killed ${phase.padEnd(8)}`);
   },
 });
-if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
-const phases = Object.entries(report.byPhase)
-  .map(([phase, count]) => `${phase} ${count}`)
-  .join(', ');
-process.stdout.write(
-  `rounds ${report.rounds}, kills ${report.kills}, files ${report.files}, records ${report.records}, lost ${report.lost}, duplicated ${report.duplicated}\n` +
-    `kills by moment: ${phases}\n`,
-);
-for (const problem of report.problems) process.stdout.write(`- ${problem}\n`);
-process.exitCode = report.problems.length > 0 ? 1 : 0;
+process.exitCode = printCrashReport(report);

@@ -5,6 +5,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { DaemonLogs } from './daemon-logs.js';
 import { DAEMON_NODE_FLAGS } from './daemon-flags.js';
 import { repoRootFrom } from './repo-root.js';
 
@@ -17,6 +18,8 @@ export interface Daemon {
   dataDir: string;
   env: NodeJS.ProcessEnv;
   child: ChildProcess;
+  /** Its JSON log lines, when started with `logs`. */
+  logs?: DaemonLogs;
   stop(): Promise<void>;
   /** Sends `signal` and resolves once the process is gone (SIGKILL: a pulled plug). */
   kill(signal: NodeJS.Signals): Promise<void>;
@@ -27,7 +30,11 @@ export interface DaemonOptions {
   env?: NodeJS.ProcessEnv;
   /** A configuration file's content (JSON), written into the data directory. */
   config?: Record<string, unknown>;
-  /** Keep the daemon's stdout (its JSON log lines) readable as `daemon.stdout`. */
+  /**
+   * Keep the daemon's stdout (its JSON log lines) readable as `daemon.child.stdout` and
+   * `daemon.logs`; the daemon is then ready at its `daemon.ready` line, not at its runtime file
+   * (which the nodes sharing a data directory share too).
+   */
   logs?: boolean;
   /** Start on this data directory (a restart) instead of a fresh one. */
   dataDir?: string;
@@ -50,8 +57,37 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     await writeFile(env.POSDROP_CONFIG, JSON.stringify(options.config));
   }
   const stdout = options.logs ? 'pipe' : 'ignore';
-  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, cli, 'serve'], { env, stdio: ['ignore', stdout, 'inherit'] });
+  const child = spawn(process.execPath, [...DAEMON_NODE_FLAGS, cli, 'serve'], { env, stdio: ['ignore', stdout, 'pipe'] });
+  // Passed on as it comes, and the start of it kept: a daemon that refuses to start says why there.
+  let stderr = '';
+  child.stderr?.on('data', (chunk: Buffer) => {
+    process.stderr.write(chunk);
+    if (stderr.length < 4096) stderr += chunk.toString('utf8');
+  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const logs = options.logs ? new DaemonLogs(child.stdout!) : undefined;
+  const closed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  const port = await (logs ? readyPort(child, logs) : runtimePort(child, dataDir)).catch(async (err: Error) => {
+    await Promise.race([closed, sleep(1000)]); // the rest of what it wrote
+    throw new Error(`${err.message}${stderr.trim() ? `: ${stderr.trim()}` : ''}`);
+  });
+  return {
+    pid: child.pid as number,
+    port,
+    dataDir,
+    env,
+    child,
+    ...(logs ? { logs } : {}),
+    stop: () => stopChild(child),
+    kill: (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+/** The SFTP port of the daemon once its runtime file is its own. */
+async function runtimePort(child: ChildProcess, dataDir: string): Promise<number> {
   const runtime = path.join(dataDir, 'daemon.json');
   const deadline = Date.now() + 20_000;
   // A daemon killed before leaves its runtime file: wait for this one's.
@@ -63,19 +99,21 @@ export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> 
     }
     await sleep(20);
   }
-  const { sftp } = JSON.parse(readFileSync(runtime, 'utf8')) as { sftp: { port: number } };
-  return {
-    pid: child.pid as number,
-    port: sftp.port,
-    dataDir,
-    env,
-    child,
-    stop: () => stopChild(child),
-    kill: (signal) => {
-      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
-      return exited;
-    },
-  };
+  return (JSON.parse(readFileSync(runtime, 'utf8')) as { sftp: { port: number } }).sftp.port;
+}
+
+/** The SFTP port of the daemon's `daemon.ready` line. */
+async function readyPort(child: ChildProcess, logs: DaemonLogs): Promise<number> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const ready = logs.events.find((line) => line.event === 'daemon.ready');
+    if (ready) return ready.sftp_port as number;
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      throw new Error(`posdrop did not start${child.exitCode !== null ? ` (exit code ${child.exitCode})` : ''}`);
+    }
+    await sleep(20);
+  }
 }
 
 /** Runs the posdrop CLI against a daemon's data directory. */

@@ -14,6 +14,7 @@ import { parsePublicKeyLine } from '../../src/security/public-keys.js';
 import { generateEd25519KeyPair } from '../../src/security/ed25519.js';
 import type { LogLine, TestPartner } from './daemon.js';
 import { waitFor } from './daemon.js';
+import { TEST_STORE, testStoreUrl, withPostgresStore } from './test-store.js';
 
 const HARNESS = path.resolve(import.meta.dirname, 'serve-line-formats.mjs');
 
@@ -112,6 +113,8 @@ export class ChildDaemon {
 
 async function writeConfig(file: string, dataDir: string, overrides: Record<string, unknown>): Promise<void> {
   const base = {
+    // POSDROP_TEST_STORE=postgres: the data directory's own database, unless the test names one.
+    ...(TEST_STORE === 'postgres' ? { store: { url: await testStoreUrl(dataDir) } } : {}),
     data_dir: dataDir,
     demo_partner: false,
     log: { level: 'debug' },
@@ -131,14 +134,25 @@ async function writeConfig(file: string, dataDir: string, overrides: Record<stri
 /** Creates the database with one partner (all formats, an ed25519 key) before any daemon runs. */
 export async function seedPartner(dataDir: string, id: string, clientId: string): Promise<TestPartner> {
   await mkdir(dataDir, { recursive: true });
-  const db = openDatabase(path.join(dataDir, 'posdrop.db'));
   const keys = generateEd25519KeyPair();
-  try {
-    const partners = new PartnerStore(db, () => new Date());
-    partners.add({ id, clientId, channels: ['direct-mail'], formats: [...FORMAT_IDS] });
-    partners.addKey(id, parsePublicKeyLine(keys.public));
-  } finally {
-    db.close();
+  const partner = { id, clientId, channels: ['direct-mail'], formats: [...FORMAT_IDS] };
+  const key = parsePublicKeyLine(keys.public);
+  if (TEST_STORE === 'postgres') {
+    await withPostgresStore(await testStoreUrl(dataDir), (store) =>
+      store.transaction(async (tx) => {
+        await tx.partners.add(partner);
+        await tx.partners.addKey(id, key);
+      }),
+    );
+  } else {
+    const db = openDatabase(path.join(dataDir, 'posdrop.db'));
+    try {
+      const partners = new PartnerStore(db, () => new Date());
+      partners.add(partner);
+      partners.addKey(id, key);
+    } finally {
+      db.close();
+    }
   }
   const keyFile = path.join(dataDir, `${id}.key`);
   await writeFile(keyFile, keys.private, { mode: 0o600 });

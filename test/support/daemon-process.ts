@@ -12,6 +12,7 @@ import { openDatabase } from '../../src/store/database.js';
 import { PartnerStore } from '../../src/store/partners.js';
 import type { LogLine, TestPartner } from './daemon.js';
 import { waitFor } from './daemon.js';
+import { TEST_STORE, testStoreUrl, withPostgresStore } from './test-store.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/posdrop.js');
 
@@ -43,6 +44,8 @@ export class DaemonProcess {
    * by side never meet on the default ports.
    */
   static async start(dataDir: string, env: Record<string, string> = {}): Promise<DaemonProcess> {
+    // POSDROP_TEST_STORE=postgres: the data directory's own database, unless the test names one.
+    const store: Record<string, string> = TEST_STORE === 'postgres' ? { POSDROP_STORE_URL: await testStoreUrl(dataDir) } : {};
     const child = spawn(process.execPath, [BIN, 'serve'], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: {
@@ -53,6 +56,7 @@ export class DaemonProcess {
         POSDROP_API_PORT: '0',
         POSDROP_DEMO_PARTNER: 'false',
         POSDROP_INTAKE_STABLE_MS: '100',
+        ...store,
         ...env,
       },
     });
@@ -87,18 +91,29 @@ export class DaemonProcess {
   }
 }
 
-/** Adds a partner with an ed25519 key straight into the database, before any daemon runs. */
+/** Adds a partner with an ed25519 key straight into the store, before any daemon runs. */
 export async function addPartnerOffline(dataDir: string, id: string, clientId: string): Promise<TestPartner> {
   const keys = ssh2.utils.generateKeyPairSync('ed25519');
   const keyFile = path.join(dataDir, `${id}.key`);
   await writeFile(keyFile, keys.private, { mode: 0o600 });
   await chmod(keyFile, 0o600);
+  const password = `pw-${id}-secret-123`;
+  const partner = { id, clientId, channels: [], formats: ['crowdtwist-pos' as const], passwordHash: await hashPassword(password, { ln: 10, r: 8, p: 1 }) };
+  const key = parsePublicKeyLine(keys.public);
+  if (TEST_STORE === 'postgres') {
+    await withPostgresStore(await testStoreUrl(dataDir), (store) =>
+      store.transaction(async (tx) => {
+        await tx.partners.add(partner);
+        await tx.partners.addKey(id, key);
+      }),
+    );
+    return { id, password, keyFile, privateKey: keys.private };
+  }
   const db = openDatabase(path.join(dataDir, 'posdrop.db'));
   try {
     const partners = new PartnerStore(db, () => new Date());
-    const password = `pw-${id}-secret-123`;
-    partners.add({ id, clientId, channels: [], formats: ['crowdtwist-pos'], passwordHash: await hashPassword(password, { ln: 10, r: 8, p: 1 }) });
-    partners.addKey(id, parsePublicKeyLine(keys.public));
+    partners.add(partner);
+    partners.addKey(id, key);
     return { id, password, keyFile, privateKey: keys.private };
   } finally {
     db.close();

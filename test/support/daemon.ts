@@ -18,6 +18,7 @@ import { hashPassword } from '../../src/security/password.js';
 import { parsePublicKeyLine } from '../../src/security/public-keys.js';
 import { FORMAT_IDS, type FormatId } from '../../src/formats/types.js';
 import type { FormatLookup } from '../../src/formats/registry.js';
+import { TEST_STORE, testStoreUrl } from './test-store.js';
 
 export interface LogLine {
   event: string;
@@ -83,6 +84,7 @@ export class TestDaemon {
   apiPort = 0;
   readonly logs: LogLine[] = [];
   readonly clock = new TestClock();
+  /** On PostgreSQL: the test's own connection to the daemon's database, opened on first use. */
 
   private constructor(
     readonly dataDir: string,
@@ -93,9 +95,12 @@ export class TestDaemon {
   /** A daemon on 127.0.0.1:0 with a fresh data directory and no demo partner. */
   static async start(overrides: Record<string, unknown> = {}, options: StartOptions = {}): Promise<TestDaemon> {
     const dir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'posdrop-test-')));
+    // POSDROP_TEST_STORE=postgres: a database of its own, unless the test names a store itself.
+    const store = TEST_STORE === 'postgres' ? { store: { url: await testStoreUrl(dir) } } : {};
     const config = configSchema.parse(
       merge(
         {
+          ...store,
           data_dir: dir,
           demo_partner: false,
           log: { level: 'debug' },
@@ -126,6 +131,11 @@ export class TestDaemon {
   async destroy(): Promise<void> {
     await this.app.stop();
     await rm(this.dataDir, { recursive: true, force: true });
+  }
+
+  /** Which engine this daemon's store is. */
+  get engine(): 'sqlite' | 'postgres' {
+    return this.config.store.url ? 'postgres' : 'sqlite';
   }
 
   private async boot(): Promise<void> {
@@ -188,9 +198,16 @@ export class TestDaemon {
     return listOrEmpty(this.app.layout.deliverySpoolDir(partner));
   }
 
-  /** The ledger rows of a partner, oldest first. */
+  /** The ledger rows of a partner, oldest first (SQLite only: `ledgerRows` reads either engine). */
   ledger(partner?: string): FileRecord[] {
+    if (this.engine === 'postgres') throw new Error('TestDaemon.ledger() reads the SQLite ledger at once; on PostgreSQL, await daemon.ledgerRows()');
     return this.app.running.files.list({ ...(partner ? { partner } : {}), limit: 10_000 }).reverse();
+  }
+
+  /** The ledger rows of a partner, oldest first, on either engine. */
+  async ledgerRows(partner?: string): Promise<FileRecord[]> {
+    if (this.engine === 'sqlite') return this.ledger(partner);
+    return (await this.app.running.store.ledger.list({ ...(partner ? { partner } : {}), limit: 10_000 })).reverse();
   }
 
   async outbox(partner: string): Promise<string[]> {
@@ -213,7 +230,7 @@ export class TestDaemon {
   /** The ledger row of `name` holding exactly `data`, once the intake has looked at it. */
   arrived(partner: string, name: string, data: Buffer): Promise<FileRecord> {
     const hash = sha256(data);
-    return waitFor(() => this.ledger(partner).find((row) => row.name === name && row.sha256 === hash && row.state !== 'queued'), 30_000);
+    return waitFor(async () => (await this.ledgerRows(partner)).find((row) => row.name === name && row.sha256 === hash && row.state !== 'queued'), 30_000);
   }
 }
 
