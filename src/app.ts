@@ -28,7 +28,6 @@ import { Answers } from './intake/answers.js';
 import { Intake } from './intake/intake.js';
 import { Unpacker } from './intake/unpack.js';
 import { UploadScreen } from './intake/upload-screen.js';
-import { UsedNames } from './formats/delimited/accepted-names.js';
 import { KEY_UNREADABLE, pgpKeysFor } from './intake/decrypt.js';
 import { StaleHoldsJob } from './jobs/stale-holds.js';
 import { daemonActions } from './actions/daemon-actions.js';
@@ -37,6 +36,7 @@ import { Operations } from './ops/operations.js';
 import { applyLive, planReload, type ReloadPlan } from './ops/reload.js';
 import { Outbox } from './outbox/outbox.js';
 import { ClaimKeeper, nodeIdentity } from './pipeline/claim-keeper.js';
+import { NodePresence } from './ops/node-presence.js';
 import { Pipeline } from './pipeline/pipeline.js';
 import type { Account } from './sftp/authenticator.js';
 import { loadOrCreateHostKey } from './sftp/host-key.js';
@@ -44,7 +44,7 @@ import { Defender } from './sftp/defender.js';
 import { SftpServer } from './sftp/server.js';
 import type { Db } from './store/database.js';
 import { FileLedger } from './store/files.js';
-import { openStore, type OpenedStore } from './store/open-store.js';
+import { openStore, type OpenedStore } from './open-store.js';
 import type { PartnerStore } from './store/partners.js';
 import type { PartnerStoreAsync } from './store/partner-store.js';
 import { SqliteStore, type Store } from './store/store.js';
@@ -86,6 +86,7 @@ class Parts {
     readonly deliverer: Deliverer,
     readonly api: PartnerApiServer,
     readonly claims: ClaimKeeper,
+    readonly presence: NodePresence,
     private readonly now: () => Date,
   ) {}
 
@@ -124,7 +125,7 @@ export class App {
   private hostKeyFingerprint = '';
 
   constructor(private readonly options: AppOptions) {
-    this.layout = new DataLayout(options.config.data_dir);
+    this.layout = DataLayout.of(options.config);
     this.log = options.log ?? createLog({ level: options.config.log.level });
     this.clock = options.clock ?? systemClock;
     this.startedAt = this.clock.now().toISOString();
@@ -135,6 +136,7 @@ export class App {
     const { layout, log } = this;
     const now = () => this.clock.now();
     await mkdir(layout.root, { recursive: true, mode: 0o750 });
+    await mkdir(path.dirname(layout.runtimeFile), { recursive: true, mode: 0o750 }); // a named node's own folder
 
     const node = nodeIdentity(config.store);
     const notifier = new Notifier(config.notifications, now);
@@ -180,7 +182,7 @@ export class App {
     const screen: UploadScreen = new UploadScreen({
       partner: (id) => store.partners.get(id),
       formats: formats ?? builtInFormat,
-      nameUsed: async (partner, format, name): Promise<boolean> => (await usedNames?.used(partner, format, name)) ?? false,
+      nameUsed: (partner, format, name) => opened.committed.names.used(partner, format, name),
       now,
       enabled: () => config.intake.refuse_names_at_upload,
     });
@@ -250,7 +252,6 @@ export class App {
       }),
     };
     const ops = new Operations({ config, layout, log, now, opened, node: node.id, intake, sftp, answers, jobs: [staleHolds], console: consoleParts });
-    const usedNames = store instanceof SqliteStore ? new UsedNames(store.db) : undefined;
     const deliverer = new Deliverer({
       config: config.notifications,
       store,
@@ -262,9 +263,11 @@ export class App {
     // a committed state may have raised an event: send it now rather than at the next poll
     answers.onState((_file, dryRun) => dryRun || deliverer.wake());
     const api = await this.partnerApi(store, intake, sftp, logins, ops, screen);
-    this.parts = new Parts(store, opened, intake, sftp, ops, deliverer, api, claims, now);
+    const presence = new NodePresence({ store, node: node.id, version: VERSION, log, now });
+    this.parts = new Parts(store, opened, intake, sftp, ops, deliverer, api, claims, presence, now);
 
     await claims.start();
+    await presence.start();
     await opened.signals.listen((id) => {
       store.ledger.get(id).then(
         (file) => file && intake.settledElsewhere(file),
@@ -420,6 +423,7 @@ export class App {
     await step('sftp', () => parts.sftp.stop());
     await step('intake', () => parts.intake.stop());
     await step('claims', () => parts.claims.stop());
+    await step('node row', () => parts.presence.stop());
     await step('writes', () => parts.store.idle());
     await step('database', () => parts.opened.close());
     await step('runtime file', () => rm(this.layout.runtimeFile, { force: true }));

@@ -30,6 +30,11 @@ export class DataLayout {
     this.node = node;
   }
 
+  /** The layout a configuration names: a node of its own where `store.node_id` is set. */
+  static of(config: { data_dir: string; store: { node_id: string } }): DataLayout {
+    return new DataLayout(config.data_dir, config.store.node_id || undefined);
+  }
+
   /** Where this node keeps what is its own: the root itself for a single server. */
   private get ownRoot(): string {
     return this.node === undefined ? this.root : path.join(this.root, 'nodes', this.node);

@@ -27,7 +27,7 @@ export function configFrom(input: CommandInput): Config {
 /** Opens the store for one command and closes it afterwards. */
 export async function withContext<T>(input: CommandInput, work: (ctx: Context) => Promise<T> | T): Promise<T> {
   const config = configFrom(input);
-  const layout = new DataLayout(config.data_dir);
+  const layout = DataLayout.of(config);
   const now = () => new Date();
   const opened = await openStoreForCommand(config, layout, now);
   try {

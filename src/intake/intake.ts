@@ -156,10 +156,16 @@ export class Intake {
    * A delivered file: taken now, like an announced one. Resolves with its ledger row once its
    * state is final and its answer written (or once it `failed`); `signal` only ends the wait,
    * the file goes on all the same. Only a validate/ dry run is never waited for: it has no row.
+   *
+   * It is taken at once, beside whatever the workers have in hand (the API's request slots bound
+   * how many such files there are): its row, with how it came (`via`, Client Toolbox's sender
+   * options), is written before another node's watcher can find it in the shared inbox and
+   * register it without them.
    */
   submit(file: DeliveredFile, signal?: AbortSignal): Promise<FileRecord> {
-    const outcome = this.delivered.expect(keyOf(file), file.sha256, { via: file.via, senderOptions: file.senderOptions ?? null }, signal);
-    this.announce(file.partner, file.area, file.name);
+    const key = keyOf(file);
+    const outcome = this.delivered.expect(key, file.sha256, { via: file.via, senderOptions: file.senderOptions ?? null }, signal);
+    if (!this.stopped) this.queue.pushNow(key, { partner: file.partner, area: file.area, name: file.name });
     return outcome;
   }
 

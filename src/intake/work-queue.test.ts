@@ -46,6 +46,25 @@ describe('WorkQueue', () => {
     await queue.idle();
   });
 
+  it('starts an item pushed now beside a full queue, but never beside its own key in hand', async () => {
+    const { started, handle, finish } = gatedHandler();
+    const queue = new WorkQueue<string>(handle, () => undefined, 1);
+    queue.push('a', 'a');
+    queue.push('b', 'b');
+    queue.pushNow('now', 'now');
+    expect(started).toEqual(['a', 'now']); // 'b' waits for the one worker
+    queue.pushNow('a', 'a again');
+    expect(started).toEqual(['a', 'now']); // 'a' is in hand: the news waits its turn
+    await finish('now');
+    await finish('a');
+    expect(started).toEqual(['a', 'now', 'b']);
+    await finish('b');
+    expect(started).toEqual(['a', 'now', 'b', 'a again']);
+    await finish('a again');
+    await queue.idle();
+    expect(queue.size).toBe(0);
+  });
+
   it('reports a failing item and goes on', async () => {
     const failed: string[] = [];
     const queue = new WorkQueue<string>(

@@ -64,6 +64,21 @@ export class WorkQueue<T> {
     await Promise.all(this.runs);
   }
 
+  /**
+   * Starts `item` now, beside the items in hand however many they are, unless its key is in hand
+   * (then it waits its turn like a pushed one). For work whose number something else bounds
+   * already (the partner API's request slots): it must not wait behind the queue.
+   */
+  pushNow(key: string, item: T): void {
+    if (this.stopped) return;
+    if (this.active.has(key)) {
+      this.push(key, item);
+      return;
+    }
+    this.waiting.delete(key);
+    this.run(key, item);
+  }
+
   private pump(): void {
     while (!this.stopped && this.active.size < this.concurrency) {
       const next = this.nextFree();
@@ -71,17 +86,21 @@ export class WorkQueue<T> {
       const [key, item] = next;
       // Out of `waiting` before it runs: news about the same key while it runs queues it again.
       this.waiting.delete(key);
-      this.active.add(key);
-      const run = this.handle(item, key)
-        .catch((err: unknown) => this.onError(err, key))
-        .finally(() => {
-          this.release(key);
-          this.runs.delete(run);
-          this.pump();
-        });
-      this.runs.add(run);
+      this.run(key, item);
     }
     if (this.settled()) for (const resolve of this.drained.splice(0)) resolve();
+  }
+
+  private run(key: string, item: T): void {
+    this.active.add(key);
+    const run = this.handle(item, key)
+      .catch((err: unknown) => this.onError(err, key))
+      .finally(() => {
+        this.release(key);
+        this.runs.delete(run);
+        this.pump();
+      });
+    this.runs.add(run);
   }
 
   private release(key: string): void {

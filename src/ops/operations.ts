@@ -17,7 +17,7 @@ import type { Job, Scheduler } from '../jobs/scheduler.js';
 import type { Log } from '../log.js';
 import type { SftpServer } from '../sftp/server.js';
 import type { FileRecord } from '../store/files.js';
-import type { OpenedStore } from '../store/open-store.js';
+import type { OpenedStore } from '../open-store.js';
 import type { ReadModel } from '../read-model/read-model.js';
 import { Health, type HealthReport } from './health.js';
 import { Metrics } from './metrics.js';

@@ -32,7 +32,7 @@ export const backupCommand: Command = {
     if (!where) throw new UsageError('backup needs a file or folder to write to');
     if (input.positionals.length > 1) throw new UsageError('backup takes one target');
     const config = configFrom(input);
-    const layout = new DataLayout(config.data_dir);
+    const layout = DataLayout.of(config);
     const location = storeLocation(config.store.url, layout.database);
     if (location.engine === 'postgres') {
       const target = await targetFile(where, 'dump');
@@ -79,7 +79,7 @@ export const restoreCommand: Command = {
     const [backup] = input.positionals;
     if (!backup) throw new UsageError('restore needs the backup file to restore');
     const config = configFrom(input);
-    const layout = new DataLayout(config.data_dir);
+    const layout = DataLayout.of(config);
     const location = storeLocation(config.store.url, layout.database);
     if (location.engine === 'postgres') throw new OperatorError('use_pg_restore', await restoreAdvice(input, location.url, path.resolve(backup), layout));
     const daemon = runningDaemon(layout.runtimeFile);

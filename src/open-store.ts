@@ -5,24 +5,25 @@
  * sees a file's uncommitted writes; PostgreSQL is a pool every node shares the database through.
  */
 import Database from 'better-sqlite3';
-import type { StoreConfig } from '../config/store-schema.js';
-import { errorMessage, PosdropError } from '../core/errors.js';
-import type { Log } from '../log.js';
-import type { ReadModel } from '../read-model/read-model.js';
-import { PostgresReadModel } from '../read-model/postgres-read-model.js';
-import { SqliteReadModel } from '../read-model/sqlite-read-model.js';
-import { openDatabase } from './database.js';
-import type { MoveObserver } from './files.js';
-import { PostgresLeadership, soleLeader, type Leadership } from './leadership.js';
-import { noOtherNodes, type SettledSignals } from './settled-signals.js';
-import { PostgresSettledSignals } from './postgres/settled-signals.js';
-import { NotificationStore, type NotificationOutbox } from './notifications.js';
-import { OperatorStore, type OperatorStoreAsync } from './operators.js';
-import { openPostgres } from './postgres/database.js';
-import type { PostgresMoveObserver } from './postgres/ledger.js';
-import { redactedUrl, storeLocation } from './store-location.js';
-import { PostgresStore, SqliteStore, type Store } from './store.js';
-import { WriteLock } from './write-lock.js';
+import type { StoreConfig } from './config/store-schema.js';
+import { errorMessage, PosdropError } from './core/errors.js';
+import type { Log } from './log.js';
+import type { ReadModel } from './read-model/read-model.js';
+import { PostgresReadModel } from './read-model/postgres-read-model.js';
+import { SqliteReadModel } from './read-model/sqlite-read-model.js';
+import { openDatabase } from './store/database.js';
+import type { MoveObserver } from './store/files.js';
+import { PostgresLeadership, soleLeader, type Leadership } from './store/leadership.js';
+import { noOtherNodes, type SettledSignals } from './store/settled-signals.js';
+import { PostgresSettledSignals } from './store/postgres/settled-signals.js';
+import { NotificationStore, type NotificationOutbox } from './store/notifications.js';
+import { OperatorStore, type OperatorStoreAsync } from './store/operators.js';
+import { openPostgres } from './store/postgres/database.js';
+import type { PostgresMoveObserver } from './store/postgres/ledger.js';
+import { redactedUrl, storeLocation } from './store/store-location.js';
+import { PostgresStore, SqliteStore, type Store } from './store/store.js';
+import { UsedNames } from './formats/delimited/accepted-names.js';
+import { WriteLock } from './store/write-lock.js';
 
 /** What a committed state change raises, per engine (the webhook outbox's rows, written in the move). */
 export interface MoveObservers {
@@ -35,7 +36,7 @@ export interface OpenedStore {
   /** The ledger as committed, for the metrics, the console and the jobs. */
   readonly read: ReadModel;
   /** Committed reads of the seams the metrics and the console's sign-in look at. */
-  readonly committed: { readonly notifications: NotificationOutbox; readonly operators: OperatorStoreAsync };
+  readonly committed: { readonly notifications: NotificationOutbox; readonly operators: OperatorStoreAsync; readonly names: UsedNames };
   /** Who runs the cluster's scheduled jobs and sends its webhooks. */
   readonly leadership: Leadership;
   /** Files settled on one node, heard on the others. */
@@ -71,7 +72,7 @@ function openSqlite(file: string, { now, observers }: OpenStoreOptions): OpenedS
   return {
     store,
     read: new SqliteReadModel(readDb, now),
-    committed: { notifications: new NotificationStore(readDb, now), operators: new OperatorStore(readDb, now) },
+    committed: { notifications: new NotificationStore(readDb, now), operators: new OperatorStore(readDb, now), names: new UsedNames(readDb) },
     leadership: soleLeader,
     signals: noOtherNodes,
     writing: () => db.inTransaction,
@@ -94,7 +95,7 @@ async function openPostgresStore(url: string, { config, node, now, log, observer
   return {
     store,
     read: new PostgresReadModel(pool, now),
-    committed: { notifications: store.notifications, operators: store.operators },
+    committed: { notifications: store.notifications, operators: store.operators, names: new UsedNames(store) },
     leadership,
     signals,
     writing: () => false,
