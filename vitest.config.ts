@@ -9,6 +9,6 @@ export default defineConfig({
     // End-to-end suites start real daemons and real OpenSSH clients: one per core is plenty.
     maxWorkers: 2,
     // `npm run test:postgres`: the daemons of the suite on one throwaway PostgreSQL (test-store.ts).
-    ...(process.env.POSDROP_TEST_STORE === 'postgres' ? { globalSetup: ['test/support/postgres-global-setup.ts'] } : {}),
+    ...(process.env.TEST_STORE_ENGINE === 'postgres' ? { globalSetup: ['test/support/postgres-global-setup.ts'] } : {}),
   },
 });

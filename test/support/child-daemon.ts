@@ -113,7 +113,7 @@ export class ChildDaemon {
 
 async function writeConfig(file: string, dataDir: string, overrides: Record<string, unknown>): Promise<void> {
   const base = {
-    // POSDROP_TEST_STORE=postgres: the data directory's own database, unless the test names one.
+    // TEST_STORE_ENGINE=postgres: the data directory's own database, unless the test names one.
     ...(TEST_STORE === 'postgres' ? { store: { url: await testStoreUrl(dataDir) } } : {}),
     data_dir: dataDir,
     demo_partner: false,

@@ -44,7 +44,7 @@ export class DaemonProcess {
    * by side never meet on the default ports.
    */
   static async start(dataDir: string, env: Record<string, string> = {}): Promise<DaemonProcess> {
-    // POSDROP_TEST_STORE=postgres: the data directory's own database, unless the test names one.
+    // TEST_STORE_ENGINE=postgres: the data directory's own database, unless the test names one.
     const store: Record<string, string> = TEST_STORE === 'postgres' ? { POSDROP_STORE_URL: await testStoreUrl(dataDir) } : {};
     const child = spawn(process.execPath, [BIN, 'serve'], {
       stdio: ['ignore', 'pipe', 'pipe'],

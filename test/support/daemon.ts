@@ -95,7 +95,7 @@ export class TestDaemon {
   /** A daemon on 127.0.0.1:0 with a fresh data directory and no demo partner. */
   static async start(overrides: Record<string, unknown> = {}, options: StartOptions = {}): Promise<TestDaemon> {
     const dir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'posdrop-test-')));
-    // POSDROP_TEST_STORE=postgres: a database of its own, unless the test names a store itself.
+    // TEST_STORE_ENGINE=postgres: a database of its own, unless the test names a store itself.
     const store = TEST_STORE === 'postgres' ? { store: { url: await testStoreUrl(dir) } } : {};
     const config = configSchema.parse(
       merge(

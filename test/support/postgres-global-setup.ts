@@ -1,5 +1,5 @@
 /**
- * `POSDROP_TEST_STORE=postgres` (`npm run test:postgres`): one throwaway PostgreSQL for the whole
+ * `TEST_STORE_ENGINE=postgres` (`npm run test:postgres`): one throwaway PostgreSQL for the whole
  * run, started before the first test file and stopped after the last; each test daemon gets a
  * fresh database on it (test/support/test-store.ts).
  */
@@ -17,7 +17,7 @@ let server: PostgresServer | undefined;
 
 export async function setup(project: TestProject): Promise<void> {
   if (!findPostgresBin()) {
-    throw new Error('POSDROP_TEST_STORE=postgres needs initdb and pg_ctl under /usr/lib/postgresql/*/bin (apt-get install postgresql)');
+    throw new Error('TEST_STORE_ENGINE=postgres needs initdb and pg_ctl under /usr/lib/postgresql/*/bin (apt-get install postgresql)');
   }
   server = await startPostgres();
   project.provide('postgresAdminUrl', server.url());

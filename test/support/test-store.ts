@@ -1,6 +1,6 @@
 /**
  * Which store the test daemons run on. By default the SQLite file of each data directory, as
- * always; with `POSDROP_TEST_STORE=postgres` (`npm run test:postgres`) each data directory gets a
+ * always; with `TEST_STORE_ENGINE=postgres` (`npm run test:postgres`) each data directory gets a
  * fresh database of the run's one throwaway PostgreSQL (postgres-global-setup.ts), the same
  * database again whenever a daemon starts on that directory again.
  */
@@ -13,7 +13,7 @@ import { PostgresStore } from '../../src/store/store.js';
 export type TestStoreEngine = 'sqlite' | 'postgres';
 
 /** The engine of this run. */
-export const TEST_STORE: TestStoreEngine = process.env.POSDROP_TEST_STORE === 'postgres' ? 'postgres' : 'sqlite';
+export const TEST_STORE: TestStoreEngine = process.env.TEST_STORE_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
 
 const databases = new Map<string, Promise<string>>();
 
@@ -30,7 +30,7 @@ export function testStoreUrl(dataDir: string): Promise<string> {
 
 async function createDatabase(): Promise<string> {
   const admin = inject('postgresAdminUrl');
-  if (!admin) throw new Error('POSDROP_TEST_STORE=postgres without the global setup that starts the server (run it with npm run test:postgres)');
+  if (!admin) throw new Error('TEST_STORE_ENGINE=postgres without the global setup that starts the server (run it with npm run test:postgres)');
   const name = `t_${process.pid}_${randomBytes(6).toString('hex')}`;
   const client = new pg.Client({ connectionString: admin });
   await client.connect();
