@@ -6,6 +6,7 @@
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { POSTGRES_TYPES } from '../../src/store/postgres/database.js';
 
 export interface LedgerReader {
   /** The rows of `sql`, its `?` bound to `params` in order. */
@@ -20,15 +21,6 @@ export interface StoreTarget {
   dataDir: string;
   url: string;
 }
-
-const INT8 = 20;
-/** `count(*)` and `bigint` columns as numbers, as the daemon reads them (postgres/database.ts). */
-const types = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === INT8 && format !== 'binary') return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format);
-  },
-} as pg.CustomTypesConfig;
 
 /** Opens a reader on `target`; each query on SQLite opens its own read-only connection. */
 export function openLedgerReader(target: StoreTarget): LedgerReader {
@@ -55,7 +47,7 @@ function sqliteReader(file: string): LedgerReader {
 }
 
 function postgresReader(url: string): LedgerReader {
-  const pool = new pg.Pool({ connectionString: url, types, max: 2 });
+  const pool = new pg.Pool({ connectionString: url, types: POSTGRES_TYPES, max: 2 });
   // The server restarting under a run must not end the harness: the next query says so.
   pool.on('error', () => undefined);
   const numbered = (sql: string): string => {

@@ -7,14 +7,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { mkdir, readFile, writeFile, chmod } from 'node:fs/promises';
 import path from 'node:path';
-import { openDatabase } from '../../src/store/database.js';
-import { PartnerStore } from '../../src/store/partners.js';
 import { FORMAT_IDS } from '../../src/formats/types.js';
 import { parsePublicKeyLine } from '../../src/security/public-keys.js';
 import { generateEd25519KeyPair } from '../../src/security/ed25519.js';
 import type { LogLine, TestPartner } from './daemon.js';
 import { waitFor } from './daemon.js';
-import { TEST_STORE, testStoreUrl, withPostgresStore } from './test-store.js';
+import { addPartnerBeforeStart, TEST_STORE, testStoreUrl } from './test-store.js';
 
 const HARNESS = path.resolve(import.meta.dirname, 'serve-line-formats.mjs');
 
@@ -137,23 +135,7 @@ export async function seedPartner(dataDir: string, id: string, clientId: string)
   const keys = generateEd25519KeyPair();
   const partner = { id, clientId, channels: ['direct-mail'], formats: [...FORMAT_IDS] };
   const key = parsePublicKeyLine(keys.public);
-  if (TEST_STORE === 'postgres') {
-    await withPostgresStore(await testStoreUrl(dataDir), (store) =>
-      store.transaction(async (tx) => {
-        await tx.partners.add(partner);
-        await tx.partners.addKey(id, key);
-      }),
-    );
-  } else {
-    const db = openDatabase(path.join(dataDir, 'posdrop.db'));
-    try {
-      const partners = new PartnerStore(db, () => new Date());
-      partners.add(partner);
-      partners.addKey(id, key);
-    } finally {
-      db.close();
-    }
-  }
+  await addPartnerBeforeStart(dataDir, partner, key);
   const keyFile = path.join(dataDir, `${id}.key`);
   await writeFile(keyFile, keys.private, { mode: 0o600 });
   await chmod(keyFile, 0o600);

@@ -8,11 +8,9 @@ import path from 'node:path';
 import ssh2 from 'ssh2';
 import { hashPassword } from '../../src/security/password.js';
 import { parsePublicKeyLine } from '../../src/security/public-keys.js';
-import { openDatabase } from '../../src/store/database.js';
-import { PartnerStore } from '../../src/store/partners.js';
 import type { LogLine, TestPartner } from './daemon.js';
 import { waitFor } from './daemon.js';
-import { TEST_STORE, testStoreUrl, withPostgresStore } from './test-store.js';
+import { addPartnerBeforeStart, TEST_STORE, testStoreUrl } from './test-store.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/posdrop.js');
 
@@ -100,22 +98,6 @@ export async function addPartnerOffline(dataDir: string, id: string, clientId: s
   const password = `pw-${id}-secret-123`;
   const partner = { id, clientId, channels: [], formats: ['crowdtwist-pos' as const], passwordHash: await hashPassword(password, { ln: 10, r: 8, p: 1 }) };
   const key = parsePublicKeyLine(keys.public);
-  if (TEST_STORE === 'postgres') {
-    await withPostgresStore(await testStoreUrl(dataDir), (store) =>
-      store.transaction(async (tx) => {
-        await tx.partners.add(partner);
-        await tx.partners.addKey(id, key);
-      }),
-    );
-    return { id, password, keyFile, privateKey: keys.private };
-  }
-  const db = openDatabase(path.join(dataDir, 'posdrop.db'));
-  try {
-    const partners = new PartnerStore(db, () => new Date());
-    partners.add(partner);
-    partners.addKey(id, key);
-    return { id, password, keyFile, privateKey: keys.private };
-  } finally {
-    db.close();
-  }
+  await addPartnerBeforeStart(dataDir, partner, key);
+  return { id, password, keyFile, privateKey: keys.private };
 }

@@ -7,6 +7,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { inject } from 'vitest';
+import path from 'node:path';
+import type { PublicKeyEntry } from '../../src/security/public-keys.js';
+import { openDatabase } from '../../src/store/database.js';
+import { PartnerStore, type NewPartner } from '../../src/store/partners.js';
 import { openPostgres } from '../../src/store/postgres/database.js';
 import { PostgresStore } from '../../src/store/store.js';
 
@@ -54,5 +58,26 @@ export async function withPostgresStore<T>(url: string, work: (store: PostgresSt
     return await work(new PostgresStore(pool, () => new Date()));
   } finally {
     await pool.end();
+  }
+}
+
+/** Writes a partner and its key into the store of `dataDir` before any daemon runs, on the run's engine. */
+export async function addPartnerBeforeStart(dataDir: string, partner: NewPartner, key: PublicKeyEntry): Promise<void> {
+  if (TEST_STORE === 'postgres') {
+    await withPostgresStore(await testStoreUrl(dataDir), (store) =>
+      store.transaction(async (tx) => {
+        await tx.partners.add(partner);
+        await tx.partners.addKey(partner.id, key);
+      }),
+    );
+    return;
+  }
+  const db = openDatabase(path.join(dataDir, 'posdrop.db'));
+  try {
+    const partners = new PartnerStore(db, () => new Date());
+    partners.add(partner);
+    partners.addKey(partner.id, key);
+  } finally {
+    db.close();
   }
 }

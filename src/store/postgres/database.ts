@@ -9,7 +9,7 @@ import { migratePostgres, schemaVersion } from './migrate.js';
 const INT8 = 20;
 
 /** The type parsers of posdrop's connections (per pool, never pg's global ones). */
-const types = {
+export const POSTGRES_TYPES = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === INT8 && format !== 'binary') return (value: string) => Number(value);
     return pg.types.getTypeParser(oid, format);
@@ -62,7 +62,7 @@ export interface PoolOptions {
 }
 
 function poolOn(url: string, options: PoolOptions): PgPool {
-  const pool = new pg.Pool({ connectionString: url, types, max: options.max ?? 10, connectionTimeoutMillis: options.connectTimeoutMs ?? 0 });
+  const pool = new pg.Pool({ connectionString: url, types: POSTGRES_TYPES, max: options.max ?? 10, connectionTimeoutMillis: options.connectTimeoutMs ?? 0 });
   // An idle client's error (the server restarting) must not end the process; the next query says so.
   pool.on('error', () => undefined);
   return pool;
