@@ -7,6 +7,7 @@
  */
 import type pg from 'pg';
 import { copyRows } from '../../store/postgres/copy.js';
+import { rowsByKeys } from '../../store/postgres/rows-by-keys.js';
 import type { BalanceKey, Entry, NewEntry, ToolboxLedger, UndoneBy } from './ledger.js';
 
 /** An entry as both engines read it back (quoted aliases, which SQLite takes as well). */
@@ -39,15 +40,17 @@ export class PostgresToolboxLedger implements ToolboxLedger {
   async prepare(names: readonly string[]): Promise<void> {
     const unknown = [...new Set(names)].filter((name) => !this.names.has(name));
     if (unknown.length === 0) return;
-    const found = await this.client.query<{ code: string; card_number: string | null }>(
-      'SELECT code, card_number FROM toolbox_customers WHERE partner_id = $1 AND (code = ANY($2::text[]) OR card_number = ANY($2::text[]))',
-      [this.partner, unknown],
-    );
+    const scope = { partner_id: this.partner };
+    const columns = 'code, card_number';
+    const found = [
+      ...(await rowsByKeys<{ code: string; card_number: string | null }>(this.client, { table: 'toolbox_customers', columns, scope, key: 'code', keyType: 'text' }, unknown)),
+      ...(await rowsByKeys<{ code: string; card_number: string | null }>(this.client, { table: 'toolbox_customers', columns, scope, key: 'card_number', keyType: 'text' }, unknown)),
+    ];
     const asked = new Set(unknown);
     for (const name of unknown) this.names.set(name, null);
     // a code first: a card number never hides the customer whose code it is
-    for (const row of found.rows) if (row.card_number !== null && asked.has(row.card_number)) this.names.set(row.card_number, row.code);
-    for (const row of found.rows) if (asked.has(row.code)) this.names.set(row.code, row.code);
+    for (const row of found) if (row.card_number !== null && asked.has(row.card_number)) this.names.set(row.card_number, row.code);
+    for (const row of found) if (asked.has(row.code)) this.names.set(row.code, row.code);
     const codes = [...new Set(unknown.map((name) => this.names.get(name) ?? name))].filter((code) => !this.loaded.has(code));
     if (codes.length === 0) return;
     const balances = await this.client.query<{ campaign_id: string; code: string; product: string; balance: number }>(

@@ -6,6 +6,7 @@
  */
 import type pg from 'pg';
 import { copyRows } from '../../store/postgres/copy.js';
+import { rowsByKeys } from '../../store/postgres/rows-by-keys.js';
 import type { CheckedElement } from './check-element.js';
 import type { PosStore, StoredPurchase } from './pos-store.js';
 import type { BoughtLine } from './relations.js';
@@ -196,20 +197,21 @@ export class PostgresPosStore implements PosStore {
 
   private async readPurchases(receipts: string[]): Promise<void> {
     if (receipts.length === 0) return;
-    const found = await this.client.query<{ id: number; receipt_id: string; file_id: number; position: number }>(
-      'SELECT id, receipt_id, file_id, position FROM crowdtwist_purchases WHERE partner_id = $1 AND receipt_id = ANY($2::text[])',
-      [this.partner, receipts],
+    const found = await rowsByKeys<{ id: number; receipt_id: string; file_id: number; position: number }>(
+      this.client,
+      { table: 'crowdtwist_purchases', columns: 'id, receipt_id, file_id, position', scope: { partner_id: this.partner }, key: 'receipt_id', keyType: 'text' },
+      receipts,
     );
     for (const receipt of receipts) this.purchases.set(receipt, null);
-    if (found.rows.length === 0) return;
-    const ids = found.rows.map((row) => row.id);
+    if (found.length === 0) return;
+    const ids = found.map((row) => row.id);
     const lines = new Map<number, BoughtLine[]>(ids.map((id) => [id, []]));
     const items = await this.client.query<{ purchase_id: number; sku: string; quantity: number; is_awaiting_fulfillment: number }>(
       'SELECT purchase_id, sku, quantity, is_awaiting_fulfillment FROM crowdtwist_items WHERE purchase_id = ANY($1::bigint[]) ORDER BY purchase_id, line',
       [ids],
     );
     for (const item of items.rows) lines.get(item.purchase_id)?.push({ sku: item.sku, quantity: item.quantity, awaitingFulfillment: item.is_awaiting_fulfillment === 1 });
-    for (const row of found.rows) {
+    for (const row of found) {
       this.purchases.set(row.receipt_id, { id: row.id, lines: lines.get(row.id) ?? [], fileId: row.file_id, position: row.position });
     }
     await this.readQuantities('crowdtwist_returns', 'crowdtwist_return_items', 'return_row', ids, this.returnedOf);
@@ -228,12 +230,13 @@ export class PostgresPosStore implements PosStore {
 
   private async readHolders(table: string, column: string, ids: string[], into: Map<string, Holder | null>): Promise<void> {
     if (ids.length === 0) return;
-    const found = await this.client.query<{ id: string; file_id: number; position: number }>(
-      `SELECT ${column} AS id, file_id, position FROM ${table} WHERE partner_id = $1 AND ${column} = ANY($2::text[])`,
-      [this.partner, ids],
+    const found = await rowsByKeys<{ id: string; file_id: number; position: number }>(
+      this.client,
+      { table, columns: `${column} AS id, file_id, position`, scope: { partner_id: this.partner }, key: column, keyType: 'text' },
+      ids,
     );
     for (const id of ids) into.set(id, null);
-    for (const row of found.rows) into.set(row.id, { fileId: row.file_id, position: row.position });
+    for (const row of found) into.set(row.id, { fileId: row.file_id, position: row.position });
   }
 }
 

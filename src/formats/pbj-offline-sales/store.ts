@@ -10,6 +10,7 @@ import type pg from 'pg';
 import type { Db } from '../../store/database.js';
 import { copyRows } from '../../store/postgres/copy.js';
 import { FORMAT_LOCK, lockFormatKey } from '../../store/postgres/format-locks.js';
+import { rowsByKeys } from '../../store/postgres/rows-by-keys.js';
 import type { EngineHandle } from '../../store/store.js';
 import type { KeyHolder } from '../delimited/dedupe.js';
 
@@ -83,12 +84,14 @@ class PostgresPbjSales implements PbjSales {
     const unknown = [...new Set(lines.map((values) => values[0] as number))].filter((orderId) => !this.holders.has(orderId));
     if (unknown.length === 0) return;
     // what is queued is not in the table yet, but every ORDER_ID of it is in `holders` already
-    const found = await this.client.query<{ order_id: number; file_id: number; line: number }>(
-      'SELECT order_id, file_id, line FROM pbj_sales WHERE partner_id = $1 AND channel = $2 AND order_id = ANY($3::bigint[])',
-      [this.file.partner, this.file.channel, unknown],
+    const scope = { partner_id: this.file.partner, channel: this.file.channel };
+    const found = await rowsByKeys<{ order_id: number; file_id: number; line: number }>(
+      this.client,
+      { table: 'pbj_sales', columns: 'order_id, file_id, line', scope, key: 'order_id', keyType: 'bigint' },
+      unknown,
     );
     for (const orderId of unknown) this.holders.set(orderId, null);
-    for (const row of found.rows) this.holders.set(row.order_id, { fileId: row.file_id, line: row.line });
+    for (const row of found) this.holders.set(row.order_id, { fileId: row.file_id, line: row.line });
   }
 
   add(line: number, values: readonly unknown[]): KeyHolder | undefined {
