@@ -16,14 +16,14 @@ import { PosDataReader, type ReaderLimits } from './pos-data-reader.js';
 /** Files from this size on are checked in a worker thread. */
 export const WORKER_MIN_BYTES = 1024 * 1024;
 
-/** Elements stored in one turn of the event loop. */
+/** Elements stored in one turn of the event loop, unless the store says otherwise. */
 const TURN_ELEMENTS = 20;
 
 type OnBatch = (elements: CheckedElement[]) => Promise<void>;
 
 /** Calls `onBatch` with the checked elements of `source`, in file order; throws `FileRejected` as the reader does. */
-export async function forEachChecked(source: string, size: number, limits: ReaderLimits, onBatch: OnBatch): Promise<void> {
-  if (size >= WORKER_MIN_BYTES) await inWorker({ source, limits }, onBatch);
+export async function forEachChecked(source: string, size: number, limits: ReaderLimits, onBatch: OnBatch, turnElements = TURN_ELEMENTS): Promise<void> {
+  if (size >= WORKER_MIN_BYTES) await inWorker({ source, limits }, onBatch, turnElements);
   else await inline(source, limits, onBatch);
 }
 
@@ -43,7 +43,7 @@ async function inline(source: string, limits: ReaderLimits, onBatch: OnBatch): P
   await hand();
 }
 
-async function inWorker(job: CheckJob, onBatch: OnBatch): Promise<void> {
+async function inWorker(job: CheckJob, onBatch: OnBatch, turnElements: number): Promise<void> {
   const worker = new Worker(workerScript(), { workerData: job });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -58,7 +58,7 @@ async function inWorker(job: CheckJob, onBatch: OnBatch): Promise<void> {
         chain = chain.then(async () => {
           if (settled) return;
           if (message.kind === 'batch') {
-            await inTurns(message.elements, onBatch);
+            await inTurns(message.elements, onBatch, turnElements);
             worker.postMessage('taken');
           } else if (message.kind === 'end') {
             settled = true;
@@ -81,10 +81,10 @@ async function inWorker(job: CheckJob, onBatch: OnBatch): Promise<void> {
  * milliseconds to store: stored in slices, each in its own turn of the event loop, so that an
  * SFTP request waits for one slice at most.
  */
-async function inTurns(elements: CheckedElement[], onBatch: OnBatch): Promise<void> {
-  for (let start = 0; start < elements.length; start += TURN_ELEMENTS) {
+async function inTurns(elements: CheckedElement[], onBatch: OnBatch, turnElements: number): Promise<void> {
+  for (let start = 0; start < elements.length; start += turnElements) {
     await new Promise((resolve) => setImmediate(resolve));
-    await onBatch(elements.slice(start, start + TURN_ELEMENTS));
+    await onBatch(elements.slice(start, start + turnElements));
   }
 }
 

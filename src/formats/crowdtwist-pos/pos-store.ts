@@ -64,6 +64,12 @@ export interface PosStore {
    * returns and fulfillments), before any of them is settled; absent on SQLite.
    */
   prepare?(elements: readonly CheckedElement[]): Promise<void>;
+  /**
+   * How many requests are settled per turn of the event loop. SQLite's inserts run on the loop,
+   * so a turn stays short (20, the default); on PostgreSQL they are awaited I/O, and a turn takes
+   * a whole piece of input, so its lookups are one round trip rather than one per 20 requests.
+   */
+  readonly turnElements?: number;
   /** Stores a purchase with its items, tenders and coupons; false when its receipt_id is stored already. */
   addPurchase(purchase: Purchase, position: number): boolean;
   /** The stored purchase of `receiptId` (this file's earlier requests included). */

@@ -41,6 +41,7 @@ function unknownOf<T>(ids: Iterable<string>, known: ReadonlyMap<string, T>): str
 }
 
 export class PostgresPosStore implements PosStore {
+  readonly turnElements = Number.POSITIVE_INFINITY;
   /** Receipts looked up or stored, with their purchase; null for one not stored. */
   private readonly purchases = new Map<string, KnownPurchase | null>();
   private readonly returns = new Map<string, Holder | null>();

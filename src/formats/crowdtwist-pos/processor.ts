@@ -43,7 +43,7 @@ class BatchRun {
       await this.store.flush(false);
       await this.failedStore.flush(false);
       await this.failed.flush();
-    });
+    }, this.store.turnElements);
     await this.store.flush(true);
     await this.failedStore.flush(true);
     await this.failed.finish();

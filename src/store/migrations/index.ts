@@ -17,6 +17,7 @@ import { bans } from './015-bans.js';
 import { senderOptions } from './016-sender-options.js';
 import { partnerLogins } from './017-partner-logins.js';
 import { cluster } from './018-cluster.js';
+import { bulkRowKeys } from './019-bulk-row-keys.js';
 
 /** Every schema version in order; append, never edit a released one. */
 export const MIGRATIONS: readonly Migration[] = [
@@ -38,4 +39,5 @@ export const MIGRATIONS: readonly Migration[] = [
   senderOptions,
   partnerLogins,
   cluster,
+  bulkRowKeys,
 ];
