@@ -107,25 +107,29 @@ export async function checkAgainstTruth(reader: LedgerReader, dataDir: string, p
   return tally;
 }
 
-/** `YYYYMMDD_NNNN_<partner>_pos_batch.json`: a day's counter file, as the plan names them. */
-const COUNTER_FILE = /^(\d{8})_(\d{4})_.+_pos_batch\.json$/;
+/** `YYYYMMDD_NNNN_<partner>_pos_<any>.json`: a day's counter file (the plan's batches and its resend). */
+const COUNTER_FILE = /^(\d{8})_(\d{4})_.+_pos_.+\.json$/;
 
 /**
- * Each day's counter files were processed in counter order, whichever node took them: when one
- * counter was processed, the one before it already was (the times are the nodes' clocks, one
- * machine's, so one clock).
+ * Each day's counters were processed in counter order, whichever node took them: each counter
+ * was first processed after the one before it first was (the times are the nodes' clocks, one
+ * machine's, so one clock). The first time: a counter has several files when one is resent
+ * under another name, and whichever of them is processed first is that counter; the other,
+ * then a resend, may come at any time after.
  */
 function checkCounterOrder(rows: LedgerRow[], tally: Tally): void {
-  const byDay = new Map<string, { counter: number; at: string }[]>();
+  const byDay = new Map<string, Map<number, string>>();
   for (const row of rows) {
     const match = COUNTER_FILE.exec(row.name);
     if (!match || row.state !== 'processed' || row.processed_at === null) continue;
-    const list = byDay.get(match[1] as string) ?? [];
-    list.push({ counter: Number(match[2]), at: row.processed_at });
-    byDay.set(match[1] as string, list);
+    const firsts = byDay.get(match[1] as string) ?? new Map<number, string>();
+    const counter = Number(match[2]);
+    const known = firsts.get(counter);
+    if (known === undefined || row.processed_at < known) firsts.set(counter, row.processed_at);
+    byDay.set(match[1] as string, firsts);
   }
-  for (const [day, list] of byDay) {
-    list.sort((a, b) => a.counter - b.counter);
+  for (const [day, firsts] of byDay) {
+    const list = [...firsts].map(([counter, at]) => ({ counter, at })).sort((a, b) => a.counter - b.counter);
     for (let i = 1; i < list.length; i += 1) {
       const [before, after] = [list[i - 1], list[i]] as [{ counter: number; at: string }, { counter: number; at: string }];
       if (after.at < before.at) tally.problems.push(`${day}: counter ${after.counter} processed at ${after.at}, before counter ${before.counter} (${before.at})`);
