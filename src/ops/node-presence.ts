@@ -3,7 +3,7 @@
  * while it runs, so that `posdrop status`, from any node, lists the nodes and which are alive. A
  * beat that finds no row (an operator cleared the table) announces the node again. A failed beat
  * is logged and tried again at the next one: the node stays up, and reads as dead only once it
- * has missed three.
+ * has missed three. On PostgreSQL only: a single daemon on SQLite is what its runtime file says.
  */
 import { errorMessage } from '../core/errors.js';
 import type { Log } from '../log.js';
@@ -25,6 +25,9 @@ export class NodePresence {
   constructor(private readonly options: NodePresenceOptions) {}
 
   async start(): Promise<void> {
+    // One daemon on SQLite: its runtime file says it runs, and a beat would be a write on the loop
+    // that waits, the whole loop with it, for whichever operator's process holds SQLite's lock.
+    if (this.options.store.engine === 'sqlite') return;
     await this.announce();
     this.timer = setInterval(() => void this.beat(), NODE_BEAT_MS);
     this.timer.unref();
