@@ -58,7 +58,7 @@ describe('access taken away while a partner is logged in', () => {
     const partner = await daemon.addPartner({ id: 'rotated' });
     const byKey = await busySession(partner);
     const byPassword = await connectSftp(daemon.port, partner, { password: partner.password });
-    const [key] = daemon.app.running.partners.keys(partner.id);
+    const [key] = await daemon.store.partners.keys(partner.id);
     expect((await posdrop(daemon, ['partners', 'keys', partner.id, '--remove', key?.fingerprint as string])).code).toBe(0);
     await expectEnded(partner, byKey.session, byPassword);
     expect((await sftpBatch(daemon.port, partner, ['ls /outbox'])).code).not.toBe(0);

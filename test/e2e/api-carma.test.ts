@@ -36,7 +36,7 @@ describe('Carma purchase history API', () => {
     const posted = await shell(`curl -s ${auth} -X POST "${base}/rest/4711/purchasehistory/L1/imports/${id}/data" -H "Content-Type: text/csv" --data-binary @${FIXTURE.pathname}`, work);
     const { batchId } = JSON.parse(posted.stdout) as { batchId: string };
     expect(batchId).toMatch(/^\d+$/);
-    const [row] = daemon.ledger('shop');
+    const [row] = await daemon.ledger('shop');
     expect(row).toMatchObject({ id: Number(batchId), name: `purchasehistory_L1_${id}.csv`, state: 'processed', via: 'http' });
 
     const polled = await shell(`curl -s ${auth} "${base}/rest/4711/batches/${batchId}"`, work);
@@ -55,7 +55,7 @@ describe('Carma purchase history API', () => {
     const first = (await post()).json() as { batchId: string };
     const second = (await post()).json() as { batchId: string };
     expect(first.batchId).not.toBe(second.batchId);
-    const rows = daemon.ledger('shop').filter((file) => file.name.includes(opened.id));
+    const rows = (await daemon.ledger('shop')).filter((file) => file.name.includes(opened.id));
     expect(rows.map((file) => [file.name, file.state, file.counts?.accepted])).toEqual([
       [`purchasehistory_L2_${opened.id}.csv`, 'processed', 6],
       [`purchasehistory_L2_${opened.id}-2.csv`, 'processed', 6],
@@ -74,7 +74,7 @@ describe('Carma purchase history API', () => {
       call(`${base}/rest/815/batches/999999`, { headers: other }),
     ]);
     for (const answer of answers) expect([answer.status, answer.json()]).toEqual([404, { error: { code: 404, message: 'no such resource' } }]);
-    expect(daemon.ledger('other')).toEqual([]);
+    expect(await daemon.ledger('other')).toEqual([]);
   });
 
   it('refuses without credentials, with a wrong key, and data that is not text/csv', async () => {
@@ -98,6 +98,6 @@ describe('Carma purchase history API', () => {
     for (const answer of answers) {
       expect([answer.status, answer.json()]).toEqual([403, { error: { code: 403, message: 'the account pbjonly does not send carma-purchase-history; an operator can add it with posdrop partners' } }]);
     }
-    expect(daemon.ledger('pbjonly')).toEqual([]);
+    expect(await daemon.ledger('pbjonly')).toEqual([]);
   });
 });

@@ -75,7 +75,7 @@ describe('the partner API listener', () => {
     await held.closed;
     await waitFor(async () => (await daemon.deliverySpool('jumbo')).length === 0);
     expect(await daemon.folder('jumbo', 'inbox')).toEqual([]);
-    expect(daemon.ledger('jumbo')).toEqual([]);
+    expect(await daemon.ledger('jumbo')).toEqual([]);
   });
 
   it('counts failed API logins in the defender SFTP uses: the address is banned for both', async () => {

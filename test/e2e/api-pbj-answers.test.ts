@@ -65,7 +65,7 @@ describe('PBJ: a file that cannot finish within the configured wait', () => {
     // still held: polling says the same, and the ledger has the file, not yet processed
     const polled = await call(`${base}${location}`, { headers: { Authorization: `Bearer ${access}` } });
     expect([polled.status, polled.json()]).toEqual([202, { result: null, status: 'processing', location }]);
-    expect(daemon.ledger('jumbo').map((row) => row.state)).not.toContain('processed');
+    expect((await daemon.ledger('jumbo')).map((row) => row.state)).not.toContain('processed');
 
     open();
     const done = await waitFor(async () => {
@@ -74,7 +74,7 @@ describe('PBJ: a file that cannot finish within the configured wait', () => {
     }, 30_000);
     expect(done.stdout).toBe(`${await readFile(daemon.path('partners', 'jumbo', 'outbox', 'direct-mail_20-04-2020_1.csv.result.json'), 'utf8')}\n202`);
     expect(JSON.parse(done.stdout.split('\n\n')[0] as string)).toEqual({ result: 34 });
-    expect(daemon.ledger('jumbo')).toMatchObject([{ name: 'direct-mail_20-04-2020_1.csv', state: 'processed', via: 'http' }]);
+    expect(await daemon.ledger('jumbo')).toMatchObject([{ name: 'direct-mail_20-04-2020_1.csv', state: 'processed', via: 'http' }]);
 
     // another partner's token, or bytes never sent, find nothing
     const unknown = await call(`${base}${location.replace(/sha256=\w+/, `sha256=${'0'.repeat(64)}`)}`, { headers: { Authorization: `Bearer ${access}` } });
@@ -90,7 +90,7 @@ describe('PBJ: concurrent posts, limits, bodies and tokens', () => {
     call(`${base}/bulk-sales/files`, { method: 'POST', headers: { Authorization: `Bearer ${bearer ?? (await tokenOf(base, 'jumbo', key))}` }, body });
   /** Nothing of a refused upload is anywhere: no new row, nothing in the inbox, no body in the spool. */
   const expectNothingStored = async (partner: string, rowsBefore: number) => {
-    expect(daemon.ledger(partner)).toHaveLength(rowsBefore);
+    expect(await daemon.ledger(partner)).toHaveLength(rowsBefore);
     expect(await daemon.folder(partner, 'inbox')).toEqual([]);
     expect(await daemon.deliverySpool(partner)).toEqual([]);
   };
@@ -113,19 +113,19 @@ describe('PBJ: concurrent posts, limits, bodies and tokens', () => {
     const refused = answers.filter((answer) => answer.status !== 202);
     expect(refused.map((answer) => answer.status)).toEqual([400, 400]);
     for (const answer of refused) expect(JSON.stringify(answer.json())).toContain('This file has already been uploaded');
-    const rows = daemon.ledger('jumbo').filter((row) => row.name === name);
+    const rows = (await daemon.ledger('jumbo')).filter((row) => row.name === name);
     expect(rows.map((row) => row.state).sort()).toEqual(['processed', 'rejected', 'rejected']);
     expect(rows.filter((row) => row.state === 'processed').map((row) => row.counts?.accepted)).toEqual([3]);
   });
 
   it('answers a body over the partner cap 413 in the guide shape, keeps nothing of it, and records the refusal as SFTP does', async () => {
-    const rows = daemon.ledger('jumbo').length;
+    const rows = (await daemon.ledger('jumbo')).length;
     const big = await upload(form('direct-mail_02-05-2020_1.csv', sales(2000, 200)));
     expect(big.status).toBe(413);
     expect(big.type).toBe('application/json; charset=utf-8');
     expect(big.json()).toEqual({ error: { code: 413, message: expect.stringMatching(/larger than the upload limit/) } });
     // its one row is the refusal, never in the inbox, and the receipt says so
-    expect(daemon.ledger('jumbo').at(-1)).toMatchObject({ name: 'direct-mail_02-05-2020_1.csv', state: 'rejected', reasonCode: 'oversize', sha256: '', via: 'http' });
+    expect((await daemon.ledger('jumbo')).at(-1)).toMatchObject({ name: 'direct-mail_02-05-2020_1.csv', state: 'rejected', reasonCode: 'oversize', sha256: '', via: 'http' });
     expect(await daemon.receipt('jumbo', 'direct-mail_02-05-2020_1.csv')).toMatchObject({ state: 'rejected', reason: { code: 'oversize' } });
     await expectNothingStored('jumbo', rows + 1);
   });
@@ -142,13 +142,13 @@ describe('PBJ: concurrent posts, limits, bodies and tokens', () => {
         message: `the file is not valid UTF-8: the byte at offset ${Buffer.byteLength(before)} (counting from 0) does not begin or continue a UTF-8 character; save the file as UTF-8`,
       },
     });
-    const row = daemon.ledger('jumbo').find((file) => file.name === 'direct-mail_03-05-2020_1.csv');
+    const row = (await daemon.ledger('jumbo')).find((file) => file.name === 'direct-mail_03-05-2020_1.csv');
     expect(row).toMatchObject({ state: 'rejected', via: 'http' });
     expect(row?.counts?.accepted ?? 0).toBe(0);
   });
 
   it('refuses an expired or forged token 401, and a partner without the format 403, storing nothing', async () => {
-    const rows = daemon.ledger('jumbo').length;
+    const rows = (await daemon.ledger('jumbo')).length;
     const access = await tokenOf(base, 'jumbo', key);
     const [head, payload, signature] = access.split('.') as [string, string, string];
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString()) as Record<string, unknown>;

@@ -72,7 +72,7 @@ describe('PBJ offline sales API', () => {
     expect(uploaded.code, uploaded.stderr).toBe(0);
     expect(JSON.parse(uploaded.stdout)).toEqual({ result: 34 });
 
-    const [row] = daemon.ledger('jumbo');
+    const [row] = await daemon.ledger('jumbo');
     expect(row).toMatchObject({ name: 'derect-mail_20-04-2020_1.csv', state: 'processed', via: 'http', counts: { accepted: 34 } });
     expect(await daemon.receipt('jumbo', 'derect-mail_20-04-2020_1.csv')).toMatchObject({ state: 'processed', via: 'http' });
     expect(JSON.parse(await readFile(daemon.path('partners', 'jumbo', 'outbox', 'derect-mail_20-04-2020_1.csv.result.json'), 'utf8'))).toEqual({ result: 34 });
@@ -82,7 +82,7 @@ describe('PBJ offline sales API', () => {
     // The same name again: the guide's "already uploaded", and nothing stored twice.
     const again = await shell(uploadLine, work);
     expect(JSON.parse(again.stdout)).toEqual({ error: { code: 400, message: 'This file has already been uploaded' } });
-    expect(daemon.ledger('jumbo').filter((file) => file.state === 'processed')).toHaveLength(1);
+    expect((await daemon.ledger('jumbo')).filter((file) => file.state === 'processed')).toHaveLength(1);
   });
 
   it('answers 202 with the count, 400 with the same body as .result.json for a bad file', async () => {
@@ -143,7 +143,7 @@ describe('PBJ offline sales API', () => {
     ]);
     const table = await posdrop(daemon, ['partners', 'list']);
     expect(table.stdout).toMatch(/jumbo .*password \+ 1 key\(s\) \+ api key/);
-    const stored = daemon.app.running.partners.get('jumbo')?.apiKeyHash ?? '';
+    const stored = (await daemon.store.partners.get('jumbo'))?.apiKeyHash ?? '';
     expect(stored).toMatch(/^\$scrypt\$/);
     expect(stored).not.toContain(key);
     const access = await token();

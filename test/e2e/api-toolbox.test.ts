@@ -63,7 +63,7 @@ describe('Client Toolbox batch transactions API', () => {
     ]);
   /** Nothing of a refused request is anywhere: no row, nothing in the inbox, no body in the spool. */
   const expectNothingStored = async (partner: string, rowsBefore: number) => {
-    expect(daemon.ledger(partner)).toHaveLength(rowsBefore);
+    expect(await daemon.ledger(partner)).toHaveLength(rowsBefore);
     expect(await daemon.folder(partner, 'inbox')).toEqual([]);
     expect(await daemon.deliverySpool(partner)).toEqual([]);
   };
@@ -89,7 +89,7 @@ describe('Client Toolbox batch transactions API', () => {
     // 14.95 + 50 + 34.67 + 0.50 + 0.75 + 2.00 earned at ratio 1, reward 1500 redeemed for 50
     expect(await balances('john1970')).toEqual([['4638472975924871', '12121', 52.87]]);
 
-    const [row] = daemon.ledger('john1970');
+    const [row] = await daemon.ledger('john1970');
     expect(row).toMatchObject({ state: 'processed', via: 'http', format: 'clienttoolbox-transactions', senderOptions: { allow_undo: true, apply_ratio: true, receipt: 'xml' } });
     expect(row?.name).toMatch(/^transactions_\d{8}_api-[0-9a-f-]{36}\.psv$/);
     expect(await daemon.receipt('john1970', row?.name as string)).toMatchObject({ state: 'processed', via: 'http', counts: { total: 7, accepted: 7 } });
@@ -124,11 +124,11 @@ describe('Client Toolbox batch transactions API', () => {
     expect(multipart.code, multipart.stderr).toBe(0);
     expect(multipart.stdout).toBe(SUCCESS_XML);
     // append-only: two batches, each posted once
-    expect(daemon.ledger('plain').map((row) => row.state)).toEqual(['processed', 'processed']);
+    expect((await daemon.ledger('plain')).map((row) => row.state)).toEqual(['processed', 'processed']);
     expect(await balances('plain')).toEqual([['4638472975924871', '12121', 105.74]]);
 
     // sent without allow-undo, to a partner whose configuration does not allow it either
-    const refused = await posdrop(daemon, ['undo', daemon.ledger('plain')[0]?.name as string, '--partner', 'plain', '--reason', 'x']);
+    const refused = await posdrop(daemon, ['undo', (await daemon.ledger('plain'))[0]?.name as string, '--partner', 'plain', '--reason', 'x']);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('was not sent with allow-undo=yes');
     expect(await balances('plain')).toEqual([['4638472975924871', '12121', 105.74]]);
@@ -149,7 +149,7 @@ describe('Client Toolbox batch transactions API', () => {
     expect(jsonp.status).toBe(200);
     expect(jsonp.type).toBe('application/javascript; charset=utf-8');
     expect(jsonp.text).toBe('/**/app.onBatch({"response":{"status":"success","batch":{"status":"all_imported","transactions":7}}});\n');
-    expect(daemon.ledger('jsonp')).toHaveLength(3);
+    expect(await daemon.ledger('jsonp')).toHaveLength(3);
 
     for (const callback of ['alert(1)//', 'a;b', '1abc', 'a..b', `x${'y'.repeat(64)}`, '</script>']) {
       const refused = await post({ ...fields, output: 'JSON', callback });
@@ -163,7 +163,7 @@ describe('Client Toolbox batch transactions API', () => {
 
   it("answers the guide's error XML for bad input, naming what is wrong, and stores nothing", async () => {
     const fields = phpExample(keys.john1970 as string);
-    const rows = daemon.ledger('john1970').length;
+    const rows = (await daemon.ledger('john1970')).length;
     const cases: [Record<string, string>, number, string][] = [
       [{ ...fields, delimiter: 'semicolon' }, 400, 'delimiter must be pipe, comma or tab, not &#34;semicolon&#34;'],
       [{ ...fields, visits_header_4: 'price' }, 400, 'visits_header_4 names an unknown column &#34;price&#34;; expected one of campaign_id, code, redeemed, amount, date, authorization, promo_id, service_product or custom_field_N'],
@@ -194,7 +194,7 @@ describe('Client Toolbox batch transactions API', () => {
     expect(other.text).toBe(errorXml('the account pbj-only does not send clienttoolbox-transactions; an operator can add it with posdrop partners'));
     await expectNothingStored('pbj-only', 0);
 
-    const rows = daemon.ledger('john1970').length;
+    const rows = (await daemon.ledger('john1970')).length;
     const form = new URLSearchParams(phpExample(keys.john1970 as string)).toString();
     const latin1 = Buffer.concat([Buffer.from(form), Buffer.from('&custom=caf\xe9', 'latin1')]);
     const raw = await call(`${base}/api`, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body: latin1 });

@@ -2,17 +2,18 @@ import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { BUILT_IN_FORMATS } from '../../src/formats/registry.js';
 import { openDatabase } from '../../src/store/database.js';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { run, sftpBatch, type BatchResult } from '../support/clients.js';
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
 import { lineFormats } from '../support/line-format.mjs';
+import { sqliteOnly } from '../support/store-sql.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/posdrop.js');
 
-describe('posdrop backup and restore', () => {
+sqliteOnly('backup and restore copy the SQLite file (on PostgreSQL: pg_dump, store-url.test.ts)')('posdrop backup and restore', () => {
   let daemon: TestDaemon;
   let acme: TestPartner;
   let backup: string;
@@ -107,7 +108,7 @@ describe('posdrop backup and restore', () => {
   });
 });
 
-describe('ids after a restore', () => {
+sqliteOnly('a restored SQLite file')('ids after a restore', () => {
   let daemon: TestDaemon;
   let acme: TestPartner;
   const cli = (...args: string[]): Promise<BatchResult> =>
@@ -115,7 +116,7 @@ describe('ids after a restore', () => {
   async function send(name: string, content: string) {
     await writeFile(daemon.path(name), content);
     expect((await sftpBatch(daemon.port, acme, [`put ${daemon.path(name)} /inbox/`])).code).toBe(0);
-    return waitFor(() => daemon.ledger('acme').find((row) => row.name === name && row.state === 'processed' && row.archivePath && !seen.has(row.id)));
+    return waitFor(async () => (await daemon.ledger('acme')).find((row) => row.name === name && row.state === 'processed' && row.archivePath && !seen.has(row.id)));
   }
   const seen = new Set<number>();
 
@@ -138,7 +139,7 @@ describe('ids after a restore', () => {
     expect(restored.code, restored.stderr).toBe(0);
     expect(restored.stdout).toContain(`new files get ids above ${lost.id}, the highest handed out before`);
     await daemon.restart();
-    expect(daemon.ledger('acme').map((row) => row.id)).toEqual([first.id]);
+    expect((await daemon.ledger('acme')).map((row) => row.id)).toEqual([first.id]);
 
     // The file the backup never knew, sent again: a new id, a new archive path, the old original kept.
     await waitFor(async () => (await readdir(daemon.path('partners', 'acme', 'inbox'))).length === 0);
@@ -161,7 +162,7 @@ describe('ids after a restore', () => {
   });
 });
 
-describe('a database written by a newer posdrop', () => {
+sqliteOnly("a newer SQLite file's user_version (PostgreSQL's: store/postgres/migrate.test.ts)")('a database written by a newer posdrop', () => {
   const latest = MIGRATIONS.at(-1)?.version ?? 0;
   let dir: string;
   const env = () => ({ ...process.env, POSDROP_DATA_DIR: dir, POSDROP_SFTP_PORT: '0', POSDROP_HTTP_PORT: '0', POSDROP_API_PORT: '0', POSDROP_DEMO_PARTNER: 'false' });

@@ -1,5 +1,4 @@
 import { readFile, writeFile } from 'node:fs/promises';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FormatProcessor } from '../../src/pipeline/processor.js';
 import { BUILT_IN_FORMATS } from '../../src/formats/registry.js';
@@ -8,6 +7,7 @@ import { posdrop } from '../support/cli.js';
 import { sftpBatch } from '../support/clients.js';
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
 import { csvRows, drop, fetchJson, fetchOutbox } from '../support/drop.js';
+import { sqliteOnlyTest } from '../support/store-sql.js';
 
 const fixture = (name: string) => readFile(new URL(`../../fixtures/carma/${name}`, import.meta.url));
 
@@ -15,14 +15,8 @@ describe('Carma purchase history through the daemon', () => {
   let daemon: TestDaemon;
   let carma: TestPartner;
 
-  const rows = (listId: string): unknown[] => {
-    const db = new Database(daemon.path('posdrop.db'), { readonly: true });
-    try {
-      return db.prepare('SELECT line, original_id, sku, item_price, transaction_time, quantity, total_price, custom FROM carma_purchases WHERE list_id = ? ORDER BY id').all(listId);
-    } finally {
-      db.close();
-    }
-  };
+  const rows = (listId: string) =>
+    daemon.rows('SELECT line, original_id, sku, item_price, transaction_time, quantity, total_price, custom FROM carma_purchases WHERE list_id = ? ORDER BY id', listId);
 
   beforeAll(async () => {
     daemon = await TestDaemon.start();
@@ -47,7 +41,7 @@ describe('Carma purchase history through the daemon', () => {
       total: 6,
       status: 'FINISHED',
     });
-    const stored = rows('L1');
+    const stored = await rows('L1');
     expect(stored[0]).toEqual({ line: 1, original_id: 'C-1001', sku: 'SKU-1', item_price: '20.50', transaction_time: null, quantity: null, total_price: null, custom: null });
     expect(stored[4]).toMatchObject({ original_id: 'C-1005', item_price: '000100.00', custom: '{"column2":"gold"}' });
     expect(JSON.parse((stored[5] as { custom: string }).custom)).toMatchObject({ column2: 'custom2', column26: 'custom26' });
@@ -82,7 +76,7 @@ describe('Carma purchase history through the daemon', () => {
       ['9', 'original_id', 'missing_field'],
     ]);
     expect(log[1]?.[4]).toBe('the line has 32 columns; at most 31 are allowed; expected at most 31 columns');
-    expect(rows('L2').map((row) => (row as { original_id: string }).original_id)).toEqual(['ok-1', 'ok-2']);
+    expect((await rows('L2')).map((row) => (row as { original_id: string }).original_id)).toEqual(['ok-1', 'ok-2']);
   });
 
   it('neutralises a formula in the error log and tolerates a BOM', async () => {
@@ -90,7 +84,7 @@ describe('Carma purchase history through the daemon', () => {
     await drop(daemon, carma, name, '\uFEFF@SUM(A1);S;=1+1\n-3;S;3.00\n');
     const log = csvRows(await fetchOutbox(daemon, carma, `${name}.errors.csv`));
     expect(log[1]).toEqual(['1', 'item_price', "'=1+1", 'invalid_amount', 'item_price is not a valid amount; expected a decimal number with a point, such as 20.50', "'@SUM(A1);S;=1+1"]);
-    expect(rows('L3')).toEqual([expect.objectContaining({ line: 2, original_id: '-3' })]);
+    expect(await rows('L3')).toEqual([expect.objectContaining({ line: 2, original_id: '-3' })]);
   });
 
   it('appends a resend: the same data twice is stored twice', async () => {
@@ -98,7 +92,7 @@ describe('Carma purchase history through the daemon', () => {
     await drop(daemon, carma, 'purchasehistory_L4_first.csv', data);
     const second = await drop(daemon, carma, 'purchasehistory_L4_again.csv', data);
     expect(second.counts).toMatchObject({ accepted: 2, duplicates: 0 });
-    expect(rows('L4').map((row) => (row as { original_id: string }).original_id)).toEqual(['r-1', 'r-2', 'r-1', 'r-2']);
+    expect((await rows('L4')).map((row) => (row as { original_id: string }).original_id)).toEqual(['r-1', 'r-2', 'r-1', 'r-2']);
   });
 
   it('refuses a file that is not UTF-8 with the byte offset, storing nothing of it', async () => {
@@ -109,7 +103,7 @@ describe('Carma purchase history through the daemon', () => {
       code: 'not_utf8',
       message: 'the file is not valid UTF-8: the byte at offset 17 (counting from 0) does not begin or continue a UTF-8 character; save the file as UTF-8',
     });
-    expect(rows('L5')).toEqual([]);
+    expect(await rows('L5')).toEqual([]);
     // what Carma answers for a failed import: finished, every line read counted, nothing affected
     expect(receipt.counts).toEqual({ total: 2, accepted: 0, failed: 2, duplicates: 0 });
     const status = await fetchJson(daemon, carma, 'purchasehistory_L5_latin.csv.status.json');
@@ -126,7 +120,7 @@ describe('Carma purchase history through the daemon', () => {
     expect(status).toMatchObject({ customerId: 4711, affected: 1, total: 1, status: 'FINISHED' });
     const added = await posdrop(daemon, ['partners', 'add', 'carma-cli', '--format', 'carma-purchase-history', '--carma-customer-id', '12', '--generate-password']);
     expect(added.code, added.stderr).toBe(0);
-    expect(daemon.app.running.partners.get('carma-cli')?.options).toEqual({ carma_customer_id: 12 });
+    expect((await daemon.store.partners.get('carma-cli'))?.options).toEqual({ carma_customer_id: 12 });
     const wrong = await posdrop(daemon, ['partners', 'add', 'carma-bad', '--format', 'carma-purchase-history', '--carma-customer-id', 'x', '--generate-password']);
     expect(wrong).toMatchObject({ code: 2, stderr: expect.stringContaining('--carma-customer-id must be a whole number') });
   });
@@ -168,7 +162,7 @@ describe("Carma's batch status through a file's life", () => {
   });
   afterAll(() => daemon.destroy());
 
-  it('reads PENDING while queued, IN_PROGRESS while processed, FINISHED after, over SFTP', async () => {
+  sqliteOnlyTest("holding a Carma file's state behind SQLite's write lock")('reads PENDING while queued, IN_PROGRESS while processed, FINISHED after, over SFTP', async () => {
     const name = 'purchasehistory_L9_states.csv';
     const statusOf = (wanted: string) =>
       waitFor(async () => {

@@ -33,25 +33,25 @@ describe('posdrop CLI for operators', () => {
     beta = await daemon.addPartner({ id: 'beta', clientId: '13' });
     expect((await drop(daemon, acme, posName(1), batch(purchase('r1')))).state).toBe('processed');
     expect((await drop(daemon, beta, posName(1, '13'), batch(purchase('r1')))).state).toBe('processed');
-    acmeFile = daemon.ledger('acme').find((row) => row.name === posName(1))?.id ?? 0;
+    acmeFile = (await daemon.ledger('acme')).find((row) => row.name === posName(1))?.id ?? 0;
     const bad = Array.from({ length: BAD_LINES }, (_, i) => `C-${i};SKU-1;not-an-amount`).join('\n');
     expect((await drop(daemon, acme, bigName, `C-0;SKU-1;1.00\n${bad}\n`)).state).toBe('processed');
-    bigFile = daemon.ledger('acme').find((row) => row.name === bigName)?.id ?? 0;
+    bigFile = (await daemon.ledger('acme')).find((row) => row.name === bigName)?.id ?? 0;
   });
   afterAll(() => daemon.destroy());
 
   it.each([['show'], ['errors'], ['reprocess', '--no-wait']])(
     '%s refuses a file id of one partner with --partner of another, and touches nothing',
     async (command, ...more) => {
-      const before = daemon.app.running.files.events(acmeFile).length;
+      const before = (await daemon.fileEvents(acmeFile)).length;
       const result = await posdrop(daemon, [command, String(acmeFile), '--partner', 'beta', ...more]);
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       expect(lines(result.stderr)).toEqual([
         `posdrop ${command}: file ${acmeFile} is acme's, not beta's: give the id alone, or the file's name with --partner`,
       ]);
-      expect(daemon.app.running.files.events(acmeFile)).toHaveLength(before);
-      expect(daemon.app.running.files.get(acmeFile)?.state).toBe('processed');
+      expect(await daemon.fileEvents(acmeFile)).toHaveLength(before);
+      expect((await daemon.store.ledger.get(acmeFile))?.state).toBe('processed');
       // The id with its own partner is fine.
       expect((await posdrop(daemon, ['show', String(acmeFile), '--partner', 'acme'])).code).toBe(0);
     },

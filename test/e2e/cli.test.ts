@@ -34,8 +34,8 @@ describe('posdrop CLI', () => {
     await writeFile(local, '{"pos_data": []}');
     await writeFile(path.join(scratch, 'notes.txt'), 'hello');
     expect((await sftpBatch(daemon.port, acme, [`put ${local} /inbox/`, `put ${scratch}/notes.txt /inbox/`])).code).toBe(0);
-    await waitFor(() => daemon.ledger('acme').length === 2 && daemon.ledger('acme').every((row) => row.state === 'processed' || row.state === 'rejected'));
-    await waitFor(() => daemon.ledger('acme').find((row) => row.name === 'notes.txt')?.archivePath);
+    await waitFor(async () => (await daemon.ledger('acme')).length === 2 && (await daemon.ledger('acme')).every((row) => row.state === 'processed' || row.state === 'rejected'));
+    await waitFor(async () => (await daemon.ledger('acme')).find((row) => row.name === 'notes.txt')?.archivePath);
   });
   afterAll(() => daemon.destroy());
 

@@ -150,11 +150,11 @@ for (const client of CLIENTS) {
       await partner.remove(`/inbox/${name}`);
       await partner.rename(`/inbox/${name}.tmp`, `/inbox/${name}`);
       expect(await daemon.arrived('acme', name, second)).toMatchObject({ size: second.length, state: 'held' });
-      expect(daemon.ledger('acme').find((row) => row.name === name && row.sha256 === sha256(first))).toMatchObject({
+      expect((await daemon.ledger('acme')).find((row) => row.name === name && row.sha256 === sha256(first))).toMatchObject({
         state: 'rejected',
         reasonCode: 'withdrawn',
       });
-      expect(daemon.ledger('acme').some((row) => row.name.endsWith('.tmp'))).toBe(false);
+      expect((await daemon.ledger('acme')).some((row) => row.name.endsWith('.tmp'))).toBe(false);
     });
 
     it('renames a corrected file onto the name of one already processed', async () => {

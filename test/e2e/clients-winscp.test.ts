@@ -37,7 +37,7 @@ describe(`WinSCP's requests, replayed with ssh2 ${SSH2_VERSION}`, () => {
     const data = randomBytes(300_000);
     await winscpUpload(session.sftp, data, `/inbox/${name}`);
     expect(await daemon.arrived('acme', name, data)).toMatchObject({ size: data.length, state: 'held' });
-    expect(daemon.ledger('acme').some((row) => row.name.endsWith('.filepart'))).toBe(false);
+    expect((await daemon.ledger('acme')).some((row) => row.name.endsWith('.filepart'))).toBe(false);
   });
 
   it('resumes a .filepart cut short, byte for byte', async () => {
@@ -85,7 +85,7 @@ describe(`WinSCP's requests, replayed with ssh2 ${SSH2_VERSION}`, () => {
     await daemon.arrived('acme', name, first);
     await winscpUpload(session.sftp, second, `/inbox/${name}`);
     expect(await daemon.arrived('acme', name, second)).toMatchObject({ size: second.length, state: 'held' });
-    expect(daemon.ledger('acme').find((row) => row.name === name && row.sha256 === sha256(first))).toMatchObject({
+    expect((await daemon.ledger('acme')).find((row) => row.name === name && row.sha256 === sha256(first))).toMatchObject({
       state: 'rejected',
       reasonCode: 'withdrawn',
     });

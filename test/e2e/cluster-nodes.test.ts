@@ -59,13 +59,13 @@ describe.skipIf(!havePostgres('cluster-nodes'))('two nodes on one store', () => 
     const inbox = b.path('partners', 'carma', 'inbox');
     await writeFile(path.join(inbox, `.${name}.tmp`), content);
     await rename(path.join(inbox, `.${name}.tmp`), path.join(inbox, name));
-    const taken = await waitFor(async () => (await b.ledgerRows('carma')).find((row) => row.name === name && row.state === 'processing'));
+    const taken = await waitFor(async () => (await b.ledger('carma')).find((row) => row.name === name && row.state === 'processing'));
 
     // node A starts on the same folder and store, and is handed the file as the partner API hands it over
     a = await TestDaemon.start({ store: { url: b.config.store.url, node_id: 'node-a' } }, { dataDir: b.dataDir });
     const outcome = a.app.running.intake.submit({ partner: 'carma', area: 'inbox', name, sha256: sha256(content), via: 'http' });
     await a.idle(); // A has looked at it, found it in B's hands, and left it there
-    expect((await a.ledgerRows('carma')).find((row) => row.id === taken.id)?.state).toBe('processing');
+    expect((await a.ledger('carma')).find((row) => row.id === taken.id)?.state).toBe('processing');
 
     gate.open();
     const settled = await outcome;

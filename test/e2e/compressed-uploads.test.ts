@@ -9,7 +9,6 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
 import { drop } from '../support/drop.js';
@@ -23,14 +22,7 @@ describe('compressed uploads', () => {
   let small: TestPartner;
   let work: string;
 
-  const count = (sql: string, ...params: unknown[]): number => {
-    const db = new Database(daemon.path('posdrop.db'), { readonly: true });
-    try {
-      return db.prepare(sql).pluck().get(...params) as number;
-    } finally {
-      db.close();
-    }
-  };
+  const count = async (sql: string, ...params: unknown[]) => Number(await daemon.value(sql, ...params));
   /** Bytes made by a real tool from files written under `work`. */
   const made = async (command: string, args: string[], files: Record<string, string | Buffer>, output: string): Promise<Buffer> => {
     const dir = await mkdtemp(path.join(work, 'in-'));
@@ -67,14 +59,14 @@ describe('compressed uploads', () => {
       return receipt.state === 'processed' && receipt;
     }, 10_000);
     expect(member).toMatchObject({ format: 'carma-purchase-history', counts: { total: 3, accepted: 2, failed: 1 } });
-    expect(count('SELECT count(*) FROM carma_purchases WHERE list_id = ?', 'G1')).toBe(2);
+    expect(await count('SELECT count(*) FROM carma_purchases WHERE list_id = ?', 'G1')).toBe(2);
     expect(await daemon.folder('shop', 'inbox')).toEqual([]);
 
     // the same compressed bytes again: the same file, nothing stored twice
     const again = await drop(daemon, shop, `${inner}.gz`, gz);
     expect(again.state).toBe('processed');
     await daemon.idle();
-    expect(count('SELECT count(*) FROM carma_purchases WHERE list_id = ?', 'G1')).toBe(2);
+    expect(await count('SELECT count(*) FROM carma_purchases WHERE list_id = ?', 'G1')).toBe(2);
   });
 
   it.skipIf(!HAVE_ZIP)('takes every file of a zip archive made by zip', async () => {
@@ -89,7 +81,7 @@ describe('compressed uploads', () => {
     for (const name of ['purchasehistory_Z1_a.csv', 'transactions_20261101_z.psv']) {
       await waitFor(async () => (await daemon.receipt('shop', name)).state === 'processed', 10_000);
     }
-    expect(count('SELECT count(*) FROM toolbox_entries WHERE partner_id = ? AND code = ?', 'shop', 'c9')).toBe(1);
+    expect(await count('SELECT count(*) FROM toolbox_entries WHERE partner_id = ? AND code = ?', 'shop', 'c9')).toBe(1);
   });
 
   it('refuses an archive member with a path, extracting nothing of it', async () => {
@@ -102,7 +94,7 @@ describe('compressed uploads', () => {
     }
     await daemon.idle();
     expect(await daemon.folder('shop', 'inbox')).toEqual([]);
-    expect(count('SELECT count(*) FROM carma_purchases WHERE list_id = ?', 'P1')).toBe(0);
+    expect(await count('SELECT count(*) FROM carma_purchases WHERE list_id = ?', 'P1')).toBe(0);
     expect(existsSync(path.join(daemon.dataDir, 'escape.csv')) || existsSync(path.join(daemon.dataDir, 'partners', 'shop', 'escape.csv'))).toBe(false);
   });
 
@@ -129,6 +121,6 @@ describe('compressed uploads', () => {
     await daemon.idle();
     expect(await daemon.folder('shop', 'inbox')).toEqual([]);
     expect(await daemon.folder('small', 'inbox')).toEqual([]);
-    expect(count("SELECT count(*) FROM carma_purchases WHERE list_id IN ('B1', 'B2', 'B3', 'M1')")).toBe(0);
+    expect(await count("SELECT count(*) FROM carma_purchases WHERE list_id IN ('B1', 'B2', 'B3', 'M1')")).toBe(0);
   });
 });

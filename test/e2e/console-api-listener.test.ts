@@ -11,7 +11,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/security/password.js';
-import { OperatorStore } from '../../src/store/operators.js';
 import { apiBase, call, createApiKey } from '../support/api-client.js';
 import { ConsoleClient } from '../support/console-client.js';
 import { TestDaemon } from '../support/daemon.js';
@@ -19,7 +18,7 @@ import { TestDaemon } from '../support/daemon.js';
 const CHEAP = { ln: 10, r: 8, p: 1 };
 
 async function addOperators(daemon: TestDaemon): Promise<void> {
-  const operators = new OperatorStore(daemon.app.running.db, () => new Date());
+  const { operators } = daemon;
   await operators.add({ name: 'alice', role: 'admin', passwordHash: await hashPassword('alice-password-1', CHEAP) });
   await operators.add({ name: 'victor', role: 'viewer', passwordHash: await hashPassword('victor-password-1', CHEAP) });
 }

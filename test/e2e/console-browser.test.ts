@@ -9,7 +9,6 @@ import path from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/security/password.js';
-import { OperatorStore } from '../../src/store/operators.js';
 import { haveChromium, openBrowser } from '../support/browser.js';
 import { connectSftp, sftpCall } from '../support/clients.js';
 import { TestDaemon, type TestPartner } from '../support/daemon.js';
@@ -44,7 +43,7 @@ describe.skipIf(!haveChromium('console in a browser'))('the operator console in 
     await mkdir(SHOTS, { recursive: true });
     daemon = await TestDaemon.start();
     acme = await daemon.addPartner({ id: 'acme', clientId: '12', channels: ['direct-mail'] });
-    const operators = new OperatorStore(daemon.app.running.db, () => new Date());
+    const { operators } = daemon;
     const cheap = { ln: 10, r: 8, p: 1 };
     await operators.add({ name: 'alice', role: 'admin', passwordHash: await hashPassword('alice-password-1', cheap) });
     await operators.add({ name: 'victor', role: 'viewer', passwordHash: await hashPassword('victor-password-1', cheap) });
@@ -147,13 +146,13 @@ describe.skipIf(!haveChromium('console in a browser'))('the operator console in 
   });
 
   it('refuses a forged CSRF token', async () => {
-    const file = daemon.ledger('acme').find((row) => row.name === posName(1));
+    const file = (await daemon.ledger('acme')).find((row) => row.name === posName(1));
     await page.goto(`${base}/console/files/${file?.id}/reprocess`);
     await page.locator('main input[name="_csrf"]').evaluate((input) => ((input as unknown as { value: string }).value = 'forged-token'));
     await page.getByLabel(/^Why/).fill('a test');
     await page.getByRole('button', { name: 'Confirm' }).click();
     await page.getByText(/CSRF token does not match/).waitFor();
-    expect(daemon.ledger('acme').find((row) => row.id === file?.id)?.state).toBe('processed');
+    expect((await daemon.ledger('acme')).find((row) => row.id === file?.id)?.state).toBe('processed');
   });
 
   it('logs out, and a viewer is refused an action', async () => {
@@ -163,7 +162,7 @@ describe.skipIf(!haveChromium('console in a browser'))('the operator console in 
     expect(page.url()).toContain('/console/login');
 
     await logIn('victor', 'victor-password-1');
-    const file = daemon.ledger('acme').find((row) => row.name === posName(1));
+    const file = (await daemon.ledger('acme')).find((row) => row.name === posName(1));
     await page.goto(`${base}/console/files/${file?.id}`);
     expect(await page.getByRole('link', { name: /Process again/ }).count()).toBe(0);
     const refused = await page.goto(`${base}/console/files/${file?.id}/reprocess`);
@@ -174,7 +173,7 @@ describe.skipIf(!haveChromium('console in a browser'))('the operator console in 
     const csrf = await page.locator('input[name="_csrf"]').first().getAttribute('value');
     const posted = await page.request.post(`${base}/console/files/${file?.id}/reprocess`, { form: { _csrf: csrf ?? '', reason: 'viewer tries' } });
     expect(posted.status()).toBe(403);
-    expect(daemon.ledger('acme').find((row) => row.id === file?.id)?.state).toBe('processed');
+    expect((await daemon.ledger('acme')).find((row) => row.id === file?.id)?.state).toBe('processed');
     expect(cspErrors.join("\n")).toBe("");
   });
 
@@ -193,7 +192,7 @@ describe.skipIf(!haveChromium('console in a browser'))('the operator console in 
       await tab.getByLabel('State').selectOption('rejected');
       await tab.getByRole('button', { name: 'Filter' }).click();
       expect(await tab.locator('table.files tr[data-file]').count()).toBe(1);
-      const file = daemon.ledger('acme').find((row) => row.name === posName(1));
+      const file = (await daemon.ledger('acme')).find((row) => row.name === posName(1));
       await tab.goto(`${base}/console/files/${file?.id}`);
       await tab.getByLabel('Code').selectOption('invalid_type');
       await tab.getByRole('button', { name: 'Show' }).click();
@@ -220,7 +219,7 @@ describe.skipIf(!haveChromium('console in a browser'))('the operator console in 
     await upload(daemon, acme, posName(4), batch(purchase('live-4')));
     await row.locator('.state-processed').waitFor({ timeout: 30_000 });
     expect(loads).toBe(0);
-    const states = daemon.app.running.files.events(daemon.ledger('acme').find((file) => file.name === later)?.id ?? 0).map((event) => event.state);
+    const states = (await daemon.fileEvents((await daemon.ledger('acme')).find((file) => file.name === later)?.id ?? 0)).map((event) => event.state);
     expect(states.slice(-4)).toEqual(['held', 'queued', 'processing', 'processed']);
   });
 });

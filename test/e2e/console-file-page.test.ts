@@ -8,7 +8,6 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/security/password.js';
-import { OperatorStore } from '../../src/store/operators.js';
 import { posdrop } from '../support/cli.js';
 import { ConsoleClient } from '../support/console-client.js';
 import { TestDaemon, type TestPartner } from '../support/daemon.js';
@@ -49,7 +48,7 @@ describe("a file's page in the console", () => {
       clienttoolbox: { toolbox: { allow_undo: true, create_new_customers: true, campaigns: [{ id: 'P1', type: 'points' }] } },
     });
     acme = await daemon.addPartner({ id: 'acme', clientId: '12', formats: ['crowdtwist-pos'] });
-    const operators = new OperatorStore(daemon.app.running.db, () => new Date());
+    const { operators } = daemon;
     await operators.add({ name: 'alice', role: 'admin', passwordHash: await hashPassword('alice-password-1', { ln: 10, r: 8, p: 1 }) });
     alice = new ConsoleClient(`http://127.0.0.1:${daemon.httpPort}`);
     await alice.logIn('alice', 'alice-password-1');
@@ -63,7 +62,7 @@ describe("a file's page in the console", () => {
     await upload(daemon, acme, name, content);
     await receiptWhen(daemon, 'acme', name, 'processed');
     await daemon.idle(); // the archived original is told to the ledger
-    const file = daemon.ledger('acme').find((row) => row.name === name);
+    const file = (await daemon.ledger('acme')).find((row) => row.name === name);
     const page = await alice.request(`/console/files/${file?.id}`);
     const links = downloads(page.text);
     expect([...links.keys()]).toEqual(['original (archived)', 'receipt', 'error log (errors.json)', 'retry file (retry.json)']);
@@ -82,7 +81,7 @@ describe("a file's page in the console", () => {
   });
 
   it('pages the record errors 100 at a time in file order, and by code', async () => {
-    const file = daemon.ledger('acme').find((row) => row.name === posName(1));
+    const file = (await daemon.ledger('acme')).find((row) => row.name === posName(1));
     const first = await alice.request(`/console/files/${file?.id}`);
     expect(first.text).toContain('150 stored');
     expect(errorPositions(first.text)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
@@ -100,7 +99,7 @@ describe("a file's page in the console", () => {
     const held = posName(3);
     await upload(daemon, acme, held, batch(purchase('later-1')));
     await receiptWhen(daemon, 'acme', held, 'held');
-    const heldFile = daemon.ledger('acme').find((row) => row.name === held);
+    const heldFile = (await daemon.ledger('acme')).find((row) => row.name === held);
     const heldPage = (await alice.request(`/console/files/${heldFile?.id}`)).text;
     expect(heldPage.replace(/<[^>]+>/g, ' ').replace(/\s+/g, ' ')).toContain(`last processed 0001 waiting for ${held.slice(0, 9)}0002_12_pos_*.json`);
     const heldLinks = downloads(heldPage);
@@ -109,7 +108,7 @@ describe("a file's page in the console", () => {
     const jumbo = await daemon.addPartner({ id: 'jumbo', formats: ['pbj-offline-sales'] });
     const receipt = await drop(daemon, jumbo, 'direct-mail_20-04-2020_1.csv', await readFile(PBJ_FIXTURE));
     expect(receipt.state).toBe('processed');
-    const pbj = daemon.ledger('jumbo')[0];
+    const pbj = (await daemon.ledger('jumbo'))[0];
     const links = downloads((await alice.request(`/console/files/${pbj?.id}`)).text);
     const answer = await get(links.get('answer (result.json)') ?? '(no answer link)');
     expect(JSON.parse(answer.body.toString('utf8'))).toEqual({ result: pbj?.counts?.accepted });
@@ -119,7 +118,7 @@ describe("a file's page in the console", () => {
     const toolbox = await daemon.addPartner({ id: 'toolbox', formats: ['clienttoolbox-transactions'] });
     const name = 'transactions_20261124_earn.psv';
     expect((await drop(daemon, toolbox, name, 'campaign_id|code|redeemed|amount\nP1|u1|N|100\nP1|u2|N|40\n')).state).toBe('processed');
-    const file = daemon.ledger('toolbox')[0];
+    const file = (await daemon.ledger('toolbox'))[0];
     const balances = async () =>
       (JSON.parse((await posdrop(daemon, ['balances', '--partner', 'toolbox', '--json'])).stdout) as { code: string; balance: number }[]).map((row) => [row.code, row.balance]);
     expect(await balances()).toEqual([['u1', 100], ['u2', 40]]);

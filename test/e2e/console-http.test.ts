@@ -4,7 +4,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../src/security/password.js';
-import { OperatorStore } from '../../src/store/operators.js';
 import { ConsoleClient } from '../support/console-client.js';
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
 import { posName } from '../support/names.js';
@@ -14,14 +13,14 @@ import { sample, scrape } from '../support/prometheus.js';
 describe('the operator console over HTTP', () => {
   let daemon: TestDaemon;
   let acme: TestPartner;
-  let operators: OperatorStore;
+  let operators: TestDaemon['operators'];
   let base: string;
   const client = () => new ConsoleClient(base);
 
   beforeAll(async () => {
     daemon = await TestDaemon.start({ console: { max_login_failures: 3, idle_minutes: 10 } });
     acme = await daemon.addPartner({ id: 'acme', clientId: '12' });
-    operators = new OperatorStore(daemon.app.running.db, () => new Date());
+    operators = daemon.operators;
     const cheap = { ln: 10, r: 8, p: 1 };
     await operators.add({ name: 'alice', role: 'admin', passwordHash: await hashPassword('alice-password-1', cheap) });
     await operators.add({ name: 'olga', role: 'admin', passwordHash: await hashPassword('olga-password-1', cheap) });
@@ -105,21 +104,21 @@ describe('the operator console over HTTP', () => {
     await upload(daemon, acme, name, batch(purchase('r-1'), purchase('r-2')));
     await receiptWhen(daemon, 'acme', name, 'processed');
     await daemon.idle();
-    const file = daemon.ledger('acme').find((row) => row.name === name);
+    const file = (await daemon.ledger('acme')).find((row) => row.name === name);
     const alice = client();
     await alice.logIn('alice', 'alice-password-1');
     await alice.request(`/console/files/${file?.id}/reprocess`);
     expect((await alice.post(`/console/files/${file?.id}/reprocess`, { reason: '' })).text).toContain('Say why');
     const done = await alice.post(`/console/files/${file?.id}/reprocess`, { reason: 'partner asked' });
     expect([done.status, done.headers.get('location')]).toEqual([303, `/console/files/${file?.id}`]);
-    const after = await waitFor(() => {
-      const row = daemon.ledger('acme').find((one) => one.id === file?.id);
-      const processedTwice = daemon.app.running.files.events(file?.id ?? 0).filter((event) => event.state === 'processed').length === 2;
+    const after = await waitFor(async () => {
+      const row = (await daemon.ledger('acme')).find((one) => one.id === file?.id);
+      const processedTwice = (await daemon.fileEvents(file?.id ?? 0)).filter((event) => event.state === 'processed').length === 2;
       return row?.state === 'processed' && processedTwice ? row : undefined;
     });
     // The file's own stored requests are accepted again: the answer is the first run's.
     expect(after.counts).toEqual({ total: 2, accepted: 2, failed: 0, duplicates: 0 });
-    expect(daemon.app.running.files.events(after.id).map((event) => event.detail)).toContain('queued again by alice in the console: partner asked');
+    expect((await daemon.fileEvents(after.id)).map((event) => event.detail)).toContain('queued again by alice in the console: partner asked');
     const page = await alice.request(`/console/files/${file?.id}`);
     expect(page.text).toContain('is queued again; the daemon processes it now');
     expect(await operators.actions(1)).toEqual([expect.objectContaining({ operator: 'alice', action: 'reprocess', target: `file ${file?.id}`, reason: 'partner asked' })]);
@@ -130,11 +129,11 @@ describe('the operator console over HTTP', () => {
     await alice.logIn('alice', 'alice-password-1');
     await alice.request('/console/partners/acme/disable');
     expect((await alice.post('/console/partners/acme/disable', { reason: 'contract paused' })).status).toBe(303);
-    expect(daemon.app.running.partners.get('acme')?.enabled).toBe(false);
+    expect((await daemon.store.partners.get('acme'))?.enabled).toBe(false);
     await alice.request('/console/partners/acme/enable');
     expect((await alice.post('/console/partners/acme/enable', { reason: 'contract resumed' })).status).toBe(303);
-    expect(daemon.app.running.partners.get('acme')?.enabled).toBe(true);
-    const file = daemon.ledger('acme')[0];
+    expect((await daemon.store.partners.get('acme'))?.enabled).toBe(true);
+    const file = (await daemon.ledger('acme'))[0];
     await alice.request(`/console/files/${file?.id}/undo`);
     const refused = await alice.post(`/console/files/${file?.id}/undo`, { reason: 'try' });
     expect(refused.status).toBe(409);

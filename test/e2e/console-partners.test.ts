@@ -10,7 +10,6 @@ import { connectSftp } from '../support/clients.js';
 import { ConsoleClient } from '../support/console-client.js';
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
 import { hashPassword } from '../../src/security/password.js';
-import { OperatorStore } from '../../src/store/operators.js';
 import { posName } from '../support/names.js';
 import { batch, purchase, receiptWhen, upload } from '../support/pos-batches.js';
 
@@ -54,7 +53,7 @@ describe('the Partners page of the console', () => {
     acme = await daemon.addPartner({ id: 'acme', clientId: '12', channels: ['direct-mail', 'store'], formats: ['crowdtwist-pos'] });
     await daemon.addPartner({ id: 'jumbo', formats: ['pbj-offline-sales'] });
     apiKey = await createApiKey(daemon, 'jumbo');
-    const operators = new OperatorStore(daemon.app.running.db, () => new Date());
+    const { operators } = daemon;
     await operators.add({ name: 'alice', role: 'viewer', passwordHash: await hashPassword('alice-password-1', { ln: 10, r: 8, p: 1 }) });
     alice = new ConsoleClient(`http://127.0.0.1:${daemon.httpPort}`);
     expect((await alice.logIn('alice', 'alice-password-1')).status).toBe(303);
@@ -64,7 +63,7 @@ describe('the Partners page of the console', () => {
   it('shows formats, client id, channels, key fingerprints, secrets and enabled, and no login before the first', async () => {
     const html = await partnersPage();
     const acmeCard = card(html, 'acme');
-    const fingerprint = daemon.app.running.partners.keys('acme')[0]?.fingerprint ?? '';
+    const fingerprint = (await daemon.store.partners.keys('acme'))[0]?.fingerprint ?? '';
     expect(fingerprint).toMatch(/^SHA256:/);
     expect([fact(acmeCard, 'client id'), fact(acmeCard, 'formats'), fact(acmeCard, 'channels')]).toEqual(['12', 'crowdtwist-pos', 'direct-mail, store']);
     expect(fact(acmeCard, 'SSH keys')).toContain(fingerprint);
@@ -111,7 +110,7 @@ describe('the Partners page of the console', () => {
     const held = posName(3);
     await upload(daemon, acme, held, batch(purchase('p-3')));
     await receiptWhen(daemon, 'acme', held, 'held');
-    const received = daemon.ledger('acme').find((row) => row.name === held)?.receivedAt ?? '';
+    const received = (await daemon.ledger('acme')).find((row) => row.name === held)?.receivedAt ?? '';
 
     let acmeCard = card(await partnersPage(), 'acme');
     expect(fact(acmeCard, 'last upload')).toBe(`${received.slice(0, 19).replace('T', ' ')} (0 min ago)`);

@@ -12,7 +12,7 @@ describe('what a CrowdTwist batch holds decides what is stored and what comes ba
   let counter = 0;
   /** Each file its own day, so that none waits for another. */
   const nextName = (tail: string) => `201706${String(++counter).padStart(2, '0')}_0001_77_pos_${tail}.json`;
-  const purchases = () => query<{ n: number }>(daemon, "SELECT count(*) AS n FROM crowdtwist_purchases WHERE partner_id = 'shop'")[0]?.n;
+  const purchases = async () => (await query<{ n: number }>(daemon, "SELECT count(*) AS n FROM crowdtwist_purchases WHERE partner_id = 'shop'"))[0]?.n;
 
   beforeAll(async () => {
     daemon = await TestDaemon.start();
@@ -37,7 +37,7 @@ describe('what a CrowdTwist batch holds decides what is stored and what comes ba
     const reason = await refused('latin', bytes);
     expect(reason.code).toBe('not_utf8');
     expect(reason.message).toContain(`the byte at offset ${Buffer.byteLength(good.slice(0, at))} `);
-    expect(purchases()).toBe(0);
+    expect(await purchases()).toBe(0);
   });
 
   it('takes a file that starts with a BOM', async () => {
@@ -47,12 +47,12 @@ describe('what a CrowdTwist batch holds decides what is stored and what comes ba
   });
 
   it('refuses a truncated file with line and column, and stores none of its good requests', async () => {
-    const before = purchases();
+    const before = await purchases();
     const whole = batch(purchase('cut-1'), purchase('cut-2'), purchase('cut-3'));
     const reason = await refused('cut', whole.slice(0, whole.lastIndexOf('"coupons"')));
     expect(reason.code).toBe('unparseable');
     expect(reason.message).toMatch(/^the JSON ends early \(the file may be truncated\): the JSON is not closed \(line \d+, column \d+\)$/);
-    expect(purchases()).toBe(before);
+    expect(await purchases()).toBe(before);
   });
 
   it('refuses malformed JSON with line and column', async () => {
@@ -73,12 +73,12 @@ describe('what a CrowdTwist batch holds decides what is stored and what comes ba
   });
 
   it('refuses an element longer than crowdtwist.max_record_chars, and stores none of the file', async () => {
-    const before = purchases();
+    const before = await purchases();
     const items = Array.from({ length: 30_000 }, (_, line) => ({ sku: `sku_${line}`, price: 1.25, quantity: 1 }));
     const reason = await refused('huge', `{"pos_data": [\n${json(purchase('huge-1'))},\n${json(purchase('huge-2', { items }))}\n]}\n`);
     expect(reason.code).toBe('too_large');
     expect(reason.message).toBe('pos_data[1] is longer than 1048576 characters (line 3, column 1)');
-    expect(purchases()).toBe(before);
+    expect(await purchases()).toBe(before);
   });
 
   it('wants pos_data as the first key', async () => {
@@ -123,11 +123,11 @@ describe('what a CrowdTwist batch holds decides what is stored and what comes ba
     const retry = await download(daemon, shop, `${name}.retry.json`);
     expect(retry).toBe(`{"pos_data":[\n${[...requests.slice(2, 9), requests[10]].join(',\n')}\n]}\n`);
 
-    expect(query(daemon, "SELECT receipt_id, extra, request_extra FROM crowdtwist_purchases WHERE receipt_id LIKE 'mix-%'")).toEqual([
+    expect(await query(daemon, "SELECT receipt_id, extra, request_extra FROM crowdtwist_purchases WHERE receipt_id LIKE 'mix-%'")).toEqual([
       { receipt_id: 'mix-1', extra: '{"loyalty":{"tier":"gold"}}', request_extra: '{"source":"till-4"}' },
     ]);
-    expect(query(daemon, "SELECT return_id, position FROM crowdtwist_returns WHERE partner_id = 'shop'")).toEqual([{ return_id: 'ret-1', position: 1 }]);
-    expect(query(daemon, "SELECT fulfillment_id, position FROM crowdtwist_fulfillments WHERE partner_id = 'shop'")).toEqual([{ fulfillment_id: 'ful-2', position: 9 }]);
+    expect(await query(daemon, "SELECT return_id, position FROM crowdtwist_returns WHERE partner_id = 'shop'")).toEqual([{ return_id: 'ret-1', position: 1 }]);
+    expect(await query(daemon, "SELECT fulfillment_id, position FROM crowdtwist_fulfillments WHERE partner_id = 'shop'")).toEqual([{ fulfillment_id: 'ful-2', position: 9 }]);
 
     // The operator sees what the partner got, the requests byte for byte, long after the outbox is cleared.
     await rm(daemon.path('partners', 'shop', 'outbox', `${name}.errors.json`));
@@ -161,7 +161,7 @@ describe('what a CrowdTwist batch holds decides what is stored and what comes ba
       [3, [{ field: 'data.items[0].sku', code: 'unknown_sku', message: 'zz was not bought in receipt ful-p1' }]],
       [4, [{ field: 'data.items[0].quantity', code: 'not_awaiting_fulfillment', message: 'fulfills 2 of b, but receipt ful-p1 has 1 awaiting fulfillment (2 bought awaiting it, 1 fulfilled before)' }]],
     ]);
-    expect(query(daemon, "SELECT fulfillment_id, position FROM crowdtwist_fulfillments WHERE receipt_id = 'ful-p1'")).toEqual([{ fulfillment_id: 'ful-ok', position: 1 }]);
+    expect(await query(daemon, "SELECT fulfillment_id, position FROM crowdtwist_fulfillments WHERE receipt_id = 'ful-p1'")).toEqual([{ fulfillment_id: 'ful-ok', position: 1 }]);
   });
 
   it('stores unknown fields of items, tenders and return items as written, and lets nothing inside them fail a request', async () => {
@@ -175,11 +175,11 @@ describe('what a CrowdTwist batch holds decides what is stored and what comes ba
 
     expect((await receiptWhen(daemon, 'shop', name, 'processed')).counts).toEqual({ total: 2, accepted: 2, failed: 0, duplicates: 0 });
     const item = `SELECT i.extra FROM crowdtwist_items i JOIN crowdtwist_purchases p ON p.id = i.purchase_id WHERE p.receipt_id = 'extra-1'`;
-    expect(query(daemon, item)).toEqual([{ extra: '{"gift":{ "wrap": true,  "cost": 1.50 },"serial":12345678901234567890}' }]);
+    expect(await query(daemon, item)).toEqual([{ extra: '{"gift":{ "wrap": true,  "cost": 1.50 },"serial":12345678901234567890}' }]);
     const tender = `SELECT t.extra FROM crowdtwist_tenders t JOIN crowdtwist_purchases p ON p.id = t.purchase_id WHERE p.receipt_id = 'extra-1'`;
-    expect(query(daemon, tender)).toEqual([{ extra: '{"card":{"bin":"411111","fee":0.10,"fee":0.20},"terminal":7.0E+0}' }]);
+    expect(await query(daemon, tender)).toEqual([{ extra: '{"card":{"bin":"411111","fee":0.10,"fee":0.20},"terminal":7.0E+0}' }]);
     const returnItem = `SELECT i.extra FROM crowdtwist_return_items i JOIN crowdtwist_returns r ON r.id = i.return_row WHERE r.return_id = 'extra-r1'`;
-    expect(query(daemon, returnItem)).toEqual([{ extra: '{"reason":"too small","restock":1.00}' }]);
+    expect(await query(daemon, returnItem)).toEqual([{ extra: '{"reason":"too small","restock":1.00}' }]);
   });
 
   it('checks a file sent to /validate the same way, and stores nothing', async () => {
@@ -193,6 +193,6 @@ describe('what a CrowdTwist batch holds decides what is stored and what comes ba
     // The second dry-1 is a duplicate: listed in the error log, never asked for again.
     expect(await download(daemon, shop, `${name}.dry-run.errors.json`)).toContain('"duplicate_receipt_id"');
     expect((receipt.outputs as string[]).some((output) => output.endsWith('.retry.json'))).toBe(false);
-    expect(query(daemon, "SELECT count(*) AS n FROM crowdtwist_purchases WHERE receipt_id = 'dry-1'")).toEqual([{ n: 0 }]);
+    expect(await query(daemon, "SELECT count(*) AS n FROM crowdtwist_purchases WHERE receipt_id = 'dry-1'")).toEqual([{ n: 0 }]);
   });
 });

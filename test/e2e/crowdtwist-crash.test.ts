@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { storeRows } from '../support/store-sql.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writePosBatch } from '../../bench/pos-batch-generator.js';
 import { sftpBatch } from '../support/clients.js';
@@ -28,16 +28,16 @@ describe('kill -9 while a large batch is processed', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  const look = <T>(sql: string): T[] => {
-    const db = new Database(path.join(dataDir, 'posdrop.db'), { readonly: true });
-    try {
-      return db.prepare(sql).all() as T[];
-    } finally {
-      db.close();
+  const states = () => storeRows<{ name: string; state: string }>(dataDir, 'SELECT name, state FROM files ORDER BY name');
+  /** How many purchases of each receipt prefix (`first-…`, `second-…`) are stored. */
+  const stored = async () => {
+    const counts = new Map<string, number>();
+    for (const { receipt_id } of await storeRows<{ receipt_id: string }>(dataDir, 'SELECT receipt_id FROM crowdtwist_purchases')) {
+      const prefix = receipt_id.slice(0, receipt_id.indexOf('-'));
+      counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
     }
+    return [...counts].sort(([a], [b]) => a.localeCompare(b)).map(([prefix, n]) => ({ prefix, n }));
   };
-  const states = () => look<{ name: string; state: string }>('SELECT name, state FROM files ORDER BY name');
-  const stored = () => look<{ prefix: string; n: number }>("SELECT substr(receipt_id, 1, instr(receipt_id, '-') - 1) AS prefix, count(*) AS n FROM crowdtwist_purchases GROUP BY prefix ORDER BY prefix");
   const processing = (name: string) => (line: { event: string; file?: unknown }) => line.event === 'file.processing' && line.file === name;
 
   it('stores each file exactly once after restarts, the held one released just before a kill included', { timeout: 300_000 }, async () => {
@@ -52,29 +52,29 @@ describe('kill -9 while a large batch is processed', () => {
     await daemon.waitForLog(processing(FIRST));
     await daemon.kill('SIGKILL');
 
-    expect(states()).toEqual([
+    expect(await states()).toEqual([
       { name: FIRST, state: 'processing' },
       { name: SECOND, state: 'held' },
     ]);
-    expect(stored()).toEqual([]);
+    expect(await stored()).toEqual([]);
 
     // The first file is processed again from the start; it releases the second, which is killed in turn.
     daemon = await DaemonProcess.start(dataDir);
     await daemon.waitForLog(processing(SECOND));
     await daemon.kill('SIGKILL');
-    expect(states()).toEqual([
+    expect(await states()).toEqual([
       { name: FIRST, state: 'processed' },
       { name: SECOND, state: 'processing' },
     ]);
-    expect(stored()).toEqual([{ prefix: 'first', n: PURCHASES }]);
+    expect(await stored()).toEqual([{ prefix: 'first', n: PURCHASES }]);
 
     daemon = await DaemonProcess.start(dataDir);
     await daemon.waitForLog((line) => line.event === 'file.processed' && line.file === SECOND, 120_000);
-    expect(states()).toEqual([
+    expect(await states()).toEqual([
       { name: FIRST, state: 'processed' },
       { name: SECOND, state: 'processed' },
     ]);
-    expect(stored()).toEqual([
+    expect(await stored()).toEqual([
       { prefix: 'first', n: PURCHASES },
       { prefix: 'second', n: PURCHASES },
     ]);
@@ -82,6 +82,6 @@ describe('kill -9 while a large batch is processed', () => {
       const receipt = JSON.parse(await readFile(path.join(dataDir, 'partners', 'bigshop', 'outbox', `${name}.receipt.json`), 'utf8')) as Record<string, unknown>;
       expect(receipt.counts).toEqual({ total: PURCHASES, accepted: PURCHASES, failed: 0, duplicates: 0 });
     }
-    expect(look('SELECT last_processed FROM sequences')).toEqual([{ last_processed: 2 }]);
+    expect(await storeRows(dataDir, 'SELECT last_processed FROM sequences')).toEqual([{ last_processed: 2 }]);
   });
 });

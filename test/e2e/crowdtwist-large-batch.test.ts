@@ -15,8 +15,8 @@ describe('a CrowdTwist batch large enough to be checked in a worker thread', () 
   let shop: TestPartner;
   let counter = 0;
   const nextName = (tail: string) => `201803${String(++counter).padStart(2, '0')}_0001_78_pos_${tail}.json`;
-  const stored = (prefix: string) =>
-    query<{ n: number }>(daemon, "SELECT count(*) AS n FROM crowdtwist_purchases WHERE partner_id = 'shop' AND receipt_id LIKE ?", `${prefix}%`)[0]?.n;
+  const stored = async (prefix: string) =>
+    (await query<{ n: number }>(daemon, "SELECT count(*) AS n FROM crowdtwist_purchases WHERE partner_id = 'shop' AND receipt_id LIKE ?", `${prefix}%`))[0]?.n;
 
   /** `count` good purchases `<prefix>-<n>`, enough of them to pass WORKER_MIN_BYTES. */
   const padding = (prefix: string, count: number) => Array.from({ length: count }, (_, n) => json(purchase(`${prefix}-${n}`)));
@@ -60,8 +60,8 @@ describe('a CrowdTwist batch large enough to be checked in a worker thread', () 
       [3000, [expect.stringMatching(/^data\.items\[0\]\.sku: /)]],
       [3500, ['data.user_id: unsafe_integer']],
     ]);
-    expect(stored('big-')).toBe(pad.length);
-    expect(query(daemon, "SELECT return_id, position FROM crowdtwist_returns WHERE partner_id = 'shop'")).toEqual([{ return_id: 'r-2', position: 3001 }]);
+    expect(await stored('big-')).toBe(pad.length);
+    expect(await query(daemon, "SELECT return_id, position FROM crowdtwist_returns WHERE partner_id = 'shop'")).toEqual([{ return_id: 'r-2', position: 3001 }]);
     const retry = await download(daemon, shop, `${name}.retry.json`);
     expect(retry).toBe(`{"pos_data":[\n${[bad[100], bad[3000], bad[3500]].join(',\n')}\n]}\n`);
   });
@@ -75,7 +75,7 @@ describe('a CrowdTwist batch large enough to be checked in a worker thread', () 
     const receipt = await receiptWhen(daemon, 'shop', name, 'rejected', 60_000);
     expect((receipt.reason as { code: string }).code).toBe('not_utf8');
     expect((receipt.reason as { message: string }).message).toContain(`the byte at offset ${Buffer.byteLength(text.slice(0, at))} `);
-    expect(stored('latin-')).toBe(0);
+    expect(await stored('latin-')).toBe(0);
   });
 
   it('refuses a large truncated file with line and column, and stores none of its good requests', async () => {
@@ -85,6 +85,6 @@ describe('a CrowdTwist batch large enough to be checked in a worker thread', () 
     const receipt = await receiptWhen(daemon, 'shop', name, 'rejected', 60_000);
     expect(receipt.reason).toMatchObject({ code: 'unparseable' });
     expect((receipt.reason as { message: string }).message).toMatch(/\(line \d+, column \d+\)$/);
-    expect(stored('cut-')).toBe(0);
+    expect(await stored('cut-')).toBe(0);
   });
 });

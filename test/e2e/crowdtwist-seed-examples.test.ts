@@ -41,9 +41,9 @@ describe("the specification's own examples, sent by a partner", () => {
     });
     await expect(download(daemon, first, `${name}.retry.json`)).rejects.toThrow();
 
-    const stored = query(daemon, "SELECT receipt_id, position, user_id, total FROM crowdtwist_purchases WHERE partner_id = 'seed-one'");
+    const stored = await query(daemon, "SELECT receipt_id, position, user_id, total FROM crowdtwist_purchases WHERE partner_id = 'seed-one'");
     expect(stored).toEqual([{ receipt_id: 'receipt1-0510', position: 0, user_id: 46038266, total: 119.64 }]);
-    const children = query(
+    const children = await query(
       daemon,
       `SELECT (SELECT count(*) FROM crowdtwist_items) AS items, (SELECT count(*) FROM crowdtwist_tenders) AS tenders,
               (SELECT group_concat(code) FROM crowdtwist_coupons) AS coupons`,
@@ -67,7 +67,7 @@ describe("the specification's own examples, sent by a partner", () => {
     expect(receipt.outputs).toBeUndefined();
     expect(await daemon.outbox('seed-two')).toEqual([`${name}.receipt.json`]);
 
-    const items = query(
+    const items = await query(
       daemon,
       `SELECT p.receipt_id, i.line, i.sku, i.quantity, i.is_awaiting_fulfillment, i.transaction_id, i.custom_data
        FROM crowdtwist_items i JOIN crowdtwist_purchases p ON p.id = i.purchase_id

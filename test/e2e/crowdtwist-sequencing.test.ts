@@ -34,8 +34,8 @@ describe('files of one partner and date are processed in counter order', () => {
   // The order of the commits, from the ledger's history: the log lines of one file's answer and
   // of the next file's, which runs on another intake worker, may come in either order.
   const processedOrder = (date: string, count: number) =>
-    waitFor(() => {
-      const rows = query(daemon, `SELECT f.name FROM file_events e JOIN files f ON f.id = e.file_id WHERE e.state = 'processed' AND f.name LIKE '${date}%' ORDER BY e.id`);
+    waitFor(async () => {
+      const rows = await query(daemon, `SELECT f.name FROM file_events e JOIN files f ON f.id = e.file_id WHERE e.state = 'processed' AND f.name LIKE '${date}%' ORDER BY e.id`);
       const names = rows.map((row) => row.name as string);
       return names.length >= count ? names : undefined;
     }, 30_000);
@@ -73,7 +73,7 @@ describe('files of one partner and date are processed in counter order', () => {
       expect(receipt.counts).toEqual({ total: 1, accepted: 1, failed: 0, duplicates: 0 });
     }
     expect(await processedOrder('20170624', 3)).toEqual([1, 2, 3].map((counter) => nameOf('20170624', counter)));
-    expect(query(daemon, "SELECT last_processed FROM sequences WHERE day = '2017-06-24'")).toEqual([{ last_processed: 3 }]);
+    expect(await query(daemon, "SELECT last_processed FROM sequences WHERE day = '2017-06-24'")).toEqual([{ last_processed: 3 }]);
     const history = JSON.parse((await cli(daemon, 'show', nameOf('20170624', 3), '--json')).stdout) as { history: { state: string; detail: string }[] };
     expect(history.history.map((event) => event.state)).toEqual(['received', 'queued', 'held', 'queued', 'processing', 'processed']);
     expect(history.history[3]?.detail).toBe('released: 0002 is processed');
@@ -89,11 +89,11 @@ describe('files of one partner and date are processed in counter order', () => {
     expect(receipt.counts).toEqual({ total: 1, accepted: 0, failed: 0, duplicates: 1 });
     const errors = JSON.parse(await download(daemon, acme, `${resend}.errors.json`)) as { failed_requests: { errors: { code: string }[] }[] };
     expect(errors.failed_requests[0]?.errors.map((error) => error.code)).toEqual(['duplicate_return_id']);
-    expect(query(daemon, "SELECT last_processed FROM sequences WHERE day = '2017-06-24'")).toEqual([{ last_processed: 3 }]);
+    expect(await query(daemon, "SELECT last_processed FROM sequences WHERE day = '2017-06-24'")).toEqual([{ last_processed: 3 }]);
 
     await upload(daemon, acme, nameOf('20170624', 4), batch(purchase('ooo-p4')));
     await receiptWhen(daemon, 'acme', nameOf('20170624', 4), 'processed');
-    expect(query(daemon, "SELECT last_processed FROM sequences WHERE day = '2017-06-24'")).toEqual([{ last_processed: 4 }]);
+    expect(await query(daemon, "SELECT last_processed FROM sequences WHERE day = '2017-06-24'")).toEqual([{ last_processed: 4 }]);
   });
 
   it('answers a purchase sent again in a later file of another name as duplicate_receipt_id, and stores it once', async () => {
@@ -112,11 +112,11 @@ describe('files of one partner and date are processed in counter order', () => {
         errors: [{ field: 'data.receipt_id', code: 'duplicate_receipt_id', message: 'receipt_id "again-p1" is already stored (from an earlier request or file); each receipt is accepted once' }],
       }),
     ]);
-    expect(query(daemon, "SELECT receipt_id, total FROM crowdtwist_purchases WHERE receipt_id LIKE 'again-%' ORDER BY receipt_id")).toEqual([
+    expect(await query(daemon, "SELECT receipt_id, total FROM crowdtwist_purchases WHERE receipt_id LIKE 'again-%' ORDER BY receipt_id")).toEqual([
       { receipt_id: 'again-p1', total: 119.64 },
       { receipt_id: 'again-p2', total: 119.64 },
     ]);
-    expect(query(daemon, "SELECT last_processed FROM sequences WHERE day = '2017-06-29'")).toEqual([{ last_processed: 2 }]);
+    expect(await query(daemon, "SELECT last_processed FROM sequences WHERE day = '2017-06-29'")).toEqual([{ last_processed: 2 }]);
   });
 
   it('refuses an improper day or counter, and the sequence waits for a correct file', async () => {
@@ -133,7 +133,7 @@ describe('files of one partner and date are processed in counter order', () => {
       const receipt = await receiptWhen(daemon, 'acme', name, 'rejected');
       expect(receipt.reason).toMatchObject({ code });
     }
-    expect(query(daemon, "SELECT count(*) AS n FROM sequences WHERE day = '2017-06-25'")).toEqual([{ n: 0 }]);
+    expect(await query(daemon, "SELECT count(*) AS n FROM sequences WHERE day = '2017-06-25'")).toEqual([{ n: 0 }]);
     expect((await daemon.receipt('acme', nameOf('20170625', 2))).state).toBe('held');
 
     await upload(daemon, acme, nameOf('20170625', 1), batch(purchase('ref-p1')));
@@ -150,7 +150,7 @@ describe('files of one partner and date are processed in counter order', () => {
 
     await daemon.restart();
     await daemon.idle();
-    expect(query(daemon, "SELECT name, state FROM files WHERE name LIKE '20170626%' ORDER BY name")).toEqual([
+    expect(await query(daemon, "SELECT name, state FROM files WHERE name LIKE '20170626%' ORDER BY name")).toEqual([
       { name: nameOf('20170626', 2), state: 'held' },
       { name: nameOf('20170626', 3), state: 'held' },
     ]);
@@ -221,8 +221,8 @@ describe('files of one partner and date are processed in counter order', () => {
     expect(wrongDay.code).toBe(2);
     expect(wrongDay.stdout).toBe('');
     expect(wrongDay.stderr).toMatch(/^posdrop release: nothing is held for acme on 20170616, so there is no gap to release; the gaps of acme: .*20170615 waits for 0001 \(held: 0002\).* \(posdrop held\)\n$/);
-    expect(query(daemon, "SELECT count(*) AS n FROM sequence_skips WHERE day = '2017-06-16'")).toEqual([{ n: 0 }]);
-    expect(query(daemon, "SELECT count(*) AS n FROM sequences WHERE day = '2017-06-16'")).toEqual([{ n: 0 }]);
+    expect(await query(daemon, "SELECT count(*) AS n FROM sequence_skips WHERE day = '2017-06-16'")).toEqual([{ n: 0 }]);
+    expect(await query(daemon, "SELECT count(*) AS n FROM sequences WHERE day = '2017-06-16'")).toEqual([{ n: 0 }]);
 
     const beta = await daemon.addPartner({ id: 'beta', clientId: '13' });
     expect(beta.id).toBe('beta');

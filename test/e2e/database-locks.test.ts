@@ -9,11 +9,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, expect, it } from 'vitest';
 import { ChildDaemon, seedPartner } from '../support/child-daemon.js';
 import { run, sftpBatch } from '../support/clients.js';
 import { waitFor, type TestPartner, NAMES_JUDGED_BY_PIPELINE } from '../support/daemon.js';
 import { posName } from '../support/names.js';
+import { sqliteOnly } from '../support/store-sql.js';
 
 const BIN = path.resolve(import.meta.dirname, '../../bin/posdrop.js');
 /** The daemon's busy_timeout (src/store/database.ts): a CLI that waited on a lock would take this long. */
@@ -54,7 +55,7 @@ function writeLockTaken(file: string): boolean {
   }
 }
 
-describe('the database shared by the daemon and operators', () => {
+sqliteOnly("SQLite's one write lock between processes")('the database shared by the daemon and operators', () => {
   let dataDir: string;
   let database: string;
   let acme: TestPartner;

@@ -5,11 +5,12 @@
  */
 import path from 'node:path';
 import Database from 'better-sqlite3';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { MIGRATIONS } from '../../src/store/migrations/index.js';
 import { TestDaemon } from '../support/daemon.js';
+import { sqliteOnly } from '../support/store-sql.js';
 
-describe("the daemon's database connection", () => {
+sqliteOnly("the SQLite connection's pragmas")("the daemon's database connection", () => {
   let daemon: TestDaemon;
 
   beforeAll(async () => {

@@ -6,7 +6,7 @@
 import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { storeRows, storeValue } from '../support/store-sql.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DaemonProcess } from '../support/daemon-process.js';
 
@@ -32,25 +32,15 @@ describe('a crash in the middle of a delimited file', () => {
     await first.waitForLog((line) => line.event === 'file.processing' && line.file === name, 30_000);
     await first.kill('SIGKILL');
 
-    const before = new Database(path.join(dataDir, 'posdrop.db'), { readonly: true });
-    try {
-      // killed inside the file's transaction: nothing of it is visible
-      expect(before.prepare('SELECT state FROM files WHERE name = ?').pluck().get(name)).toBe('processing');
-      expect(before.prepare('SELECT count(*) FROM carma_purchases').pluck().get()).toBe(0);
-    } finally {
-      before.close();
-    }
+    // killed inside the file's transaction: nothing of it is visible
+    expect(await storeValue(dataDir, 'SELECT state FROM files WHERE name = ?', name)).toBe('processing');
+    expect(await storeValue(dataDir, 'SELECT count(*) FROM carma_purchases')).toBe(0);
 
     const second = await serve(dataDir);
     await second.waitForLog((line) => line.event === 'file.processed' && line.file === name, 60_000);
     await second.kill('SIGTERM');
-    const after = new Database(path.join(dataDir, 'posdrop.db'), { readonly: true });
-    try {
-      expect(after.prepare('SELECT count(*) FROM carma_purchases').pluck().get()).toBe(LINES);
-      expect(after.prepare('SELECT count(DISTINCT original_id) FROM carma_purchases').pluck().get()).toBe(LINES);
-      expect(after.prepare('SELECT state, accepted FROM files WHERE name = ?').all(name)).toEqual([{ state: 'processed', accepted: LINES }]);
-    } finally {
-      after.close();
-    }
+    expect(await storeValue(dataDir, 'SELECT count(*) FROM carma_purchases')).toBe(LINES);
+    expect(await storeValue(dataDir, 'SELECT count(DISTINCT original_id) FROM carma_purchases')).toBe(LINES);
+    expect(await storeRows(dataDir, 'SELECT state, accepted FROM files WHERE name = ?', name)).toEqual([{ state: 'processed', accepted: LINES }]);
   });
 });

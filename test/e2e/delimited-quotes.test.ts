@@ -3,7 +3,6 @@
  * files it is data (their guides know no quoting); in PBJ's CSV a broken quote costs its own line
  * only. Whatever the quotes, every physical line is counted.
  */
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDaemon, type TestPartner } from '../support/daemon.js';
 import { drop, fetchJson } from '../support/drop.js';
@@ -16,14 +15,7 @@ describe('quote characters in delimited files', () => {
   let toolbox: TestPartner;
   let pbj: TestPartner;
 
-  const all = (sql: string, ...params: unknown[]): Record<string, unknown>[] => {
-    const db = new Database(daemon.path('posdrop.db'), { readonly: true });
-    try {
-      return db.prepare(sql).all(...params) as Record<string, unknown>[];
-    } finally {
-      db.close();
-    }
-  };
+  const all = (sql: string, ...params: unknown[]) => daemon.rows(sql, ...params);
 
   beforeAll(async () => {
     daemon = await TestDaemon.start({ clienttoolbox: { shop: { create_new_customers: true, campaigns: [{ id: 'P1', type: 'points' }] } } });
@@ -40,8 +32,8 @@ describe('quote characters in delimited files', () => {
     const receipt = await drop(daemon, carma, name, `${lines.join('\n')}\n`);
     expect(receipt).toMatchObject({ state: 'processed', counts: { total: 5001, accepted: 5001, failed: 0, duplicates: 0 } });
     expect(await fetchJson(daemon, carma, `${name}.status.json`)).toMatchObject({ status: 'FINISHED', affected: 5001, processed: 5001, total: 5001 });
-    expect(all('SELECT count(*) AS n FROM carma_purchases WHERE list_id = ?', 'Q1')).toEqual([{ n: 5001 }]);
-    expect(all('SELECT original_id, custom FROM carma_purchases WHERE list_id = ? AND line IN (1201, 1202) ORDER BY line', 'Q1')).toEqual([
+    expect(await all('SELECT count(*) AS n FROM carma_purchases WHERE list_id = ?', 'Q1')).toEqual([{ n: 5001 }]);
+    expect(await all('SELECT original_id, custom FROM carma_purchases WHERE list_id = ? AND line IN (1201, 1202) ORDER BY line', 'Q1')).toEqual([
       { original_id: 'o-1201', custom: '{"column2":"\\"gold member"}' },
       { original_id: 'o-1202', custom: null },
     ]);
@@ -51,7 +43,7 @@ describe('quote characters in delimited files', () => {
     const name = 'purchasehistory_Q2_inch.csv';
     const receipt = await drop(daemon, carma, name, 'o-1;TV 5" screen;99.00\no-2;"quoted";1.00\n');
     expect(receipt).toMatchObject({ state: 'processed', counts: { total: 2, accepted: 2, failed: 0 } });
-    expect(all('SELECT sku FROM carma_purchases WHERE list_id = ? ORDER BY line', 'Q2')).toEqual([{ sku: 'TV 5" screen' }, { sku: '"quoted"' }]);
+    expect(await all('SELECT sku FROM carma_purchases WHERE list_id = ? ORDER BY line', 'Q2')).toEqual([{ sku: 'TV 5" screen' }, { sku: '"quoted"' }]);
   });
 
   it('posts every line of a Client Toolbox batch after an authorization with a quote', async () => {
@@ -59,7 +51,7 @@ describe('quote characters in delimited files', () => {
     const body = ['campaign_id|code|redeemed|amount|date|authorization', 'P1|c1|N|10|2026-11-01|said "ok', 'P1|c1|N|5|2026-11-01|till 2', 'P1|c2|N|7|2026-11-01|till 3', 'P1|c1|Y|3|2026-11-01|"gift"'];
     const receipt = await drop(daemon, toolbox, name, `${body.join('\n')}\n`);
     expect(receipt).toMatchObject({ state: 'processed', counts: { total: 4, accepted: 4, failed: 0, duplicates: 0 } });
-    expect(all('SELECT line, code, authorization FROM toolbox_entries WHERE partner_id = ? ORDER BY line', 'shop')).toEqual([
+    expect(await all('SELECT line, code, authorization FROM toolbox_entries WHERE partner_id = ? ORDER BY line', 'shop')).toEqual([
       { line: 2, code: 'c1', authorization: 'said "ok' },
       { line: 3, code: 'c1', authorization: 'till 2' },
       { line: 4, code: 'c2', authorization: 'till 3' },
@@ -80,6 +72,6 @@ describe('quote characters in delimited files', () => {
     const fixed = 'direct-mail_01-11-2026_r.csv';
     const good = await drop(daemon, pbj, fixed, `${[PBJ_HEADER, '11,7,C1,"Ticket, big",1,2.50,card,2026-11-01', '12,7,C2,"5"" Ticket",1,2.50,card,2026-11-01'].join('\n')}\n`);
     expect(good).toMatchObject({ state: 'processed', counts: { total: 2, accepted: 2 } });
-    expect(all('SELECT product FROM pbj_sales WHERE order_id IN (11, 12) ORDER BY order_id')).toEqual([{ product: 'Ticket, big' }, { product: '5" Ticket' }]);
+    expect(await all('SELECT product FROM pbj_sales WHERE order_id IN (11, 12) ORDER BY order_id')).toEqual([{ product: 'Ticket, big' }, { product: '5" Ticket' }]);
   });
 });

@@ -8,7 +8,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
 import { drop } from '../support/drop.js';
@@ -33,14 +32,7 @@ describe.skipIf(!HAVE_GPG)('OpenPGP uploads', () => {
     gpg(...args, '-o', `${input}.out`, input);
     return readFile(`${input}.out`);
   };
-  const count = (listId: string): number => {
-    const db = new Database(daemon.path('posdrop.db'), { readonly: true });
-    try {
-      return db.prepare('SELECT count(*) FROM carma_purchases WHERE list_id = ?').pluck().get(listId) as number;
-    } finally {
-      db.close();
-    }
-  };
+  const count = async (listId: string) => Number(await daemon.value('SELECT count(*) FROM carma_purchases WHERE list_id = ?', listId));
   const member = (partner: string, name: string) =>
     waitFor(async () => {
       const receipt = await daemon.receipt(partner, name);
@@ -78,7 +70,7 @@ describe.skipIf(!HAVE_GPG)('OpenPGP uploads', () => {
     expect(armored.toString('latin1')).toMatch(/^-----BEGIN PGP MESSAGE-----/);
     expect(await drop(daemon, acme, 'purchasehistory_E2_a.csv.asc', armored)).toMatchObject({ state: 'processed' });
     expect(await member('acme', 'purchasehistory_E2_a.csv')).toMatchObject({ state: 'processed', counts: { accepted: 1 } });
-    expect([count('E1'), count('E2')]).toEqual([2, 1]);
+    expect([await count('E1'), await count('E2')]).toEqual([2, 1]);
   });
 
   it("refuses a file of a partner whose signature is required when it is unsigned or signed by another key", async () => {
@@ -91,7 +83,7 @@ describe.skipIf(!HAVE_GPG)('OpenPGP uploads', () => {
     const forged = await sealed('purchasehistory_S2_a.csv', 'o-1;S;1.00\n', '-r', KEYS[0]!, '-u', KEYS[2]!, '--sign', '--encrypt');
     expect(await drop(daemon, acme, 'purchasehistory_S2_a.csv.pgp', forged)).toMatchObject({ state: 'rejected', reason: { code: 'bad_signature' } });
     await daemon.idle();
-    expect([count('S1'), count('S2')]).toEqual([0, 0]);
+    expect([await count('S1'), await count('S2')]).toEqual([0, 0]);
     expect(await daemon.folder('acme', 'inbox')).toEqual([]);
     // the plaintext of the refused files is gone from the spool too
     expect(await readdir(path.join(daemon.dataDir, 'spool', '.unpack')).catch(() => [])).toEqual([]);
@@ -103,7 +95,7 @@ describe.skipIf(!HAVE_GPG)('OpenPGP uploads', () => {
     expect(wrongKey).toMatchObject({ state: 'rejected', reason: { code: 'not_decryptable' } });
     expect((wrongKey.reason as { message: string }).message).toMatch(/could not be decrypted with this server's key/);
     expect(await drop(daemon, plain, 'purchasehistory_X2_a.csv.pgp', 'o-1;S;1.00\n')).toMatchObject({ state: 'rejected', reason: { code: 'not_decryptable' } });
-    expect(count('X1') + count('X2')).toBe(0);
+    expect((await count('X1')) + (await count('X2'))).toBe(0);
   });
 
   it('opens a compressed file inside an encrypted one, each layer answered', async () => {
@@ -114,6 +106,6 @@ describe.skipIf(!HAVE_GPG)('OpenPGP uploads', () => {
     expect(await drop(daemon, plain, 'purchasehistory_L9_a.csv.gz.gpg', sealedGz)).toMatchObject({ state: 'processed' });
     expect(await member('plain', 'purchasehistory_L9_a.csv.gz')).toMatchObject({ state: 'processed', counts: { total: 1, accepted: 1 } });
     expect(await member('plain', 'purchasehistory_L9_a.csv')).toMatchObject({ state: 'processed', counts: { accepted: 3 } });
-    expect(count('L9')).toBe(3);
+    expect(await count('L9')).toBe(3);
   });
 });

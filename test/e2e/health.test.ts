@@ -9,6 +9,7 @@ import { BUILT_IN_FORMATS } from '../../src/formats/registry.js';
 import { TestDaemon, waitFor } from '../support/daemon.js';
 import { lineFormats } from '../support/line-format.mjs';
 import { posName } from '../support/names.js';
+import { sqliteOnlyTest } from '../support/store-sql.js';
 
 interface Health {
   status: string;
@@ -63,13 +64,13 @@ describe('/healthz when a part fails', () => {
     await rename(`${partners}.away`, partners);
     await daemon.app.running.intake.rescan();
     expect((await health()).code).toBe(200);
-    await waitFor(() => daemon.ledger('acme').find((file) => file.name === posName(1) && file.state === 'processed'));
+    await waitFor(async () => (await daemon.ledger('acme')).find((file) => file.name === posName(1) && file.state === 'processed'));
     // chokidar watches the folder again too: the next file is seen without a rescan.
     await writeFile(`${partners}/acme/inbox/${posName(2)}`, 'r3\n');
-    await waitFor(() => daemon.ledger('acme').find((file) => file.name === posName(2) && file.state === 'processed'));
+    await waitFor(async () => (await daemon.ledger('acme')).find((file) => file.name === posName(2) && file.state === 'processed'));
   });
 
-  it('fails the database check while another process keeps the write lock', async () => {
+  sqliteOnlyTest("another process holding SQLite's write lock")('fails the database check while another process keeps the write lock', async () => {
     const other = new Database(daemon.path('posdrop.db'));
     try {
       other.exec('BEGIN IMMEDIATE');

@@ -30,7 +30,7 @@ describe('the file ledger', () => {
     await daemon.destroy();
   });
 
-  const rowsNamed = (name: string) => daemon.ledger('acme').filter((row) => row.name === name);
+  const rowsNamed = async (name: string) => (await daemon.ledger('acme')).filter((row) => row.name === name);
 
   it.each([
     ['readme.txt', 'name_unrecognised'],
@@ -66,44 +66,44 @@ describe('the file ledger', () => {
     await sftpCall.writeFile(session.sftp, '/inbox/again.txt', 'same bytes');
     await waitFor(async () => !(await daemon.folder('acme', 'inbox')).includes('again.txt'));
     await daemon.idle();
-    expect(rowsNamed('again.txt')).toHaveLength(1);
+    expect(await rowsNamed('again.txt')).toHaveLength(1);
     expect(daemon.events('file.received').length).toBe(receivedBefore);
     // The second copy is not kept beside the first in the archive.
-    const day = rowsNamed('again.txt')[0]?.receivedAt.slice(0, 10) as string;
+    const day = (await rowsNamed('again.txt'))[0]?.receivedAt.slice(0, 10) as string;
     expect((await readdir(daemon.path('archive', 'acme', day))).filter((name) => name.endsWith('again.txt'))).toEqual([
-      `${rowsNamed('again.txt')[0]?.id}-again.txt`,
+      `${(await rowsNamed('again.txt'))[0]?.id}-again.txt`,
     ]);
 
     await sftpCall.writeFile(session.sftp, '/inbox/again.txt', 'other bytes');
-    await waitFor(() => rowsNamed('again.txt').length === 2);
-    expect(rowsNamed('again.txt').map((row) => row.sha256)).toEqual([sha256('same bytes'), sha256('other bytes')]);
+    await waitFor(async () => (await rowsNamed('again.txt')).length === 2);
+    expect((await rowsNamed('again.txt')).map((row) => row.sha256)).toEqual([sha256('same bytes'), sha256('other bytes')]);
   });
 
   it('answers a partner removing a pending file with a withdrawn receipt', async () => {
     const name = posName(1);
     await sftpCall.writeFile(session.sftp, `/inbox/${name}`, '{"pos_data": []}');
-    await waitFor(() => rowsNamed(name)[0]?.state === 'held');
+    await waitFor(async () => (await rowsNamed(name))[0]?.state === 'held');
     await sftpCall.unlink(session.sftp, `/inbox/${name}`);
     const receipt = await waitFor(async () => {
       const found = await daemon.receipt('acme', name);
       return found.state === 'rejected' && found;
     });
     expect(receipt.reason).toMatchObject({ code: 'withdrawn' });
-    expect(rowsNamed(name).map((row) => [row.state, row.reasonCode])).toEqual([['rejected', 'withdrawn']]);
+    expect((await rowsNamed(name)).map((row) => [row.state, row.reasonCode])).toEqual([['rejected', 'withdrawn']]);
   });
 
   it('withdraws the old file when a pending name is removed and sent again with new bytes', async () => {
     const name = posName(2);
     await sftpCall.writeFile(session.sftp, `/inbox/${name}`, '{"pos_data": ["first"]}');
-    await waitFor(() => rowsNamed(name)[0]?.state === 'held');
+    await waitFor(async () => (await rowsNamed(name))[0]?.state === 'held');
     // Removed and sent again at once, as a client correcting a file does.
     await Promise.all([
       sftpCall.unlink(session.sftp, `/inbox/${name}`),
       sftpCall.writeFile(session.sftp, `/inbox/${name}`, '{"pos_data": ["second"]}'),
     ]);
-    await waitFor(() => rowsNamed(name).length === 2);
+    await waitFor(async () => (await rowsNamed(name)).length === 2);
     await daemon.idle();
-    expect(rowsNamed(name).map((row) => [row.sha256, row.state, row.reasonCode])).toEqual([
+    expect((await rowsNamed(name)).map((row) => [row.sha256, row.state, row.reasonCode])).toEqual([
       [sha256('{"pos_data": ["first"]}'), 'rejected', 'withdrawn'],
       [sha256('{"pos_data": ["second"]}'), 'held', null],
     ]);
@@ -114,7 +114,7 @@ describe('the file ledger', () => {
     await sftpCall.writeFile(session.sftp, `/validate/${name}`, '{"pos_data": []}');
     const receipt = await waitFor(() => daemon.receipt('acme', `${name}.dry-run`));
     expect(receipt).toMatchObject({ file: name, dry_run: true, format: 'crowdtwist-pos' });
-    expect(rowsNamed(name)).toEqual([]);
+    expect(await rowsNamed(name)).toEqual([]);
     await waitFor(async () => (await daemon.folder('acme', 'validate')).length === 0);
   });
 });

@@ -32,7 +32,7 @@ describe('the inbox rescan', () => {
 
     await daemon.restart();
     await daemon.idle();
-    const rows = daemon.ledger('acme');
+    const rows = await daemon.ledger('acme');
     expect(rows.map((row) => [row.name, row.state]).sort()).toEqual([
       [posName(1), 'held'],
       ['left-behind.txt', 'rejected'],
@@ -48,11 +48,11 @@ describe('the inbox rescan', () => {
     await writeFile(local, '{"pos_data": [2]}');
     expect((await sftpBatch(daemon.port, acme, [`put ${local} /inbox/`])).code).toBe(0);
     // Held for its predecessor 0001: a state it keeps, so the restart is compared with a still row.
-    const first = await waitFor(() => daemon?.ledger('acme').find((row) => row.name === posName(2) && row.state === 'held'));
+    const first = await waitFor(async () => (await daemon!.ledger('acme')).find((row) => row.name === posName(2) && row.state === 'held'));
 
     await daemon.restart();
     await daemon.idle();
-    expect(daemon.ledger('acme')).toEqual([first]);
+    expect(await daemon.ledger('acme')).toEqual([first]);
   });
 
   it('withdraws the pending record of a file replaced while the daemon was stopped', async () => {
@@ -60,14 +60,14 @@ describe('the inbox rescan', () => {
     await daemon.addPartner({ id: 'acme' });
     const file = daemon.path('partners', 'acme', 'inbox', posName(5));
     await writeFile(file, '{"pos_data": ["old"]}');
-    await waitFor(() => daemon?.ledger('acme').length === 1);
+    await waitFor(async () => (await daemon!.ledger('acme')).length === 1);
     await daemon.stop();
     await writeFile(`${file}.new`, '{"pos_data": ["new"]}');
     await rename(`${file}.new`, file);
 
     await daemon.restart();
     await daemon.idle();
-    expect(daemon.ledger('acme').map((row) => [row.sha256, row.state, row.reasonCode])).toEqual([
+    expect((await daemon.ledger('acme')).map((row) => [row.sha256, row.state, row.reasonCode])).toEqual([
       [sha256('{"pos_data": ["old"]}'), 'rejected', 'withdrawn'],
       [sha256('{"pos_data": ["new"]}'), 'held', null],
     ]);
@@ -79,12 +79,12 @@ describe('the inbox rescan', () => {
     await daemon.addPartner({ id: 'acme' });
     const file = daemon.path('partners', 'acme', 'inbox', posName(6));
     await writeFile(file, '{"pos_data": ["old"]}');
-    await waitFor(() => daemon?.ledger('acme').length === 1);
+    await waitFor(async () => (await daemon!.ledger('acme')).length === 1);
     await writeFile(`${file}.new`, '{"pos_data": ["new"]}');
     await rename(`${file}.new`, file);
-    await waitFor(() => daemon?.ledger('acme').length === 2);
+    await waitFor(async () => (await daemon!.ledger('acme')).length === 2);
     await daemon.idle();
-    expect(daemon.ledger('acme').map((row) => [row.state, row.reasonCode])).toEqual([
+    expect((await daemon.ledger('acme')).map((row) => [row.state, row.reasonCode])).toEqual([
       ['rejected', 'withdrawn'],
       ['held', null],
     ]);
@@ -100,10 +100,10 @@ describe('the inbox rescan', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
       await appendFile(file, part);
     }
-    const row = await waitFor(() => daemon?.ledger('acme').find((entry) => entry.name === posName(3) && entry.state !== 'queued'));
+    const row = await waitFor(async () => (await daemon!.ledger('acme')).find((entry) => entry.name === posName(3) && entry.state !== 'queued'));
     expect(row).toMatchObject({ sha256: sha256(parts.join('')), size: parts.join('').length, state: 'held' });
     await daemon.idle();
-    expect(daemon.ledger('acme')).toHaveLength(1);
+    expect(await daemon.ledger('acme')).toHaveLength(1);
   });
 
   it('rescans periodically what the watcher missed', async () => {
@@ -112,7 +112,7 @@ describe('the inbox rescan', () => {
     // Stop the watcher: only the periodic rescan can find this file now.
     await (daemon.app.running.intake as unknown as { watcher: { stop(): Promise<void> } }).watcher.stop();
     await writeFile(daemon.path('partners', 'acme', 'inbox', posName(4)), '{}');
-    const row = await waitFor(() => daemon?.ledger('acme').find((entry) => entry.name === posName(4) && entry.state !== 'queued'), 10_000);
+    const row = await waitFor(async () => (await daemon!.ledger('acme')).find((entry) => entry.name === posName(4) && entry.state !== 'queued'), 10_000);
     expect(row.state).toBe('held');
   });
 });

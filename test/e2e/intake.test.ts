@@ -23,7 +23,7 @@ describe('a partner uploads with OpenSSH sftp', () => {
     expect(receipt.reason).toMatchObject({ code: 'name_unrecognised' });
     expect(receipt.accepted_names).toContain('YYYYMMDD_NNNN_12_pos_<any>.json [crowdtwist-pos]');
     // The receipt is written first, then the original moves to the archive, under its ledger id.
-    const row = daemon.ledger('acme').find((file) => file.name === 'report.txt');
+    const row = (await daemon.ledger('acme')).find((file) => file.name === 'report.txt');
     const day = (receipt.timings as { received_at: string }).received_at.slice(0, 10);
     expect(row?.archivePath).toBe(`archive/acme/${day}/${row?.id}-report.txt`);
     expect(await waitFor(() => readFile(daemon.path(row?.archivePath ?? ''), 'utf8'))).toBe('hello\n');

@@ -67,7 +67,7 @@ describe('the operator log', () => {
     expect(Date.parse(release.timestamp)).not.toBeNaN();
     await receiptWhen(daemon, 'acme', held, 'processed');
 
-    const fileId = daemon.ledger('acme').find((row) => row.name === held)?.id;
+    const fileId = (await daemon.ledger('acme')).find((row) => row.name === held)?.id;
     const reprocess = await act(['reprocess', held, '--no-wait', '--reason', 'fixed the SKU table']);
     expect(reprocess).toMatchObject({ event: 'operator.reprocess', by: process.env.SUDO_USER || userInfo().username, reason: 'fixed the SKU table', file_id: fileId, partner: 'acme', file: held, force: false });
     await receiptWhen(daemon, 'acme', held, 'processed');

@@ -1,13 +1,12 @@
 /** `posdrop operators …`: console accounts with scrypt hashes, two roles, and one line on misuse. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyPassword } from '../../src/security/password.js';
-import { OperatorStore } from '../../src/store/operators.js';
 import { posdrop } from '../support/cli.js';
 import { TestDaemon } from '../support/daemon.js';
 
 describe('posdrop operators', () => {
   let daemon: TestDaemon;
-  const store = () => new OperatorStore(daemon.app.running.db, () => new Date());
+  const store = () => daemon.operators;
 
   beforeAll(async () => {
     daemon = await TestDaemon.start();

@@ -28,7 +28,7 @@ describe('PBJ names, channels, refusals and columns', () => {
   });
   afterAll(() => daemon.destroy());
 
-  const channelOf = (order: number) => daemon.app.running.db.prepare('SELECT channel FROM pbj_sales WHERE order_id = ?').pluck().get(order);
+  const channelOf = (order: number) => daemon.value('SELECT channel FROM pbj_sales WHERE order_id = ?', order);
 
   it.each([
     ['sales.csv', 101, 'charity_lotery'],
@@ -40,7 +40,7 @@ describe('PBJ names, channels, refusals and columns', () => {
     const receipt = await drop(daemon, jumbo, name, HEADER + sale(order));
     expect(receipt).toMatchObject({ state: 'processed', format: 'pbj-offline-sales', name_fields: { channel } });
     expect(await fetchJson(daemon, jumbo, `${name}.result.json`)).toEqual({ result: 1 });
-    expect(channelOf(order)).toBe(channel);
+    expect(await channelOf(order)).toBe(channel);
   });
 
   it('leaves names of the stricter formats to them, and the receipt says which format took the file', async () => {
@@ -71,7 +71,7 @@ describe('PBJ names, channels, refusals and columns', () => {
     expect(await fetchJson(daemon, jumbo, `${name}.result.json`)).toEqual({ result: 2 });
     const again = await drop(daemon, jumbo, name, HEADER + sale(403));
     expect(again).toMatchObject({ state: 'rejected', reason: { code: 'name_used', message: 'This file has already been uploaded' } });
-    const id = daemon.ledger('jumbo').filter((row) => row.name === name).at(-1)?.id;
+    const id = (await daemon.ledger('jumbo')).filter((row) => row.name === name).at(-1)?.id;
     expect(again.outputs).toEqual([`${name}.upload-${id}.result.json`]);
     expect(await fetchJson(daemon, jumbo, `${name}.upload-${id}.result.json`)).toEqual({ error: { code: 400, message: 'This file has already been uploaded' } });
     // the partner coming back to check finds the accepted file's answer where it was

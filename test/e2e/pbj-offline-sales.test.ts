@@ -119,8 +119,8 @@ describe('PBJ offline sales through the daemon', () => {
       additional_errors: 0,
     });
     expect((await drop(daemon, jumbo, 'retail_26-04-2020_a.csv', `${HEADER}${sale(9001)}\n`)).state).toBe('processed');
-    const ids = Object.fromEntries(daemon.ledger('jumbo').map((row) => [row.name, row.id]));
-    const stored = daemon.app.running.db.prepare('SELECT order_id, channel, file_id FROM pbj_sales WHERE order_id IN (9001, 9002) ORDER BY id').all();
+    const ids = Object.fromEntries((await daemon.ledger('jumbo')).map((row) => [row.name, row.id]));
+    const stored = await daemon.rows('SELECT order_id, channel, file_id FROM pbj_sales WHERE order_id IN (9001, 9002) ORDER BY id');
     expect(stored).toEqual([
       { order_id: 9001, channel: 'direct-mail', file_id: ids['direct-mail_26-04-2020_a.csv'] },
       { order_id: 9001, channel: 'retail', file_id: ids['retail_26-04-2020_a.csv'] },
@@ -135,7 +135,7 @@ describe('PBJ offline sales through the daemon', () => {
     const message = `the file is not valid UTF-8: the byte at offset ${HEADER.length + 10} (counting from 0) does not begin or continue a UTF-8 character; save the file as UTF-8`;
     expect(receipt.reason).toEqual({ code: 'not_utf8', message });
     expect(await fetchJson(daemon, jumbo, `${name}.result.json`)).toEqual({ error: { code: 400, message } });
-    expect(daemon.app.running.db.prepare('SELECT count(*) FROM pbj_sales WHERE order_id = 9101').pluck().get()).toBe(0);
+    expect(await daemon.value('SELECT count(*) FROM pbj_sales WHERE order_id = 9101')).toBe(0);
   });
 
   it('lists at most 20 problems of a line, however many its header has, and counts them all', async () => {

@@ -62,6 +62,6 @@ describe('posdrop reprocess of a CrowdTwist batch', () => {
     const again = await cli('reprocess', posName(2), '--json');
     expect(JSON.parse(again.stdout)).toMatchObject({ state: 'processed', counts: expected });
     expect(await answers()).toEqual(before);
-    expect(daemon.app.running.db.prepare("SELECT count(*) AS n FROM crowdtwist_purchases WHERE partner_id = 'acme'").get()).toEqual({ n: 3 });
+    expect(await daemon.rows("SELECT count(*) AS n FROM crowdtwist_purchases WHERE partner_id = 'acme'")).toEqual([{ n: 3 }]);
   });
 });

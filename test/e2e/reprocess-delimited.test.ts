@@ -22,7 +22,7 @@ describe('posdrop reprocess of delimited files', () => {
   /** The CLI as its own process (it waits on the daemon's write lock), with the daemon's configuration. */
   const cli = async (...args: string[]): Promise<BatchResult> =>
     run(process.execPath, [BIN, ...args, '--config', await configFile(daemon)], { env: { ...process.env, POSDROP_DATA_DIR: daemon.dataDir } });
-  const query = (sql: string, ...params: unknown[]): unknown[] => daemon.app.running.db.prepare(sql).all(...params);
+  const query = (sql: string, ...params: unknown[]) => daemon.rows(sql, ...params);
   const balances = async (partner: string) =>
     (JSON.parse((await posdrop(daemon, ['balances', '--partner', partner, '--json'])).stdout) as { code: string; campaign_id: string; balance: number }[]).map(
       (row) => [row.code, row.campaign_id, row.balance],
@@ -52,12 +52,12 @@ describe('posdrop reprocess of delimited files', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ state: 'processed', counts: { total: 3, accepted: 3, failed: 0, duplicates: 0 } });
     expect(await fetchJson(daemon, jumbo, `${name}.result.json`)).toEqual({ result: 3 });
     expect(await daemon.receipt('jumbo', name)).toMatchObject({ state: 'processed', reason: null });
-    expect(query("SELECT order_id, channel FROM pbj_sales WHERE order_id BETWEEN 7001 AND 7003 ORDER BY order_id")).toEqual([
+    expect(await query("SELECT order_id, channel FROM pbj_sales WHERE order_id BETWEEN 7001 AND 7003 ORDER BY order_id")).toEqual([
       { order_id: 7001, channel: 'retail' },
       { order_id: 7002, channel: 'retail' },
       { order_id: 7003, channel: 'retail' },
     ]);
-    expect(daemon.ledger('jumbo').filter((row) => row.name === name)).toHaveLength(1);
+    expect((await daemon.ledger('jumbo')).filter((row) => row.name === name)).toHaveLength(1);
   });
 
   it('PBJ: an ORDER_ID repeated inside the file is still refused when it is processed again', async () => {
@@ -68,7 +68,7 @@ describe('posdrop reprocess of delimited files', () => {
     expect(JSON.parse(again.stdout)).toMatchObject({ state: 'rejected', reason: { code: 'invalid_content' } });
     const result = (await fetchJson(daemon, jumbo, `${name}.result.json`)) as { error: { extended: { errors: unknown[] } } };
     expect(result.error.extended.errors).toEqual([{ line: 3, messages: ['ORDER_ID 7101 has already been used on channel retail'] }]);
-    expect(query('SELECT count(*) AS n FROM pbj_sales WHERE order_id = 7101')).toEqual([{ n: 0 }]);
+    expect(await query('SELECT count(*) AS n FROM pbj_sales WHERE order_id = 7101')).toEqual([{ n: 0 }]);
   });
 
   it('Toolbox: entries already posted are not posted again; a line fixed by configuration posts now', async () => {
@@ -92,8 +92,8 @@ describe('posdrop reprocess of delimited files', () => {
       ['u1', 'P9', 5],
       ['u2', 'P1', 40],
     ]);
-    const fileId = daemon.ledger('fixer').find((row) => row.name === name)?.id;
-    expect(query('SELECT line, delta FROM toolbox_entries WHERE file_id = ? ORDER BY line', fileId)).toEqual([
+    const fileId = (await daemon.ledger('fixer')).find((row) => row.name === name)?.id;
+    expect(await query('SELECT line, delta FROM toolbox_entries WHERE file_id = ? ORDER BY line', fileId)).toEqual([
       { line: 2, delta: 10000 },
       { line: 3, delta: 4000 },
       { line: 4, delta: 500 },
@@ -109,6 +109,6 @@ describe('posdrop reprocess of delimited files', () => {
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/^posdrop reprocess: transactions_20261124_undone\.psv was undone by alice at .*: processing it again would post none of its entries/);
     expect(await balances('undoer')).toEqual([['v1', 'P1', 0]]);
-    expect(daemon.ledger('undoer').find((row) => row.name === name)?.state).toBe('processed');
+    expect((await daemon.ledger('undoer')).find((row) => row.name === name)?.state).toBe('processed');
   });
 });

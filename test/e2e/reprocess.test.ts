@@ -25,7 +25,7 @@ describe('posdrop reprocess, while the daemon runs', () => {
   }
 
   function rowsNamed(name: string) {
-    return daemon.app.running.files.list({ name });
+    return daemon.store.ledger.list({ name });
   }
 
   beforeAll(async () => {
@@ -48,17 +48,16 @@ describe('posdrop reprocess, while the daemon runs', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('processed — total 3, accepted 2, failed 1, duplicates 0');
 
-    const [row, ...others] = rowsNamed(posName(1));
+    const [row, ...others] = await rowsNamed(posName(1));
     expect(others).toEqual([]);
     expect(row?.counts).toEqual({ total: 3, accepted: 2, failed: 1, duplicates: 0 });
-    const history = daemon.app.running.files.events(row?.id ?? 0).map((event) => event.state);
+    const history = (await daemon.fileEvents(row?.id ?? 0)).map((event) => event.state);
     expect(history).toEqual(['received', 'queued', 'processing', 'processed', 'queued', 'processing', 'processed']);
     expect(await readdir(daemon.path('partners', 'acme', 'inbox'))).toEqual([]);
     const archived = path.join(daemon.dataDir, row?.archivePath ?? '');
     expect(await readFile(archived, 'utf8')).toBe('a\nb\nbad c\n');
     expect(await daemon.receipt('acme', posName(1))).toMatchObject({ state: 'processed', counts: { total: 3, accepted: 2, failed: 1, duplicates: 0 } });
-    const { db } = daemon.app.running;
-    expect(db.prepare("SELECT count(*) AS n FROM test_records WHERE partner = 'acme'").get()).toEqual({ n: 2 });
+    expect(await daemon.rows("SELECT count(*) AS n FROM test_records WHERE partner = 'acme'")).toEqual([{ n: 2 }]);
   });
 
   it('asks for --force before storing the records of an append-only format twice', async () => {
@@ -72,8 +71,7 @@ describe('posdrop reprocess, while the daemon runs', () => {
     const forced = await cli('reprocess', name, '--force', '--json');
     expect(forced.code).toBe(0);
     expect(JSON.parse(forced.stdout)).toMatchObject({ state: 'processed', counts: { accepted: 2, duplicates: 0 } });
-    const { db } = daemon.app.running;
-    expect(db.prepare("SELECT count(*) AS n FROM test_appended WHERE line = 'o1;sku;1.00'").get()).toEqual({ n: 2 });
+    expect(await daemon.rows("SELECT count(*) AS n FROM test_appended WHERE line = 'o1;sku;1.00'")).toEqual([{ n: 2 }]);
   });
 
   it('refuses a file still refused by its name, an unknown file, and misuse, with one line each', async () => {
@@ -106,7 +104,7 @@ describe('posdrop reprocess, while the daemon runs', () => {
     expect(queued.code).toBe(0);
     expect(queued.stdout).toContain('queued; the daemon is not running');
     await daemon.restart();
-    await waitFor(() => rowsNamed(posName(3))[0]?.state === 'processed');
-    expect(rowsNamed(posName(3))[0]?.counts).toEqual({ total: 2, accepted: 2, failed: 0, duplicates: 0 });
+    await waitFor(async () => (await rowsNamed(posName(3)))[0]?.state === 'processed');
+    expect((await rowsNamed(posName(3)))[0]?.counts).toEqual({ total: 2, accepted: 2, failed: 0, duplicates: 0 });
   });
 });

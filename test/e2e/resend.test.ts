@@ -22,8 +22,8 @@ describe('a file sent again', () => {
   let daemon: TestDaemon;
   let shop: TestPartner;
 
-  const rows = (name: string) => daemon.ledger('shop').filter((row) => row.name === name);
-  const count = (sql: string, ...params: unknown[]) => daemon.app.running.db.prepare(sql).pluck().get(...params);
+  const rows = async (name: string) => (await daemon.ledger('shop')).filter((row) => row.name === name);
+  const count = (sql: string, ...params: unknown[]) => daemon.value(sql, ...params);
 
   /** Uploads `content` again over SFTP and waits until the intake has taken it (the inbox is empty again). */
   async function resend(name: string, content: string): Promise<void> {
@@ -57,14 +57,14 @@ describe('a file sent again', () => {
     expect(await fetchJson(daemon, shop, `${name}.result.json`)).toEqual({ result: 2 });
 
     await resend(name, body);
-    const [first, second] = rows(name);
+    const [first, second] = await rows(name);
     // the refusal answers beside the accepted file's answer, which stays
     expect(await fetchJson(daemon, shop, `${name}.upload-${second?.id}.result.json`)).toEqual(ALREADY);
     expect(await fetchJson(daemon, shop, `${name}.result.json`)).toEqual({ result: 2 });
     expect(await daemon.receipt('shop', name)).toMatchObject({ state: 'rejected', reason: { code: 'name_used', message: ALREADY.error.message } });
     expect([first?.state, first?.counts, second?.state, second?.reasonCode]).toEqual(['processed', { total: 2, accepted: 2, failed: 0, duplicates: 0 }, 'rejected', 'name_used']);
     expect(second?.sha256).toBe(first?.sha256);
-    expect(count('SELECT count(*) FROM pbj_sales WHERE order_id IN (8001, 8002)')).toBe(2);
+    expect(await count('SELECT count(*) FROM pbj_sales WHERE order_id IN (8001, 8002)')).toBe(2);
 
     // What an operator sees: both arrivals, the second naming the first.
     const listed = await posdrop(daemon, ['files', '--partner', 'shop', '--json']);
@@ -78,16 +78,16 @@ describe('a file sent again', () => {
     await rename(staged, daemon.path('partners', 'shop', 'inbox', name));
     // The watcher sees it; when its event is lost (rarely, a rename onto a name that just left
     // the inbox), the inbox rescan that exists for that case finds it: the same arrival either way.
-    const recorded = () => rows(name).length === 3 && rows(name)[2]?.state === 'rejected';
+    const recorded = async () => (await rows(name)).length === 3 && (await rows(name))[2]?.state === 'rejected';
     await waitFor(recorded, 5_000).catch(async () => {
       await daemon.app.running.intake.rescan();
       return waitFor(recorded);
     });
     await daemon.idle();
-    expect(await fetchJson(daemon, shop, `${name}.upload-${rows(name)[2]?.id}.result.json`)).toEqual(ALREADY);
+    expect(await fetchJson(daemon, shop, `${name}.upload-${(await rows(name))[2]?.id}.result.json`)).toEqual(ALREADY);
     expect(await fetchJson(daemon, shop, `${name}.result.json`)).toEqual({ result: 2 });
     const day = first?.receivedAt.slice(0, 10) as string;
-    expect((await readdir(daemon.path('archive', 'shop', day))).filter((file) => file.endsWith(name)).sort()).toEqual(rows(name).map((row) => `${row.id}-${name}`).sort());
+    expect((await readdir(daemon.path('archive', 'shop', day))).filter((file) => file.endsWith(name)).sort()).toEqual((await rows(name)).map((row) => `${row.id}-${name}`).sort());
   });
 
   it('PBJ: a file refused for its content is checked again when its bytes come again, and still uses up no name', async () => {
@@ -95,7 +95,7 @@ describe('a file sent again', () => {
     const body = `${PBJ_HEADER}8101,seven,C1,Ticket,1,2.50,card,2020-04-21\n`;
     expect((await drop(daemon, shop, name, body)).state).toBe('rejected');
     await resend(name, body);
-    expect(rows(name).map((row) => [row.state, row.reasonCode])).toEqual([['rejected', 'invalid_content'], ['rejected', 'invalid_content']]);
+    expect((await rows(name)).map((row) => [row.state, row.reasonCode])).toEqual([['rejected', 'invalid_content'], ['rejected', 'invalid_content']]);
     expect(await drop(daemon, shop, name, body.replace('seven', '7'))).toMatchObject({ state: 'processed' });
   });
 
@@ -103,7 +103,7 @@ describe('a file sent again', () => {
     const name = 'direct-mail_22-04-2020_crash.csv';
     const body = `${PBJ_HEADER}8201,7,C1,Ticket,1,2.50,card,2020-04-22\n`;
     expect((await drop(daemon, shop, name, body)).state).toBe('processed');
-    const [row] = rows(name);
+    const [row] = await rows(name);
     await daemon.stop();
     // processed and answered, but the original not yet moved: it is still in the inbox
     whileStopped('UPDATE files SET left_inbox_at = NULL WHERE id = ?', row?.id);
@@ -111,8 +111,8 @@ describe('a file sent again', () => {
     await daemon.restart();
     await waitFor(async () => !(await daemon.folder('shop', 'inbox')).includes(name));
     await daemon.idle();
-    expect(rows(name).map((file) => [file.id, file.state])).toEqual([[row?.id, 'processed']]);
-    expect(rows(name)[0]?.leftInboxAt).not.toBeNull();
+    expect((await rows(name)).map((file) => [file.id, file.state])).toEqual([[row?.id, 'processed']]);
+    expect((await rows(name))[0]?.leftInboxAt).not.toBeNull();
     expect(await fetchJson(daemon, shop, `${name}.result.json`)).toEqual({ result: 1 });
   });
 
@@ -124,9 +124,9 @@ describe('a file sent again', () => {
     whileStopped('UPDATE files SET left_inbox_at = NULL WHERE name = ?', name);
     await daemon.restart();
     await daemon.idle();
-    expect(rows(name)[0]?.leftInboxAt).not.toBeNull();
+    expect((await rows(name))[0]?.leftInboxAt).not.toBeNull();
     await resend(name, body);
-    expect(await fetchJson(daemon, shop, `${name}.upload-${rows(name).at(-1)?.id}.result.json`)).toEqual(ALREADY);
+    expect(await fetchJson(daemon, shop, `${name}.upload-${(await rows(name)).at(-1)?.id}.result.json`)).toEqual(ALREADY);
     expect(await fetchJson(daemon, shop, `${name}.result.json`)).toEqual({ result: 1 });
   });
 
@@ -134,15 +134,15 @@ describe('a file sent again', () => {
     const name = 'purchasehistory_R1_resend.csv';
     const body = 'r-1;S;1.00\nr-2;S;2.00\n';
     expect((await drop(daemon, shop, name, body)).state).toBe('processed');
-    const [first] = rows(name);
+    const [first] = await rows(name);
     await resend(name, body);
-    expect(rows(name).map((row) => [row.id, row.state])).toEqual([[first?.id, 'processed']]);
-    expect(count("SELECT count(*) FROM carma_purchases WHERE list_id = 'R1'")).toBe(2);
+    expect((await rows(name)).map((row) => [row.id, row.state])).toEqual([[first?.id, 'processed']]);
+    expect(await count("SELECT count(*) FROM carma_purchases WHERE list_id = 'R1'")).toBe(2);
     expect(await fetchJson(daemon, shop, `${name}.status.json`)).toMatchObject({ id: first?.id, status: 'FINISHED', affected: 2, total: 2 });
 
     const other = await drop(daemon, shop, 'purchasehistory_R1_second-import.csv', body);
     expect(other.counts).toMatchObject({ accepted: 2, duplicates: 0 });
-    expect(count("SELECT count(*) FROM carma_purchases WHERE list_id = 'R1'")).toBe(4);
+    expect(await count("SELECT count(*) FROM carma_purchases WHERE list_id = 'R1'")).toBe(4);
   });
 
   it('CrowdTwist and Client Toolbox: the same bytes again are the same file, answered again and stored once', async () => {
@@ -156,11 +156,11 @@ describe('a file sent again', () => {
 
     await resend(pos, posBody);
     await resend(toolbox, toolboxBody);
-    expect(rows(pos)).toHaveLength(1);
-    expect(rows(toolbox)).toHaveLength(1);
-    expect(count("SELECT count(*) FROM crowdtwist_purchases WHERE receipt_id IN ('resend-1', 'resend-2')")).toBe(2);
+    expect(await rows(pos)).toHaveLength(1);
+    expect(await rows(toolbox)).toHaveLength(1);
+    expect(await count("SELECT count(*) FROM crowdtwist_purchases WHERE receipt_id IN ('resend-1', 'resend-2')")).toBe(2);
     expect(await daemon.receipt('shop', pos)).toMatchObject({ state: 'processed', counts: { accepted: 2, duplicates: 0 } });
-    expect(count("SELECT balance FROM toolbox_balances WHERE code = 't1'")).toBe(2500);
+    expect(await count("SELECT balance FROM toolbox_balances WHERE code = 't1'")).toBe(2500);
     expect(await fetchOutbox(daemon, shop, `${toolbox}.result.xml`)).toBe(receiptBefore);
   });
 });

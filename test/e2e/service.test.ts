@@ -3,7 +3,8 @@ import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promise
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
+import { storeRows } from '../support/store-sql.js';
+import { TEST_STORE } from '../support/test-store.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ChildDaemon, FakeSystemd, seedPartner } from '../support/child-daemon.js';
 import { closed, connectSftp, connectSsh, sftpBatch } from '../support/clients.js';
@@ -12,15 +13,14 @@ import { posName } from '../support/names.js';
 import { freePort } from '../../bench/support/processes.js';
 
 
-/** Reads the daemon's database after it has exited (or beside it: WAL lets us). */
-function query<T>(dataDir: string, sql: string): T[] {
-  const db = new Database(path.join(dataDir, 'posdrop.db'), { readonly: true });
-  try {
-    return db.prepare(sql).all() as T[];
-  } finally {
-    db.close();
-  }
-}
+/** Reads the daemon's store after it has exited (or beside it). */
+const query = storeRows;
+
+/** The names of the tables called `name`: none once a transaction that made it is rolled back. */
+const tablesNamed = (dataDir: string, name: string) =>
+  TEST_STORE === 'sqlite'
+    ? query(dataDir, 'SELECT name FROM sqlite_master WHERE name = ?', name)
+    : query(dataDir, 'SELECT table_name AS name FROM information_schema.tables WHERE table_name = ?', name);
 
 /** The SSH server's first line, proof that the port is listening and serving. */
 function banner(port: number): Promise<string> {
@@ -100,7 +100,7 @@ describe('posdrop serve as a service', () => {
     expect(spooled).toEqual([`${posName(1)}.part`]);
     expect((await stat(path.join(dataDir, 'spool', 'acme', 'inbox', spooled[0] as string))).size).toBe(chunk.length);
     expect(await readdir(path.join(dataDir, 'partners', 'acme', 'inbox'))).toEqual([]);
-    expect(query(dataDir, 'SELECT * FROM files')).toEqual([]);
+    expect(await query(dataDir, 'SELECT * FROM files')).toEqual([]);
     expect(daemon.events('daemon.stopped')).toHaveLength(1);
   });
 
@@ -120,9 +120,11 @@ describe('posdrop serve as a service', () => {
     const events = daemon.logs.map((line) => line.event);
     expect(events.indexOf('daemon.signal')).toBeLessThan(events.indexOf('file.processed'));
     expect(events.at(-1)).toBe('daemon.stopped');
-    expect(query(dataDir, "SELECT state, accepted FROM files")).toEqual([{ state: 'processed', accepted: 3 }]);
-    const wal = path.join(dataDir, 'posdrop.db-wal');
-    expect(existsSync(wal) ? (await stat(wal)).size : 0).toBe(0);
+    expect(await query(dataDir, "SELECT state, accepted FROM files")).toEqual([{ state: 'processed', accepted: 3 }]);
+    if (TEST_STORE === 'sqlite') {
+      const wal = path.join(dataDir, 'posdrop.db-wal');
+      expect(existsSync(wal) ? (await stat(wal)).size : 0).toBe(0);
+    }
   });
 
   it('on SIGTERM stops accepting connections at once, while the file in hand finishes', async () => {
@@ -152,11 +154,11 @@ describe('posdrop serve as a service', () => {
     expect(daemon.events('sftp.login')).toHaveLength(logins);
     // Still in hand, and still the daemon's to finish.
     expect(daemon.child.exitCode).toBeNull();
-    expect(query(dataDir, 'SELECT state FROM files')).toEqual([{ state: 'processing' }]);
+    expect(await query(dataDir, 'SELECT state FROM files')).toEqual([{ state: 'processing' }]);
 
     await writeFile(gate, '');
     expect((await daemon.exited).code).toBe(0);
-    expect(query(dataDir, 'SELECT state, accepted FROM files')).toEqual([{ state: 'processed', accepted: 3 }]);
+    expect(await query(dataDir, 'SELECT state, accepted FROM files')).toEqual([{ state: 'processed', accepted: 3 }]);
     const receipt = JSON.parse(await readFile(path.join(dataDir, 'partners', 'acme', 'outbox', `${posName(1)}.receipt.json`), 'utf8')) as { state: string };
     expect(receipt.state).toBe('processed');
   });
@@ -169,14 +171,14 @@ describe('posdrop serve as a service', () => {
     daemon.signal('SIGTERM');
     expect((await daemon.exited).code).toBe(0);
     expect(daemon.events('daemon.stop_timeout')[0]).toMatchObject({ file_in_hand: { partner: 'acme', file: posName(1) } });
-    expect(query(dataDir, 'SELECT state FROM files')).toEqual([{ state: 'processing' }]);
-    expect(query(dataDir, "SELECT name FROM sqlite_master WHERE name = 'test_records'")).toEqual([]);
+    expect(await query(dataDir, 'SELECT state FROM files')).toEqual([{ state: 'processing' }]);
+    expect(await tablesNamed(dataDir, 'test_records')).toEqual([]);
 
     await writeFile(gate, '');
     daemon = await ChildDaemon.start({ dataDir, gate });
     await daemon.waitForEvent('file.processed');
-    expect(query(dataDir, 'SELECT state, accepted, duplicates FROM files')).toEqual([{ state: 'processed', accepted: 3, duplicates: 0 }]);
-    expect(query(dataDir, 'SELECT count(*) AS n FROM test_records')).toEqual([{ n: 3 }]);
+    expect(await query(dataDir, 'SELECT state, accepted, duplicates FROM files')).toEqual([{ state: 'processed', accepted: 3, duplicates: 0 }]);
+    expect(await query(dataDir, 'SELECT count(*) AS n FROM test_records')).toEqual([{ n: 3 }]);
   });
 
   it('on SIGHUP applies a good configuration and refuses a bad one, keeping the old', async () => {

@@ -13,7 +13,7 @@ import { closed, connectSftp, connectSsh, sftpBatch, sftpCall } from '../support
 import { FakeClock } from '../support/clock.js';
 import { TestDaemon, waitFor, type TestPartner } from '../support/daemon.js';
 import { sample, scrape } from '../support/prometheus.js';
-import type { PartnerStore } from '../../src/store/partners.js';
+import type { PartnerStoreAsync } from '../../src/store/partner-store.js';
 
 /** An agent that offers `publicKey` and signs with `signer` (which may lie). */
 class ScriptedAgent extends ssh2.BaseAgent<ParsedKey> {
@@ -135,7 +135,8 @@ describe('key types', () => {
   async function keyOf(type: string, bits: string[]): Promise<TestPartner> {
     const keyFile = daemon.path(`id_${type}_${bits.join('')}`);
     execFileSync('ssh-keygen', ['-q', '-t', type, ...bits, '-N', '', '-C', `acme ${type}`, '-f', keyFile]);
-    daemon.app.running.partners.addKey('acme', parsePublicKeyLine(await readFile(`${keyFile}.pub`, 'utf8')));
+    const key = parsePublicKeyLine(await readFile(`${keyFile}.pub`, 'utf8'));
+    await daemon.store.transaction((tx) => tx.partners.addKey('acme', key));
     return { id: 'acme', password: '', keyFile, privateKey: await readFile(keyFile, 'utf8') };
   }
 
@@ -210,22 +211,23 @@ describe('failed public-key logins', () => {
   }
 
   it.each([
-    ['a removed key', 'key not authorized', (partners: PartnerStore) => partners.removeKey('acme', partners.keys('acme')[0]?.fingerprint ?? ''), 'acme'],
-    ['a disabled partner', 'partner disabled', (partners: PartnerStore) => partners.update('acme', { enabled: false }), 'acme'],
+    ['a removed key', 'key not authorized', async (partners: PartnerStoreAsync) => partners.removeKey('acme', (await partners.keys('acme'))[0]?.fingerprint ?? ''), 'acme'],
+    ['a disabled partner', 'partner disabled', (partners: PartnerStoreAsync) => partners.update('acme', { enabled: false }), 'acme'],
     ['an unknown user', 'unknown user', () => undefined, 'nobody'],
   ])('%s is logged once, with why, and counted as a failed login', async (_what, why, change, username) => {
     const key = parsePublicKeyLine(`${parsed(acme.privateKey).type} ${parsed(acme.privateKey).getPublicSSH().toString('base64')}`);
     const before = await failures();
-    change(daemon.app.running.partners);
+    await daemon.store.transaction(async ({ partners }) => change(partners));
     try {
       const line = await refusedWithKey(acme, username);
       expect(line).toMatchObject({ level: 'warn', method: 'publickey', username, why, fingerprint: key.fingerprint, keys_offered: 1 });
       expect(daemon.events('sftp.key_refused').at(-1)).toMatchObject({ username, why, fingerprint: key.fingerprint });
       expect((await failures()) - before).toBe(1);
     } finally {
-      const { partners } = daemon.app.running;
-      partners.update('acme', { enabled: true });
-      if (partners.keys('acme').length === 0) partners.addKey('acme', key);
+      await daemon.store.transaction(async ({ partners }) => {
+        await partners.update('acme', { enabled: true });
+        if ((await partners.keys('acme')).length === 0) await partners.addKey('acme', key);
+      });
     }
   });
 

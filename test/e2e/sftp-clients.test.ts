@@ -62,8 +62,8 @@ describe('OpenSSH sftp', () => {
     expect(await daemon.folder('acme', 'inbox')).toEqual([]);
     // Nothing is left pending: whichever of the two names lived long enough to be recorded (the
     // put, the renamed copy, or both, as the machine's load decides) was withdrawn when it left.
-    const rows = await waitFor(() => {
-      const ledger = daemon.ledger('acme');
+    const rows = await waitFor(async () => {
+      const ledger = await daemon.ledger('acme');
       return ledger.length > 0 && ledger.every((row) => row.state === 'rejected') && ledger;
     });
     expect(rows.map((row) => row.name).every((name) => name === posName(1) || name === posName(2))).toBe(true);
@@ -114,7 +114,7 @@ describe('OpenSSH sftp', () => {
     const file = path.join(local, posName(5));
     await writeFile(file, '');
     expect((await sftpBatch(daemon.port, acme, [`put ${file} /inbox/`])).code).toBe(0);
-    const row = await waitFor(() => daemon.ledger('acme').find((entry) => entry.name === posName(5) && entry.state !== 'queued'));
+    const row = await waitFor(async () => (await daemon.ledger('acme')).find((entry) => entry.name === posName(5) && entry.state !== 'queued'));
     expect(row).toMatchObject({ size: 0, sha256: sha256(Buffer.alloc(0)), state: 'held' });
   });
 
@@ -200,9 +200,9 @@ describe('ssh2 client, replaying paramiko and WinSCP', () => {
     expect((removeDone as PromiseRejectedResult).reason.code).toBe(STATUS.NO_SUCH_FILE);
     expect(renameDone.status).toBe('fulfilled');
     expect(setstatDone.status).toBe('fulfilled');
-    const row = await waitFor(() => daemon.ledger('acme').find((file) => file.name === name));
+    const row = await waitFor(async () => (await daemon.ledger('acme')).find((file) => file.name === name));
     expect(row.sha256).toBe(sha256(data));
-    expect(daemon.ledger('acme').some((file) => file.name.endsWith('.filepart'))).toBe(false);
+    expect((await daemon.ledger('acme')).some((file) => file.name.endsWith('.filepart'))).toBe(false);
   });
 
   it('holds temporary names (*.filepart, *.part, *.tmp) until they are renamed', async () => {
@@ -216,10 +216,10 @@ describe('ssh2 client, replaying paramiko and WinSCP', () => {
     expect(listed).toEqual(expect.arrayContaining(['filepart-upload.json.filepart', 'part-upload.json.part', 'tmp-upload.json.tmp']));
     await daemon.app.running.intake.rescan();
     await daemon.idle();
-    expect(daemon.ledger('acme').filter((file) => /\.(filepart|part|tmp)$/.test(file.name))).toEqual([]);
+    expect((await daemon.ledger('acme')).filter((file) => /\.(filepart|part|tmp)$/.test(file.name))).toEqual([]);
 
     await sftpCall.rename(sftp, '/inbox/part-upload.json.part', `/inbox/${posName(9)}`);
-    const row = await waitFor(() => daemon.ledger('acme').find((file) => file.name === posName(9) && file.state !== 'queued'));
+    const row = await waitFor(async () => (await daemon.ledger('acme')).find((file) => file.name === posName(9) && file.state !== 'queued'));
     expect(row.sha256).toBe(sha256(Buffer.from('{"part": true}')));
     expect(row.state).toBe('held');
   });
@@ -243,7 +243,7 @@ describe('ssh2 client, replaying paramiko and WinSCP', () => {
     await sftpCall.write(session.sftp, handle, data.subarray(partial.size), partial.size);
     await sftpCall.close(session.sftp, handle);
     expect(await daemon.spool('acme')).not.toContain(`${name}.part`);
-    const row = await waitFor(() => daemon.ledger('acme').find((file) => file.name === name));
+    const row = await waitFor(async () => (await daemon.ledger('acme')).find((file) => file.name === name));
     expect(row.sha256).toBe(sha256(data));
   });
 

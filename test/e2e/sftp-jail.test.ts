@@ -230,7 +230,7 @@ describe('the jail', () => {
       await symlink(otherSecret, path.join(inbox(), 'to-other.json'));
       await daemon.app.running.intake.rescan();
       await daemon.idle();
-      expect(daemon.ledger('acme').find((row) => row.name === 'to-other.json')).toBeUndefined();
+      expect((await daemon.ledger('acme')).find((row) => row.name === 'to-other.json')).toBeUndefined();
 
       const real = daemon.path('partners', 'acme', 'inbox.real');
       await rename(inbox(), real);
@@ -238,7 +238,7 @@ describe('the jail', () => {
       try {
         await daemon.app.running.intake.rescan();
         await daemon.idle();
-        expect(daemon.ledger('acme').find((row) => row.name === 'secret.json')).toBeUndefined();
+        expect((await daemon.ledger('acme')).find((row) => row.name === 'secret.json')).toBeUndefined();
         expect(await readFile(otherSecret, 'utf8')).toBe('{"secret": true}');
       } finally {
         await rm(inbox());

@@ -34,17 +34,17 @@ describe('a put onto a file still waiting in /inbox', () => {
   });
   afterAll(() => daemon.destroy());
 
-  const rows = (name: string) => daemon.ledger('acme').filter((row) => row.name === name);
+  const rows = async (name: string) => (await daemon.ledger('acme')).filter((row) => row.name === name);
 
   /** The old record withdrawn, the new one held in its place, the inbox holding the new bytes. */
   async function expectReplaced(name: string, second: string): Promise<void> {
     const held = await daemon.arrived('acme', name, Buffer.from(second));
     expect(held.state).toBe('held');
-    const [old, ...rest] = rows(name);
+    const [old, ...rest] = await rows(name);
     expect(rest).toEqual([held]);
     expect(old).toMatchObject({ sha256: expect.not.stringMatching(held.sha256), state: 'rejected', reasonCode: 'withdrawn' });
     expect(old?.reason).toBe('the file was replaced by another file of the same name before it was processed');
-    expect(daemon.app.running.files.events(old!.id).map((event) => event.state)).toEqual(['received', 'queued', 'held', 'rejected']);
+    expect((await daemon.fileEvents(old!.id)).map((event) => event.state)).toEqual(['received', 'queued', 'held', 'rejected']);
     expect(await readFile(daemon.path('partners', 'acme', 'inbox', name), 'utf8')).toBe(second);
     // the receipt follows the ledger: the old file's said it was withdrawn, then the new one's
     const receipt = await waitFor(async () => {
@@ -75,8 +75,8 @@ describe('a put onto a file still waiting in /inbox', () => {
       const found = await daemon.receipt('acme', name);
       return found.state === 'processed' && found;
     }, 30_000);
-    expect(processed.replaced).toEqual([expect.objectContaining({ id: rows(name)[0]?.id })]);
-    const stored = daemon.app.running.db.prepare("SELECT receipt_id FROM crowdtwist_purchases WHERE receipt_id LIKE 'replace-%' ORDER BY receipt_id").pluck().all();
+    expect(processed.replaced).toEqual([expect.objectContaining({ id: (await rows(name))[0]?.id })]);
+    const stored = (await daemon.rows<{ receipt_id: string }>("SELECT receipt_id FROM crowdtwist_purchases WHERE receipt_id LIKE 'replace-%' ORDER BY receipt_id")).map((row) => row.receipt_id);
     expect(stored).toEqual(['replace-gap', 'replace-new']);
   });
 
@@ -90,7 +90,7 @@ describe('a put onto a file still waiting in /inbox', () => {
     await winscpUpload(session.sftp, Buffer.from(second), `/inbox/${name}`);
     session.end();
     const held = await daemon.arrived('acme', name, Buffer.from(second));
-    const [old] = rows(name);
+    const [old] = await rows(name);
     expect(old).toMatchObject({ state: 'rejected', reasonCode: 'withdrawn' });
     expect(held.state).toBe('held');
     expect(await readFile(daemon.path('partners', 'acme', 'inbox', name), 'utf8')).toBe(second);
@@ -147,10 +147,10 @@ describe('a put onto a file still queued', () => {
     await writeFile(path.join(dir, 'a.csv'), 'first\n');
     await writeFile(path.join(dir, 'b.csv'), 'second\n');
     expect((await sftpBatch(daemon.port, shop, [`put ${path.join(dir, 'a.csv')} /inbox/${name}`])).code).toBe(0);
-    const first = await waitFor(() => daemon.ledger('shop').find((row) => row.state === 'queued'));
+    const first = await waitFor(async () => (await daemon.ledger('shop')).find((row) => row.state === 'queued'));
     expect((await sftpBatch(daemon.port, shop, [`put ${path.join(dir, 'b.csv')} /inbox/${name}`])).code).toBe(0);
-    await waitFor(() => daemon.ledger('shop').length === 2 && daemon.ledger('shop')[1]?.state === 'queued');
-    const [old, queued] = daemon.ledger('shop');
+    await waitFor(async () => (await daemon.ledger('shop')).length === 2 && (await daemon.ledger('shop'))[1]?.state === 'queued');
+    const [old, queued] = await daemon.ledger('shop');
     expect(old).toMatchObject({ id: first.id, state: 'rejected', reasonCode: 'withdrawn' });
     expect(queued).toMatchObject({ state: 'queued', size: 7 });
     expect(await readFile(daemon.path('partners', 'shop', 'inbox', name), 'utf8')).toBe('second\n');
@@ -182,7 +182,7 @@ describe('an upload cut off by the size limit', () => {
     }, 30_000);
     expect(receipt.reason).toEqual({ code: 'oversize', message: `${name} is larger than ${limit}; the upload was discarded` });
     expect(await daemon.folder('small', 'inbox')).toEqual([]);
-    expect(daemon.ledger('small')).toEqual([expect.objectContaining({ name, state: 'rejected', reasonCode: 'oversize' })]);
+    expect(await daemon.ledger('small')).toEqual([expect.objectContaining({ name, state: 'rejected', reasonCode: 'oversize' })]);
     expect(receipt.outputs).toBeUndefined();
     // the status message of the refused WRITE says what the receipt says
     const session = await connectSftp(daemon.port, small);

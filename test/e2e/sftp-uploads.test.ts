@@ -60,7 +60,7 @@ describe('interrupted and oversize uploads', () => {
     expect(partialSize).toBeGreaterThan(0);
     expect(partialSize).toBeLessThan(data.length);
     expect(await daemon.folder('acme', 'inbox')).toEqual([]);
-    expect(daemon.ledger('acme')).toEqual([]);
+    expect(await daemon.ledger('acme')).toEqual([]);
     // The partner sees the partial under its target name, with the size reached.
     const listing = await sftpBatch(daemon.port, acme, ['ls -l /inbox']);
     expect(listing.stdout).toMatch(new RegExp(`-rw-r--r-- .* ${partialSize} .* ${name}\\n`));
@@ -70,7 +70,7 @@ describe('interrupted and oversize uploads', () => {
     expect(resumed.code).toBe(0);
     expect(await daemon.spool('acme')).toEqual([]);
     expect(sha256(await readFile(daemon.path('partners', 'acme', 'inbox', name)))).toBe(sha256(data));
-    const row = await waitFor(() => daemon.ledger('acme').find((entry) => entry.name === name && entry.state !== 'queued'));
+    const row = await waitFor(async () => (await daemon.ledger('acme')).find((entry) => entry.name === name && entry.state !== 'queued'));
     expect(row).toMatchObject({ sha256: sha256(data), size: data.length, state: 'held' });
   });
 
@@ -84,7 +84,7 @@ describe('interrupted and oversize uploads', () => {
     await waitFor(() => daemon.events('sftp.disconnected').length > disconnects);
     expect(await daemon.spool('acme')).toEqual([`${name}.part`]);
     expect(await daemon.folder('acme', 'inbox')).not.toContain(name);
-    expect(daemon.ledger('acme').find((row) => row.name === name)).toBeUndefined();
+    expect((await daemon.ledger('acme')).find((row) => row.name === name)).toBeUndefined();
 
     // A plain put (OPEN with TRUNC) starts over rather than resuming.
     const again = await connectSftp(daemon.port, acme);
@@ -102,8 +102,8 @@ describe('interrupted and oversize uploads', () => {
     expect(await daemon.spool('small')).toEqual([]);
     expect(await daemon.folder('small', 'inbox')).toEqual([]);
     // nothing of it is kept: its ledger row is the refusal, answered with a receipt
-    await waitFor(() => daemon.ledger('small').length === 1);
-    expect(daemon.ledger('small')).toEqual([expect.objectContaining({ name: 'big-batch.json', state: 'rejected', reasonCode: 'oversize' })]);
+    await waitFor(async () => (await daemon.ledger('small')).length === 1);
+    expect(await daemon.ledger('small')).toEqual([expect.objectContaining({ name: 'big-batch.json', state: 'rejected', reasonCode: 'oversize' })]);
     expect(daemon.events('sftp.upload_refused').at(-1)).toMatchObject({ partner: 'small', file: 'big-batch.json' });
     expect(String(daemon.events('sftp.upload_refused').at(-1)?.reason)).toMatch(/larger than the upload limit of 64 KiB \(65,536 bytes\)/);
   });
@@ -137,7 +137,7 @@ describe('interrupted and oversize uploads', () => {
     await daemon.restart();
     await cut;
     expect(await daemon.spool('acme')).toEqual([`${name}.part`]);
-    expect(daemon.ledger('acme').find((row) => row.name === name)).toBeUndefined();
+    expect((await daemon.ledger('acme')).find((row) => row.name === name)).toBeUndefined();
 
     const resumed = await connectSftp(daemon.port, acme);
     const size = (await sftpCall.stat(resumed.sftp, `/inbox/${name}`)).size;
@@ -146,7 +146,7 @@ describe('interrupted and oversize uploads', () => {
     await sftpCall.write(resumed.sftp, again, data.subarray(size), size);
     await sftpCall.close(resumed.sftp, again);
     resumed.end();
-    const row = await waitFor(() => daemon.ledger('acme').find((entry) => entry.name === name));
+    const row = await waitFor(async () => (await daemon.ledger('acme')).find((entry) => entry.name === name));
     expect(row.sha256).toBe(sha256(data));
   });
 

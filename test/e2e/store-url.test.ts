@@ -16,7 +16,7 @@ describe('store.url', () => {
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('left empty, keeps the SQLite file in the data directory, for the daemon and the CLI alike', async () => {
-    const daemon = await TestDaemon.start({}, { dataDir: path.join(dir, 'sqlite') });
+    const daemon = await TestDaemon.start({ store: { url: '' } }, { dataDir: path.join(dir, 'sqlite') });
     try {
       expect(existsSync(path.join(daemon.dataDir, 'posdrop.db'))).toBe(true);
       const config = path.join(dir, 'sqlite.json');

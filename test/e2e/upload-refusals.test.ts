@@ -35,7 +35,7 @@ describe('refusals at upload time', () => {
 
   /** `YYYYMMDD` of the daemon's clock, `days` from now. */
   const day = (days: number) => new Date(daemon.clock.now().getTime() + days * DAY_MS).toISOString().slice(0, 10).replaceAll('-', '');
-  const rows = (partner: string, name: string) => daemon.ledger(partner).filter((row) => row.name === name);
+  const rows = async (partner: string, name: string) => (await daemon.ledger(partner)).filter((row) => row.name === name);
   const localFile = async (name: string, content: string | Buffer) => {
     const file = path.join(local, name);
     await writeFile(file, content);
@@ -79,13 +79,13 @@ describe('refusals at upload time', () => {
     const reason = (receipt.reason as { message: string }).message;
     expect(reason).toMatch(/^"prices\.xlsx" does not match any accepted file name: YYYYMMDD_NNNN_12_pos_<any>\.json \[crowdtwist-pos\]; <any>\.csv/);
     expect(receipt.accepted_names).toEqual([expect.stringContaining('[crowdtwist-pos]'), expect.stringContaining('[pbj-offline-sales]')]);
-    expect(rows('shop', 'prices.xlsx')).toEqual([expect.objectContaining({ state: 'rejected', reasonCode: 'name_unrecognised', reason, leftInboxAt: expect.any(String) })]);
+    expect(await rows('shop', 'prices.xlsx')).toEqual([expect.objectContaining({ state: 'rejected', reasonCode: 'name_unrecognised', reason, leftInboxAt: expect.any(String) })]);
 
     const session = await connectSftp(daemon.port, shop);
     const refused = await refusal(sftpCall.open(session.sftp, '/inbox/prices.xlsx', 'w'));
     session.end();
     expect(refused).toEqual({ code: STATUS.PERMISSION_DENIED, message: reason });
-    expect(rows('shop', 'prices.xlsx')).toHaveLength(2);
+    expect(await rows('shop', 'prices.xlsx')).toHaveLength(2);
     await nothingDelivered('shop');
   });
 
@@ -116,20 +116,20 @@ describe('refusals at upload time', () => {
     daemon.clock.advance(DAY_MS);
     try {
       await sftpCall.put(session.sftp, file, `/inbox/${name}`);
-      const taken = await waitFor(() => rows('shop', name).find((row) => row.sha256 !== '' && row.state === 'processed'));
+      const taken = await waitFor(async () => (await rows('shop', name)).find((row) => row.sha256 !== '' && row.state === 'processed'));
       expect(taken).toMatchObject({ format: 'crowdtwist-pos' });
     } finally {
       daemon.clock.advance(-DAY_MS);
       session.end();
     }
-    expect(rows('shop', name).map((row) => row.reasonCode)).toEqual(['name_date_future', 'name_date_future', null]);
+    expect((await rows('shop', name)).map((row) => row.reasonCode)).toEqual(['name_date_future', 'name_date_future', null]);
   });
 
   it('refuses at OPEN a PBJ name already used, answering beside the accepted file as the pipeline does', async () => {
     const name = 'direct-mail_20-04-2020_1.csv';
     const session = await connectSftp(daemon.port, shop);
     await sftpCall.writeFile(session.sftp, `/inbox/${name}`, pbjCsv(1000));
-    const accepted = await waitFor(() => rows('shop', name).find((row) => row.state === 'processed'));
+    const accepted = await waitFor(async () => (await rows('shop', name)).find((row) => row.state === 'processed'));
 
     const file = await localFile(name, pbjCsv(2000));
     const put = await sftpBatch(daemon.port, shop, [`put ${file} /inbox/`]);
@@ -139,7 +139,7 @@ describe('refusals at upload time', () => {
     session.end();
     expect(refused).toEqual({ code: STATUS.PERMISSION_DENIED, message: ALREADY });
 
-    const [, first, second] = rows('shop', name);
+    const [, first, second] = await rows('shop', name);
     expect(first).toMatchObject({ state: 'rejected', reasonCode: 'name_used', format: 'pbj-offline-sales', sha256: '' });
     expect(second).toMatchObject({ state: 'rejected', reasonCode: 'name_used' });
     const receipt = await daemon.receipt('shop', name);
@@ -162,12 +162,12 @@ describe('refusals at upload time', () => {
     const copy = daemon.path('partners', 'shop', `.${name}`);
     await writeFile(copy, pbjCsv(4000));
     await rename(copy, daemon.path('partners', 'shop', 'inbox', name));
-    await waitFor(() => rows('shop', name).find((row) => row.state === 'processed'));
+    await waitFor(async () => (await rows('shop', name)).find((row) => row.state === 'processed'));
 
     const refused = await refusal(sftpCall.close(session.sftp, handle));
     session.end();
     expect(refused).toEqual({ code: STATUS.FAILURE, message: ALREADY });
-    const last = rows('shop', name).at(-1);
+    const last = (await rows('shop', name)).at(-1);
     expect(last).toMatchObject({ state: 'rejected', reasonCode: 'name_used', size: content.length, sha256: '' });
     expect(await daemon.receipt('shop', name)).toMatchObject({ state: 'rejected', size: content.length, reason: { code: 'name_used' } });
     await nothingDelivered('shop');
@@ -185,7 +185,7 @@ describe('refusals at upload time', () => {
     // the partial keeps its temporary name: renamed onto an accepted name, it is delivered
     await sftpCall.rename(session.sftp, '/inbox/report.pdf.filepart', '/inbox/direct-mail_23-04-2020_4.csv');
     session.end();
-    expect(await waitFor(() => rows('shop', 'direct-mail_23-04-2020_4.csv')[0])).toMatchObject({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(await waitFor(async () => (await rows('shop', 'direct-mail_23-04-2020_4.csv'))[0])).toMatchObject({ sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
 
     const file = await localFile('notes.txt.tmp', 'notes');
     const batch = await sftpBatch(daemon.port, shop, [`put ${file} /inbox/`, '-rename /inbox/notes.txt.tmp /inbox/notes.txt', 'ls -1 /inbox']);
@@ -203,17 +203,17 @@ describe('refusals at upload time', () => {
     expect(put.code, put.stderr).toBe(0);
     const receipt = await waitFor(() => daemon.receipt('shop', 'ledger.ods.dry-run').catch(() => undefined));
     expect(receipt).toMatchObject({ dry_run: true, state: 'rejected', reason: { code: 'name_unrecognised' } });
-    expect(rows('shop', 'ledger.ods')).toEqual([]);
+    expect(await rows('shop', 'ledger.ods')).toEqual([]);
   });
 
   it("answers PBJ's POST /bulk-sales/files with the guide's 400 body for a used or unaccepted name, before the body is kept", async () => {
     const name = 'direct-mail_20-04-2020_1.csv';
-    const before = rows('shop', name).length;
+    const before = (await rows('shop', name)).length;
     const again = await pbjUpload(name, pbjCsv(5000));
     expect(again.status).toBe(400);
     expect(again.json()).toEqual({ error: { code: 400, message: ALREADY } });
-    const row = rows('shop', name).at(-1);
-    expect(rows('shop', name)).toHaveLength(before + 1);
+    const row = (await rows('shop', name)).at(-1);
+    expect(await rows('shop', name)).toHaveLength(before + 1);
     expect(row).toMatchObject({ state: 'rejected', reasonCode: 'name_used', via: 'http', sha256: '' });
     expect(await daemon.receipt('shop', name)).toMatchObject({ state: 'rejected', via: 'http', reason: { code: 'name_used', message: ALREADY } });
 
@@ -227,7 +227,7 @@ describe('refusals at upload time', () => {
     const message = (await daemon.receipt('shop', 'sales.txt')).reason as { code: string; message: string };
     expect(message.code).toBe('name_unrecognised');
     expect(JSON.parse(body ?? '')).toEqual({ error: { code: 400, message: message.message } });
-    expect(rows('shop', 'sales.txt')).toEqual([expect.objectContaining({ state: 'rejected', via: 'http' })]);
+    expect(await rows('shop', 'sales.txt')).toEqual([expect.objectContaining({ state: 'rejected', via: 'http' })]);
     await nothingDelivered('shop');
   });
 
@@ -242,7 +242,7 @@ describe('refusals at upload time', () => {
     expect(pbj.json()).toEqual({ error: { code: 413, message: expect.stringMatching(/larger than the upload limit/) } });
     const receipt = await waitFor(() => daemon.receipt('tiny', 'direct-mail_24-04-2020_1.csv').catch(() => undefined));
     expect(receipt).toMatchObject({ state: 'rejected', reason: { code: 'oversize', message: expect.stringMatching(/larger than the upload limit of 1 KiB \(1,024 bytes\)/) } });
-    expect(rows('tiny', 'direct-mail_24-04-2020_1.csv')).toEqual([expect.objectContaining({ state: 'rejected', reasonCode: 'oversize', via: 'http' })]);
+    expect(await rows('tiny', 'direct-mail_24-04-2020_1.csv')).toEqual([expect.objectContaining({ state: 'rejected', reasonCode: 'oversize', via: 'http' })]);
     await nothingDelivered('tiny');
 
     // Carma's data post: its names are posdrop's own (always accepted), so only the size can refuse it
@@ -255,7 +255,7 @@ describe('refusals at upload time', () => {
     expect(posted.json()).toEqual({ error: { code: 413, message: expect.stringMatching(/larger than the upload limit of 1 KiB/) } });
     const name = `purchasehistory_L1_${opened.id}.csv`;
     expect(await waitFor(() => daemon.receipt('carma', name).catch(() => undefined))).toMatchObject({ state: 'rejected', via: 'http', reason: { code: 'oversize' } });
-    expect(rows('carma', name)).toEqual([expect.objectContaining({ state: 'rejected', reasonCode: 'oversize', size: expect.any(Number) })]);
+    expect(await rows('carma', name)).toEqual([expect.objectContaining({ state: 'rejected', reasonCode: 'oversize', size: expect.any(Number) })]);
     await nothingDelivered('carma');
   });
 });

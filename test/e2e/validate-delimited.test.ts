@@ -1,5 +1,4 @@
 import { writeFile } from 'node:fs/promises';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { posdrop } from '../support/cli.js';
 import { TestDaemon, type TestPartner } from '../support/daemon.js';
@@ -11,14 +10,7 @@ describe('/validate and posdrop check for the delimited formats', () => {
   let daemon: TestDaemon;
   let partner: TestPartner;
 
-  const count = (sql: string): number => {
-    const db = new Database(daemon.path('posdrop.db'), { readonly: true });
-    try {
-      return db.prepare(sql).pluck().get() as number;
-    } finally {
-      db.close();
-    }
-  };
+  const count = async (sql: string) => Number(await daemon.value(sql));
 
   beforeAll(async () => {
     daemon = await TestDaemon.start({ clienttoolbox: { shop: { create_new_customers: true, campaigns: [{ id: 'P1', type: 'points' }] } } });
@@ -32,8 +24,8 @@ describe('/validate and posdrop check for the delimited formats', () => {
     expect(receipt).toMatchObject({ state: 'processed', dry_run: true, counts: { total: 2, accepted: 1, failed: 1, duplicates: 0 } });
     expect(await fetchJson(daemon, partner, `${name}.dry-run.status.json`)).toMatchObject({ status: 'FINISHED', processed: 1, total: 2 });
     expect(csvRows(await fetchOutbox(daemon, partner, `${name}.dry-run.errors.csv`))[1]?.slice(0, 4)).toEqual(['2', 'item_price', 'x', 'invalid_amount']);
-    expect(count('SELECT count(*) FROM carma_purchases')).toBe(0);
-    expect(count('SELECT count(*) FROM files')).toBe(0);
+    expect(await count('SELECT count(*) FROM carma_purchases')).toBe(0);
+    expect(await count('SELECT count(*) FROM files')).toBe(0);
   });
 
   it('checks a Toolbox file in /validate without touching the ledger', async () => {
@@ -41,7 +33,7 @@ describe('/validate and posdrop check for the delimited formats', () => {
     const receipt = await drop(daemon, partner, name, 'campaign_id|code|redeemed|amount\nP1|c1|N|10\nP1|c1|Y|50\n', 'validate');
     expect(receipt).toMatchObject({ state: 'processed', dry_run: true, counts: { accepted: 1, failed: 1 } });
     expect(await fetchOutbox(daemon, partner, `${name}.dry-run.result.xml`)).toContain('<batch status="partially_imported">');
-    expect(count('SELECT count(*) FROM toolbox_entries') + count('SELECT count(*) FROM toolbox_customers')).toBe(0);
+    expect((await count('SELECT count(*) FROM toolbox_entries')) + (await count('SELECT count(*) FROM toolbox_customers'))).toBe(0);
   });
 
   it('posdrop check validates a PBJ file without using up its name', async () => {

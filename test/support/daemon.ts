@@ -8,7 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 import { App } from '../../src/app.js';
-import type { FileRecord } from '../../src/store/files.js';
+import type { FileEvent, FileRecord } from '../../src/store/files.js';
+import type { OperatorStoreAsync } from '../../src/store/operators.js';
+import type { Store } from '../../src/store/store.js';
 import { configSchema, type Config } from '../../src/config/schema.js';
 import type { Clock } from '../../src/core/clock.js';
 import { ensurePartnerFolders } from '../../src/fs/partner-folders.js';
@@ -18,6 +20,7 @@ import { hashPassword } from '../../src/security/password.js';
 import { parsePublicKeyLine } from '../../src/security/public-keys.js';
 import { FORMAT_IDS, type FormatId } from '../../src/formats/types.js';
 import type { FormatLookup } from '../../src/formats/registry.js';
+import { storeRows, storeValue } from './store-sql.js';
 import { TEST_STORE, testStoreUrl } from './test-store.js';
 
 export interface LogLine {
@@ -84,7 +87,6 @@ export class TestDaemon {
   apiPort = 0;
   readonly logs: LogLine[] = [];
   readonly clock = new TestClock();
-  /** On PostgreSQL: the test's own connection to the daemon's database, opened on first use. */
 
   private constructor(
     readonly dataDir: string,
@@ -198,16 +200,45 @@ export class TestDaemon {
     return listOrEmpty(this.app.layout.deliverySpoolDir(partner));
   }
 
-  /** The ledger rows of a partner, oldest first (SQLite only: `ledgerRows` reads either engine). */
-  ledger(partner?: string): FileRecord[] {
-    if (this.engine === 'postgres') throw new Error('TestDaemon.ledger() reads the SQLite ledger at once; on PostgreSQL, await daemon.ledgerRows()');
-    return this.app.running.files.list({ ...(partner ? { partner } : {}), limit: 10_000 }).reverse();
+  /** The daemon's store, on either engine. */
+  get store(): Store {
+    return this.app.running.store;
   }
 
-  /** The ledger rows of a partner, oldest first, on either engine. */
-  async ledgerRows(partner?: string): Promise<FileRecord[]> {
-    if (this.engine === 'sqlite') return this.ledger(partner);
-    return (await this.app.running.store.ledger.list({ ...(partner ? { partner } : {}), limit: 10_000 })).reverse();
+  /** The daemon's `store.url`: empty for the SQLite file in the data directory. */
+  get storeUrl(): string {
+    return this.config.store.url ?? '';
+  }
+
+  /** The console's accounts: read from the store, each change in a transaction of its own. */
+  get operators(): Pick<OperatorStoreAsync, 'get' | 'actions' | 'add' | 'update'> {
+    const { store } = this;
+    return {
+      get: (name) => store.operators.get(name),
+      actions: (limit) => store.operators.actions(limit),
+      add: (operator) => store.transaction((tx) => tx.operators.add(operator)),
+      update: (name, patch) => store.transaction((tx) => tx.operators.update(name, patch)),
+    };
+  }
+
+  /** The ledger rows of a partner, oldest first. */
+  async ledger(partner?: string): Promise<FileRecord[]> {
+    return (await this.store.ledger.list({ ...(partner ? { partner } : {}), limit: 10_000 })).reverse();
+  }
+
+  /** The history of one ledger row, oldest first. */
+  fileEvents(id: number): Promise<FileEvent[]> {
+    return this.store.ledger.events(id);
+  }
+
+  /** Raw SQL on the daemon's store (`?` placeholders), on a connection of its own: see store-sql.ts. */
+  rows<T = Record<string, unknown>>(sql: string, ...params: unknown[]): Promise<T[]> {
+    return storeRows<T>(this, sql, ...params);
+  }
+
+  /** The first column of the first row of `sql`. */
+  value<T = unknown>(sql: string, ...params: unknown[]): Promise<T | undefined> {
+    return storeValue<T>(this, sql, ...params);
   }
 
   async outbox(partner: string): Promise<string[]> {
@@ -230,7 +261,7 @@ export class TestDaemon {
   /** The ledger row of `name` holding exactly `data`, once the intake has looked at it. */
   arrived(partner: string, name: string, data: Buffer): Promise<FileRecord> {
     const hash = sha256(data);
-    return waitFor(async () => (await this.ledgerRows(partner)).find((row) => row.name === name && row.sha256 === hash && row.state !== 'queued'), 30_000);
+    return waitFor(async () => (await this.ledger(partner)).find((row) => row.name === name && row.sha256 === hash && row.state !== 'queued'), 30_000);
   }
 }
 

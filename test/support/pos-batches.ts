@@ -6,7 +6,6 @@
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import Database from 'better-sqlite3';
 import { connectSftp, run, sftpBatch, sftpCall } from './clients.js';
 import { waitFor, type TestDaemon, type TestPartner } from './daemon.js';
 
@@ -43,14 +42,9 @@ export async function download(daemon: TestDaemon, partner: TestPartner, name: s
   }
 }
 
-/** Runs a query on a read-only connection of its own. */
-export function query<T = Record<string, unknown>>(daemon: TestDaemon, sql: string, ...params: unknown[]): T[] {
-  const db = new Database(daemon.path('posdrop.db'), { readonly: true });
-  try {
-    return db.prepare(sql).all(...params) as T[];
-  } finally {
-    db.close();
-  }
+/** Runs a query on a connection of its own, on the daemon's engine (`?` placeholders). */
+export function query<T = Record<string, unknown>>(daemon: TestDaemon, sql: string, ...params: unknown[]): Promise<T[]> {
+  return daemon.rows<T>(sql, ...params);
 }
 
 /** Runs the real CLI (`bin/posdrop.js`, built by `npm test`) against the daemon's data directory. */
