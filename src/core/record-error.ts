@@ -22,3 +22,23 @@ export function clipValue(value: unknown): string | undefined {
   const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
   return text.length > MAX_VALUE ? `${text.slice(0, MAX_VALUE)}…` : text;
 }
+
+/**
+ * A record error as the stores keep it: the value cut, and U+0000 (a partner's NUL byte, which
+ * PostgreSQL's text cannot hold) shown as U+2400 ␀ wherever it came from, alike on both engines.
+ */
+export function storedError(error: RecordError): RecordError {
+  return {
+    position: error.position,
+    key: visibleNul(error.key),
+    field: visibleNul(error.field),
+    code: error.code,
+    message: visibleNul(error.message)!,
+    value: visibleNul(clipValue(error.value)),
+  };
+}
+
+/** `text` with U+0000 shown as U+2400 ␀, which every store can hold. */
+export function visibleNul(text: string | undefined): string | undefined {
+  return text?.replaceAll('\0', '\u2400');
+}

@@ -94,6 +94,18 @@ describe.each(engines)('record errors on %s', (_engine, skip, open) => {
     }
   });
 
+  it.skipIf(skip)('keep a NUL byte of the partner as ␀, which PostgreSQL text can hold', async () => {
+    const { store, close } = await open();
+    try {
+      await store.replace(1, [error(8, { key: 'R\u00001', value: 'Tic\u0000ket', message: 'line 8: "Tic\u0000ket"' })], 0);
+      expect(await store.list(1)).toEqual([
+        { position: 8, key: 'R\u24001', field: undefined, code: 'bad_amount', message: 'line 8: "Tic\u2400ket"', value: 'Tic\u2400ket' },
+      ]);
+    } finally {
+      await close();
+    }
+  });
+
   it.skipIf(skip)('forget the errors and failed requests of files processed before the cutoff, and only those', async () => {
     const { store, failedRequests, close } = await open();
     try {

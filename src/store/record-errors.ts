@@ -1,6 +1,6 @@
 /** The `record_errors` table. */
 import type { RecordError } from '../core/record-error.js';
-import { clipValue } from '../core/record-error.js';
+import { storedError } from '../core/record-error.js';
 import type { Db } from './database.js';
 import { Statements } from './statements.js';
 
@@ -28,7 +28,8 @@ export class RecordErrorStore {
       'INSERT INTO record_errors (file_id, position, record_key, field, code, message, value) VALUES (?, ?, ?, ?, ?, ?, ?)',
     );
     for (const error of errors) {
-      insert.run(fileId, error.position, error.key ?? null, error.field ?? null, error.code, error.message, clipValue(error.value) ?? null);
+      const stored = storedError(error);
+      insert.run(fileId, stored.position, stored.key ?? null, stored.field ?? null, stored.code, stored.message, stored.value ?? null);
     }
     this.sql.get('UPDATE files SET errors_not_stored = ? WHERE id = ?').run(notStored, fileId);
   }

@@ -69,6 +69,7 @@ export class FieldReader {
     const value = this.present(object, key, path, presence);
     if (value === undefined) return undefined;
     if (typeof value !== 'string') return this.wrongType(fieldPath(path, key), 'a string', value);
+    if (value.includes('\0')) return this.nul(fieldPath(path, key), value);
     if (presence.nonEmpty !== false && value.trim() === '') return this.invalid(fieldPath(path, key), 'must not be empty', value);
     return value;
   }
@@ -131,6 +132,12 @@ export class FieldReader {
 
   wrongType(field: string, expected: string, value: unknown): undefined {
     this.add(field, 'invalid_type', `${field} must be ${expected}, not ${describeValue(value)}`, value);
+    return undefined;
+  }
+
+  /** A string with U+0000 in it (written `\u0000`): refused as the delimited formats refuse a NUL byte. */
+  nul(field: string, value: string): undefined {
+    this.add(field, 'nul_byte', `${field} contains a NUL character (\\u0000); expected text without it`, value);
     return undefined;
   }
 

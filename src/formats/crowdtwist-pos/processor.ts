@@ -5,7 +5,7 @@
  * that is not UTF-8 or not the expected JSON is refused whole.
  */
 import type { CrowdtwistConfig } from '../../config/schema.js';
-import { clipValue } from '../../core/record-error.js';
+import { clipValue, visibleNul } from '../../core/record-error.js';
 import type { FileCounts } from '../../store/files.js';
 import type { FormatProcessor, ProcessContext, ProcessOutcome } from '../../pipeline/processor.js';
 import { openFailedRequestStore, type FailedRequestStore } from './failed-request-store.js';
@@ -78,7 +78,7 @@ class BatchRun {
     }
     // Kept as long as its errors are: the collector keeps the first ones, the request with them.
     if (this.ctx.errors.errors.length > keptBefore) {
-      this.failedStore.add(this.ctx.file.id, { index: element.index, receiptId: checked.receiptId ?? null, type: checked.type, request: element.text });
+      this.failedStore.add(this.ctx.file.id, { index: element.index, receiptId: visibleNul(checked.receiptId) ?? null, type: visibleNul(checked.type ?? undefined) ?? null, request: element.text });
     }
     this.failed.add(element, checked, problems, { retry: !duplicate });
   }

@@ -82,6 +82,19 @@ describe('validateRequest', () => {
     ]);
   });
 
+  it('refuses text with a NUL character in it, wherever it is', () => {
+    const item = { ...PURCHASE.data.items[0], sku: 'sku\u0000', transaction_id: 't\u0000' };
+    const checked = validateRequest(withData({ receipt_id: 'r\u00001', coupons: ['c\u0000'], items: [item] }));
+    expect(checked.problems.map((problem) => `${problem.field}: ${problem.code}`)).toEqual([
+      'data.receipt_id: nul_byte',
+      'data.items[0].transaction_id: nul_byte',
+      'data.items[0].sku: nul_byte',
+      'data.coupons[0]: nul_byte',
+    ]);
+    expect(checked.problems[0]!.message).toBe('data.receipt_id contains a NUL character (\\u0000); expected text without it');
+    expect(checked.request).toBeUndefined();
+  });
+
   it('fails an unknown type, and keeps the ids it could read', () => {
     const checked = validateRequest({ type: 'refund', data: { receipt_id: 'r9' } });
     expect(checked.problems).toEqual([

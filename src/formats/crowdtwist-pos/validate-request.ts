@@ -68,9 +68,9 @@ function purchase(data: JsonObject, fields: FieldReader, requestExtra: string | 
     items: elements(items, `${at}.items`, fields, purchaseItem),
     tenders: elements(tenders, `${at}.tenders`, fields, tender),
     coupons: coupons.filter((code, line): code is string => {
-      if (typeof code === 'string') return true;
-      fields.wrongType(`${at}.coupons[${line}]`, 'a string', code);
-      return false;
+      if (typeof code !== 'string') return fields.wrongType(`${at}.coupons[${line}]`, 'a string', code) ?? false;
+      if (code.includes('\0')) return fields.nul(`${at}.coupons[${line}]`, code) ?? false;
+      return true;
     }),
     extra: fields.extra(data, PURCHASE_KEYS, at),
     requestExtra,
@@ -99,6 +99,8 @@ function purchaseItem(item: JsonObject, at: string, fields: FieldReader): Purcha
   const customData = fields.object(item, 'custom_data', at, { optional: true });
   if (transactionId !== undefined && transactionId !== null && typeof transactionId !== 'string' && !Number.isSafeInteger(transactionId)) {
     fields.wrongType(`${at}.transaction_id`, 'a string or a whole number', transactionId);
+  } else if (typeof transactionId === 'string' && transactionId.includes('\0')) {
+    fields.nul(`${at}.transaction_id`, transactionId);
   }
   return {
     sku: fields.text(item, 'sku', at) as string,

@@ -3,7 +3,7 @@
  * they go in one multi-row INSERT per thousand (a file may have a million bad lines).
  */
 import type pg from 'pg';
-import { clipValue, type RecordError } from '../../core/record-error.js';
+import { storedError, type RecordError } from '../../core/record-error.js';
 import { recordErrorOf, type ErrorRow } from '../record-errors.js';
 import type { RecordErrorStoreAsync } from '../record-error-store.js';
 
@@ -18,7 +18,8 @@ export class PostgresRecordErrorStore implements RecordErrorStoreAsync {
       const slice = errors.slice(start, start + ROWS_PER_INSERT);
       const params: unknown[] = [];
       const tuples = slice.map((error) => {
-        params.push(fileId, error.position, error.key ?? null, error.field ?? null, error.code, error.message, clipValue(error.value) ?? null);
+        const stored = storedError(error);
+        params.push(fileId, stored.position, stored.key ?? null, stored.field ?? null, stored.code, stored.message, stored.value ?? null);
         const at = params.length - 6;
         return `($${at}, $${at + 1}, $${at + 2}, $${at + 3}, $${at + 4}, $${at + 5}, $${at + 6})`;
       });
