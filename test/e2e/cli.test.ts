@@ -28,7 +28,8 @@ describe('posdrop CLI', () => {
     acme = await daemon.addPartner({ id: 'acme' });
     scratch = await mkdtemp(path.join(tmpdir(), 'posdrop-cli-'));
     config = path.join(scratch, 'posdrop.yaml');
-    await writeFile(config, `data_dir: ${daemon.dataDir}\n`);
+    const store = daemon.storeUrl ? `store:\n  url: ${daemon.storeUrl}\n` : '';
+    await writeFile(config, `data_dir: ${daemon.dataDir}\n${store}`);
     // One processed file and one rejected file to look at.
     const local = path.join(scratch, posName(1));
     await writeFile(local, '{"pos_data": []}');

@@ -43,12 +43,9 @@ describe("the specification's own examples, sent by a partner", () => {
 
     const stored = await query(daemon, "SELECT receipt_id, position, user_id, total FROM crowdtwist_purchases WHERE partner_id = 'seed-one'");
     expect(stored).toEqual([{ receipt_id: 'receipt1-0510', position: 0, user_id: 46038266, total: 119.64 }]);
-    const children = await query(
-      daemon,
-      `SELECT (SELECT count(*) FROM crowdtwist_items) AS items, (SELECT count(*) FROM crowdtwist_tenders) AS tenders,
-              (SELECT group_concat(code) FROM crowdtwist_coupons) AS coupons`,
-    );
-    expect(children).toEqual([{ items: 2, tenders: 2, coupons: '86300822933634341429,coupon123789' }]);
+    const children = await query(daemon, 'SELECT (SELECT count(*) FROM crowdtwist_items) AS items, (SELECT count(*) FROM crowdtwist_tenders) AS tenders');
+    expect(children).toEqual([{ items: 2, tenders: 2 }]);
+    expect(await query(daemon, 'SELECT code FROM crowdtwist_coupons ORDER BY line')).toEqual([{ code: '86300822933634341429' }, { code: 'coupon123789' }]);
 
     const shown = await cli(daemon, 'errors', name, '--json');
     expect(JSON.parse(shown.stdout)).toMatchObject({

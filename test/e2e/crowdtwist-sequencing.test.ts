@@ -7,6 +7,8 @@ import { BUILT_IN_FORMATS } from '../../src/formats/registry.js';
 import { TestDaemon, waitFor, type TestPartner, NAMES_JUDGED_BY_PIPELINE } from '../support/daemon.js';
 import { lineFormats } from '../support/line-format.mjs';
 import { batch, cli, download, purchase, query, receiptWhen, upload } from '../support/pos-batches.js';
+import { sqliteOnlyTest } from '../support/store-sql.js';
+import { TEST_STORE } from '../support/test-store.js';
 
 /** Three files that only make sense in order: a purchase, then its return, then its fulfillment. */
 function dependentFiles(tag: string): string[] {
@@ -248,26 +250,47 @@ describe('posdrop release while the daemon holds a file in hand', () => {
     await rm(path.dirname(gate), { recursive: true, force: true });
   });
 
-  it('waits for that file to commit, longer than the ten seconds any other command waits, then skips the gap', { timeout: 90_000 }, async () => {
-    const held = nameOf('20170701', 2);
+  /** A file held behind a gap of one date, and a large one of the next date in hand, its transaction open until the gate. */
+  async function holdAndStartLarge(tag: string): Promise<{ held: string; large: string }> {
+    const held = nameOf(`${tag}01`, 2);
     await upload(daemon, acme, held, 'held line\n');
     await receiptWhen(daemon, 'acme', held, 'held');
-    const large = nameOf('20170702', 1, 'large');
+    const large = nameOf(`${tag}02`, 1, 'large');
     await upload(daemon, acme, large, Array.from({ length: 50_000 }, (_, line) => `purchase ${line}`).join('\n'));
     await waitFor(() => daemon.events('file.processing').some((line) => line.file === large), 30_000);
+    return { held, large };
+  }
 
-    let finished = false;
-    const release = cli(daemon, 'release', '--partner', 'acme', '--date', '20170701', '--through', '0001', '--reason', 'never sent', '--by', 'alice');
-    void release.then(() => (finished = true));
-    await sleep(11_000);
-    expect(finished).toBe(false);
-    await writeFile(gate, '');
+  const release = (date: string) => cli(daemon, 'release', '--partner', 'acme', '--date', date, '--through', '0001', '--reason', 'never sent', '--by', 'alice');
 
-    const result = await release;
+  async function expectReleased(result: Awaited<ReturnType<typeof release>>, date: string, held: string, large: string): Promise<void> {
     expect(result.stderr).toBe('');
-    expect(result.stdout).toContain('skipped 0001–0001 of acme 2017-07-01, recorded for alice: never sent');
+    expect(result.stdout).toContain(`skipped 0001–0001 of acme ${date.slice(0, 4)}-${date.slice(4, 6)}-${date.slice(6)}, recorded for alice: never sent`);
     expect(result.stdout).toContain(`released ${held}`);
     expect((await receiptWhen(daemon, 'acme', large, 'processed')).counts).toMatchObject({ accepted: 50_000 });
     expect((await receiptWhen(daemon, 'acme', held, 'processed')).counts).toMatchObject({ accepted: 1 });
+  }
+
+  sqliteOnlyTest("SQLite's one write lock, which the file in hand holds")(
+    'waits for that file to commit, longer than the ten seconds any other command waits, then skips the gap',
+    { timeout: 90_000 },
+    async () => {
+      const { held, large } = await holdAndStartLarge('201707');
+      let finished = false;
+      const releasing = release('20170701');
+      void releasing.then(() => (finished = true));
+      await sleep(11_000);
+      expect(finished).toBe(false);
+      await writeFile(gate, '');
+      await expectReleased(await releasing, '20170701', held, large);
+    },
+  );
+
+  it.skipIf(TEST_STORE !== 'postgres')('on PostgreSQL, skips the gap of another date at once: the file in hand locks only its own rows', { timeout: 90_000 }, async () => {
+    const { held, large } = await holdAndStartLarge('201708');
+    const result = await release('20170801');
+    expect((await daemon.ledger('acme')).find((row) => row.name === large)?.state).toBe('processing'); // still in hand
+    await writeFile(gate, '');
+    await expectReleased(result, '20170801', held, large);
   });
 });

@@ -51,7 +51,7 @@ describe('quote characters in delimited files', () => {
     const body = ['campaign_id|code|redeemed|amount|date|authorization', 'P1|c1|N|10|2026-11-01|said "ok', 'P1|c1|N|5|2026-11-01|till 2', 'P1|c2|N|7|2026-11-01|till 3', 'P1|c1|Y|3|2026-11-01|"gift"'];
     const receipt = await drop(daemon, toolbox, name, `${body.join('\n')}\n`);
     expect(receipt).toMatchObject({ state: 'processed', counts: { total: 4, accepted: 4, failed: 0, duplicates: 0 } });
-    expect(await all('SELECT line, code, authorization FROM toolbox_entries WHERE partner_id = ? ORDER BY line', 'shop')).toEqual([
+    expect(await all('SELECT line, code, "authorization" FROM toolbox_entries WHERE partner_id = ? ORDER BY line', 'shop')).toEqual([
       { line: 2, code: 'c1', authorization: 'said "ok' },
       { line: 3, code: 'c1', authorization: 'till 2' },
       { line: 4, code: 'c2', authorization: 'till 3' },

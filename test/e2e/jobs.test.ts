@@ -5,12 +5,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestDaemon, waitFor } from '../support/daemon.js';
 import { sample, scrape } from '../support/prometheus.js';
+import { TEST_STORE } from '../support/test-store.js';
 
 const EVERY_SECOND = '*/1 * * * * *';
 
 describe('scheduled jobs in the daemon', () => {
   let daemon: TestDaemon;
-  const runs = async (job: string) => sample(await scrape(`http://127.0.0.1:${daemon.httpPort}/metrics`), 'posdrop_job_runs_total', { job, result: 'ok' });
+  // The WAL is SQLite's: on PostgreSQL the checkpoint job runs and skips (the server checkpoints on its own).
+  const checkpointResult = TEST_STORE === 'sqlite' ? 'ok' : 'skipped';
+  const runs = async (job: string, result = job === 'checkpoint' ? checkpointResult : 'ok') =>
+    sample(await scrape(`http://127.0.0.1:${daemon.httpPort}/metrics`), 'posdrop_job_runs_total', { job, result });
 
   beforeAll(async () => {
     daemon = await TestDaemon.start({ jobs: { checkpoint: EVERY_SECOND, retention: EVERY_SECOND, summary: '' } });
@@ -19,9 +23,10 @@ describe('scheduled jobs in the daemon', () => {
   afterAll(() => daemon.destroy());
 
   it('runs each job on its schedule, logs it and counts it', async () => {
-    await waitFor(() => daemon.events('job.checkpoint.done').length >= 2);
+    await waitFor(async () => (await runs('checkpoint')) >= 2);
     await waitFor(() => daemon.events('job.retention.done').length >= 2);
-    expect(daemon.events('job.checkpoint.done')[0]).toMatchObject({ complete: true });
+    if (TEST_STORE === 'sqlite') expect(daemon.events('job.checkpoint.done')[0]).toMatchObject({ complete: true });
+    else expect(daemon.events('job.checkpoint.done')).toEqual([]);
     expect(daemon.events('job.retention.done')[0]).toMatchObject({ archive_keep_days: 30, outbox_keep_days: 14 });
     expect(daemon.events('job.summary.partner')).toEqual([]);
     const checkpoints = await runs('checkpoint');
@@ -40,10 +45,10 @@ describe('scheduled jobs in the daemon', () => {
 
     await waitFor(() => daemon.events('job.summary.partner').length >= 2);
     expect(daemon.events('job.summary.partner')[0]).toMatchObject({ partner: 'acme', files_received: 0, held: 0 });
-    const checkpoints = daemon.events('job.checkpoint.done').length;
+    const checkpoints = await runs('checkpoint');
     const retentions = daemon.events('job.retention.done').length;
     await new Promise((resolve) => setTimeout(resolve, 2_500));
-    expect(daemon.events('job.checkpoint.done')).toHaveLength(checkpoints);
+    expect(await runs('checkpoint')).toBe(checkpoints);
     expect(daemon.events('job.retention.done').length).toBeGreaterThan(retentions); // unchanged, still on
   });
 });

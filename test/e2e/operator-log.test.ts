@@ -10,6 +10,7 @@ import { posdrop } from '../support/cli.js';
 import { TestDaemon, type TestPartner } from '../support/daemon.js';
 import { drop } from '../support/drop.js';
 import { posName } from '../support/names.js';
+import { sqliteOnlyTest } from '../support/store-sql.js';
 import { batch, purchase, receiptWhen, upload } from '../support/pos-batches.js';
 
 interface OperatorLine {
@@ -97,7 +98,7 @@ describe('the operator log', () => {
     expect(await logged()).toHaveLength(before);
   });
 
-  it('records a restore', async () => {
+  sqliteOnlyTest('a restore, which copies the SQLite file back (PostgreSQL is restored with pg_restore)')('records a restore', async () => {
     const backup = daemon.path('for-restore.db');
     expect((await posdrop(daemon, ['backup', backup])).code).toBe(0);
     await daemon.stop();

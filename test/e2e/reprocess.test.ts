@@ -14,7 +14,7 @@ describe('posdrop reprocess, while the daemon runs', () => {
   let daemon: TestDaemon;
   let acme: TestPartner;
   const cli = (...args: string[]): Promise<BatchResult> =>
-    run(process.execPath, [BIN, ...args], { env: { ...process.env, POSDROP_DATA_DIR: daemon.dataDir } });
+    run(process.execPath, [BIN, ...args], { env: daemon.cliEnv() });
 
   async function upload(name: string, content: string, state = 'processed'): Promise<void> {
     const local = daemon.path(name);
@@ -91,7 +91,7 @@ describe('posdrop reprocess, while the daemon runs', () => {
     await upload(name, `${lines}\n`);
     // `script` gives the command a real pseudo-terminal.
     const command = `${process.execPath} ${BIN} reprocess ${name}`;
-    const result = await run('script', ['-qec', command, '/dev/null'], { env: { ...process.env, POSDROP_DATA_DIR: daemon.dataDir }, timeoutMs: 120_000 });
+    const result = await run('script', ['-qec', command, '/dev/null'], { env: daemon.cliEnv(), timeoutMs: 120_000 });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/copying +\[[#.]{30}\] +\d+%  [\d.]+\/5\.\d MB/);
     expect(result.stdout).toContain('processed — total 450000, accepted 450000, failed 0, duplicates 0');

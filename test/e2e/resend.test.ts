@@ -6,13 +6,13 @@
  * its archive) is resumed from its state and never processed twice.
  */
 import { copyFile, readdir, rename, writeFile } from 'node:fs/promises';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { posdrop } from '../support/cli.js';
 import { sftpBatch } from '../support/clients.js';
 import { TestDaemon, waitFor, type TestPartner, NAMES_JUDGED_BY_PIPELINE } from '../support/daemon.js';
 import { drop, fetchJson, fetchOutbox } from '../support/drop.js';
 import { posName } from '../support/names.js';
+import { storeWrite } from '../support/store-sql.js';
 import { batch, purchase } from '../support/pos-batches.js';
 
 const PBJ_HEADER = 'ORDER_ID,DRAW_NO,CUSTOMER_ID,PRODUCT,QUANTITY,AMOUNT,PAYMENT_METHOD,SALE_DATE\n';
@@ -35,14 +35,7 @@ describe('a file sent again', () => {
   }
 
   /** Edits the ledger the way a stop between two steps leaves it (the daemon is stopped). */
-  function whileStopped(sql: string, ...params: unknown[]): void {
-    const db = new Database(daemon.path('posdrop.db'));
-    try {
-      db.prepare(sql).run(...params);
-    } finally {
-      db.close();
-    }
-  }
+  const whileStopped = (sql: string, ...params: unknown[]) => storeWrite(daemon, sql, ...params);
 
   beforeAll(async () => {
     daemon = await TestDaemon.start({ ...NAMES_JUDGED_BY_PIPELINE, clienttoolbox: { shop: { create_new_customers: true, campaigns: [{ id: 'P1', type: 'points' }] } } });
@@ -106,7 +99,7 @@ describe('a file sent again', () => {
     const [row] = await rows(name);
     await daemon.stop();
     // processed and answered, but the original not yet moved: it is still in the inbox
-    whileStopped('UPDATE files SET left_inbox_at = NULL WHERE id = ?', row?.id);
+    await whileStopped('UPDATE files SET left_inbox_at = NULL WHERE id = ?', row?.id);
     await copyFile(daemon.path(row?.archivePath as string), daemon.path('partners', 'shop', 'inbox', name));
     await daemon.restart();
     await waitFor(async () => !(await daemon.folder('shop', 'inbox')).includes(name));
@@ -121,7 +114,7 @@ describe('a file sent again', () => {
     const body = `${PBJ_HEADER}8301,7,C1,Ticket,1,2.50,card,2020-04-23\n`;
     expect((await drop(daemon, shop, name, body)).state).toBe('processed');
     await daemon.stop();
-    whileStopped('UPDATE files SET left_inbox_at = NULL WHERE name = ?', name);
+    await whileStopped('UPDATE files SET left_inbox_at = NULL WHERE name = ?', name);
     await daemon.restart();
     await daemon.idle();
     expect((await rows(name))[0]?.leftInboxAt).not.toBeNull();

@@ -170,23 +170,22 @@ describe('partner changes without a restart', () => {
   afterAll(() => daemon.destroy());
 
   it('refuses a disabled partner at once, and lets it in again when enabled', async () => {
-    const { partners } = daemon.app.running;
-    partners.update('acme', { enabled: false });
+    const change = (enabled: boolean) => daemon.store.transaction((tx) => tx.partners.update('acme', { enabled }));
+    await change(false);
     expect(await login(daemon.port, { username: 'acme', privateKey: acme.privateKey })).toMatch(/authentication methods failed/);
     expect(await login(daemon.port, { username: 'acme', password: acme.password })).toMatch(/authentication methods failed/);
     expect((await sftpBatch(daemon.port, acme, ['ls /'])).code).not.toBe(0);
-    partners.update('acme', { enabled: true });
+    await change(true);
     expect(await login(daemon.port, { username: 'acme', privateKey: acme.privateKey })).toBe('ready');
   });
 
   it('accepts a key as soon as it is added, and refuses it once removed', async () => {
-    const { partners } = daemon.app.running;
     const keys = generateEd25519KeyPair();
     expect(await login(daemon.port, { username: 'acme', privateKey: keys.private })).toMatch(/authentication methods failed/);
     const entry = parsePublicKeyLine(keys.public);
-    partners.addKey('acme', entry);
+    await daemon.store.transaction((tx) => tx.partners.addKey('acme', entry));
     expect(await login(daemon.port, { username: 'acme', privateKey: keys.private })).toBe('ready');
-    partners.removeKey('acme', entry.fingerprint);
+    await daemon.store.transaction((tx) => tx.partners.removeKey('acme', entry.fingerprint));
     expect(await login(daemon.port, { username: 'acme', privateKey: keys.private })).toMatch(/authentication methods failed/);
   });
 });

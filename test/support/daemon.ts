@@ -221,6 +221,11 @@ export class TestDaemon {
     };
   }
 
+  /** The environment of a `posdrop` command run as its own process against this daemon's store. */
+  cliEnv(): NodeJS.ProcessEnv {
+    return { ...process.env, POSDROP_DATA_DIR: this.dataDir, ...(this.storeUrl ? { POSDROP_STORE_URL: this.storeUrl } : {}) };
+  }
+
   /** The ledger rows of a partner, oldest first. */
   async ledger(partner?: string): Promise<FileRecord[]> {
     return (await this.store.ledger.list({ ...(partner ? { partner } : {}), limit: 10_000 })).reverse();

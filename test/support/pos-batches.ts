@@ -50,7 +50,7 @@ export function query<T = Record<string, unknown>>(daemon: TestDaemon, sql: stri
 /** Runs the real CLI (`bin/posdrop.js`, built by `npm test`) against the daemon's data directory. */
 export async function cli(daemon: TestDaemon, ...args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const bin = path.resolve(import.meta.dirname, '../../bin/posdrop.js');
-  return run(process.execPath, [bin, ...args], { env: { ...process.env, POSDROP_DATA_DIR: daemon.dataDir } });
+  return run(process.execPath, [bin, ...args], { env: daemon.cliEnv() });
 }
 
 /** A purchase request with sensible defaults, as a partner would write it. */

@@ -18,12 +18,24 @@ export interface StoreAt {
 }
 
 /** `at` a data directory alone: the store the test daemons on it get (test-store.ts). */
-export async function storeRows<T = Record<string, unknown>>(at: StoreAt | string, sql: string, ...params: unknown[]): Promise<T[]> {
+export function storeRows<T = Record<string, unknown>>(at: StoreAt | string, sql: string, ...params: unknown[]): Promise<T[]> {
+  return query<T>(at, sql, params, 'read');
+}
+
+/** Runs one write, as a stop between two steps leaves the store (no daemon is writing to it). */
+export async function storeWrite(at: StoreAt | string, sql: string, ...params: unknown[]): Promise<void> {
+  await query(at, sql, params, 'write');
+}
+
+async function query<T>(at: StoreAt | string, sql: string, params: unknown[], mode: 'read' | 'write'): Promise<T[]> {
   if (typeof at === 'string') at = { dataDir: at, storeUrl: await testStoreUrl(at) };
   if (!at.storeUrl) {
-    const db = new Database(path.join(at.dataDir, 'posdrop.db'), { readonly: true });
+    const db = new Database(path.join(at.dataDir, 'posdrop.db'), { readonly: mode === 'read' });
     try {
-      return db.prepare(sql).all(...params) as T[];
+      const statement = db.prepare(sql);
+      if (mode === 'read') return statement.all(...params) as T[];
+      statement.run(...params);
+      return [];
     } finally {
       db.close();
     }
