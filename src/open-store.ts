@@ -24,6 +24,7 @@ import { redactedUrl, storeLocation } from './store/store-location.js';
 import { PostgresStore, SqliteStore, type Store } from './store/store.js';
 import { UsedNames } from './formats/delimited/accepted-names.js';
 import { WriteLock } from './store/write-lock.js';
+import { WalCheckpointer } from './store/wal-checkpointer.js';
 
 /** What a committed state change raises, per engine (the webhook outbox's rows, written in the move). */
 export interface MoveObservers {
@@ -62,8 +63,17 @@ export async function openStore(options: OpenStoreOptions): Promise<OpenedStore>
   return location.engine === 'sqlite' ? openSqlite(location.file, options) : openPostgresStore(location.url, options);
 }
 
-function openSqlite(file: string, { now, observers }: OpenStoreOptions): OpenedStore {
+function openSqlite(file: string, { now, log, observers }: OpenStoreOptions): OpenedStore {
   const db = openDatabase(file);
+  // The log is folded in off the event loop (wal-checkpointer.ts), never in one of its COMMITs.
+  db.pragma('wal_autocheckpoint = 0');
+  const checkpointer = WalCheckpointer.start(file, {
+    onError: (message) => log.warn('store.checkpoint_failed', { error: message }),
+    onLost: () => {
+      log.error('store.checkpointer_lost', { fallback: 'automatic checkpoint in COMMIT' });
+      db.pragma('wal_autocheckpoint = 1000');
+    },
+  });
   const lock = new WriteLock(db);
   const outbox = new NotificationStore(db, now);
   const store = new SqliteStore(db, lock, now, observers?.sqlite(outbox));
@@ -77,6 +87,7 @@ function openSqlite(file: string, { now, observers }: OpenStoreOptions): OpenedS
     signals: noOtherNodes,
     writing: () => db.inTransaction,
     async close() {
+      await checkpointer.stop();
       readDb.close();
       db.pragma('wal_checkpoint(TRUNCATE)');
       db.close();

@@ -3,6 +3,7 @@
  * connection the running daemon writes with. Most of them are per connection: a fresh connection
  * on the same file would show SQLite's defaults, not the daemon's.
  */
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -45,6 +46,33 @@ sqliteOnly("the SQLite connection's pragmas")("the daemon's database connection"
       expect(() => addKey.run('nobody', 'SHA256:x')).toThrow(/FOREIGN KEY constraint failed/);
       expect(db.prepare("SELECT count(*) AS n FROM partner_keys WHERE partner_id = 'nobody'").get()).toEqual({ n: 0 });
     });
+  });
+
+  it('leaves checkpoints to its own thread, which folds the log in so that the next write starts it over', async () => {
+    expect(pragma('wal_autocheckpoint')).toBe(0); // no COMMIT on the event loop checkpoints
+    const { db, lock } = daemon.app.running;
+    const wal = daemon.path('posdrop.db-wal');
+    /** The log's salt (WAL header bytes 16–23): SQLite draws a new one each time it starts the log over. */
+    const salt = async () => (await readFile(wal)).subarray(16, 24).toString('hex');
+    const write = (rows: number) =>
+      lock.exclusive(() => {
+        db.exec('CREATE TABLE IF NOT EXISTS checkpoint_probe (body TEXT)');
+        const insert = db.prepare('INSERT INTO checkpoint_probe (body) VALUES (?)');
+        db.transaction(() => {
+          for (let i = 0; i < rows; i += 1) insert.run('x'.repeat(4000));
+        })();
+      });
+    await write(500); // about 2 MB
+    const before = { salt: await salt(), bytes: (await stat(wal)).size };
+    // Only a checkpoint that folded the whole log in lets a write start it over, with a new salt.
+    await expect
+      .poll(async () => {
+        await write(1);
+        return await salt();
+      }, { timeout: 5000, interval: 200 })
+      .not.toBe(before.salt);
+    await write(500);
+    expect((await stat(wal)).size).toBeLessThanOrEqual(before.bytes * 1.2); // reused, not grown
   });
 
   it("waits for another process's write lock instead of failing at once", () => {
