@@ -17,6 +17,7 @@ import { PostgresClaimStore } from './postgres/claims.js';
 import { PostgresLedgerStore, type PostgresMoveObserver } from './postgres/ledger.js';
 import { PostgresRecordErrorStore } from './postgres/record-errors.js';
 import { PostgresSequenceStore } from './postgres/sequences.js';
+import { commit } from './postgres/transaction.js';
 import { SqliteRecordErrorStore, type RecordErrorStoreAsync } from './record-error-store.js';
 import { SqliteSequenceStore, type SequenceStoreAsync } from './sequence-store.js';
 import { WriteLock } from './write-lock.js';
@@ -270,7 +271,8 @@ export class PostgresStore implements Store {
         handle: { engine: 'postgres', client },
       };
       const result = await work(tx);
-      await client.query(end);
+      if (end === 'COMMIT') await commit(client);
+      else await client.query('ROLLBACK');
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch((rollbackFailed: unknown) => (broken = rollbackFailed));

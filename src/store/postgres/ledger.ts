@@ -9,6 +9,7 @@ import type pg from 'pg';
 import { canMove, type FileState } from '../../core/file-state.js';
 import { moveColumns, toRecord, type FileEvent, type FileQuery, type FileRecord, type FileRow, type StateChange } from '../files.js';
 import type { LedgerStore, NewFile } from '../ledger-store.js';
+import { commit } from './transaction.js';
 
 /** Heard inside the move's transaction, with its client, so what it writes commits with the state. */
 export type PostgresMoveObserver = (file: FileRecord, client: pg.ClientBase) => Promise<void> | void;
@@ -147,7 +148,7 @@ export class PostgresLedgerStore implements LedgerStore {
     try {
       await client.query('BEGIN');
       const result = await work(client);
-      await client.query('COMMIT');
+      await commit(client);
       return result;
     } catch (err) {
       await client.query('ROLLBACK').catch(() => undefined);
