@@ -7,10 +7,9 @@
  * `everyMs`: it never waits for the writer nor holds it up, and once the log is folded in whole
  * the writer's next transaction starts it again from the beginning, so it stays small.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { CheckpointReply, CheckpointerData, CheckpointerRequest } from './wal-checkpoint-messages.js';
+import { workerScript } from '../worker-script.js';
 
 export interface WalCheckpointerOptions {
   /** Milliseconds between two checkpoints. */
@@ -41,7 +40,7 @@ export class WalCheckpointer {
   /** Starts the worker on `file`, whose connection in this thread has its automatic checkpoint off. */
   static start(file: string, options: WalCheckpointerOptions = {}): WalCheckpointer {
     const data: CheckpointerData = { file, everyMs: options.everyMs ?? 500 };
-    const worker = new Worker(workerScript(), { workerData: data });
+    const worker = new Worker(workerScript('./wal-checkpoint-worker.js', import.meta.url), { workerData: data });
     const checkpointer = new WalCheckpointer(worker);
     worker.on('message', (reply: CheckpointReply) => {
       if (reply.kind === 'error') options.onError?.(reply.message);
@@ -70,11 +69,3 @@ export class WalCheckpointer {
   }
 }
 
-/** The compiled worker beside this file, or, under the TypeScript sources of the tests, in dist/. */
-function workerScript(): URL {
-  const here = new URL('./wal-checkpoint-worker.js', import.meta.url);
-  if (import.meta.url.endsWith('.js')) return here;
-  const built = new URL(here.href.replace(/\/src\/store\//, '/dist/src/store/'));
-  if (!existsSync(fileURLToPath(built))) throw new Error(`${fileURLToPath(built)} is missing: run npm run build`);
-  return built;
-}

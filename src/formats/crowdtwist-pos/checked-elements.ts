@@ -4,14 +4,13 @@
  * intake, the store) never waits behind its parse and the parse runs beside the inserts; a small
  * one is checked inline, where starting a thread would cost more than its parse.
  */
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { FileRejected } from '../../core/errors.js';
 import { readUtf8 } from '../../fs/read-utf8.js';
 import { checkElement, type CheckedElement } from './check-element.js';
 import type { CheckJob, WorkerMessage } from './check-messages.js';
 import { PosDataReader, type ReaderLimits } from './pos-data-reader.js';
+import { workerScript } from '../../worker-script.js';
 
 /** Files from this size on are checked in a worker thread. */
 export const WORKER_MIN_BYTES = 1024 * 1024;
@@ -44,7 +43,7 @@ async function inline(source: string, limits: ReaderLimits, onBatch: OnBatch): P
 }
 
 async function inWorker(job: CheckJob, onBatch: OnBatch, turnElements: number): Promise<void> {
-  const worker = new Worker(workerScript(), { workerData: job });
+  const worker = new Worker(workerScript('./check-worker.js', import.meta.url), { workerData: job });
   try {
     await new Promise<void>((resolve, reject) => {
       let settled = false;
@@ -95,14 +94,3 @@ function fromWorker(message: Extract<WorkerMessage, { kind: 'error' }>): Error {
   return err;
 }
 
-/**
- * The compiled worker script. Run from the TypeScript sources (the tests), this module is not the
- * compiled one: the worker is then the build's (`npm run build`), as Node cannot run TypeScript.
- */
-function workerScript(): URL {
-  const here = new URL('./check-worker.js', import.meta.url);
-  if (import.meta.url.endsWith('.js')) return here;
-  const built = new URL(here.href.replace(/\/src\/formats\//, '/dist/src/formats/'));
-  if (!existsSync(fileURLToPath(built))) throw new Error(`${fileURLToPath(built)} is missing: run npm run build`);
-  return built;
-}
